@@ -1,0 +1,1 @@
+"""Custom actions for Rasa; the logic lives in `bot`."""

@@ -1,0 +1,1 @@
+"""The spasticity patient-education bot: content store, retrieval, NLP, answers and channels."""

@@ -1,0 +1,114 @@
+"""Runtime settings, read once from the environment with safe local defaults.
+
+Every setting has a default that runs offline on SQLite, so a fresh clone works with no configuration; the
+scaled setup (PostgreSQL, Redis, several replicas) is selected by environment variables only. `.env.example`
+documents each variable. Paths are resolved against the project root so that commands behave the same from
+any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+def _path(value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of the bot and its tooling.
+
+    Attributes:
+        database_url: SQLAlchemy URL of the content database (`DATABASE_URL`).
+        content_dir: folder with the curated YAML content (`CONTENT_DIR`).
+        nlp_dir: where the project's spaCy pipeline is built and loaded from (`NLP_MODEL_DIR`).
+        model_dir: where trained Rasa models are written (`MODEL_DIR`).
+        tracker_db: SQLite file of Rasa's conversation tracker store (`TRACKER_DB`).
+        host: interface the servers listen on (`BOT_HOST`).
+        rasa_port: Rasa server port (`RASA_PORT`).
+        action_port: action server port (`ACTION_PORT`).
+        rasa_api_token: token that protects Rasa's HTTP API; the API is off without it (`RASA_API_TOKEN`).
+        answer_threshold: relevance (0 to 1) below which the bot says it has no good answer
+            (`ANSWER_THRESHOLD`).
+        max_message_chars: longest user message the bot reads; longer ones are cut and the user is told
+            (`MAX_MESSAGE_CHARS`).
+        require_services: when set, tests that need PostgreSQL or Redis fail instead of skipping when the
+            service is missing (`REQUIRE_SERVICES`, set by `.ci/run`).
+    """
+
+    database_url: str
+    content_dir: Path
+    nlp_dir: Path
+    model_dir: Path
+    tracker_db: Path
+    host: str
+    rasa_port: int
+    action_port: int
+    rasa_api_token: str | None
+    answer_threshold: float
+    max_message_chars: int
+    require_services: bool
+
+    @property
+    def action_endpoint_url(self) -> str:
+        """The webhook URL Rasa calls to run custom actions."""
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
+        return f"http://{host}:{self.action_port}/webhook"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Reads the settings from the environment (see `.env.example`)."""
+        default_db = f"sqlite:///{VAR_DIR / 'content.db'}"
+        token = os.environ.get("RASA_API_TOKEN", "").strip() or None
+        return cls(
+            database_url=os.environ.get("DATABASE_URL", "").strip() or default_db,
+            content_dir=_path(os.environ.get("CONTENT_DIR", "content")),
+            nlp_dir=_path(os.environ.get("NLP_MODEL_DIR", "var/nlp/spasticity_en")),
+            model_dir=_path(os.environ.get("MODEL_DIR", "models")),
+            tracker_db=_path(os.environ.get("TRACKER_DB", "var/tracker.db")),
+            host=os.environ.get("BOT_HOST", "").strip() or "127.0.0.1",
+            rasa_port=_int("RASA_PORT", 5005),
+            action_port=_int("ACTION_PORT", 5055),
+            rasa_api_token=token,
+            answer_threshold=_float("ANSWER_THRESHOLD", 0.3),
+            max_message_chars=_int("MAX_MESSAGE_CHARS", 2000),
+            require_services=_flag("REQUIRE_SERVICES"),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use rather than at import."""
+    return Settings.from_env()

@@ -1,0 +1,68 @@
+"""Names shared by the domain, the actions and the tests.
+
+`domain.yml` and the training data spell these names too; `tests/test_domain.py` checks that every name here
+exists in the domain, so a rename cannot drift silently.
+"""
+
+from __future__ import annotations
+
+# Intents
+INTENT_GREET = "greet"
+INTENT_GOODBYE = "goodbye"
+INTENT_THANKS = "thanks"
+INTENT_BOT_CHALLENGE = "bot_challenge"
+INTENT_ASK_QUESTION = "ask_question"
+INTENT_ASK_FOLLOWUP = "ask_followup"
+INTENT_ASK_TOPIC = "ask_topic"
+INTENT_OUT_OF_SCOPE = "out_of_scope"
+INTENT_EMERGENCY = "emergency"
+INTENT_ASK_DOSING = "ask_dosing"
+INTENT_NLU_FALLBACK = "nlu_fallback"
+
+# Entities: labels produced by the project's spaCy entity ruler, plus the topic id carried by buttons.
+ENTITY_THERAPY = "THERAPY"
+ENTITY_CONDITION = "CONDITION"
+ENTITY_SYMPTOM = "SYMPTOM"
+ENTITY_TOPIC = "topic"
+TERM_ENTITY_LABELS = (ENTITY_THERAPY, ENTITY_CONDITION, ENTITY_SYMPTOM)
+
+# Slots
+SLOT_TOPIC = "topic"
+SLOT_THERAPY = "therapy"
+
+# Custom actions
+ACTION_SESSION_START = "action_session_start"
+ACTION_ANSWER_QUESTION = "action_answer_question"
+ACTION_EMERGENCY = "action_emergency"
+ACTION_REFUSE_DOSING = "action_refuse_dosing"
+ACTION_OUT_OF_SCOPE = "action_out_of_scope"
+ACTION_FALLBACK = "action_fallback"
+
+# Responses (domain `responses:`)
+UTTER_GREET = "utter_greet"
+UTTER_GOODBYE = "utter_goodbye"
+UTTER_THANKS = "utter_thanks"
+UTTER_IAMABOT = "utter_iamabot"
+
+CUSTOM_ACTIONS = (
+    ACTION_SESSION_START,
+    ACTION_ANSWER_QUESTION,
+    ACTION_EMERGENCY,
+    ACTION_REFUSE_DOSING,
+    ACTION_OUT_OF_SCOPE,
+    ACTION_FALLBACK,
+)
+INTENTS = (
+    INTENT_GREET,
+    INTENT_GOODBYE,
+    INTENT_THANKS,
+    INTENT_BOT_CHALLENGE,
+    INTENT_ASK_QUESTION,
+    INTENT_ASK_FOLLOWUP,
+    INTENT_ASK_TOPIC,
+    INTENT_OUT_OF_SCOPE,
+    INTENT_EMERGENCY,
+    INTENT_ASK_DOSING,
+)
+RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT)
+SLOTS = (SLOT_TOPIC, SLOT_THERAPY)

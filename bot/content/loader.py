@@ -1,0 +1,321 @@
+"""Reads and validates the curated YAML content into a `ContentBundle`.
+
+Validation collects every problem before anything is written, and each problem names the file, the item and
+what is wrong, because the people fixing it are content editors, not developers. Nothing here touches a
+database: `ContentStore.replace` writes a validated bundle in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from bot.content.records import ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+
+SOURCES_FILE = "sources.yml"
+TOPICS_FILE = "topics.yml"
+PASSAGES_DIR = "passages"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ContentProblem:
+    """One validation problem, located precisely enough for an editor to fix it."""
+
+    file: str
+    item: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.item}: {self.problem}"
+
+
+class ContentValidationError(Exception):
+    """Raised when the content files are not valid; carries every problem found."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in the content files:\n{lines}")
+
+
+class _Collector:
+    """Accumulates problems for one file."""
+
+    def __init__(self, file: str, problems: list[ContentProblem]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def add(self, item: str, problem: str) -> None:
+        self.problems.append(ContentProblem(self.file, item, problem))
+
+
+def _read_yaml(path: Path, root: Path, problems: list[ContentProblem]) -> Any:
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        problems.append(ContentProblem(name, "(file)", "file is missing"))
+    except UnicodeDecodeError as exc:
+        problems.append(ContentProblem(name, "(file)", f"not valid UTF-8 text ({exc.reason})"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(ContentProblem(name, where, f"invalid YAML: {reason}"))
+    return None
+
+
+def _items(data: Any, key: str, out: _Collector) -> list[dict[str, Any]]:
+    """Returns the list under `key`, reporting a wrong shape instead of crashing."""
+    if data is None:
+        out.add("(file)", f"file is empty; expected a top-level '{key}:' list")
+        return []
+    if not isinstance(data, dict) or key not in data:
+        out.add("(file)", f"expected a top-level '{key}:' list")
+        return []
+    items = data[key]
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        out.add(key, "must be a list")
+        return []
+    good: list[dict[str, Any]] = []
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            good.append(item)
+        else:
+            out.add(f"item {index}", "must be a mapping with an 'id'")
+    return good
+
+
+def _text(item: dict[str, Any], key: str, label: str, out: _Collector, required: bool = True) -> str:
+    value = item.get(key)
+    if value is None:
+        if required:
+            out.add(label, f"missing '{key}'")
+        return ""
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        out.add(label, f"'{key}' must be text")
+        return ""
+    text = " ".join(str(value).split())
+    if required and not text:
+        out.add(label, f"empty '{key}'")
+    return text
+
+
+def _date(item: dict[str, Any], key: str, label: str, out: _Collector, today: dt.date) -> dt.date:
+    value = item.get(key)
+    if value is None:
+        out.add(label, f"missing '{key}' date")
+        return today
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            out.add(label, f"'{key}' must be a date written YYYY-MM-DD, got {value!r}")
+            return today
+    if not isinstance(value, dt.date):
+        out.add(label, f"'{key}' must be a date written YYYY-MM-DD")
+        return today
+    if value > today:
+        out.add(label, f"'{key}' date {value.isoformat()} is in the future")
+    return value
+
+
+def _id(item: dict[str, Any], index: int, seen: dict[str, str], file: str, out: _Collector) -> str:
+    raw = item.get("id")
+    if raw is None or not str(raw).strip():
+        out.add(f"item {index}", "missing 'id'")
+        return ""
+    ident = str(raw).strip()
+    if not ID_PATTERN.match(ident):
+        out.add(ident, "id may hold only letters, digits, '.', '_' and '-' (at most 64)")
+    if ident in seen:
+        out.add(ident, f"duplicate id (first defined in {seen[ident]})")
+        return ""
+    seen[ident] = file
+    return ident
+
+
+def valid_url(url: str) -> bool:
+    """Whether `url` is an absolute http(s) address with a host name."""
+    parsed = urlparse(url)
+    host = parsed.hostname or ""
+    return parsed.scheme in {"http", "https"} and "." in host and " " not in url
+
+
+def _strings(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
+    value = item.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        out.add(label, f"'{key}' must be a list")
+        return ()
+    result: list[str] = []
+    for entry in value:
+        text = " ".join(str(entry).split()) if entry is not None else ""
+        if not text:
+            out.add(label, f"'{key}' has an empty entry")
+        else:
+            result.append(text)
+    return tuple(result)
+
+
+def _parse_sources(data: Any, out: _Collector, seen: dict[str, str], today: dt.date) -> dict[str, SourceRecord]:
+    sources: dict[str, SourceRecord] = {}
+    for index, item in enumerate(_items(data, "sources", out), start=1):
+        ident = _id(item, index, seen, out.file, out)
+        label = ident or f"item {index}"
+        url = _text(item, "url", label, out)
+        if url and not valid_url(url):
+            out.add(label, f"malformed URL {url!r}")
+        record = SourceRecord(
+            id=ident,
+            publisher=_text(item, "publisher", label, out),
+            title=_text(item, "title", label, out),
+            url=url,
+            accessed=_date(item, "accessed", label, out, today),
+            note=_text(item, "note", label, out, required=False) or None,
+        )
+        if ident:
+            sources[ident] = record
+    return sources
+
+
+def _parse_topics(data: Any, out: _Collector, seen: dict[str, str]) -> dict[str, TopicRecord]:
+    topics: dict[str, TopicRecord] = {}
+    for index, item in enumerate(_items(data, "topics", out), start=1):
+        ident = _id(item, index, seen, out.file, out)
+        label = ident or f"item {index}"
+        section = item.get("section")
+        if section is not None and (not isinstance(section, int) or isinstance(section, bool)):
+            out.add(label, "'section' must be a whole number")
+            section = None
+        record = TopicRecord(
+            id=ident,
+            title=_text(item, "title", label, out),
+            summary=_text(item, "summary", label, out, required=False),
+            section=section,
+            main=bool(item.get("main", False)),
+            position=index,
+        )
+        if ident:
+            topics[ident] = record
+    return topics
+
+
+def _parse_passages(
+    data: Any,
+    out: _Collector,
+    seen: dict[str, str],
+    sources: dict[str, SourceRecord],
+    topics: dict[str, TopicRecord],
+    today: dt.date,
+) -> list[PassageRecord]:
+    passages: list[PassageRecord] = []
+    for index, item in enumerate(_items(data, "passages", out), start=1):
+        ident = _id(item, index, seen, out.file, out)
+        label = ident or f"item {index}"
+        topic = _text(item, "topic", label, out)
+        if topic and topic not in topics:
+            out.add(label, f"unknown topic {topic!r}")
+        source_ids = _strings(item, "sources", label, out)
+        if not source_ids:
+            out.add(label, "missing source: every passage names at least one source")
+        for source_id in source_ids:
+            if source_id not in sources:
+                out.add(label, f"unknown source {source_id!r}")
+        if len(set(source_ids)) != len(source_ids):
+            out.add(label, "a source is listed twice")
+        status_raw = str(item.get("status", Status.DRAFT.value)).strip().lower()
+        try:
+            status = Status(status_raw)
+        except ValueError:
+            out.add(label, f"status must be 'draft' or 'published', got {status_raw!r}")
+            status = Status.DRAFT
+        questions = _strings(item, "questions", label, out)
+        if not questions:
+            out.add(label, "missing 'questions': list the lay questions this passage answers")
+        record = PassageRecord(
+            id=ident,
+            topic=topic,
+            title=_text(item, "title", label, out),
+            text=_text(item, "text", label, out),
+            questions=questions,
+            sources=source_ids,
+            reviewed=_date(item, "reviewed", label, out, today),
+            status=status,
+        )
+        if ident:
+            passages.append(record)
+    return passages
+
+
+def passage_files(content_dir: Path) -> list[Path]:
+    """The passage files in load order (sorted by name)."""
+    folder = content_dir / PASSAGES_DIR
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
+def load_bundle(content_dir: Path, today: dt.date | None = None) -> ContentBundle:
+    """Reads and validates every content file under `content_dir`.
+
+    Args:
+        content_dir: the folder holding `sources.yml`, `topics.yml` and `passages/`.
+        today: the date review dates are checked against (tests pass a fixed one).
+
+    Returns:
+        The validated bundle.
+
+    Raises:
+        ContentValidationError: with every problem found, when any file is invalid.
+    """
+    today = today or dt.date.today()
+    problems: list[ContentProblem] = []
+    if not content_dir.is_dir():
+        raise ContentValidationError([ContentProblem(str(content_dir), "(folder)", "content folder not found")])
+
+    def collector(path: Path) -> _Collector:
+        return _Collector(str(path.relative_to(content_dir)), problems)
+
+    source_seen: dict[str, str] = {}
+    topic_seen: dict[str, str] = {}
+    passage_seen: dict[str, str] = {}
+    sources_path = content_dir / SOURCES_FILE
+    topics_path = content_dir / TOPICS_FILE
+    sources = _parse_sources(
+        _read_yaml(sources_path, content_dir, problems), collector(sources_path), source_seen, today
+    )
+    topics = _parse_topics(_read_yaml(topics_path, content_dir, problems), collector(topics_path), topic_seen)
+    passages: list[PassageRecord] = []
+    files = passage_files(content_dir)
+    if not files:
+        problems.append(ContentProblem(PASSAGES_DIR, "(folder)", "no passage files (*.yml) found"))
+    for path in files:
+        passages.extend(
+            _parse_passages(
+                _read_yaml(path, content_dir, problems),
+                collector(path),
+                passage_seen,
+                sources,
+                topics,
+                today,
+            )
+        )
+    if problems:
+        raise ContentValidationError(problems)
+    # Positions keep the files' order through a database round trip.
+    ordered = {p.id: replace(p, position=i) for i, p in enumerate(passages)}
+    return ContentBundle(sources=sources, topics=topics, passages=ordered)

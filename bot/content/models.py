@@ -1,0 +1,111 @@
+"""SQLAlchemy models of the content database (SQLAlchemy 1.4 used in 2.0 style).
+
+Rasa 3.6 pins SQLAlchemy below 1.5 and shares our environment, so we use 1.4 with `future=True` engines,
+`select()` and typed `Mapped[...]` attributes. All queries live in `bot.content.store.SqlContentStore`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, declarative_base, relationship
+
+Base = declarative_base()
+
+
+class Source(Base):
+    """A document that passages cite."""
+
+    __tablename__ = "content_sources"
+
+    id: Mapped[str] = Column(String(64), primary_key=True)
+    publisher: Mapped[str] = Column(String(500), nullable=False)
+    title: Mapped[str] = Column(String(500), nullable=False)
+    url: Mapped[str] = Column(String(2000), nullable=False)
+    accessed: Mapped[dt.date] = Column(Date, nullable=False)
+    note: Mapped[Optional[str]] = Column(Text, nullable=True)
+
+    def __repr__(self) -> str:
+        return f"Source(id={self.id!r}, title={self.title!r})"
+
+
+class Topic(Base):
+    """A group of passages; `main` topics are offered as quick replies."""
+
+    __tablename__ = "content_topics"
+
+    id: Mapped[str] = Column(String(64), primary_key=True)
+    title: Mapped[str] = Column(String(300), nullable=False)
+    summary: Mapped[str] = Column(Text, nullable=False, default="")
+    section: Mapped[Optional[int]] = Column(Integer, nullable=True)
+    main: Mapped[bool] = Column(Boolean, nullable=False, default=False)
+    position: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"Topic(id={self.id!r}, title={self.title!r})"
+
+
+class Passage(Base):
+    """One curated answer."""
+
+    __tablename__ = "content_passages"
+    __table_args__ = (CheckConstraint("status IN ('draft', 'published')", name="passage_status"),)
+
+    id: Mapped[str] = Column(String(64), primary_key=True)
+    topic_id: Mapped[str] = Column(String(64), ForeignKey("content_topics.id"), nullable=False, index=True)
+    title: Mapped[str] = Column(String(300), nullable=False)
+    text: Mapped[str] = Column(Text, nullable=False)
+    reviewed_on: Mapped[dt.date] = Column(Date, nullable=False)
+    status: Mapped[str] = Column(String(16), nullable=False, default="draft")
+    position: Mapped[int] = Column(Integer, nullable=False, default=0)
+
+    questions: Mapped[list[LayQuestion]] = relationship(
+        "LayQuestion", order_by="LayQuestion.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+    source_links: Mapped[list[PassageSource]] = relationship(
+        "PassageSource", order_by="PassageSource.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"Passage(id={self.id!r}, topic_id={self.topic_id!r}, status={self.status!r})"
+
+
+class LayQuestion(Base):
+    """A question, in a patient's words, that a passage answers."""
+
+    __tablename__ = "content_lay_questions"
+
+    passage_id: Mapped[str] = Column(
+        String(64), ForeignKey("content_passages.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = Column(Integer, primary_key=True)
+    text: Mapped[str] = Column(Text, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"LayQuestion(passage_id={self.passage_id!r}, text={self.text!r})"
+
+
+class PassageSource(Base):
+    """Links a passage to a source; `position` keeps the citation order."""
+
+    __tablename__ = "content_passage_sources"
+
+    passage_id: Mapped[str] = Column(
+        String(64), ForeignKey("content_passages.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[str] = Column(String(64), ForeignKey("content_sources.id"), primary_key=True)
+    position: Mapped[int] = Column(Integer, nullable=False)
+
+    def __repr__(self) -> str:
+        return f"PassageSource(passage_id={self.passage_id!r}, source_id={self.source_id!r})"

@@ -1,0 +1,88 @@
+"""Plain, immutable records of the curated content.
+
+These are what the rest of the bot sees: the loader produces them from YAML, the stores return them, and
+retrieval indexes them. They are deliberately separate from the SQLAlchemy models so that nothing outside
+`bot.content` depends on a database session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+
+class Status(str, Enum):
+    """Publication state of a passage: drafts are never shown to patients."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """A document that passages cite."""
+
+    id: str
+    publisher: str
+    title: str
+    url: str
+    accessed: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TopicRecord:
+    """A group of passages, e.g. one therapy; `main` topics are offered as quick replies."""
+
+    id: str
+    title: str
+    summary: str
+    section: int | None = None
+    main: bool = False
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """One curated answer with the lay questions it answers and the sources that support it."""
+
+    id: str
+    topic: str
+    title: str
+    text: str
+    questions: tuple[str, ...]
+    sources: tuple[str, ...]
+    reviewed: date
+    status: Status = Status.PUBLISHED
+    position: int = 0
+
+    @property
+    def published(self) -> bool:
+        """Whether patients may see this passage."""
+        return self.status is Status.PUBLISHED
+
+
+@dataclass(frozen=True)
+class ContentBundle:
+    """A complete, validated snapshot of the content: what one load writes and one read returns."""
+
+    sources: dict[str, SourceRecord] = field(default_factory=dict)
+    topics: dict[str, TopicRecord] = field(default_factory=dict)
+    passages: dict[str, PassageRecord] = field(default_factory=dict)
+
+    def published_passages(self) -> list[PassageRecord]:
+        """Published passages in file order."""
+        return [p for p in self.passages.values() if p.published]
+
+    def main_topics(self) -> list[TopicRecord]:
+        """Topics to offer as quick replies, in their configured order."""
+        return sorted((t for t in self.topics.values() if t.main), key=lambda t: t.position)
+
+    def only_published(self) -> ContentBundle:
+        """The same bundle without drafts, as patients see it."""
+        return ContentBundle(
+            sources=self.sources,
+            topics=self.topics,
+            passages={k: p for k, p in self.passages.items() if p.published},
+        )

@@ -1,0 +1,270 @@
+"""Where the content lives: an interface, a SQL implementation and an in-memory double.
+
+The bot reads a whole `ContentBundle` snapshot once per process (the content is small and read-only while
+serving) and writes a whole bundle at once when editors load content. `InMemoryContentStore` has the same
+behaviour for unit tests; `SqlContentStore` runs on SQLite by default and PostgreSQL in the scaled setup.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.future import create_engine
+from sqlalchemy.orm import Session
+
+from bot.content.models import Base, LayQuestion, Passage, PassageSource, Source, Topic
+from bot.content.records import ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+
+
+@dataclass
+class SyncReport:
+    """What one content load changed, per kind of record."""
+
+    added: dict[str, int] = field(default_factory=lambda: {"sources": 0, "topics": 0, "passages": 0})
+    updated: dict[str, int] = field(default_factory=lambda: {"sources": 0, "topics": 0, "passages": 0})
+    removed: dict[str, int] = field(default_factory=lambda: {"sources": 0, "topics": 0, "passages": 0})
+
+    @property
+    def changed(self) -> int:
+        """How many records were added, updated or removed in all."""
+        return sum(self.added.values()) + sum(self.updated.values()) + sum(self.removed.values())
+
+    def summary(self) -> str:
+        """A one-line, human-readable account of the load."""
+        parts = []
+        for kind in ("sources", "topics", "passages"):
+            parts.append(
+                f"{kind}: +{self.added[kind]} ~{self.updated[kind]} -{self.removed[kind]}"
+            )
+        verdict = "no changes" if self.changed == 0 else f"{self.changed} change(s)"
+        return f"{verdict} ({'; '.join(parts)})"
+
+
+class ContentStore(ABC):
+    """Reads and replaces the curated content as a whole."""
+
+    @abstractmethod
+    def snapshot(self, include_drafts: bool = False) -> ContentBundle:
+        """Returns all content; drafts only when asked (editors' preview, never patients)."""
+
+    @abstractmethod
+    def replace(self, bundle: ContentBundle) -> SyncReport:
+        """Makes the stored content equal to `bundle`, atomically."""
+
+
+def _diff(
+    current: dict[str, Any], wanted: dict[str, Any], kind: str, report: SyncReport
+) -> tuple[list[str], list[str], list[str]]:
+    added = [k for k in wanted if k not in current]
+    updated = [k for k in wanted if k in current and current[k] != wanted[k]]
+    removed = [k for k in current if k not in wanted]
+    report.added[kind] += len(added)
+    report.updated[kind] += len(updated)
+    report.removed[kind] += len(removed)
+    return added, updated, removed
+
+
+class InMemoryContentStore(ContentStore):
+    """A store that keeps the bundle in memory: the double for unit tests."""
+
+    def __init__(self, bundle: ContentBundle | None = None) -> None:
+        self._bundle = bundle or ContentBundle()
+
+    def snapshot(self, include_drafts: bool = False) -> ContentBundle:
+        """Returns the bundle, without drafts unless asked."""
+        return self._bundle if include_drafts else self._bundle.only_published()
+
+    def replace(self, bundle: ContentBundle) -> SyncReport:
+        """Swaps in the new bundle and reports what differs."""
+        report = SyncReport()
+        _diff(self._bundle.sources, bundle.sources, "sources", report)
+        _diff(self._bundle.topics, bundle.topics, "topics", report)
+        _diff(self._bundle.passages, bundle.passages, "passages", report)
+        self._bundle = bundle
+        return report
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """Creates a 2.0-style engine; for SQLite, creates the folder and enforces foreign keys."""
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    engine = create_engine(url, **kwargs)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+Row = TypeVar("Row", Source, Topic)
+
+
+def _source_record(row: Source) -> SourceRecord:
+    return SourceRecord(
+        id=row.id, publisher=row.publisher, title=row.title, url=row.url, accessed=row.accessed, note=row.note
+    )
+
+
+def _topic_record(row: Topic) -> TopicRecord:
+    return TopicRecord(
+        id=row.id, title=row.title, summary=row.summary, section=row.section, main=row.main, position=row.position
+    )
+
+
+def _passage_record(row: Passage) -> PassageRecord:
+    return PassageRecord(
+        id=row.id,
+        topic=row.topic_id,
+        title=row.title,
+        text=row.text,
+        questions=tuple(q.text for q in row.questions),
+        sources=tuple(link.source_id for link in row.source_links),
+        reviewed=row.reviewed_on,
+        status=Status(row.status),
+        position=row.position,
+    )
+
+
+def _source_fields(record: SourceRecord) -> dict[str, Any]:
+    return {
+        "publisher": record.publisher,
+        "title": record.title,
+        "url": record.url,
+        "accessed": record.accessed,
+        "note": record.note,
+    }
+
+
+def _topic_fields(record: TopicRecord) -> dict[str, Any]:
+    return {
+        "title": record.title,
+        "summary": record.summary,
+        "section": record.section,
+        "main": record.main,
+        "position": record.position,
+    }
+
+
+class SqlContentStore(ContentStore):
+    """The content in a SQL database (SQLite by default, PostgreSQL when scaled)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> SqlContentStore:
+        """Opens (without connecting yet) the database at `url`."""
+        return cls(make_engine(url))
+
+    def create_schema(self) -> None:
+        """Creates the content tables where they are missing."""
+        Base.metadata.create_all(self.engine)
+
+    def snapshot(self, include_drafts: bool = False) -> ContentBundle:
+        """Reads every source, topic and passage in one session."""
+        with Session(self.engine, future=True) as session:
+            sources = {s.id: _source_record(s) for s in session.scalars(select(Source).order_by(Source.id))}
+            topics = {t.id: _topic_record(t) for t in session.scalars(select(Topic).order_by(Topic.position))}
+            query = select(Passage).order_by(Passage.position, Passage.id)
+            if not include_drafts:
+                query = query.where(Passage.status == Status.PUBLISHED.value)
+            passages = {p.id: _passage_record(p) for p in session.scalars(query)}
+        return ContentBundle(sources=sources, topics=topics, passages=passages)
+
+    def replace(self, bundle: ContentBundle) -> SyncReport:
+        """Writes `bundle` in one transaction; on any error nothing is changed."""
+        self.create_schema()
+        report = SyncReport()
+        with Session(self.engine, future=True) as session, session.begin():
+            self._sync_simple(session, Source, bundle.sources, _source_record, _source_fields, "sources", report)
+            self._sync_simple(session, Topic, bundle.topics, _topic_record, _topic_fields, "topics", report)
+            self._sync_passages(session, bundle, report)
+            session.flush()
+            # Topics and sources go last: passages that referred to them are gone by now.
+            self._remove(session, Topic, set(bundle.topics))
+            self._remove(session, Source, set(bundle.sources))
+        return report
+
+    @staticmethod
+    def _sync_simple(
+        session: Session,
+        model: type[Row],
+        records: dict[str, Any],
+        to_record: Callable[[Any], Any],
+        to_fields: Callable[[Any], dict[str, Any]],
+        kind: str,
+        report: SyncReport,
+    ) -> None:
+        rows = {row.id: row for row in session.scalars(select(model))}
+        current = {key: to_record(row) for key, row in rows.items()}
+        added, updated, _removed = _diff(current, records, kind, report)
+        for key in added:
+            session.add(model(id=key, **to_fields(records[key])))
+        for key in updated:
+            for name, value in to_fields(records[key]).items():
+                setattr(rows[key], name, value)
+
+    @staticmethod
+    def _remove(session: Session, model: type[Row], keep: set[str]) -> None:
+        for row in session.scalars(select(model)):
+            if row.id not in keep:
+                session.delete(row)
+
+    @staticmethod
+    def _fill_passage(row: Passage, record: PassageRecord) -> None:
+        row.topic_id = record.topic
+        row.title = record.title
+        row.text = record.text
+        row.reviewed_on = record.reviewed
+        row.status = record.status.value
+        row.position = record.position
+
+    @staticmethod
+    def _children(record: PassageRecord) -> tuple[list[LayQuestion], list[PassageSource]]:
+        questions = [LayQuestion(position=i, text=text) for i, text in enumerate(record.questions)]
+        links = [PassageSource(source_id=sid, position=i) for i, sid in enumerate(record.sources)]
+        return questions, links
+
+    def _sync_passages(self, session: Session, bundle: ContentBundle, report: SyncReport) -> None:
+        rows = {row.id: row for row in session.scalars(select(Passage))}
+        current = {key: _passage_record(row) for key, row in rows.items()}
+        added, updated, removed = _diff(current, bundle.passages, "passages", report)
+        for key in removed:
+            session.delete(rows[key])
+        for key in updated:
+            row = rows[key]
+            # Clear the children first so that re-inserted questions and links cannot collide on their keys.
+            row.questions.clear()
+            row.source_links.clear()
+        session.flush()
+        for key in [*added, *updated]:
+            record = bundle.passages[key]
+            row = rows.get(key) or Passage(id=key)
+            self._fill_passage(row, record)
+            questions, links = self._children(record)
+            row.questions.extend(questions)
+            row.source_links.extend(links)
+            session.add(row)
+
+
+def count_rows(store: SqlContentStore) -> dict[str, int]:
+    """How many rows each content table holds (for status output and tests)."""
+    counts: dict[str, int] = {}
+    with Session(store.engine, future=True) as session:
+        for name, model in (("sources", Source), ("topics", Topic), ("passages", Passage)):
+            counts[name] = session.scalar(select(func.count()).select_from(model)) or 0
+    return counts

@@ -1,0 +1,147 @@
+"""The project's own spaCy pipeline, and the text analysis that Rasa and retrieval share.
+
+No pretrained spaCy model can be downloaded here, so the pipeline is built from `spacy.blank("en")`, the
+lookup lemmatizer (tables from `spacy-lookups-data`) and an entity ruler generated from the terminology file.
+Rasa's `SpacyNLP` loads the built folder, and `TextAnalyser` uses the very same folder, so NLU entities and
+retrieval see identical terms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.nlp.terminology import Term, entity_patterns
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+PIPELINE_NAME = "spasticity_en"
+PIPELINE_VERSION = "1.0.0"
+FINGERPRINT_FILE = "fingerprint.txt"
+
+
+def build_pipeline(terms: list[Term]) -> Language:
+    """Builds the pipeline in memory: tokenizer, lookup lemmatizer, terminology entity ruler."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+    # initialize() loads the lemma lookup table from spacy-lookups-data; patterns are added after it so
+    # that initialisation cannot reset them.
+    nlp.initialize()
+    ruler.add_patterns(entity_patterns(terms))  # type: ignore[attr-defined]
+    nlp.meta["name"] = PIPELINE_NAME
+    nlp.meta["version"] = PIPELINE_VERSION
+    nlp.meta["description"] = "Tokenizer, lookup lemmatizer and terminology entity ruler for the spasticity bot"
+    nlp.meta["license"] = "MIT"
+    return nlp
+
+
+def terms_fingerprint(terms: list[Term]) -> str:
+    """A hash of the terminology and the builder version: the build is redone only when it changes."""
+    payload = json.dumps(
+        {"version": PIPELINE_VERSION, "patterns": entity_patterns(terms)}, sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def save_pipeline(terms: list[Term], out_dir: Path) -> bool:
+    """Builds and writes the pipeline unless the same one is already there.
+
+    Returns:
+        True when it was (re)built, False when the existing build was up to date.
+    """
+    fingerprint = terms_fingerprint(terms)
+    marker = out_dir / FINGERPRINT_FILE
+    if marker.is_file() and marker.read_text().strip() == fingerprint and (out_dir / "meta.json").is_file():
+        return False
+    nlp = build_pipeline(terms)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(out_dir)
+    marker.write_text(fingerprint + "\n")
+    return True
+
+
+@lru_cache(maxsize=4)
+def load_pipeline(path: str) -> Language:
+    """Loads a built pipeline once per process."""
+    import spacy
+
+    if not (Path(path) / "meta.json").is_file():
+        raise FileNotFoundError(f"No spaCy pipeline at {path}: run `make pipeline` to build it.")
+    return spacy.load(path)
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A term found in a text."""
+
+    term_id: str
+    label: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A text reduced to what retrieval compares: content-word lemmas and canonical term ids."""
+
+    tokens: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+
+    def term_ids(self, *labels: str) -> list[str]:
+        """Ids of the terms mentioned, optionally only those with the given labels, in order, once each."""
+        wanted = set(labels)
+        found = [m.term_id for m in self.mentions if not wanted or m.label in wanted]
+        return list(dict.fromkeys(found))
+
+
+class TextAnalyser:
+    """Normalises text with the project's pipeline: lower case, lemmas, no stop words, terms as ids."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+
+    @classmethod
+    def from_path(cls, path: Path) -> TextAnalyser:
+        """An analyser over the built pipeline at `path` (loaded once per process)."""
+        return cls(load_pipeline(str(path)))
+
+    def analyse(self, text: str) -> Analysis:
+        """Tokens and mentions of one text."""
+        return self._from_doc(self.nlp(text.lower()))
+
+    def analyse_many(self, texts: list[str]) -> list[Analysis]:
+        """The same for many texts, batched through the pipeline."""
+        return [self._from_doc(doc) for doc in self.nlp.pipe([t.lower() for t in texts], batch_size=256)]
+
+    @staticmethod
+    def _from_doc(doc: object) -> Analysis:
+        tokens: list[str] = []
+        mentions: list[Mention] = []
+        ents = {ent.start: ent for ent in doc.ents}  # type: ignore[attr-defined]
+        index = 0
+        words = list(doc)  # type: ignore[call-overload]
+        while index < len(words):
+            ent = ents.get(index)
+            if ent is not None:
+                term_id = ent.ent_id_ or ent.text
+                tokens.append(term_id)
+                mentions.append(Mention(term_id, ent.label_, ent.text, ent.start_char, ent.end_char))
+                index = ent.end
+                continue
+            token = words[index]
+            index += 1
+            if token.is_punct or token.is_space or token.is_stop or not token.text.strip():
+                continue
+            lemma = (token.lemma_ or token.text).lower()
+            if lemma and not token.is_stop:
+                tokens.append(lemma)
+        return Analysis(tokens=tuple(tokens), mentions=tuple(mentions))

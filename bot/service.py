@@ -1,0 +1,315 @@
+"""The bot's behaviour behind the Rasa actions: one method per kind of turn.
+
+Actions stay thin: they read the tracker, call one `BotService` method and send what it returns. The service
+holds the content snapshot and the retrieval index, both built once per process on first use (never at
+import, never per message), and keeps no per-conversation state: the topic and therapy under discussion
+travel in Rasa slots.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from bot.config import Settings, get_settings
+from bot.constants import ENTITY_THERAPY
+from bot.content.records import ContentBundle, PassageRecord
+from bot.content.store import ContentStore, SqlContentStore
+from bot.nlp.terminology import Term, load_terms
+from bot.replies import (
+    CRISIS_LINES,
+    EMERGENCY_NUMBERS,
+    Button,
+    Reply,
+    ReplyKind,
+    passage_reply,
+    topic_buttons,
+)
+from bot.retrieval import Hit, Retriever
+
+if TYPE_CHECKING:
+    from bot.nlp.pipeline import TextAnalyser
+
+logger = logging.getLogger(__name__)
+
+EMERGENCY_TOPIC = "emergencies"
+# A passage whose score is this close to the best one is shown with it.
+SECOND_PASSAGE_RATIO = 0.9
+# How much more a passage counts when its topic is the one named or under discussion.
+TOPIC_BOOST = 1.25
+
+INTRODUCTION = (
+    "Hello! I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments "
+    "using trusted health sources, and I show where each answer comes from. I can't advise on your own "
+    "doses or treatment. Ask me a question in your own words, or choose a topic below."
+)
+NO_ANSWER = (
+    "I'm sorry, I don't have a good answer to that in my library. You could try asking in other words, "
+    "or choose one of these topics."
+)
+OUT_OF_SCOPE = (
+    "I can only help with spasticity: what it is, what causes it or makes it worse, and how its treatments "
+    "work, such as stretching, splints, medicines, botulinum toxin, the baclofen pump and surgery. "
+    "Here are some topics I can help with."
+)
+DOSING_REFUSAL = (
+    "I can't give advice about your own medicine or dose: how much to take, or whether to change, skip, "
+    "double, stop or restart it, or mix it with other medicines. Your prescriber or pharmacist knows your "
+    "health and your other medicines, so please ask them; many clinics and pharmacies have a phone line "
+    "for this."
+)
+DOSING_GENERAL = "Here is some general information that may help you talk it through with them:"
+MENU = "Here are the main topics I can help with. Choose one, or type your question in your own words."
+UNAVAILABLE = (
+    "I'm sorry, I can't reach my library right now, so I can't answer safely. Please try again in a few "
+    "minutes. If you need help now, contact your care team, or call emergency services (911 in the US, "
+    "999 in the UK, 112 in the EU) in an emergency."
+)
+TRUNCATED_NOTE = "Your message was very long, so I read only the first part of it."
+
+
+class ContentUnavailable(RuntimeError):
+    """The content or the NLP pipeline could not be loaded; the bot must say so instead of guessing."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation is about, from the slots."""
+
+    topic: str | None = None
+    therapy: str | None = None
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A reply plus the context the conversation moves to."""
+
+    reply: Reply
+    context: Context = field(default_factory=Context)
+
+
+class BotService:
+    """Answers questions from the content store; one instance per process."""
+
+    def __init__(
+        self,
+        store: ContentStore,
+        analyser_factory: type[TextAnalyser] | object,
+        terms: list[Term],
+        threshold: float,
+        max_chars: int = 2000,
+    ) -> None:
+        """Creates the service without loading anything yet.
+
+        Args:
+            store: where the content is read from.
+            analyser_factory: a zero-argument callable returning the `TextAnalyser` (loaded lazily).
+            terms: the terminology, for mapping terms to topics.
+            threshold: relevance below which the bot says it has no good answer.
+            max_chars: the longest message read; the rest is ignored and the person told.
+        """
+        self.store = store
+        self._analyser_factory = analyser_factory
+        self.terms = {t.id: t for t in terms}
+        self.threshold = threshold
+        self.max_chars = max_chars
+        self._lock = threading.Lock()
+        self._bundle: ContentBundle | None = None
+        self._retriever: Retriever | None = None
+        self._analyser: TextAnalyser | None = None
+
+    # -- loading -------------------------------------------------------------------------------------
+
+    def _ensure_loaded(self) -> tuple[ContentBundle, Retriever, TextAnalyser]:
+        with self._lock:
+            if self._bundle is None or self._retriever is None or self._analyser is None:
+                try:
+                    analyser = self._analyser or self._analyser_factory()  # type: ignore[operator]
+                    bundle = self.store.snapshot()
+                except Exception as exc:  # a dead database or a missing pipeline: say so, retry next time
+                    logger.exception("Could not load the content or the NLP pipeline")
+                    raise ContentUnavailable(str(exc)) from exc
+                if not bundle.passages:
+                    raise ContentUnavailable("The content store holds no published passages: run `make content`.")
+                self._analyser = analyser
+                self._retriever = Retriever.build(bundle.published_passages(), analyser)
+                self._bundle = bundle
+                logger.info("Indexed %d passages", len(self._retriever))
+            return self._bundle, self._retriever, self._analyser
+
+    def warm_up(self) -> None:
+        """Loads the content and builds the index now rather than on the first message."""
+        self._ensure_loaded()
+
+    def reload(self) -> None:
+        """Forgets the snapshot so the next message reads the content store again."""
+        with self._lock:
+            self._bundle = None
+            self._retriever = None
+
+    @property
+    def bundle(self) -> ContentBundle:
+        """The content snapshot (loaded on first use)."""
+        return self._ensure_loaded()[0]
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _clip(self, text: str) -> tuple[str, bool]:
+        text = " ".join((text or "").split())
+        if len(text) > self.max_chars:
+            return text[: self.max_chars], True
+        return text, False
+
+    def _topic_of(self, term_id: str) -> str | None:
+        term = self.terms.get(term_id)
+        return term.topic if term else None
+
+    def _therapy_for_topic(self, topic: str | None) -> str | None:
+        for term in self.terms.values():
+            if term.topic == topic and term.label == ENTITY_THERAPY:
+                return term.id
+        return None
+
+    def _pick(self, hits: list[Hit]) -> list[PassageRecord]:
+        if not hits:
+            return []
+        chosen = [hits[0].passage]
+        if len(hits) > 1 and hits[1].score >= max(self.threshold, hits[0].score * SECOND_PASSAGE_RATIO):
+            chosen.append(hits[1].passage)
+        return chosen
+
+    def _likely_topics(self, hits: list[Hit], limit: int = 3) -> tuple[Button, ...]:
+        bundle = self.bundle
+        seen: dict[str, None] = {}
+        for hit in hits:
+            seen.setdefault(hit.passage.topic, None)
+        for topic in bundle.main_topics():
+            seen.setdefault(topic.id, None)
+        topics = [bundle.topics[t] for t in list(seen)[: max(limit, 3) + 3] if t in bundle.topics]
+        return topic_buttons(topics[: limit + 3])
+
+    def topic_overview(self, topic_id: str) -> PassageRecord | None:
+        """The first published passage of a topic, which editors write as its overview."""
+        for passage in self.bundle.published_passages():
+            if passage.topic == topic_id:
+                return passage
+        return None
+
+    # -- turns ---------------------------------------------------------------------------------------
+
+    def introduction(self) -> Reply:
+        """The first message of a conversation: who the bot is, with the main topics as buttons."""
+        return Reply(ReplyKind.INTRODUCTION, INTRODUCTION, buttons=topic_buttons(self.bundle.main_topics()))
+
+    def topics_menu(self) -> Reply:
+        """The main topics as buttons, for "menu" or "what can I ask about?"."""
+        return Reply(ReplyKind.MENU, MENU, buttons=topic_buttons(self.bundle.main_topics()))
+
+    def unavailable(self) -> Reply:
+        """What the bot says when its content cannot be loaded."""
+        return Reply(ReplyKind.UNAVAILABLE, UNAVAILABLE)
+
+    def answer_question(
+        self,
+        question: str,
+        term_ids: list[str] | None = None,
+        context: Context | None = None,
+        followup: bool = False,
+        topic_id: str | None = None,
+    ) -> Turn:
+        """Finds the best passage(s) for a question and cites them.
+
+        Args:
+            question: the person's message.
+            term_ids: canonical ids of the entities Rasa extracted.
+            context: the topic and therapy under discussion, for follow-ups.
+            followup: whether NLU read the message as a follow-up ("what are its side effects?").
+            topic_id: a topic chosen with a button: answer with its overview.
+        """
+        context = context or Context()
+        bundle, retriever, analyser = self._ensure_loaded()
+        if topic_id and topic_id in bundle.topics:
+            overview = self.topic_overview(topic_id)
+            if overview is not None:
+                reply = passage_reply(ReplyKind.ANSWER, [overview], bundle)
+                return Turn(reply, Context(topic_id, self._therapy_for_topic(topic_id)))
+        text, clipped = self._clip(question)
+        analysis = analyser.analyse(text)
+        mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
+        named_topics = [t for t in (self._topic_of(m) for m in mentioned) if t]
+        tokens = list(analysis.tokens)
+        use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
+        if use_context:
+            if context.therapy:
+                tokens.append(context.therapy)
+            boosts = {context.topic: TOPIC_BOOST} if context.topic else {}
+        else:
+            boosts = {t: TOPIC_BOOST for t in named_topics}
+        hits = retriever.search(tokens, limit=5, boost_topics=boosts)
+        if not hits or hits[0].score < self.threshold:
+            note = f"{TRUNCATED_NOTE} " if clipped else ""
+            return Turn(
+                Reply(ReplyKind.NO_ANSWER, note + NO_ANSWER, buttons=self._likely_topics(hits)),
+                context,
+            )
+        chosen = self._pick(hits)
+        topic = chosen[0].topic
+        named_therapies = [m for m in mentioned if self.terms.get(m) and self.terms[m].label == ENTITY_THERAPY]
+        if named_therapies:
+            therapy: str | None = named_therapies[0]
+        elif topic == context.topic:
+            therapy = context.therapy
+        else:
+            therapy = self._therapy_for_topic(topic)
+        lead = TRUNCATED_NOTE if clipped else ""
+        return Turn(passage_reply(ReplyKind.ANSWER, chosen, bundle, lead=lead), Context(topic, therapy))
+
+    def emergency(self, message: str) -> Reply:
+        """Emergency numbers first, then the most relevant safety passage with its sources."""
+        bundle, retriever, analyser = self._ensure_loaded()
+        text, _ = self._clip(message)
+        hits = retriever.search(analyser.analyse(text).tokens, limit=1, topics=[EMERGENCY_TOPIC])
+        passage = hits[0].passage if hits else self.topic_overview(EMERGENCY_TOPIC)
+        lead = EMERGENCY_NUMBERS + "\n\n" + CRISIS_LINES
+        return passage_reply(ReplyKind.EMERGENCY, [passage] if passage else [], bundle, lead=lead)
+
+    def refuse_dosing(self, message: str) -> Reply:
+        """A refusal that says why and who to ask, with a relevant general passage when there is one."""
+        bundle, retriever, analyser = self._ensure_loaded()
+        text, _ = self._clip(message)
+        hits = [h for h in retriever.search(analyser.analyse(text).tokens, limit=3) if h.score >= self.threshold]
+        if not hits:
+            return Reply(ReplyKind.DOSING_REFUSAL, DOSING_REFUSAL)
+        return passage_reply(
+            ReplyKind.DOSING_REFUSAL, [hits[0].passage], bundle, lead=f"{DOSING_REFUSAL}\n\n{DOSING_GENERAL}"
+        )
+
+    def out_of_scope(self) -> Reply:
+        """What the bot covers, with topics to choose from."""
+        return Reply(ReplyKind.OUT_OF_SCOPE, OUT_OF_SCOPE, buttons=topic_buttons(self.bundle.main_topics()))
+
+
+def _default_analyser(settings: Settings) -> TextAnalyser:
+    from bot.nlp.pipeline import TextAnalyser
+
+    try:
+        return TextAnalyser.from_path(settings.nlp_dir)
+    except OSError as exc:
+        raise ContentUnavailable(f"The spaCy pipeline is missing at {settings.nlp_dir}: run `make pipeline`.") from exc
+
+
+@lru_cache(maxsize=1)
+def get_service() -> BotService:
+    """The process-wide service over the configured database and pipeline (created on first use)."""
+    settings = get_settings()
+    terms = load_terms(settings.content_dir / "terminology.yml")
+    return BotService(
+        store=SqlContentStore.from_url(settings.database_url),
+        analyser_factory=lambda: _default_analyser(settings),
+        terms=terms,
+        threshold=settings.answer_threshold,
+        max_chars=settings.max_message_chars,
+    )
