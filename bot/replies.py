@@ -8,7 +8,7 @@ refusal, out of scope) can leave it out. Wording lives here, in one place, rathe
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -79,7 +79,6 @@ class OutgoingMessage:
 
     text: str
     buttons: tuple[Button, ...] = ()
-    custom: dict[str, Any] = field(default_factory=dict)
 
     def as_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for the rasa-sdk dispatcher."""
@@ -117,7 +116,7 @@ def cite(passages: Sequence[PassageRecord], bundle: ContentBundle) -> tuple[str,
                 )
             marks.append(f"[{numbers[source_id]}]")
         paragraphs.append(f"{passage.text} {''.join(marks)}".strip())
-    return "\n\n".join(paragraphs), tuple(citations)
+    return "\n".join(paragraphs), tuple(citations)
 
 
 def passage_reply(
@@ -129,7 +128,7 @@ def passage_reply(
 ) -> Reply:
     """A reply built from passages, optionally after a lead paragraph (e.g. the emergency numbers)."""
     body, citations = cite(passages, bundle)
-    text = "\n\n".join(part for part in (lead, body) if part)
+    text = "\n".join(part for part in (lead, body) if part)
     return Reply(
         kind=kind,
         text=text,
@@ -149,12 +148,6 @@ def render(reply: Reply) -> OutgoingMessage:
         lines = [f"[{c.number}] {c.publisher}: {c.title}. {c.url}" for c in reply.citations]
         parts.append("Sources:\n" + "\n".join(lines))
     parts.append(DISCLAIMER)
-    custom = {
-        "kind": reply.kind.value,
-        "passages": list(reply.passage_ids),
-        "citations": [
-            {"number": c.number, "publisher": c.publisher, "title": c.title, "url": c.url} for c in reply.citations
-        ],
-        "disclaimer": DISCLAIMER,
-    }
-    return OutgoingMessage(text="\n\n".join(p for p in parts if p), buttons=reply.buttons, custom=custom)
+    # Single line breaks only: Rasa's REST channel splits a text at blank lines into separate messages, and
+    # the disclaimer must stay in the same message as the answer it qualifies.
+    return OutgoingMessage(text="\n".join(p for p in parts if p), buttons=reply.buttons)

@@ -40,6 +40,8 @@ EMERGENCY_TOPIC = "emergencies"
 SECOND_PASSAGE_RATIO = 0.9
 # How much more a passage counts when its topic is the one named or under discussion.
 TOPIC_BOOST = 1.25
+# An emergency message is often short and frightened; a looser match still picks the right safety passage.
+EMERGENCY_MATCH_RATIO = 0.5
 
 INTRODUCTION = (
     "Hello! I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments "
@@ -268,13 +270,17 @@ class BotService:
         return Turn(passage_reply(ReplyKind.ANSWER, chosen, bundle, lead=lead), Context(topic, therapy))
 
     def emergency(self, message: str) -> Reply:
-        """Emergency numbers first, then the most relevant safety passage with its sources."""
+        """Emergency numbers first, then the most relevant safety passage with its sources.
+
+        When no safety passage matches the message well, the reply gives the emergency numbers and the
+        crisis lines together rather than a passage about a different danger.
+        """
         bundle, retriever, analyser = self._ensure_loaded()
         text, _ = self._clip(message)
         hits = retriever.search(analyser.analyse(text).tokens, limit=1, topics=[EMERGENCY_TOPIC])
-        passage = hits[0].passage if hits else self.topic_overview(EMERGENCY_TOPIC)
-        lead = EMERGENCY_NUMBERS + "\n\n" + CRISIS_LINES
-        return passage_reply(ReplyKind.EMERGENCY, [passage] if passage else [], bundle, lead=lead)
+        if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
+            return passage_reply(ReplyKind.EMERGENCY, [hits[0].passage], bundle, lead=EMERGENCY_NUMBERS)
+        return Reply(ReplyKind.EMERGENCY, f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
 
     def refuse_dosing(self, message: str) -> Reply:
         """A refusal that says why and who to ask, with a relevant general passage when there is one."""
@@ -284,7 +290,7 @@ class BotService:
         if not hits:
             return Reply(ReplyKind.DOSING_REFUSAL, DOSING_REFUSAL)
         return passage_reply(
-            ReplyKind.DOSING_REFUSAL, [hits[0].passage], bundle, lead=f"{DOSING_REFUSAL}\n\n{DOSING_GENERAL}"
+            ReplyKind.DOSING_REFUSAL, [hits[0].passage], bundle, lead=f"{DOSING_REFUSAL}\n{DOSING_GENERAL}"
         )
 
     def out_of_scope(self) -> Reply:

@@ -1,0 +1,206 @@
+"""Each custom action with the in-memory store: citations, context slots, and the disclaimer on every path."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.actions as module
+from actions.actions import (
+    ActionAnswerQuestion,
+    ActionEmergency,
+    ActionFallback,
+    ActionOutOfScope,
+    ActionRefuseDosing,
+    ActionSessionStart,
+    ServiceAction,
+)
+from bot import constants as c
+from bot.content.store import InMemoryContentStore
+from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
+from bot.service import BotService, ContentUnavailable
+
+
+def make_tracker(
+    text: str,
+    intent: str = c.INTENT_ASK_QUESTION,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
+) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    return Tracker("tester", slots or {}, latest, [], False, None, {}, "action_listen")
+
+
+def run(action: Action, tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, {})
+    return dispatcher.messages, events
+
+
+def test_answer_cites_its_sources_and_sets_the_topic(service: BotService) -> None:
+    messages, events = run(ActionAnswerQuestion(service), make_tracker("what is lioresal?"))
+    text = messages[0]["text"]
+    assert text.startswith("Baclofen is a medicine")
+    assert "[1]" in text and "Sources:\n[1] Publisher NHS-BAC: Title NHS-BAC. https://example.org/nhs-bac" in text
+    assert text.endswith(DISCLAIMER)
+    assert SlotSet(c.SLOT_TOPIC, "baclofen") in events
+    assert SlotSet(c.SLOT_THERAPY, "baclofen") in events
+
+
+def test_follow_up_uses_the_topic_under_discussion(service: BotService) -> None:
+    slots = {c.SLOT_TOPIC: "botulinum-toxin", c.SLOT_THERAPY: "botulinum-toxin"}
+    tracker = make_tracker("what are its side effects?", intent=c.INTENT_ASK_FOLLOWUP, slots=slots)
+    messages, events = run(ActionAnswerQuestion(service), tracker)
+    assert "Side effects of botulinum toxin" in messages[0]["text"]
+    assert SlotSet(c.SLOT_TOPIC, "botulinum-toxin") in events
+    # The same words about baclofen go to baclofen.
+    slots = {c.SLOT_TOPIC: "baclofen", c.SLOT_THERAPY: "baclofen"}
+    messages, _ = run(ActionAnswerQuestion(service), make_tracker("what are its side effects?", c.INTENT_ASK_FOLLOWUP, slots=slots))
+    assert "Common side effects of baclofen" in messages[0]["text"]
+
+
+def test_naming_a_new_therapy_switches_topic(service: BotService) -> None:
+    slots = {c.SLOT_TOPIC: "baclofen", c.SLOT_THERAPY: "baclofen"}
+    entities = [{"entity": "THERAPY", "value": "baclofen-pump", "start": 15, "end": 23}]
+    tracker = make_tracker("and how is the bac pump refilled", c.INTENT_ASK_FOLLOWUP, entities, slots)
+    messages, events = run(ActionAnswerQuestion(service), tracker)
+    assert "refilled" in messages[0]["text"]
+    assert SlotSet(c.SLOT_TOPIC, "baclofen-pump") in events
+    assert SlotSet(c.SLOT_THERAPY, "baclofen-pump") in events
+
+
+def test_topic_button_answers_with_the_topic_overview(service: BotService) -> None:
+    entities = [{"entity": c.ENTITY_TOPIC, "value": "botulinum-toxin"}]
+    tracker = make_tracker('/ask_topic{"topic": "botulinum-toxin"}', c.INTENT_ASK_TOPIC, entities)
+    messages, events = run(ActionAnswerQuestion(service), tracker)
+    assert messages[0]["text"].startswith("Botulinum toxin is injected")
+    assert SlotSet(c.SLOT_TOPIC, "botulinum-toxin") in events
+
+
+def test_menu_without_a_topic_lists_the_main_topics(service: BotService) -> None:
+    messages, _ = run(ActionAnswerQuestion(service), make_tracker("menu", c.INTENT_ASK_TOPIC))
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+
+
+def test_no_good_answer_says_so_and_offers_topics(service: BotService) -> None:
+    messages, events = run(ActionAnswerQuestion(service), make_tracker("how do I renew my passport"))
+    assert "don't have a good answer" in messages[0]["text"]
+    assert messages[0]["buttons"], "topics are offered as buttons"
+    assert all(b["payload"].startswith("/ask_topic{") for b in messages[0]["buttons"])
+    assert "Sources:" not in messages[0]["text"]
+
+
+def test_fallback_still_answers_when_the_library_has_an_answer(service: BotService) -> None:
+    messages, _ = run(ActionFallback(service), make_tracker("botox shots how do they work", c.INTENT_NLU_FALLBACK))
+    assert "Botulinum toxin is injected" in messages[0]["text"]
+
+
+def test_emergency_puts_the_numbers_first_then_the_safety_passage(service: BotService) -> None:
+    messages, _ = run(ActionEmergency(service), make_tracker("the pump is making a two tone alarm", c.INTENT_EMERGENCY))
+    text = messages[0]["text"]
+    assert text.startswith(EMERGENCY_NUMBERS)
+    assert "two-tone alarm" in text and "Sources:" in text
+
+
+def test_emergency_without_a_matching_passage_still_gives_numbers_and_crisis_lines(service: BotService) -> None:
+    messages, _ = run(ActionEmergency(service), make_tracker("I don't want to be here anymore", c.INTENT_EMERGENCY))
+    text = messages[0]["text"]
+    assert text.startswith(EMERGENCY_NUMBERS)
+    assert "988" in text and "116 123" in text
+
+
+def test_dosing_is_refused_with_a_referral_and_no_amount(service: BotService) -> None:
+    messages, _ = run(ActionRefuseDosing(service), make_tracker("how much baclofen should I take", c.INTENT_ASK_DOSING))
+    text = messages[0]["text"]
+    assert "prescriber or pharmacist" in text
+    assert not any(unit in text.lower() for unit in (" mg", "milligram", " units"))
+
+
+def test_session_start_introduces_an_automated_assistant(service: BotService) -> None:
+    messages, events = run(ActionSessionStart(service), make_tracker(""))
+    assert "automated assistant" in messages[0]["text"]
+    assert [b["title"] for b in messages[0]["buttons"]] == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+    assert isinstance(events[0], dict) and events[0] == SessionStarted()
+    assert events[-1] == ActionExecuted("action_listen")
+
+
+class _DeadStore(InMemoryContentStore):
+    def snapshot(self, include_drafts: bool = False) -> Any:
+        raise ConnectionError("database is down")
+
+
+def _all_paths(service: BotService) -> list[tuple[Action, Tracker]]:
+    return [
+        (ActionAnswerQuestion(service), make_tracker("what is baclofen")),
+        (ActionAnswerQuestion(service), make_tracker("how do I renew my passport")),
+        (ActionAnswerQuestion(service), make_tracker("does it hurt", c.INTENT_ASK_FOLLOWUP, slots={c.SLOT_TOPIC: "botulinum-toxin"})),
+        (ActionAnswerQuestion(service), make_tracker("menu", c.INTENT_ASK_TOPIC)),
+        (ActionFallback(service), make_tracker("asdfgh", c.INTENT_NLU_FALLBACK)),
+        (ActionEmergency(service), make_tracker("pump alarm two tone", c.INTENT_EMERGENCY)),
+        (ActionRefuseDosing(service), make_tracker("can I double my dose", c.INTENT_ASK_DOSING)),
+        (ActionOutOfScope(service), make_tracker("weather?", c.INTENT_OUT_OF_SCOPE)),
+        (ActionSessionStart(service), make_tracker("")),
+    ]
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_every_answering_path_carries_the_disclaimer(service: BotService, index: int) -> None:
+    action, tracker = _all_paths(service)[index]
+    messages, _ = run(action, tracker)
+    assert messages and all(m["text"].rstrip().endswith(DISCLAIMER) for m in messages)
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_a_dead_database_gets_a_clear_message_with_the_disclaimer(
+    service: BotService, index: int
+) -> None:
+    dead = BotService(_DeadStore(), service._analyser_factory, list(service.terms.values()), threshold=0.3)
+    action, tracker = _all_paths(dead)[index]
+    messages, _ = run(action, tracker)
+    assert "can't reach my library" in messages[0]["text"]
+    assert messages[0]["text"].endswith(DISCLAIMER)
+
+
+def test_the_service_recovers_when_the_database_comes_back(service: BotService) -> None:
+    store = _DeadStore(service.store.snapshot(include_drafts=True))
+    recovering = BotService(store, service._analyser_factory, list(service.terms.values()), threshold=0.3)
+    with pytest.raises(ContentUnavailable):
+        recovering.answer_question("what is baclofen")
+    store.snapshot = lambda include_drafts=False: InMemoryContentStore.snapshot(store, include_drafts)  # type: ignore[method-assign]
+    assert recovering.answer_question("what is baclofen").reply.citations
+
+
+def test_the_index_is_built_once_per_process(service: BotService, monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.service
+
+    calls = []
+    original = bot.service.Retriever.build
+    monkeypatch.setattr(bot.service.Retriever, "build", lambda *a, **k: calls.append(1) or original(*a, **k))
+    for question in ("what is baclofen", "does botox hurt", "pump refills"):
+        service.answer_question(question)
+    assert len(calls) == 1
+
+
+def test_long_messages_are_bounded_and_the_person_is_told(service: BotService) -> None:
+    turn = service.answer_question("what is baclofen " + "and more words " * 500)
+    assert "read only the first part" in turn.reply.text
+
+
+def test_every_action_sends_through_the_rendering_function() -> None:
+    # No action may call utter_message itself: `send` is the only sender, and it renders the disclaimer.
+    source = inspect.getsource(module)
+    assert source.count("utter_message(") == 1
+    concrete = [cls for _, cls in inspect.getmembers(module, inspect.isclass) if issubclass(cls, ServiceAction)]
+    assert {cls().name() for cls in concrete if not inspect.isabstract(cls)} == set(c.CUSTOM_ACTIONS)
+
+
+def test_actions_do_no_io_when_instantiated() -> None:
+    # rasa-sdk instantiates every action at start-up; creating them must not open the database or spaCy.
+    for cls in (ActionAnswerQuestion, ActionEmergency, ActionRefuseDosing, ActionOutOfScope, ActionFallback):
+        assert cls()._service is None

@@ -1,0 +1,184 @@
+"""The content loader: every validation error names file, item and problem; loads are atomic and idempotent."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.content.loader import ContentValidationError, load_bundle
+from bot.content.store import SqlContentStore, count_rows
+from tests.conftest import TODAY, valid_content_data
+
+
+def _broken(mutate: Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], None]) -> tuple[Any, Any, Any]:
+    sources, topics, passages = (copy.deepcopy(d) for d in valid_content_data())
+    mutate(sources, topics, passages)
+    return sources, topics, passages
+
+
+def _folder(factory: Callable[..., Path], mutate: Callable[..., None]) -> Path:
+    sources, topics, passages = _broken(mutate)
+    return factory(sources, topics, {"a.yml": passages})
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any], dict[str, Any], dict[str, Any]], None]:
+    """Sets passages[0] (p:...), sources[0] (s:...) or topics[0] (t:...) field to value."""
+    kind, key = path.split(":")
+
+    def mutate(sources: dict[str, Any], topics: dict[str, Any], passages: dict[str, Any]) -> None:
+        target = {"p": passages["passages"], "s": sources["sources"], "t": topics["topics"]}[kind][0]
+        if value is None:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+    return mutate
+
+
+def _duplicate_passage(_s: dict[str, Any], _t: dict[str, Any], p: dict[str, Any]) -> None:
+    p["passages"][1]["id"] = "p1"
+
+
+CASES = [
+    pytest.param(_set("p:sources", ["NOPE"]), "a.yml", "p1", "unknown source 'NOPE'", id="unknown-source"),
+    pytest.param(_set("p:sources", None), "a.yml", "p1", "missing source", id="missing-source"),
+    pytest.param(_set("p:sources", []), "a.yml", "p1", "missing source", id="empty-sources"),
+    pytest.param(_duplicate_passage, "a.yml", "p1", "duplicate id", id="duplicate-id"),
+    pytest.param(_set("p:text", "   "), "a.yml", "p1", "empty 'text'", id="empty-text"),
+    pytest.param(_set("p:text", None), "a.yml", "p1", "missing 'text'", id="missing-text"),
+    pytest.param(_set("s:url", "htps//nhs uk"), "sources.yml", "S1", "malformed URL", id="malformed-url"),
+    pytest.param(_set("s:url", "ftp://example.org/x"), "sources.yml", "S1", "malformed URL", id="non-http-url"),
+    pytest.param(_set("p:reviewed", "2031-01-01"), "a.yml", "p1", "in the future", id="future-review"),
+    pytest.param(_set("p:reviewed", "yesterday"), "a.yml", "p1", "YYYY-MM-DD", id="bad-date"),
+    pytest.param(_set("p:topic", "nowhere"), "a.yml", "p1", "unknown topic 'nowhere'", id="unknown-topic"),
+    pytest.param(_set("p:status", "live"), "a.yml", "p1", "status must be", id="bad-status"),
+    pytest.param(_set("p:questions", None), "a.yml", "p1", "missing 'questions'", id="no-questions"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "file", "item", "problem"), CASES)
+def test_each_validation_error_names_file_item_and_problem(
+    content_factory: Callable[..., Path], mutate: Any, file: str, item: str, problem: str
+) -> None:
+    folder = _folder(content_factory, mutate)
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    matching = [p for p in caught.value.problems if p.file.endswith(file) and p.item == item and problem in p.problem]
+    assert matching, f"expected {file}: {item}: {problem!r}, got {[str(p) for p in caught.value.problems]}"
+    assert f"{matching[0].file}: {item}: " in str(caught.value)
+
+
+def test_invalid_yaml_reports_the_line(content_factory: Callable[..., Path]) -> None:
+    folder = content_factory(passages={"bad.yml": "passages:\n  - id: p1\n    text: [unclosed\n"})
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    problem = caught.value.problems[0]
+    assert problem.file == "passages/bad.yml"
+    assert problem.item.startswith("line ")
+    assert "invalid YAML" in problem.problem
+
+
+def test_wrong_shape_is_reported_not_crashed(content_factory: Callable[..., Path]) -> None:
+    folder = content_factory(passages={"a.yml": {"passages": ["just a string", 42]}})
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    assert {p.item for p in caught.value.problems} == {"item 1", "item 2"}
+
+
+def test_duplicate_ids_across_files_name_the_first_file(content_factory: Callable[..., Path]) -> None:
+    _s, _t, passages = valid_content_data()
+    folder = content_factory(passages={"a.yml": passages, "b.yml": passages})
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    assert any(p.file == "passages/b.yml" and "first defined in passages/a.yml" in p.problem for p in caught.value.problems)
+
+
+def test_all_problems_are_reported_at_once(content_factory: Callable[..., Path]) -> None:
+    def mutate(sources: dict[str, Any], topics: dict[str, Any], passages: dict[str, Any]) -> None:
+        passages["passages"][0]["topic"] = "nowhere"
+        passages["passages"][1]["text"] = ""
+        sources["sources"][1]["url"] = "not a url"
+
+    folder = _folder(content_factory, mutate)
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    assert len(caught.value.problems) == 3
+
+
+def test_valid_folder_loads_with_order_and_status(content_factory: Callable[..., Path]) -> None:
+    bundle = load_bundle(content_factory(), today=TODAY)
+    assert list(bundle.passages) == ["p1", "p2"]
+    assert bundle.passages["p2"].sources == ("S2", "S1")
+    assert [p.id for p in bundle.published_passages()] == ["p1"]
+    assert [t.id for t in bundle.main_topics()] == ["t1"]
+
+
+def _store(tmp_path: Path) -> SqlContentStore:
+    return SqlContentStore.from_url(f"sqlite:///{tmp_path / 'db.sqlite'}")
+
+
+def test_cli_load_is_idempotent_and_removes_deleted_passages(
+    content_factory: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.content.__main__ import main
+
+    folder = content_factory()
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["load", "--content-dir", str(folder), "--database-url", url]) == 0
+    assert main(["load", "--content-dir", str(folder), "--database-url", url]) == 0
+    assert "no changes" in capsys.readouterr().out.splitlines()[-1]
+    _s, _t, passages = valid_content_data()
+    passages["passages"] = passages["passages"][:1]
+    (folder / "passages" / "a.yml").write_text(__import__("yaml").safe_dump(passages))
+    assert main(["load", "--content-dir", str(folder), "--database-url", url]) == 0
+    store = SqlContentStore.from_url(url)
+    assert list(store.snapshot(include_drafts=True).passages) == ["p1"]
+
+
+def test_cli_bad_file_leaves_database_as_it_was(
+    content_factory: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.content.__main__ import main
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    good = content_factory()
+    assert main(["load", "--content-dir", str(good), "--database-url", url]) == 0
+    before = SqlContentStore.from_url(url).snapshot(include_drafts=True)
+    bad = _folder(content_factory, _set("p:sources", ["NOPE"]))
+    assert main(["load", "--content-dir", str(bad), "--database-url", url]) == 1
+    err = capsys.readouterr().err
+    assert "database is unchanged" in err and "unknown source 'NOPE'" in err
+    assert SqlContentStore.from_url(url).snapshot(include_drafts=True) == before
+
+
+def test_cli_reports_a_dead_database_clearly(content_factory: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.content.__main__ import main
+
+    code = main(["load", "--content-dir", str(content_factory()), "--database-url", "postgresql+psycopg2://127.0.0.1:1/none"])
+    assert code == 2
+    assert "Could not write to the content database" in capsys.readouterr().err
+
+
+def test_the_projects_content_is_valid_and_complete() -> None:
+    bundle = load_bundle(PROJECT_ROOT / "content")
+    published = bundle.published_passages()
+    assert len(published) >= 25
+    for passage in published:
+        assert passage.sources, passage.id
+        assert len(passage.questions) >= 3, passage.id
+    required = {
+        "what-is-spasticity", "causes", "triggers", "physiotherapy", "baclofen", "tizanidine",
+        "botulinum-toxin", "baclofen-pump", "rhizotomy",
+    }  # fmt: skip
+    assert required <= {p.topic for p in published}
+
+
+def test_sqlite_database_is_counted_after_load(content_factory: Callable[..., Path], tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    store.replace(load_bundle(content_factory(), today=TODAY))
+    assert count_rows(store) == {"sources": 2, "topics": 2, "passages": 2}

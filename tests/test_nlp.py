@@ -1,0 +1,104 @@
+"""The spaCy pipeline: terminology entities with canonical ids, lemmas, and the build on disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.nlp.pipeline import TextAnalyser, load_pipeline, save_pipeline
+from bot.nlp.terminology import Term, TerminologyError, entity_patterns, parse_terms
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "term_id"),
+    [
+        ("Is Lioresal making me sleepy?", "THERAPY", "baclofen"),
+        ("my BAC PUMP is beeping", "THERAPY", "baclofen-pump"),
+        ("how long do botox shots last", "THERAPY", "botulinum-toxin"),
+        ("what does a botox shot feel like", "THERAPY", "botulinum-toxin"),  # singular variant
+        ("I have MS and stiff legs", "CONDITION", "multiple-sclerosis"),
+    ],
+)
+def test_entities_carry_canonical_ids(analyser: TextAnalyser, text: str, label: str, term_id: str) -> None:
+    doc = analyser.nlp(text.lower())
+    assert (label, term_id) in {(ent.label_, ent.ent_id_) for ent in doc.ents}
+
+
+def test_longest_phrase_wins(analyser: TextAnalyser) -> None:
+    analysis = analyser.analyse("the bac pump or bac tablets?")
+    assert analysis.term_ids() == ["baclofen-pump", "baclofen"]
+
+
+def test_analysis_lemmatises_and_drops_stop_words(analyser: TextAnalyser) -> None:
+    analysis = analyser.analyse("What are the injections doing to my muscles?")
+    assert analysis.tokens == ("injection", "muscle")
+
+
+@pytest.mark.parametrize(
+    ("text", "term_id"),
+    [
+        ("Lioresal", "baclofen"),
+        ("bac pump", "baclofen-pump"),
+        ("itb", "baclofen-pump"),
+        ("botox shots", "botulinum-toxin"),
+        ("zanaflex", "tizanidine"),
+        ("valium", "benzodiazepines"),
+        ("stiff legs", "spasticity"),
+        ("spazzy", "spasticity"),
+        ("cerebral palsy", "cerebral-palsy"),
+        ("sdr", "rhizotomy"),
+    ],
+)
+def test_real_terminology_maps_lay_words(real_analyser: TextAnalyser, text: str, term_id: str) -> None:
+    assert term_id in real_analyser.analyse(f"tell me about {text} please").term_ids()
+
+
+def test_duplicate_phrase_across_terms_is_rejected() -> None:
+    data = {
+        "terms": [
+            {"id": "a", "label": "THERAPY", "name": "alpha", "synonyms": ["shared words"]},
+            {"id": "b", "label": "THERAPY", "name": "beta", "synonyms": ["Shared  Words"]},
+        ]
+    }
+    with pytest.raises(TerminologyError, match="'shared words' already belongs to a"):
+        parse_terms(data)
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        ({"id": "a", "label": "DRUG", "name": "x"}, "label must be one of"),
+        ({"label": "THERAPY", "name": "x"}, "missing 'id'"),
+        ({"id": "a", "label": "THERAPY", "name": "x", "topic": "nowhere"}, "unknown topic 'nowhere'"),
+    ],
+)
+def test_invalid_terms_are_rejected(item: dict[str, str], message: str) -> None:
+    with pytest.raises(TerminologyError, match=message):
+        parse_terms({"terms": [item]}, topics={"baclofen"})
+
+
+def test_variants_never_steal_another_terms_phrase() -> None:
+    terms = [Term("pump", "THERAPY", "pumps", ()), Term("other", "SYMPTOM", "pump", ())]
+    owners = {p["pattern"]: p["id"] for p in entity_patterns(terms)}
+    assert owners == {"pumps": "pump", "pump": "other"}
+
+
+def test_pipeline_is_built_once_and_loads_from_disk(small_terms: list[Term], tmp_path: Path) -> None:
+    out = tmp_path / "pipeline"
+    assert save_pipeline(small_terms, out) is True
+    assert save_pipeline(small_terms, out) is False  # unchanged terminology: no rebuild
+    nlp = load_pipeline(str(out))
+    assert nlp.pipe_names == ["lemmatizer", "entity_ruler"]
+    doc = nlp("lioresal or itb")
+    assert [ent.ent_id_ for ent in doc.ents] == ["baclofen", "baclofen-pump"]
+    changed = [*small_terms, Term("tizanidine", "THERAPY", "tizanidine", ("zanaflex",))]
+    assert save_pipeline(changed, out) is True
+
+
+def test_real_terminology_file_is_valid(real_terms: list[Term]) -> None:
+    topics = {t["id"] for t in yaml.safe_load(Path("content/topics.yml").read_text())["topics"]}
+    assert all(t.topic is None or t.topic in topics for t in real_terms)
+    labels = {t.label for t in real_terms}
+    assert {"THERAPY", "CONDITION"} <= labels
