@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import constants as c
 from bot.replies import Reply, render
-from bot.service import BotService, Context, ContentUnavailable, Turn, get_service
+from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ too and the launcher exits with an error, rather than leaving half a bot running
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -31,7 +32,7 @@ def child_env(settings: Settings) -> dict[str, str]:
     """The environment both servers run with: endpoints.yml reads its values from here."""
     env = dict(os.environ)
     env.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
-    env.setdefault("TRACKER_DB", str(settings.tracker_db))
+    env["TRACKER_DB"] = str(settings.tracker_db)
     env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens here
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -84,18 +85,14 @@ def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
     """Stops the children, newest first: SIGTERM, then SIGKILL after a grace period."""
     for process in reversed(processes):
         if process.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
     for process in reversed(processes):
         try:
             process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             process.wait()
 
 
@@ -138,11 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         if not wait_until_up(f"http://127.0.0.1:{settings.rasa_port}/", rasa):
             print(f"The Rasa server did not start (port {settings.rasa_port} busy?).", file=sys.stderr)
             return 1
-        base = f"http://{'localhost' if settings.host in {'127.0.0.1', '0.0.0.0'} else settings.host}:{settings.rasa_port}"
+        base = (
+            f"http://{'localhost' if settings.host in {'127.0.0.1', '0.0.0.0'} else settings.host}:{settings.rasa_port}"
+        )
         api = "on (token required)" if settings.rasa_api_token else "off (set RASA_API_TOKEN to enable it)"
         print(
             f"\nThe spasticity bot is ready after {time.monotonic() - started:.1f} s.\n"
-            f"  REST:       POST {base}/webhooks/rest/webhook  {{\"sender\": \"me\", \"message\": \"what is spasticity?\"}}\n"
+            f'  REST:       POST {base}/webhooks/rest/webhook  {{"sender": "me", "message": "what is spasticity?"}}\n'
             f"  Socket.IO:  {base}/socket.io  (events user_uttered / bot_uttered)\n"
             f"  Actions:    http://127.0.0.1:{settings.action_port}/webhook\n"
             f"  HTTP API:   {api}\n"

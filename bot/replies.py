@@ -111,9 +111,7 @@ def cite(passages: Sequence[PassageRecord], bundle: ContentBundle) -> tuple[str,
                 continue
             if source_id not in numbers:
                 numbers[source_id] = len(numbers) + 1
-                citations.append(
-                    Citation(numbers[source_id], source_id, source.publisher, source.title, source.url)
-                )
+                citations.append(Citation(numbers[source_id], source_id, source.publisher, source.title, source.url))
             marks.append(f"[{numbers[source_id]}]")
         paragraphs.append(f"{passage.text} {''.join(marks)}".strip())
     return "\n".join(paragraphs), tuple(citations)

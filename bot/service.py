@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -99,7 +100,7 @@ class BotService:
     def __init__(
         self,
         store: ContentStore,
-        analyser_factory: type[TextAnalyser] | object,
+        analyser_factory: Callable[[], TextAnalyser],
         terms: list[Term],
         threshold: float,
         max_chars: int = 2000,
@@ -129,7 +130,7 @@ class BotService:
         with self._lock:
             if self._bundle is None or self._retriever is None or self._analyser is None:
                 try:
-                    analyser = self._analyser or self._analyser_factory()  # type: ignore[operator]
+                    analyser = self._analyser or self._analyser_factory()
                     bundle = self.store.snapshot()
                 except Exception as exc:  # a dead database or a missing pipeline: say so, retry next time
                     logger.exception("Could not load the content or the NLP pipeline")
@@ -244,13 +245,16 @@ class BotService:
         named_topics = [t for t in (self._topic_of(m) for m in mentioned) if t]
         tokens = list(analysis.tokens)
         use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
-        if use_context:
-            if context.therapy:
-                tokens.append(context.therapy)
-            boosts = {context.topic: TOPIC_BOOST} if context.topic else {}
+        hits: list[Hit] = []
+        if use_context and context.topic:
+            # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
+            # own words; only if nothing there fits is the therapy added to the query for a wider search.
+            hits = retriever.search(tokens, limit=5, topics=[context.topic])
+            if not hits or hits[0].score < self.threshold:
+                expanded = [*tokens, context.therapy] if context.therapy else tokens
+                hits = retriever.search(expanded, limit=5, boost_topics={context.topic: TOPIC_BOOST})
         else:
-            boosts = {t: TOPIC_BOOST for t in named_topics}
-        hits = retriever.search(tokens, limit=5, boost_topics=boosts)
+            hits = retriever.search(tokens, limit=5, boost_topics={t: TOPIC_BOOST for t in named_topics})
         if not hits or hits[0].score < self.threshold:
             note = f"{TRUNCATED_NOTE} " if clipped else ""
             return Turn(

@@ -29,7 +29,13 @@ POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://127.0.
 
 SMALL_TERMS = [
     Term("baclofen", "THERAPY", "oral baclofen", ("baclofen", "lioresal", "bac"), "baclofen"),
-    Term("baclofen-pump", "THERAPY", "baclofen pump", ("bac pump", "itb", "intrathecal baclofen", "pump"), "baclofen-pump"),
+    Term(
+        "baclofen-pump",
+        "THERAPY",
+        "baclofen pump",
+        ("bac pump", "itb", "intrathecal baclofen", "pump"),
+        "baclofen-pump",
+    ),
     Term("botulinum-toxin", "THERAPY", "botulinum toxin", ("botox", "botox shots", "dysport"), "botulinum-toxin"),
     Term("multiple-sclerosis", "CONDITION", "multiple sclerosis", ("ms",)),
     Term("spasticity", "CONDITION", "spasticity", ("stiff legs", "stiffness")),
@@ -56,51 +62,65 @@ def make_small_bundle() -> ContentBundle:
     }
     passages = [
         _passage(
-            "spasticity-what-it-is", "what-is-spasticity",
+            "spasticity-what-it-is",
+            "what-is-spasticity",
             "Spasticity means muscles are stiff and tight because nerve signals from the brain or spinal cord "
             "are damaged.",
-            ("What is spasticity?", "Why are my muscles tight?", "What does spastic mean?"), ("NINDS-SP",),
+            ("What is spasticity?", "Why are my muscles tight?", "What does spastic mean?"),
+            ("NINDS-SP",),
         ),
         _passage(
-            "baclofen-what-it-is", "baclofen",
+            "baclofen-what-it-is",
+            "baclofen",
             "Baclofen is a medicine that relaxes stiff muscles. It acts on nerves in the spinal cord.",
-            ("What is baclofen?", "How does baclofen work?", "Is baclofen a muscle relaxer?"), ("NHS-BAC",),
+            ("What is baclofen?", "How does baclofen work?", "Is baclofen a muscle relaxer?"),
+            ("NHS-BAC",),
         ),
         _passage(
-            "baclofen-side-effects", "baclofen",
+            "baclofen-side-effects",
+            "baclofen",
             "Common side effects of baclofen are sleepiness, dizziness, weakness and feeling sick.",
             ("What are the side effects of baclofen?", "Does baclofen make you sleepy?", "Can baclofen make me dizzy?"),
             ("NHS-BAC",),
         ),
         _passage(
-            "botox-how-it-works", "botulinum-toxin",
+            "botox-how-it-works",
+            "botulinum-toxin",
             "Botulinum toxin is injected into an overactive muscle and blocks the signal that makes it tighten.",
             ("How does botulinum toxin work?", "What do botox injections do?", "Where is botox injected?"),
             ("FDA-BOTOX", "NINDS-SP"),
         ),
         _passage(
-            "botox-side-effects", "botulinum-toxin",
+            "botox-side-effects",
+            "botulinum-toxin",
             "Side effects of botulinum toxin include pain where it was injected, weakness and tiredness.",
             ("What are the side effects of botulinum toxin?", "Does botox hurt?", "Is botox safe?"),
             ("FDA-BOTOX",),
         ),
         _passage(
-            "pump-refills", "baclofen-pump",
+            "pump-refills",
+            "baclofen-pump",
             "The baclofen pump is refilled with a needle through the skin every few months at the clinic.",
             ("How often is the pump refilled?", "How is the pump refilled?", "Does a refill hurt?"),
             ("MDT-PUMP",),
         ),
         _passage(
-            "emergency-pump-alarm", "emergencies",
+            "emergency-pump-alarm",
+            "emergencies",
             "A two-tone alarm from the pump means the medicine has stopped flowing. Call your doctor at once.",
             ("My pump is making a two-tone alarm", "The pump alarm is beeping", "What does the critical alarm mean?"),
             ("MDT-PUMP",),
         ),
     ]
     draft = PassageRecord(
-        "draft-passage", "baclofen", "Draft", "Draft text about baclofen tablets and liquid.",
+        "draft-passage",
+        "baclofen",
+        "Draft",
+        "Draft text about baclofen tablets and liquid.",
         ("Is there a liquid baclofen?", "Draft question two?", "Draft question three?"),
-        ("NHS-BAC",), TODAY, Status.DRAFT,
+        ("NHS-BAC",),
+        TODAY,
+        Status.DRAFT,
     )
     ordered = {p.id: p for p in [*passages, draft]}
     return ContentBundle(sources=sources, topics=topics, passages=ordered)  # fmt: skip
@@ -154,8 +174,20 @@ def valid_content_data() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]
     """A small valid content folder's data, for the loader tests to break one piece at a time."""
     sources = {
         "sources": [
-            {"id": "S1", "publisher": "NHS", "title": "Baclofen", "url": "https://www.nhs.uk/baclofen", "accessed": "2026-11-01"},
-            {"id": "S2", "publisher": "NINDS", "title": "Spasticity", "url": "https://www.ninds.nih.gov/sp", "accessed": "2026-11-01"},
+            {
+                "id": "S1",
+                "publisher": "NHS",
+                "title": "Baclofen",
+                "url": "https://www.nhs.uk/baclofen",
+                "accessed": "2026-11-01",
+            },
+            {
+                "id": "S2",
+                "publisher": "NINDS",
+                "title": "Spasticity",
+                "url": "https://www.ninds.nih.gov/sp",
+                "accessed": "2026-11-01",
+            },
         ]
     }
     topics = {"topics": [{"id": "t1", "title": "Topic one", "main": True}, {"id": "t2", "title": "Topic two"}]}

@@ -60,7 +60,9 @@ def test_follow_up_uses_the_topic_under_discussion(service: BotService) -> None:
     assert SlotSet(c.SLOT_TOPIC, "botulinum-toxin") in events
     # The same words about baclofen go to baclofen.
     slots = {c.SLOT_TOPIC: "baclofen", c.SLOT_THERAPY: "baclofen"}
-    messages, _ = run(ActionAnswerQuestion(service), make_tracker("what are its side effects?", c.INTENT_ASK_FOLLOWUP, slots=slots))
+    messages, _ = run(
+        ActionAnswerQuestion(service), make_tracker("what are its side effects?", c.INTENT_ASK_FOLLOWUP, slots=slots)
+    )
     assert "Common side effects of baclofen" in messages[0]["text"]
 
 
@@ -89,7 +91,7 @@ def test_menu_without_a_topic_lists_the_main_topics(service: BotService) -> None
 
 
 def test_no_good_answer_says_so_and_offers_topics(service: BotService) -> None:
-    messages, events = run(ActionAnswerQuestion(service), make_tracker("how do I renew my passport"))
+    messages, _ = run(ActionAnswerQuestion(service), make_tracker("how do I renew my passport"))
     assert "don't have a good answer" in messages[0]["text"]
     assert messages[0]["buttons"], "topics are offered as buttons"
     assert all(b["payload"].startswith("/ask_topic{") for b in messages[0]["buttons"])
@@ -125,7 +127,11 @@ def test_dosing_is_refused_with_a_referral_and_no_amount(service: BotService) ->
 def test_session_start_introduces_an_automated_assistant(service: BotService) -> None:
     messages, events = run(ActionSessionStart(service), make_tracker(""))
     assert "automated assistant" in messages[0]["text"]
-    assert [b["title"] for b in messages[0]["buttons"]] == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+    assert [b["title"] for b in messages[0]["buttons"]] == [
+        "What spasticity is",
+        "Botulinum toxin",
+        "The baclofen pump",
+    ]
     assert isinstance(events[0], dict) and events[0] == SessionStarted()
     assert events[-1] == ActionExecuted("action_listen")
 
@@ -139,7 +145,10 @@ def _all_paths(service: BotService) -> list[tuple[Action, Tracker]]:
     return [
         (ActionAnswerQuestion(service), make_tracker("what is baclofen")),
         (ActionAnswerQuestion(service), make_tracker("how do I renew my passport")),
-        (ActionAnswerQuestion(service), make_tracker("does it hurt", c.INTENT_ASK_FOLLOWUP, slots={c.SLOT_TOPIC: "botulinum-toxin"})),
+        (
+            ActionAnswerQuestion(service),
+            make_tracker("does it hurt", c.INTENT_ASK_FOLLOWUP, slots={c.SLOT_TOPIC: "botulinum-toxin"}),
+        ),
         (ActionAnswerQuestion(service), make_tracker("menu", c.INTENT_ASK_TOPIC)),
         (ActionFallback(service), make_tracker("asdfgh", c.INTENT_NLU_FALLBACK)),
         (ActionEmergency(service), make_tracker("pump alarm two tone", c.INTENT_EMERGENCY)),
@@ -157,9 +166,7 @@ def test_every_answering_path_carries_the_disclaimer(service: BotService, index:
 
 
 @pytest.mark.parametrize("index", range(9))
-def test_a_dead_database_gets_a_clear_message_with_the_disclaimer(
-    service: BotService, index: int
-) -> None:
+def test_a_dead_database_gets_a_clear_message_with_the_disclaimer(service: BotService, index: int) -> None:
     dead = BotService(_DeadStore(), service._analyser_factory, list(service.terms.values()), threshold=0.3)
     action, tracker = _all_paths(dead)[index]
     messages, _ = run(action, tracker)
@@ -179,9 +186,14 @@ def test_the_service_recovers_when_the_database_comes_back(service: BotService) 
 def test_the_index_is_built_once_per_process(service: BotService, monkeypatch: pytest.MonkeyPatch) -> None:
     import bot.service
 
-    calls = []
+    calls: list[int] = []
     original = bot.service.Retriever.build
-    monkeypatch.setattr(bot.service.Retriever, "build", lambda *a, **k: calls.append(1) or original(*a, **k))
+
+    def counting_build(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bot.service.Retriever, "build", counting_build)
     for question in ("what is baclofen", "does botox hurt", "pump refills"):
         service.answer_question(question)
     assert len(calls) == 1

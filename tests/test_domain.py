@@ -34,7 +34,12 @@ def test_config_uses_the_projects_spacy_pipeline() -> None:
 
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     names = [component["name"] for component in config["pipeline"]]
-    assert names[:4] == ["SpacyNLP", "SpacyTokenizer", "SpacyEntityExtractor", "bot.nlp.rasa_components.CanonicalEntityMapper"]
+    assert names[:4] == [
+        "SpacyNLP",
+        "SpacyTokenizer",
+        "SpacyEntityExtractor",
+        "bot.nlp.rasa_components.CanonicalEntityMapper",
+    ]
     assert config["pipeline"][0]["model"] == "var/nlp/spasticity_en"
     assert "FallbackClassifier" in names
     assert any(p["name"] == "RulePolicy" for p in config["policies"])

@@ -95,7 +95,9 @@ def test_duplicate_ids_across_files_name_the_first_file(content_factory: Callabl
     folder = content_factory(passages={"a.yml": passages, "b.yml": passages})
     with pytest.raises(ContentValidationError) as caught:
         load_bundle(folder, today=TODAY)
-    assert any(p.file == "passages/b.yml" and "first defined in passages/a.yml" in p.problem for p in caught.value.problems)
+    assert any(
+        p.file == "passages/b.yml" and "first defined in passages/a.yml" in p.problem for p in caught.value.problems
+    )
 
 
 def test_all_problems_are_reported_at_once(content_factory: Callable[..., Path]) -> None:
@@ -156,10 +158,14 @@ def test_cli_bad_file_leaves_database_as_it_was(
     assert SqlContentStore.from_url(url).snapshot(include_drafts=True) == before
 
 
-def test_cli_reports_a_dead_database_clearly(content_factory: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_reports_a_dead_database_clearly(
+    content_factory: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     from bot.content.__main__ import main
 
-    code = main(["load", "--content-dir", str(content_factory()), "--database-url", "postgresql+psycopg2://127.0.0.1:1/none"])
+    code = main(
+        ["load", "--content-dir", str(content_factory()), "--database-url", "postgresql+psycopg2://127.0.0.1:1/none"]
+    )
     assert code == 2
     assert "Could not write to the content database" in capsys.readouterr().err
 

@@ -38,7 +38,9 @@ def lucene_bm25(query: list[str], docs: list[list[str]], k1: float = 1.2, b: flo
 
 def _single_unit_retriever() -> Retriever:
     passages = [
-        PassageRecord(f"d{i}", "t", f"d{i}", " ".join(d), ("q?", "q?", "q?"), ("S",), __import__("datetime").date(2026, 1, 1))
+        PassageRecord(
+            f"d{i}", "t", f"d{i}", " ".join(d), ("q?", "q?", "q?"), ("S",), __import__("datetime").date(2026, 1, 1)
+        )
         for i, d in enumerate(DOCS)
     ]
     return Retriever(passages, DOCS, list(range(len(DOCS))))

@@ -7,7 +7,7 @@ Rasa 3.6 pins SQLAlchemy below 1.5 and shares our environment, so we use 1.4 wit
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -19,9 +19,22 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import Mapped, declarative_base, relationship
+from sqlalchemy.orm import Mapped, registry, relationship
+from sqlalchemy.orm.decl_api import DeclarativeMeta
 
-Base = declarative_base()
+mapper_registry = registry()
+
+
+class Base(metaclass=DeclarativeMeta):
+    """Declarative base, spelled out as a class (SQLAlchemy 1.4's typed form) so mypy can check models."""
+
+    __abstract__ = True
+    registry = mapper_registry
+    metadata = mapper_registry.metadata
+
+    if TYPE_CHECKING:
+        # The declarative constructor takes column values as keywords; SQLAlchemy 1.4 ships no type hints.
+        def __init__(self, **kwargs: Any) -> None: ...
 
 
 class Source(Base):
@@ -34,7 +47,7 @@ class Source(Base):
     title: Mapped[str] = Column(String(500), nullable=False)
     url: Mapped[str] = Column(String(2000), nullable=False)
     accessed: Mapped[dt.date] = Column(Date, nullable=False)
-    note: Mapped[Optional[str]] = Column(Text, nullable=True)
+    note: Mapped[str | None] = Column(Text, nullable=True)
 
     def __repr__(self) -> str:
         return f"Source(id={self.id!r}, title={self.title!r})"
@@ -48,7 +61,7 @@ class Topic(Base):
     id: Mapped[str] = Column(String(64), primary_key=True)
     title: Mapped[str] = Column(String(300), nullable=False)
     summary: Mapped[str] = Column(Text, nullable=False, default="")
-    section: Mapped[Optional[int]] = Column(Integer, nullable=True)
+    section: Mapped[int | None] = Column(Integer, nullable=True)
     main: Mapped[bool] = Column(Boolean, nullable=False, default=False)
     position: Mapped[int] = Column(Integer, nullable=False, default=0)
 

@@ -39,9 +39,7 @@ class SyncReport:
         """A one-line, human-readable account of the load."""
         parts = []
         for kind in ("sources", "topics", "passages"):
-            parts.append(
-                f"{kind}: +{self.added[kind]} ~{self.updated[kind]} -{self.removed[kind]}"
-            )
+            parts.append(f"{kind}: +{self.added[kind]} ~{self.updated[kind]} -{self.removed[kind]}")
         verdict = "no changes" if self.changed == 0 else f"{self.changed} change(s)"
         return f"{verdict} ({'; '.join(parts)})"
 

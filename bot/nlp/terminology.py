@@ -131,6 +131,4 @@ def phrase_table(terms: list[Term]) -> dict[str, Term]:
 
 def entity_patterns(terms: list[Term]) -> list[dict[str, str]]:
     """Entity-ruler phrase patterns; each carries the term id, which spaCy exposes as `ent.ent_id_`."""
-    return [
-        {"label": term.label, "pattern": phrase, "id": term.id} for phrase, term in phrase_table(terms).items()
-    ]
+    return [{"label": term.label, "pattern": phrase, "id": term.id} for phrase, term in phrase_table(terms).items()]

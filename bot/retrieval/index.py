@@ -32,11 +32,19 @@ import numpy as np
 from bot.content.records import PassageRecord
 
 
+class Analysed(Protocol):
+    """An analysed text: its normalised tokens."""
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """Lemmas and canonical term ids, stop words removed."""
+
+
 class Analyser(Protocol):
     """What retrieval needs from the NLP layer: text to normalised tokens."""
 
-    def analyse_many(self, texts: list[str]) -> Sequence[object]:
-        """Returns one analysis (with a `tokens` tuple) per text."""
+    def analyse_many(self, texts: list[str]) -> Sequence[Analysed]:
+        """Returns one analysis per text."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,7 @@ class Retriever:
                 texts.append(unit)
                 owner.append(index)
         analyses = analyser.analyse_many(texts) if texts else []
-        tokens = [tuple(getattr(a, "tokens")) for a in analyses]
+        tokens = [tuple(a.tokens) for a in analyses]
         return cls(passages, tokens, owner)
 
     def __len__(self) -> int:
