@@ -116,6 +116,18 @@ typecheck: $(STAMP) ## Static types with mypy
 pytest: train-test ## Run the pytest suite only (unit, integration and end-to-end)
 	TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest
 
+BOT_URL ?= http://localhost:5005
+EVAL_QUESTIONS ?= tests/eval/questions.yml
+
+eval: $(STAMP) ## Judge the running bot (make run) on a question file: pass rates, latency, failures
+	$(PY) -m bot.evaluation $(EVAL_QUESTIONS) --url $(BOT_URL) --json var/eval/report.json
+
+eval-retrieval: $(STAMP) ## Recall@1 and recall@3 of the question-to-passage set
+	$(PY) -m bot.retrieval.evaluate tests/eval/retrieval.yml
+
+content-report: $(STAMP) ## Editors' report: passages per topic, sources, review dates, readability, gaps
+	$(PY) -m bot.content report --reach tests/eval/questions.yml tests/eval/retrieval.yml
+
 test: lint typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
 	@echo "All checks passed."
 
@@ -123,4 +135,4 @@ clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest test clean
+	test-stories lint format typecheck pytest eval eval-retrieval content-report test clean

@@ -13,13 +13,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import ContentBundle, PassageRecord
-from bot.content.store import ContentStore, SqlContentStore
-from bot.nlp.terminology import Term, load_terms
+from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
+from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
 from bot.replies import (
     CRISIS_LINES,
     EMERGENCY_NUMBERS,
@@ -41,6 +42,9 @@ EMERGENCY_TOPIC = "emergencies"
 SECOND_PASSAGE_RATIO = 0.9
 # How much more a passage counts when its topic is the one named or under discussion.
 TOPIC_BOOST = 1.25
+# When the bot has no good answer it offers the topics of the nearest matches, then the main topics.
+LIKELY_TOPICS = 3
+MAX_TOPIC_BUTTONS = 6
 # An emergency message is often short and frightened; a looser match still picks the right safety passage.
 EMERGENCY_MATCH_RATIO = 0.5
 
@@ -184,15 +188,12 @@ class BotService:
             chosen.append(hits[1].passage)
         return chosen
 
-    def _likely_topics(self, hits: list[Hit], limit: int = 3) -> tuple[Button, ...]:
+    def _likely_topics(self, hits: list[Hit]) -> tuple[Button, ...]:
+        """Buttons for the topics of the nearest (if weak) matches first, then the main topics."""
         bundle = self.bundle
-        seen: dict[str, None] = {}
-        for hit in hits:
-            seen.setdefault(hit.passage.topic, None)
-        for topic in bundle.main_topics():
-            seen.setdefault(topic.id, None)
-        topics = [bundle.topics[t] for t in list(seen)[: max(limit, 3) + 3] if t in bundle.topics]
-        return topic_buttons(topics[: limit + 3])
+        nearest = [h.passage.topic for h in hits[:LIKELY_TOPICS]]
+        ordered = dict.fromkeys([*nearest, *(t.id for t in bundle.main_topics())])
+        return topic_buttons([bundle.topics[t] for t in list(ordered)[:MAX_TOPIC_BUTTONS] if t in bundle.topics])
 
     def topic_overview(self, topic_id: str) -> PassageRecord | None:
         """The first published passage of a topic, which editors write as its overview."""
@@ -215,6 +216,36 @@ class BotService:
         """What the bot says when its content cannot be loaded."""
         return Reply(ReplyKind.UNAVAILABLE, UNAVAILABLE)
 
+    def rank(
+        self,
+        question: str,
+        term_ids: list[str] | None = None,
+        context: Context | None = None,
+        followup: bool = False,
+        limit: int = 5,
+    ) -> tuple[list[Hit], list[str]]:
+        """Ranks passages for a question the way answers are chosen (also used by the retrieval evaluation).
+
+        Returns:
+            The hits, best first, and the ids of the terms the question mentions.
+        """
+        context = context or Context()
+        _bundle, retriever, analyser = self._ensure_loaded()
+        analysis = analyser.analyse(question)
+        mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
+        named_topics = [t for t in (self._topic_of(m) for m in mentioned) if t]
+        tokens = list(analysis.tokens)
+        use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
+        if use_context and context.topic:
+            # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
+            # own words; only if nothing there fits is the therapy added to the query for a wider search.
+            hits = retriever.search(tokens, limit=limit, topics=[context.topic])
+            if hits and hits[0].score >= self.threshold:
+                return hits, mentioned
+            expanded = [*tokens, context.therapy] if context.therapy else tokens
+            return retriever.search(expanded, limit=limit, boost_topics={context.topic: TOPIC_BOOST}), mentioned
+        return retriever.search(tokens, limit=limit, boost_topics={t: TOPIC_BOOST for t in named_topics}), mentioned
+
     def answer_question(
         self,
         question: str,
@@ -233,28 +264,14 @@ class BotService:
             topic_id: a topic chosen with a button: answer with its overview.
         """
         context = context or Context()
-        bundle, retriever, analyser = self._ensure_loaded()
+        bundle = self.bundle
         if topic_id and topic_id in bundle.topics:
             overview = self.topic_overview(topic_id)
             if overview is not None:
                 reply = passage_reply(ReplyKind.ANSWER, [overview], bundle)
                 return Turn(reply, Context(topic_id, self._therapy_for_topic(topic_id)))
         text, clipped = self._clip(question)
-        analysis = analyser.analyse(text)
-        mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
-        named_topics = [t for t in (self._topic_of(m) for m in mentioned) if t]
-        tokens = list(analysis.tokens)
-        use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
-        hits: list[Hit] = []
-        if use_context and context.topic:
-            # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
-            # own words; only if nothing there fits is the therapy added to the query for a wider search.
-            hits = retriever.search(tokens, limit=5, topics=[context.topic])
-            if not hits or hits[0].score < self.threshold:
-                expanded = [*tokens, context.therapy] if context.therapy else tokens
-                hits = retriever.search(expanded, limit=5, boost_topics={context.topic: TOPIC_BOOST})
-        else:
-            hits = retriever.search(tokens, limit=5, boost_topics={t: TOPIC_BOOST for t in named_topics})
+        hits, mentioned = self.rank(text, term_ids, context, followup)
         if not hits or hits[0].score < self.threshold:
             note = f"{TRUNCATED_NOTE} " if clipped else ""
             return Turn(
@@ -315,11 +332,27 @@ def _default_analyser(settings: Settings) -> TextAnalyser:
 def get_service() -> BotService:
     """The process-wide service over the configured database and pipeline (created on first use)."""
     settings = get_settings()
-    terms = load_terms(settings.content_dir / "terminology.yml")
+    terms = load_terms(settings.content_dir / TERMINOLOGY_FILE)
     return BotService(
         store=SqlContentStore.from_url(settings.database_url),
         analyser_factory=lambda: _default_analyser(settings),
         terms=terms,
         threshold=settings.answer_threshold,
         max_chars=settings.max_message_chars,
+    )
+
+
+def service_from_content(content_dir: Path, threshold: float | None = None) -> BotService:
+    """A service over the content files themselves (no database), for evaluations and editors' tools."""
+    from bot.content.loader import load_bundle
+    from bot.nlp.pipeline import TextAnalyser, build_pipeline
+
+    bundle = load_bundle(content_dir)
+    terms = load_terms(content_dir / TERMINOLOGY_FILE)
+    analyser = TextAnalyser(build_pipeline(terms))
+    return BotService(
+        InMemoryContentStore(bundle),
+        lambda: analyser,
+        terms,
+        threshold=get_settings().answer_threshold if threshold is None else threshold,
     )
