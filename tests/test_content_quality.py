@@ -12,11 +12,12 @@ from bot.content.records import ContentBundle
 from bot.content.report import GRADE_TARGET, ContentReport, fact_sheet_sections, readability
 from bot.evaluation import DOSE_AMOUNT
 
-MEDICINE_WORDS = r"(?:dose|doses|medicine|medicines|tablet|tablets|pill|pills|baclofen|tizanidine|dantrolene|diazepam|gabapentin|spray|sprays|injection|injections|pump setting)"
-INSTRUCTION = re.compile(
-    rf"(?:^|[.!?]\s+)(?:take|stop|start|increase|reduce|lower|raise|double|skip|cut down|come off|restart)\b[^.!?]*\b{MEDICINE_WORDS}\b",
-    re.IGNORECASE,
+MEDICINE_WORDS = (
+    r"(?:dose|doses|medicine|medicines|tablet|tablets|pill|pills|baclofen|tizanidine|dantrolene|diazepam|"
+    r"gabapentin|spray|sprays|injection|injections|pump setting)"
 )
+VERBS = r"(?:take|stop|start|increase|reduce|lower|raise|double|skip|cut down|come off|restart)"
+INSTRUCTION = re.compile(rf"(?:^|[.!?]\s+){VERBS}\b[^.!?]*\b{MEDICINE_WORDS}\b", re.IGNORECASE)
 FACT_SHEET = PROJECT_ROOT.parent / "shared" / "research" / "medical-facts.md"
 
 
