@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 import statistics
 import sys
@@ -95,7 +96,7 @@ class Report:
         values = sorted(r.latency_ms for r in self.results)
         if not values:
             return 0.0
-        index = min(len(values) - 1, max(0, round(quantile * len(values) + 0.5) - 1))
+        index = min(len(values) - 1, max(0, math.ceil(quantile * len(values)) - 1))
         return values[index]
 
     def summary(self) -> dict[str, Any]:

@@ -261,3 +261,27 @@ def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCon
         store = SqlContentStore.from_url(url)
         yield store
         store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    """The quick test model that `make pytest` trains."""
+    from tests.support.servers import test_model_path
+
+    model = test_model_path()
+    if not model.is_file():
+        pytest.fail(f"No test model at {model}: run `make pytest` (it trains one) or set TEST_MODEL.")
+    return model
+
+
+@pytest.fixture(scope="session")
+def running_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The real bot (action server + Rasa server via the launcher), started once for the whole session."""
+    from tests.support.servers import start_bot
+
+    try:
+        bot = start_bot(tmp_path_factory.mktemp("bot"), test_model)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield bot
+    bot.stop()
