@@ -66,6 +66,16 @@ class Settings:
             (`MAX_MESSAGE_CHARS`).
         require_services: when set, tests that need PostgreSQL or Redis fail instead of skipping when the
             service is missing (`REQUIRE_SERVICES`, set by `.ci/run`).
+        telegram_bot_token: the Telegram bot's token from BotFather; the Telegram channel is off without it
+            (`TELEGRAM_BOT_TOKEN`).
+        telegram_api_url: base URL of the Bot API, changed for a self-hosted Bot API server
+            (`TELEGRAM_API_URL`).
+        telegram_webhook_url: the public HTTPS URL Telegram posts updates to, registered by
+            `make telegram-webhook` (`TELEGRAM_WEBHOOK_URL`).
+        telegram_webhook_secret: the secret Telegram sends with every update; derived from the token when
+            unset (`TELEGRAM_WEBHOOK_SECRET`).
+        telegram_redis_url: Redis shared by replicas, so that a retried Telegram update is answered once even
+            when it reaches another replica; memory only when unset (`REDIS_URL`).
     """
 
     database_url: str
@@ -80,6 +90,11 @@ class Settings:
     answer_threshold: float
     max_message_chars: int
     require_services: bool
+    telegram_bot_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_redis_url: str | None = None
 
     @property
     def action_endpoint_url(self) -> str:
@@ -105,6 +120,11 @@ class Settings:
             answer_threshold=_float("ANSWER_THRESHOLD", 0.3),
             max_message_chars=_int("MAX_MESSAGE_CHARS", 2000),
             require_services=_flag("REQUIRE_SERVICES"),
+            telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
+            telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or "https://api.telegram.org",
+            telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
+            telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
+            telegram_redis_url=os.environ.get("REDIS_URL", "").strip() or None,
         )
 
 
