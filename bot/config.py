@@ -76,6 +76,9 @@ class Settings:
             unset (`TELEGRAM_WEBHOOK_SECRET`).
         telegram_redis_url: Redis shared by replicas, so that a retried Telegram update is answered once even
             when it reaches another replica; memory only when unset (`REDIS_URL`).
+        feedback_salt: secret key of the conversation hash stored with feedback; None means a random salt
+            generated once into var/feedback-salt (`FEEDBACK_SALT`; replicas on several machines must share it).
+        feedback_retention_days: how long votes and unanswered questions are kept (`FEEDBACK_RETENTION_DAYS`).
     """
 
     database_url: str
@@ -95,6 +98,8 @@ class Settings:
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_redis_url: str | None = None
+    feedback_salt: str | None = None
+    feedback_retention_days: int = 180
 
     @property
     def action_endpoint_url(self) -> str:
@@ -125,6 +130,8 @@ class Settings:
             telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,
             telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None,
             telegram_redis_url=os.environ.get("REDIS_URL", "").strip() or None,
+            feedback_salt=os.environ.get("FEEDBACK_SALT", "").strip() or None,
+            feedback_retention_days=_int("FEEDBACK_RETENTION_DAYS", 180),
         )
 
 
