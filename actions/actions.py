@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
@@ -20,8 +20,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import constants as c
-from bot.replies import Reply, render
+from bot.replies import Reply, ReplyKind, render
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
+
+if TYPE_CHECKING:
+    from bot.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +40,39 @@ def context_from(tracker: Tracker) -> Context:
     return Context(topic=tracker.get_slot(c.SLOT_TOPIC), therapy=tracker.get_slot(c.SLOT_THERAPY))
 
 
-def context_events(turn: Turn) -> list[EventType]:
-    """Slot events that carry the conversation's new context."""
-    return [SlotSet(c.SLOT_TOPIC, turn.context.topic), SlotSet(c.SLOT_THERAPY, turn.context.therapy)]
+def context_events(turn: Turn, question: str = "") -> list[EventType]:
+    """Slot events that carry the conversation's new context and, after an answer, what was answered."""
+    events: list[EventType] = [
+        SlotSet(c.SLOT_TOPIC, turn.context.topic),
+        SlotSet(c.SLOT_THERAPY, turn.context.therapy),
+    ]
+    if turn.reply.kind == ReplyKind.ANSWER:
+        events += [
+            SlotSet(c.SLOT_ANSWERED_QUESTION, question or None),
+            SlotSet(c.SLOT_ANSWERED_PASSAGES, list(turn.reply.passage_ids)),
+        ]
+    return events
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many clarifications the bot offered in a row just before the current message."""
+    count = 0
+    seen_current_user_turn = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if not seen_current_user_turn:
+                seen_current_user_turn = True
+            continue
+        if kind != "action" or not seen_current_user_turn:
+            continue
+        name = event.get("name")
+        if name in {"action_listen", "action_unlikely_intent"}:
+            continue
+        if name != c.ACTION_FALLBACK:
+            break
+        count += 1
+    return count
 
 
 def term_ids(tracker: Tracker) -> list[str]:
@@ -56,8 +89,9 @@ def latest_text(tracker: Tracker) -> str:
 class ServiceAction(Action, ABC):
     """An action that asks the bot service for a reply and sends it, failing safely."""
 
-    def __init__(self, service: BotService | None = None) -> None:
+    def __init__(self, service: BotService | None = None, feedback: FeedbackStore | None = None) -> None:
         self._service = service
+        self._feedback = feedback
 
     @property
     def service(self) -> BotService:
@@ -65,6 +99,20 @@ class ServiceAction(Action, ABC):
         if self._service is None:
             self._service = get_service()
         return self._service
+
+    @property
+    def feedback(self) -> FeedbackStore:
+        """The injected feedback store, or the process-wide one created on first use."""
+        if self._feedback is None:
+            from bot.feedback import get_feedback_store  # opened on first use, never at import
+
+            self._feedback = get_feedback_store()
+        return self._feedback
+
+    def note_unanswered(self, tracker: Tracker, reply: Reply) -> None:
+        """Keeps questions the library could not answer, so editors can see the gaps (`make report`)."""
+        if reply.kind in {ReplyKind.NO_ANSWER, ReplyKind.GIVE_UP} and latest_text(tracker).strip():
+            self.feedback.record_unanswered(tracker.sender_id, latest_text(tracker))
 
     @abstractmethod
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
@@ -91,6 +139,11 @@ class ActionAnswerQuestion(ServiceAction):
         """Retrieves with the entities and the conversation's topic; updates the topic slots."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic_id = next(tracker.get_latest_entity_values(c.ENTITY_TOPIC), None)
+        passage_id = next(tracker.get_latest_entity_values(c.ENTITY_PASSAGE), None)
+        if passage_id:
+            chosen = self.service.answer_passage(str(passage_id), context_from(tracker))
+            if chosen is not None:
+                return chosen.reply, context_events(chosen, self.service.question_of(str(passage_id)))
         if intent == c.INTENT_ASK_TOPIC and not topic_id:
             return self.service.topics_menu(), []
         turn = self.service.answer_question(
@@ -100,15 +153,41 @@ class ActionAnswerQuestion(ServiceAction):
             followup=intent == c.INTENT_ASK_FOLLOWUP,
             topic_id=topic_id,
         )
-        return turn.reply, context_events(turn)
+        self.note_unanswered(tracker, turn.reply)
+        return turn.reply, context_events(turn, latest_text(tracker))
 
 
-class ActionFallback(ActionAnswerQuestion):
-    """Low NLU confidence: still try the library, and offer topics when nothing fits."""
+class ActionFallback(ServiceAction):
+    """Low NLU confidence: answer if the library is sure, else offer likely topics, then give up gracefully."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return c.ACTION_FALLBACK
+
+    def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
+        """Clarifies with the likely topics the first time, gives up politely the second time in a row."""
+        turn = self.service.clarify(latest_text(tracker), context_from(tracker), consecutive_fallbacks(tracker))
+        self.note_unanswered(tracker, turn.reply)
+        return turn.reply, context_events(turn, latest_text(tracker))
+
+
+class ActionRecordFeedback(ServiceAction):
+    """Stores "helpful / not helpful" for the last answer and thanks the person."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return c.ACTION_RECORD_FEEDBACK
+
+    def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
+        """Records the vote against the last answer's question and passages, once per answer."""
+        helpful = (tracker.latest_message.get("intent") or {}).get("name") == c.INTENT_FEEDBACK_HELPFUL
+        passages = tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []
+        question = tracker.get_slot(c.SLOT_ANSWERED_QUESTION) or ""
+        if passages:
+            self.feedback.record_feedback(tracker.sender_id, str(question), [str(p) for p in passages], helpful)
+        # Cleared so that pressing the button twice does not count twice.
+        events: list[EventType] = [SlotSet(c.SLOT_ANSWERED_PASSAGES, None), SlotSet(c.SLOT_ANSWERED_QUESTION, None)]
+        return self.service.feedback_thanks(helpful), events
 
 
 class ActionEmergency(ServiceAction):

@@ -17,6 +17,8 @@ INTENT_ASK_TOPIC = "ask_topic"
 INTENT_OUT_OF_SCOPE = "out_of_scope"
 INTENT_EMERGENCY = "emergency"
 INTENT_ASK_DOSING = "ask_dosing"
+INTENT_FEEDBACK_HELPFUL = "feedback_helpful"
+INTENT_FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 
 # Entities: labels produced by the project's spaCy entity ruler, plus the topic id carried by buttons.
@@ -24,11 +26,16 @@ ENTITY_THERAPY = "THERAPY"
 ENTITY_CONDITION = "CONDITION"
 ENTITY_SYMPTOM = "SYMPTOM"
 ENTITY_TOPIC = "topic"
+# A passage id carried by a suggested follow-up question's button.
+ENTITY_PASSAGE = "passage"
 TERM_ENTITY_LABELS = (ENTITY_THERAPY, ENTITY_CONDITION, ENTITY_SYMPTOM)
 
 # Slots
 SLOT_TOPIC = "topic"
 SLOT_THERAPY = "therapy"
+# What the last answer was, so that a "helpful / not helpful" press is stored against the right passages.
+SLOT_ANSWERED_QUESTION = "answered_question"
+SLOT_ANSWERED_PASSAGES = "answered_passages"
 
 # Custom actions
 ACTION_SESSION_START = "action_session_start"
@@ -37,6 +44,7 @@ ACTION_EMERGENCY = "action_emergency"
 ACTION_REFUSE_DOSING = "action_refuse_dosing"
 ACTION_OUT_OF_SCOPE = "action_out_of_scope"
 ACTION_FALLBACK = "action_fallback"
+ACTION_RECORD_FEEDBACK = "action_record_feedback"
 
 # Responses (domain `responses:`)
 UTTER_GREET = "utter_greet"
@@ -51,6 +59,7 @@ CUSTOM_ACTIONS = (
     ACTION_REFUSE_DOSING,
     ACTION_OUT_OF_SCOPE,
     ACTION_FALLBACK,
+    ACTION_RECORD_FEEDBACK,
 )
 INTENTS = (
     INTENT_GREET,
@@ -63,6 +72,8 @@ INTENTS = (
     INTENT_OUT_OF_SCOPE,
     INTENT_EMERGENCY,
     INTENT_ASK_DOSING,
+    INTENT_FEEDBACK_HELPFUL,
+    INTENT_FEEDBACK_NOT_HELPFUL,
 )
 RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT)
-SLOTS = (SLOT_TOPIC, SLOT_THERAPY)
+SLOTS = (SLOT_TOPIC, SLOT_THERAPY, SLOT_ANSWERED_QUESTION, SLOT_ANSWERED_PASSAGES)

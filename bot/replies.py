@@ -41,6 +41,9 @@ class ReplyKind(str, Enum):
     DOSING_REFUSAL = "dosing_refusal"
     OUT_OF_SCOPE = "out_of_scope"
     UNAVAILABLE = "unavailable"
+    CLARIFY = "clarify"
+    GIVE_UP = "give_up"
+    FEEDBACK = "feedback"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,18 @@ class OutgoingMessage:
 def topic_payload(topic_id: str) -> str:
     """The button payload that asks for a topic's overview."""
     return f'/ask_topic{{"topic": "{topic_id}"}}'
+
+
+def passage_payload(passage_id: str) -> str:
+    """The button payload that asks for one passage (a suggested follow-up question)."""
+    return f'/ask_topic{{"passage": "{passage_id}"}}'
+
+
+# Offered after every answer, so that editors learn which passages do not help and people can say so in one press.
+FEEDBACK_BUTTONS = (
+    Button(title="Helpful", payload="/feedback_helpful"),
+    Button(title="Not helpful", payload="/feedback_not_helpful"),
+)
 
 
 def topic_buttons(topics: Iterable[TopicRecord]) -> tuple[Button, ...]:

@@ -18,15 +18,17 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
-from bot.content.records import ContentBundle, PassageRecord
+from bot.content.records import ContentBundle, PassageRecord, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
 from bot.replies import (
     CRISIS_LINES,
     EMERGENCY_NUMBERS,
+    FEEDBACK_BUTTONS,
     Button,
     Reply,
     ReplyKind,
+    passage_payload,
     passage_reply,
     topic_buttons,
 )
@@ -76,6 +78,21 @@ UNAVAILABLE = (
     "999 in the UK, 112 in the EU) in an emergency."
 )
 TRUNCATED_NOTE = "Your message was very long, so I read only the first part of it."
+CLARIFY = "I'm not sure I understood. Is your question about one of these? You can also ask it in other words."
+GIVE_UP = (
+    "I'm sorry, I still can't work out what you need, and I'd rather not guess about your health. You could "
+    'choose one of the main topics below, or write a short question such as "what is a baclofen pump?". For '
+    "anything about your own care, your doctor, nurse, therapist or pharmacist is the best person to ask."
+)
+THANKS_HELPFUL = "Thank you for telling me. I'm glad it helped. Is there anything else you'd like to know?"
+THANKS_NOT_HELPFUL = (
+    "Thank you for telling me; the people who write my library will see that this answer did not help. You "
+    "could ask in other words, or choose a topic below."
+)
+# Suggested follow-up questions after an answer: how many, and the longest button title (Telegram and small
+# screens show about this much on one line).
+MAX_FOLLOWUPS = 3
+MAX_FOLLOWUP_TITLE = 64
 
 
 class ContentUnavailable(RuntimeError):
@@ -195,6 +212,11 @@ class BotService:
         ordered = dict.fromkeys([*nearest, *(t.id for t in bundle.main_topics())])
         return topic_buttons([bundle.topics[t] for t in list(ordered)[:MAX_TOPIC_BUTTONS] if t in bundle.topics])
 
+    def question_of(self, passage_id: str) -> str:
+        """The first lay question of a passage: what a follow-up button asked, stored with feedback."""
+        passage = self.bundle.passages.get(passage_id)
+        return passage.questions[0] if passage and passage.questions else ""
+
     def topic_overview(self, topic_id: str) -> PassageRecord | None:
         """The first published passage of a topic, which editors write as its overview."""
         for passage in self.bundle.published_passages():
@@ -246,6 +268,59 @@ class BotService:
             return retriever.search(expanded, limit=limit, boost_topics={context.topic: TOPIC_BOOST}), mentioned
         return retriever.search(tokens, limit=limit, boost_topics={t: TOPIC_BOOST for t in named_topics}), mentioned
 
+    def followups(self, shown: list[PassageRecord], hits: list[Hit] | None = None) -> tuple[Button, ...]:
+        """Two or three related questions from the content, as buttons, so the next step needs no typing.
+
+        Chosen from the library, never hard-coded per topic: first the other close matches of the question,
+        then the next passages of the shown passage's topic (in the editors' order). Each button shows a lay
+        question of that passage and asks for exactly that passage when pressed.
+        """
+        if not shown:
+            return ()
+        bundle = self.bundle
+        shown_ids = {p.id for p in shown}
+        candidates: list[PassageRecord] = []
+        floor = self.threshold * 0.5
+        candidates += [h.passage for h in (hits or []) if h.score >= floor]
+        same_topic = [p for p in bundle.published_passages() if p.topic == shown[0].topic]
+        ids = [p.id for p in same_topic]
+        start = ids.index(shown[0].id) + 1 if shown[0].id in ids else 0
+        candidates += same_topic[start:] + same_topic[:start]
+        buttons: list[Button] = []
+        seen = set(shown_ids)
+        for passage in candidates:
+            if passage.id in seen or passage.topic == EMERGENCY_TOPIC or not passage.questions:
+                continue
+            seen.add(passage.id)
+            fitting = [q for q in passage.questions if len(q) <= MAX_FOLLOWUP_TITLE]
+            title = fitting[0] if fitting else min(passage.questions, key=len)[: MAX_FOLLOWUP_TITLE - 1] + "…"
+            buttons.append(Button(title=title, payload=passage_payload(passage.id)))
+            if len(buttons) == MAX_FOLLOWUPS:
+                break
+        return tuple(buttons)
+
+    def _answer(self, chosen: list[PassageRecord], hits: list[Hit] | None, lead: str = "") -> Reply:
+        buttons = self.followups(chosen, hits) + FEEDBACK_BUTTONS
+        return passage_reply(ReplyKind.ANSWER, chosen, self.bundle, lead=lead, buttons=buttons)
+
+    def answer_passage(self, passage_id: str, context: Context | None = None) -> Turn | None:
+        """Answers with one passage chosen with a follow-up button; None if it is not (or no longer) published."""
+        passage = self.bundle.passages.get(passage_id)
+        if passage is None or passage.status != Status.PUBLISHED:
+            return None
+        return Turn(self._answer([passage], None), self._context_for(passage.topic, [], context))
+
+    def _context_for(self, topic: str, mentioned: list[str], context: Context | None) -> Context:
+        context = context or Context()
+        named_therapies = [m for m in mentioned if self.terms.get(m) and self.terms[m].label == ENTITY_THERAPY]
+        if named_therapies:
+            therapy: str | None = named_therapies[0]
+        elif topic == context.topic:
+            therapy = context.therapy
+        else:
+            therapy = self._therapy_for_topic(topic)
+        return Context(topic, therapy)
+
     def answer_question(
         self,
         question: str,
@@ -268,8 +343,7 @@ class BotService:
         if topic_id and topic_id in bundle.topics:
             overview = self.topic_overview(topic_id)
             if overview is not None:
-                reply = passage_reply(ReplyKind.ANSWER, [overview], bundle)
-                return Turn(reply, Context(topic_id, self._therapy_for_topic(topic_id)))
+                return Turn(self._answer([overview], None), self._context_for(topic_id, [], None))
         text, clipped = self._clip(question)
         hits, mentioned = self.rank(text, term_ids, context, followup)
         if not hits or hits[0].score < self.threshold:
@@ -279,16 +353,38 @@ class BotService:
                 context,
             )
         chosen = self._pick(hits)
-        topic = chosen[0].topic
-        named_therapies = [m for m in mentioned if self.terms.get(m) and self.terms[m].label == ENTITY_THERAPY]
-        if named_therapies:
-            therapy: str | None = named_therapies[0]
-        elif topic == context.topic:
-            therapy = context.therapy
-        else:
-            therapy = self._therapy_for_topic(topic)
         lead = TRUNCATED_NOTE if clipped else ""
-        return Turn(passage_reply(ReplyKind.ANSWER, chosen, bundle, lead=lead), Context(topic, therapy))
+        reply = self._answer(chosen, hits, lead=lead)
+        return Turn(reply, self._context_for(chosen[0].topic, mentioned, context))
+
+    def clarify(self, question: str, context: Context | None = None, attempts: int = 0) -> Turn:
+        """Low NLU confidence: answer if the library is sure; else ask which topic, then give up gracefully.
+
+        Args:
+            question: the person's message.
+            context: the topic and therapy under discussion.
+            attempts: how many clarifications were already offered in a row just before this message.
+        """
+        context = context or Context()
+        turn = self.answer_question(question, context=context)
+        if turn.reply.kind == ReplyKind.ANSWER:
+            return turn
+        if attempts >= 1:
+            return Turn(Reply(ReplyKind.GIVE_UP, GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context)
+        text, _ = self._clip(question)
+        hits, _mentioned = self.rank(text, context=context, limit=10)
+        likely = list(dict.fromkeys(h.passage.topic for h in hits if h.passage.topic != EMERGENCY_TOPIC))
+        bundle = self.bundle
+        if len(likely) < 2:
+            likely += [t.id for t in bundle.main_topics() if t.id not in likely]
+        buttons = topic_buttons([bundle.topics[t] for t in likely[:LIKELY_TOPICS] if t in bundle.topics])
+        return Turn(Reply(ReplyKind.CLARIFY, CLARIFY, buttons=buttons), context)
+
+    def feedback_thanks(self, helpful: bool) -> Reply:
+        """Acknowledges a helpful / not helpful press; after "not helpful", offers the topics again."""
+        if helpful:
+            return Reply(ReplyKind.FEEDBACK, THANKS_HELPFUL)
+        return Reply(ReplyKind.FEEDBACK, THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
 
     def emergency(self, message: str) -> Reply:
         """Emergency numbers first, then the most relevant safety passage with its sources.
