@@ -1,0 +1,26 @@
+"""Patients' feedback on answers and the questions the bot could not answer, kept for editors.
+
+The Rasa action calls `get_feedback_store().record_feedback(...)` after a "helpful / not helpful" button and
+`get_feedback_store().record_unanswered(...)` when the bot has no good answer; editors read the result with
+`make report` (`python -m bot.feedback report`). What is stored, and for how long, is in the README.
+"""
+
+from bot.feedback.records import PassageFeedback, PurgeReport, UnansweredGroup
+from bot.feedback.store import (
+    FailSoftFeedbackStore,
+    FeedbackStore,
+    InMemoryFeedbackStore,
+    SqlFeedbackStore,
+    get_feedback_store,
+)
+
+__all__ = [
+    "FailSoftFeedbackStore",
+    "FeedbackStore",
+    "InMemoryFeedbackStore",
+    "PassageFeedback",
+    "PurgeReport",
+    "SqlFeedbackStore",
+    "UnansweredGroup",
+    "get_feedback_store",
+]
