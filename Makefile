@@ -128,6 +128,9 @@ eval-retrieval: $(STAMP) ## Recall@1 and recall@3 of the question-to-passage set
 content-report: $(STAMP) ## Editors' report: passages per topic, sources, review dates, readability, gaps
 	$(PY) -m bot.content report --reach tests/eval/questions.yml tests/eval/retrieval.yml
 
+report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, least helpful passages
+	$(PY) -m bot.feedback report
+
 test: lint typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
 	@echo "All checks passed."
 
@@ -135,4 +138,4 @@ clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest eval eval-retrieval content-report test clean
+	test-stories lint format typecheck pytest eval eval-retrieval content-report report test clean
