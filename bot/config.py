@@ -66,6 +66,15 @@ class Settings:
             (`MAX_MESSAGE_CHARS`).
         require_services: when set, tests that need PostgreSQL or Redis fail instead of skipping when the
             service is missing (`REQUIRE_SERVICES`, set by `.ci/run`).
+        content_reload_seconds: at most how often a running action server checks the content revision
+            and swaps in newly loaded content; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
+        editor_token: the editors' web shell is served only with this token (`EDITOR_TOKEN`).
+        rest_max_body_bytes: largest REST request body accepted; larger ones get 413 (`REST_MAX_BODY_BYTES`).
+        rest_rate_per_minute: messages one sender may send per minute over REST, on average; 0 turns the
+            limit off (`REST_RATE_PER_MINUTE`).
+        rest_rate_burst: messages one sender may send at once before the rate applies (`REST_RATE_BURST`).
+        rest_max_in_flight: requests of one sender the server works on at the same time; more get 429
+            (`REST_MAX_IN_FLIGHT`).
         telegram_bot_token: the Telegram bot's token from BotFather; the Telegram channel is off without it
             (`TELEGRAM_BOT_TOKEN`).
         telegram_api_url: base URL of the Bot API, changed for a self-hosted Bot API server
@@ -93,6 +102,12 @@ class Settings:
     answer_threshold: float
     max_message_chars: int
     require_services: bool
+    content_reload_seconds: float = 5.0
+    editor_token: str | None = None
+    rest_max_body_bytes: int = 16_384
+    rest_rate_per_minute: float = 300.0
+    rest_rate_burst: int = 100
+    rest_max_in_flight: int = 8
     telegram_bot_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
@@ -125,6 +140,12 @@ class Settings:
             answer_threshold=_float("ANSWER_THRESHOLD", 0.3),
             max_message_chars=_int("MAX_MESSAGE_CHARS", 2000),
             require_services=_flag("REQUIRE_SERVICES"),
+            content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 5.0),
+            editor_token=os.environ.get("EDITOR_TOKEN", "").strip() or None,
+            rest_max_body_bytes=_int("REST_MAX_BODY_BYTES", 16_384),
+            rest_rate_per_minute=_float("REST_RATE_PER_MINUTE", 300.0),
+            rest_rate_burst=_int("REST_RATE_BURST", 100),
+            rest_max_in_flight=_int("REST_MAX_IN_FLIGHT", 8),
             telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             telegram_api_url=os.environ.get("TELEGRAM_API_URL", "").strip() or "https://api.telegram.org",
             telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip() or None,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -122,3 +123,23 @@ class PassageSource(Base):
 
     def __repr__(self) -> str:
         return f"PassageSource(passage_id={self.passage_id!r}, source_id={self.source_id!r})"
+
+
+class ContentRevision(Base):
+    """The content's revision: one row that every content-changing load bumps in the same transaction.
+
+    Running services poll this single row (cheap) instead of re-reading the whole library, and rebuild their
+    index only when the number moves. `content_hash` identifies the loaded library, so two databases with the
+    same content can be told apart from two with different content.
+    """
+
+    __tablename__ = "content_revision"
+    __table_args__ = (CheckConstraint("id = 1", name="content_revision_single_row"),)
+
+    id: Mapped[int] = Column(Integer, primary_key=True, default=1)
+    revision: Mapped[int] = Column(Integer, nullable=False, default=0)
+    content_hash: Mapped[str] = Column(String(64), nullable=False, default="")
+    loaded_at: Mapped[dt.datetime] = Column(DateTime(timezone=True), nullable=False)
+
+    def __repr__(self) -> str:
+        return f"ContentRevision(revision={self.revision!r}, content_hash={self.content_hash[:12]!r})"

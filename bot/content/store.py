@@ -7,19 +7,57 @@ behaviour for unit tests; `SqlContentStore` runs on SQLite by default and Postgr
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
-from bot.content.models import Base, LayQuestion, Passage, PassageSource, Source, Topic
+from bot.content.models import Base, ContentRevision, LayQuestion, Passage, PassageSource, Source, Topic
 from bot.content.records import ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+
+logger = logging.getLogger(__name__)
+
+# How often `versioned_snapshot` re-reads when a load commits while it reads (it then retries).
+SNAPSHOT_ATTEMPTS = 5
+
+
+class ContentChanging(RuntimeError):
+    """The content kept changing while it was being read; the caller keeps what it had and tries later."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RevisionInfo:
+    """Which content a database holds: a number bumped by every changing load, and a hash of the library."""
+
+    revision: int
+    content_hash: str
+    loaded_at: dt.datetime | None
+
+
+def content_hash(bundle: ContentBundle) -> str:
+    """A SHA-256 of the whole library (drafts included), independent of dict order."""
+
+    def plain(value: Any) -> Any:
+        return value.value if isinstance(value, Status) else str(value)
+
+    data = {
+        kind: {key: dataclasses.asdict(record) for key, record in sorted(getattr(bundle, kind).items())}
+        for kind in ("sources", "topics", "passages")
+    }
+    text = json.dumps(data, sort_keys=True, default=plain, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -55,6 +93,31 @@ class ContentStore(ABC):
     def replace(self, bundle: ContentBundle) -> SyncReport:
         """Makes the stored content equal to `bundle`, atomically."""
 
+    def revision(self) -> int | None:
+        """A number that changes whenever the content changes; None when the store cannot tell.
+
+        Services poll it to notice a new load without re-reading the library, so it must be cheap. The
+        default (None) means "never reload by yourself", which is right for a store nobody writes to.
+        """
+        return None
+
+    def versioned_snapshot(self, include_drafts: bool = False) -> tuple[ContentBundle, int | None]:
+        """A snapshot together with the revision it belongs to, never a mix of two loads.
+
+        The revision is read before and after the snapshot: a load commits its rows and its revision bump
+        in one transaction, so equal readings mean no load committed in between, on any database and at
+        any isolation level (PostgreSQL's READ COMMITTED reads each statement at a different moment).
+
+        Raises:
+            ContentChanging: when loads kept committing during `SNAPSHOT_ATTEMPTS` reads.
+        """
+        for _ in range(SNAPSHOT_ATTEMPTS):
+            before = self.revision()
+            bundle = self.snapshot(include_drafts=include_drafts)
+            if before is None or self.revision() == before:
+                return bundle, before
+        raise ContentChanging(f"the content changed during {SNAPSHOT_ATTEMPTS} consecutive reads")
+
 
 def _diff(
     current: dict[str, Any], wanted: dict[str, Any], kind: str, report: SyncReport
@@ -73,6 +136,7 @@ class InMemoryContentStore(ContentStore):
 
     def __init__(self, bundle: ContentBundle | None = None) -> None:
         self._bundle = bundle or ContentBundle()
+        self._revision = 1
 
     def snapshot(self, include_drafts: bool = False) -> ContentBundle:
         """Returns the bundle, without drafts unless asked."""
@@ -85,7 +149,13 @@ class InMemoryContentStore(ContentStore):
         _diff(self._bundle.topics, bundle.topics, "topics", report)
         _diff(self._bundle.passages, bundle.passages, "passages", report)
         self._bundle = bundle
+        if report.changed:
+            self._revision += 1
         return report
+
+    def revision(self) -> int:
+        """Starts at 1 and grows with every replace that changed something."""
+        return self._revision
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -195,7 +265,49 @@ class SqlContentStore(ContentStore):
             # Topics and sources go last: passages that referred to them are gone by now.
             self._remove(session, Topic, set(bundle.topics))
             self._remove(session, Source, set(bundle.sources))
+            self._bump_revision(session, bundle, report)
         return report
+
+    @staticmethod
+    def _bump_revision(session: Session, bundle: ContentBundle, report: SyncReport) -> None:
+        """Records the load in the revision row, inside the load's own transaction.
+
+        The number moves only when something changed, so re-running an unchanged `make content` does not
+        make every running service rebuild its index. The increment is one UPDATE, so two loads committing
+        at once on PostgreSQL cannot both write the same number.
+        """
+        now = dt.datetime.now(dt.timezone.utc)
+        digest = content_hash(bundle)
+        if session.get(ContentRevision, 1) is None:
+            session.add(ContentRevision(id=1, revision=1, content_hash=digest, loaded_at=now))
+        elif report.changed:
+            session.execute(
+                update(ContentRevision)
+                .where(ContentRevision.id == 1)
+                .values(revision=ContentRevision.revision + 1, content_hash=digest, loaded_at=now)
+            )
+
+    def revision_info(self) -> RevisionInfo | None:
+        """The revision row, or None for a database loaded before revisions existed (or never loaded)."""
+        try:
+            with Session(self.engine, future=True) as session:
+                row = session.get(ContentRevision, 1)
+                if row is None:
+                    return None
+                loaded = row.loaded_at
+                if loaded is not None and loaded.tzinfo is None:  # SQLite keeps no time zone
+                    loaded = loaded.replace(tzinfo=dt.timezone.utc)
+                return RevisionInfo(row.revision, row.content_hash, loaded)
+        except (OperationalError, ProgrammingError):
+            # A missing table is "no revision yet"; anything else (the database is down) is the caller's.
+            if inspect(self.engine).has_table(ContentRevision.__tablename__):
+                raise
+            return None
+
+    def revision(self) -> int | None:
+        """One primary-key read of the revision row (cheap enough to poll every few seconds)."""
+        info = self.revision_info()
+        return info.revision if info is not None else None
 
     @staticmethod
     def _sync_simple(

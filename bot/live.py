@@ -1,0 +1,181 @@
+"""Live content for `BotService`: swappable snapshots, one snapshot per turn, and the editors' preview.
+
+The action server keeps serving while editors load new content. The service therefore holds each snapshot
+and its index as one immutable `LoadedContent`, builds a new one aside and swaps it in with one assignment,
+so a reader sees either the old library or the new one, never half of each. A turn (one action run) pins
+the snapshot it started with (`TurnState`), because answering reads the index and the bundle in several
+steps and a swap may land in between.
+
+Editors preview answers with draft passages and see what retrieval did. Drafts must never reach patients,
+so a preview is honoured only for a message that came from the editors' channel *and* carries a signature
+of its sender and text made with `EDITOR_TOKEN` (`sign` / `preview_request`): a channel that lets clients
+name their own input channel, or metadata a patient makes up, cannot turn it on.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.content.records import ContentBundle
+from bot.retrieval import Hit, Retriever
+
+EDITOR_CHANNEL = "editor"
+# The metadata key under which the editors' channel asks for a preview.
+PREVIEW_KEY = "editor_preview"
+# The key of the custom JSON message that carries the preview back to the editors' channel.
+DEBUG_KEY = "editor_debug"
+# How many ranked passages of each search the preview shows.
+PREVIEW_HITS = 5
+
+
+@dataclass(frozen=True)
+class LoadedContent:
+    """One content snapshot with its index: built aside, swapped in whole, never changed afterwards.
+
+    Attributes:
+        bundle: the content (published only, or with drafts for the editors' preview).
+        retriever: the BM25 index over the bundle's answerable passages.
+        revision: the store's revision the snapshot belongs to (None when the store has none).
+        generation: grows with every build of the published content; a drafts index remembers the
+            generation it was built next to, so it is rebuilt when the published one is.
+        drafts: whether draft passages are included.
+    """
+
+    bundle: ContentBundle
+    retriever: Retriever
+    revision: int | None
+    generation: int
+    drafts: bool = False
+
+
+@dataclass
+class EditorPreview:
+    """An editor's request for drafts and debug data, and the searches made while answering it."""
+
+    drafts: bool
+    searches: list[list[Hit]] = field(default_factory=list)
+    revision: int | None = None
+
+    def record(self, hits: list[Hit]) -> None:
+        """Keeps the hits of one search, in the order the service searched."""
+        self.searches.append(list(hits))
+
+    def debug(self, passage_ids: Sequence[str], bundle: ContentBundle | None) -> dict[str, Any]:
+        """The debug data for the editors' page: every search's best hits with scores and sources."""
+
+        def source(source_id: str) -> dict[str, str]:
+            record = bundle.sources.get(source_id) if bundle else None
+            if record is None:
+                return {"id": source_id, "publisher": "", "title": "(unknown source)", "url": ""}
+            return {"id": source_id, "publisher": record.publisher, "title": record.title, "url": record.url}
+
+        searches = [
+            [
+                {
+                    "id": hit.passage.id,
+                    "title": hit.passage.title,
+                    "topic": hit.passage.topic,
+                    "status": hit.passage.status.value,
+                    "score": round(hit.score, 4),
+                    "chosen": hit.passage.id in passage_ids,
+                    "sources": [source(s) for s in hit.passage.sources],
+                }
+                for hit in hits[:PREVIEW_HITS]
+            ]
+            for hits in self.searches
+        ]
+        return {
+            "drafts": self.drafts,
+            "revision": self.revision,
+            "chosen": list(passage_ids),
+            "searches": searches,
+        }
+
+
+class TracingRetriever(Retriever):
+    """A view of a `Retriever` that records every search for the editors' preview.
+
+    It shares the wrapped index (nothing is copied or rebuilt) and is made per turn, only for editors.
+    """
+
+    def __init__(self, inner: Retriever, preview: EditorPreview) -> None:
+        # Deliberately not calling Retriever.__init__: this view owns no index of its own.
+        self._inner = inner
+        self._preview = preview
+        self.passages = inner.passages
+
+    def __len__(self) -> int:
+        return len(self._inner)
+
+    def idf(self, token: str) -> float:
+        """The wrapped index's IDF."""
+        return self._inner.idf(token)
+
+    def search(
+        self,
+        query_tokens: Sequence[str],
+        limit: int = 5,
+        boost_topics: dict[str, float] | None = None,
+        topics: Iterable[str] | None = None,
+    ) -> list[Hit]:
+        """Searches the wrapped index and records the hits."""
+        hits = self._inner.search(query_tokens, limit=limit, boost_topics=boost_topics, topics=topics)
+        self._preview.record(hits)
+        return hits
+
+
+@dataclass
+class TurnState:
+    """What one turn of one service uses: the snapshot pinned at its first read, and the preview, if any."""
+
+    owner: object
+    preview: EditorPreview | None = None
+    content: LoadedContent | None = None
+
+
+CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar("bot_turn", default=None)
+
+
+def sign(token: str, sender_id: str, text: str) -> str:
+    """The editors' channel's signature of one message (HMAC-SHA256 with `EDITOR_TOKEN`)."""
+    message = f"{sender_id}\n{text}".encode()
+    return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def preview_metadata(token: str, sender_id: str, text: str, drafts: bool) -> dict[str, Any]:
+    """The metadata the editors' channel attaches to a message to ask for a preview."""
+    return {PREVIEW_KEY: {"drafts": bool(drafts), "signature": sign(token, sender_id, text)}}
+
+
+def preview_request(
+    input_channel: str | None,
+    metadata: Mapping[str, Any] | None,
+    sender_id: str,
+    text: str,
+    token: str | None,
+) -> EditorPreview | None:
+    """The preview a message asks for, or None for patients and for unsigned or forged requests.
+
+    Always None when `EDITOR_TOKEN` is not set in this process: without it nothing can be verified.
+
+    Args:
+        input_channel: the channel the message came in on (the tracker's latest input channel).
+        metadata: the message's metadata.
+        sender_id: the conversation id.
+        text: the message text as the tracker holds it.
+        token: `EDITOR_TOKEN` of this process.
+    """
+    if not token or input_channel != EDITOR_CHANNEL or not isinstance(metadata, Mapping):
+        return None
+    request = metadata.get(PREVIEW_KEY)
+    if not isinstance(request, Mapping):
+        return None
+    signature = request.get("signature")
+    if not isinstance(signature, str) or not hmac.compare_digest(signature, sign(token, sender_id, text)):
+        return None
+    return EditorPreview(drafts=request.get("drafts") is True)
