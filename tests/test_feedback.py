@@ -412,9 +412,10 @@ def test_a_dead_database_logs_a_warning_and_the_conversation_goes_on(
     assert all("Traceback" not in m for m in messages)
 
 
-def test_fail_soft_store_recovers_when_the_database_comes_back(tmp_path: Path) -> None:
+def test_fail_soft_store_pauses_after_a_failure_then_recovers(caplog: pytest.LogCaptureFixture) -> None:
+    clock = FakeClock()
     calls: list[int] = []
-    memory = InMemoryFeedbackStore(SALT)
+    memory = InMemoryFeedbackStore(SALT, clock)
 
     def factory() -> FeedbackStore:
         calls.append(1)
@@ -422,12 +423,19 @@ def test_fail_soft_store_recovers_when_the_database_comes_back(tmp_path: Path) -
             raise OSError("var/ is read-only")
         return memory
 
-    store = FailSoftFeedbackStore(factory)
+    store = FailSoftFeedbackStore(factory, clock=clock)
     assert store.record_unanswered("s", "first") is False
-    assert store.record_unanswered("s", "second") is True
+    clock.advance(seconds=10)
+    with caplog.at_level(logging.WARNING, logger="bot.feedback.store"):
+        # Within the pause the store is not even tried: no turn waits on a database that just failed.
+        assert store.record_unanswered("s", "second") is False
+    assert len(calls) == 1
+    assert "failed recently" in caplog.text
+    clock.advance(seconds=25)
     assert store.record_unanswered("s", "third") is True
-    assert len(calls) == 2  # built again after the failure, then reused
-    assert sorted(u.question for u in memory.unanswered) == ["second", "third"]
+    assert store.record_unanswered("s", "fourth") is True
+    assert len(calls) == 2  # built again after the pause, then reused
+    assert sorted(u.question for u in memory.unanswered) == ["fourth", "third"]
 
 
 def test_fail_soft_store_purges_expired_feedback_once_a_day() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +53,10 @@ DEFAULT_LIMIT = 20
 CONNECT_TIMEOUT_SECONDS = 5
 # A long-running action server deletes expired feedback at most this often.
 AUTO_PURGE_INTERVAL = dt.timedelta(days=1)
+# After a failed write, writes are dropped at once for this long instead of each waiting on a dead server.
+RETRY_AFTER = dt.timedelta(seconds=30)
+# Replicas that start together may collide while creating the tables; each retries a few times.
+SCHEMA_ATTEMPTS = 5
 
 
 def utc_now() -> dt.datetime:
@@ -327,21 +332,27 @@ class SqlFeedbackStore(_AnonymisingStore):
     def create_schema(self) -> None:
         """Creates the feedback tables where they are missing (and only those: content tables are untouched).
 
-        Replicas starting together may race to create them; the loser's error is ignored once the tables
-        are seen to exist.
+        Replicas starting together may race to create them (SQLite creates them one by one, so a loser can
+        see some but not all): a failed attempt is retried, skipping the tables that exist by then. A dead
+        server fails the inspection at once and is not retried.
         """
         if self._schema_ready:
             return
+        wanted = set(FeedbackBase.metadata.tables)
         with self._schema_lock:
-            if self._schema_ready:
-                return
-            try:
-                FeedbackBase.metadata.create_all(self.engine)
-            except SQLAlchemyError:
-                existing = set(inspect(self.engine).get_table_names())
-                if not set(FeedbackBase.metadata.tables) <= existing:
-                    raise
-            self._schema_ready = True
+            for attempt in range(1, SCHEMA_ATTEMPTS + 1):
+                if self._schema_ready:
+                    return
+                try:
+                    FeedbackBase.metadata.create_all(self.engine)
+                    self._schema_ready = True
+                except SQLAlchemyError:
+                    if wanted <= set(inspect(self.engine).get_table_names()):
+                        self._schema_ready = True
+                    elif attempt == SCHEMA_ATTEMPTS:
+                        raise
+                    else:
+                        time.sleep(0.05 * attempt)
 
     def _save_vote(self, vote: Vote) -> None:
         self.create_schema()
@@ -456,7 +467,9 @@ class FailSoftFeedbackStore(FeedbackStore):
 
     The wrapped store is built on the first write (not at import, and not when the action server starts),
     and built again on a later write if building failed, e.g. because the salt file could not be written.
-    Reads and `purge` are for editors' commands and do raise, so a broken report is never silently empty.
+    After a failure, writes are dropped at once for `RETRY_AFTER`, so a dead database does not make every
+    turn wait for a connection timeout. Reads and `purge` are for editors' commands and do raise, so a
+    broken report is never silently empty.
 
     Args:
         factory: builds the real store.
@@ -473,6 +486,7 @@ class FailSoftFeedbackStore(FeedbackStore):
         self._lock = threading.Lock()
         self._inner: FeedbackStore | None = None
         self._last_purge: dt.datetime | None = None
+        self._paused_until: dt.datetime | None = None
 
     @property
     def inner(self) -> FeedbackStore:
@@ -483,15 +497,25 @@ class FailSoftFeedbackStore(FeedbackStore):
             return self._inner
 
     def _soft(self, what: str, write: Callable[[FeedbackStore], bool]) -> bool:
+        now = _as_utc(self._clock())
+        paused_until = self._paused_until
+        if paused_until is not None and now < paused_until:
+            logger.warning(
+                "Feedback not stored (%s): the database failed recently; retrying after %s", what, paused_until
+            )
+            return False
         try:
             stored = write(self.inner)
         except (SQLAlchemyError, OSError) as exc:
             # Expected when the database is down: one line, no trace, and the conversation goes on.
+            self._paused_until = now + RETRY_AFTER
             logger.warning("Feedback not stored (%s): %s: %s", what, exc.__class__.__name__, exc)
             return False
         except Exception:
+            self._paused_until = now + RETRY_AFTER
             logger.warning("Feedback not stored (%s) after an unexpected error", what, exc_info=True)
             return False
+        self._paused_until = None
         self._maybe_purge()
         return stored
 
