@@ -177,6 +177,7 @@ class BotService:
                 mine.content = content
                 if mine.preview is not None:
                     mine.preview.revision = content.revision
+                    mine.preview.bundle = content.bundle
         analyser = self._analyser
         assert analyser is not None  # set by the first load, before any content exists
         retriever = content.retriever
@@ -427,6 +428,9 @@ class BotService:
         ids = [p.id for p in same_topic]
         start = ids.index(shown[0].id) + 1 if shown[0].id in ids else 0
         candidates += same_topic[start:] + same_topic[:start]
+        # A small topic may have nothing left to suggest: weaker matches, then the main topics' overviews.
+        candidates += [h.passage for h in (hits or []) if h.score < floor]
+        candidates += [o for o in (self.topic_overview(t.id) for t in bundle.main_topics()) if o is not None]
         buttons: list[Button] = []
         seen = set(shown_ids)
         for passage in candidates:

@@ -1,0 +1,185 @@
+"""Conversation behaviour of the actions: follow-up buttons, feedback, clarification, give-up, context.
+
+Hermetic: the in-memory content store with the small corpus (tests/conftest.py) and the in-memory feedback store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.actions import (
+    ActionAnswerQuestion,
+    ActionFallback,
+    ActionRecordFeedback,
+    consecutive_fallbacks,
+)
+from bot import constants as c
+from bot.feedback import InMemoryFeedbackStore
+from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS, passage_payload
+from bot.service import CLARIFY, GIVE_UP, BotService, Context
+from tests.test_actions import make_tracker, run
+
+FEEDBACK_TITLES = [b.title for b in FEEDBACK_BUTTONS]
+
+
+@pytest.fixture
+def feedback() -> InMemoryFeedbackStore:
+    return InMemoryFeedbackStore()
+
+
+def titles(message: dict[str, Any]) -> list[str]:
+    return [b["title"] for b in message.get("buttons", [])]
+
+
+def test_an_answer_offers_related_questions_from_the_content_then_feedback(service: BotService) -> None:
+    messages, _ = run(ActionAnswerQuestion(service), make_tracker("what is baclofen"))
+    buttons = messages[0]["buttons"]
+    followups, votes = buttons[:-2], buttons[-2:]
+    assert 2 <= len(followups) <= 3
+    assert [b["title"] for b in votes] == FEEDBACK_TITLES
+    # Each suggestion is a lay question of another passage, and asks for exactly that passage.
+    passages = service.bundle.passages
+    for button in followups:
+        passage_id = button["payload"].split('"passage": "')[1].rstrip('"}')
+        assert button["payload"] == passage_payload(passage_id)
+        assert passage_id != "baclofen-what-it-is"
+        assert button["title"] in passages[passage_id].questions
+    # The next passage of the same topic comes first when the answer showed only one.
+    alone = service.followups([passages["baclofen-what-it-is"]], [])
+    assert alone[0].title == "What are the side effects of baclofen?"
+
+
+def test_suggestions_never_offer_drafts_or_emergency_passages(service: BotService) -> None:
+    for question in ("what is baclofen", "how is the pump refilled", "does botox hurt", "what is spasticity"):
+        turn = service.answer_question(question)
+        for button in turn.reply.buttons[:-2]:
+            passage_id = button.payload.split('"passage": "')[1].rstrip('"}')
+            assert passage_id != "draft-passage"
+            assert service.bundle.passages[passage_id].topic != "emergencies"
+
+
+def test_pressing_a_suggested_question_answers_that_passage(service: BotService) -> None:
+    entities = [{"entity": c.ENTITY_PASSAGE, "value": "botox-side-effects"}]
+    tracker = make_tracker('/ask_topic{"passage": "botox-side-effects"}', c.INTENT_ASK_TOPIC, entities)
+    messages, events = run(ActionAnswerQuestion(service), tracker)
+    assert messages[0]["text"].startswith("Side effects of botulinum toxin")
+    assert messages[0]["text"].endswith(DISCLAIMER)
+    assert SlotSet(c.SLOT_TOPIC, "botulinum-toxin") in events
+    assert SlotSet(c.SLOT_ANSWERED_PASSAGES, ["botox-side-effects"]) in events
+    assert SlotSet(c.SLOT_ANSWERED_QUESTION, "What are the side effects of botulinum toxin?") in events
+
+
+def test_a_suggested_draft_or_unknown_passage_is_not_shown_to_patients(service: BotService) -> None:
+    for passage_id in ("draft-passage", "no-such-passage"):
+        entities = [{"entity": c.ENTITY_PASSAGE, "value": passage_id}]
+        tracker = make_tracker(f'/ask_topic{{"passage": "{passage_id}"}}', c.INTENT_ASK_TOPIC, entities)
+        messages, _ = run(ActionAnswerQuestion(service), tracker)
+        assert "Draft text" not in messages[0]["text"]
+        assert messages[0]["text"].endswith(DISCLAIMER)
+
+
+def test_feedback_is_stored_against_the_last_answer_once(service: BotService, feedback: InMemoryFeedbackStore) -> None:
+    _, events = run(ActionAnswerQuestion(service, feedback), make_tracker("does botox hurt?"))
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    assert slots[c.SLOT_ANSWERED_QUESTION] == "does botox hurt?"
+    tracker = make_tracker("/feedback_not_helpful", c.INTENT_FEEDBACK_NOT_HELPFUL, slots=slots)
+    messages, events = run(ActionRecordFeedback(service, feedback), tracker)
+    assert "will see that this answer did not help" in messages[0]["text"]
+    assert titles(messages[0]), "topics are offered again after an unhelpful answer"
+    assert messages[0]["text"].endswith(DISCLAIMER)
+    assert len(feedback.votes) == 1
+    vote = feedback.votes[0]
+    assert vote.helpful is False and list(vote.passage_ids) == slots[c.SLOT_ANSWERED_PASSAGES]
+    assert vote.conversation != "tester", "the sender id is stored only as a salted hash"
+    assert SlotSet(c.SLOT_ANSWERED_PASSAGES, None) in events
+    # A second press with the slots cleared stores nothing more.
+    cleared = make_tracker("/feedback_helpful", c.INTENT_FEEDBACK_HELPFUL, slots={})
+    messages, _ = run(ActionRecordFeedback(service, feedback), cleared)
+    assert "glad it helped" in messages[0]["text"]
+    assert len(feedback.votes) == 1
+
+
+def test_unanswered_questions_are_stored_for_editors(service: BotService, feedback: InMemoryFeedbackStore) -> None:
+    run(ActionAnswerQuestion(service, feedback), make_tracker("how do I renew my passport"))
+    run(ActionAnswerQuestion(service, feedback), make_tracker("what is baclofen"))
+    assert [u.question for u in feedback.unanswered] == ["how do I renew my passport"]
+
+
+def fallback_tracker(text: str, previous_actions: list[str]) -> Tracker:
+    events: list[dict[str, Any]] = []
+    for name in previous_actions:
+        events += [
+            {"event": "user", "text": "something"},
+            {"event": "action", "name": name},
+            {"event": "action", "name": "action_listen"},
+        ]
+    events.append({"event": "user", "text": text})
+    latest = {"text": text, "intent": {"name": c.INTENT_NLU_FALLBACK, "confidence": 0.2}, "entities": []}
+    return Tracker("tester", {}, latest, events, False, None, {}, "action_listen")
+
+
+@pytest.mark.parametrize(
+    ("previous", "expected"),
+    [
+        ([], 0),
+        ([c.ACTION_ANSWER_QUESTION], 0),
+        ([c.ACTION_FALLBACK], 1),
+        ([c.ACTION_ANSWER_QUESTION, c.ACTION_FALLBACK, c.ACTION_FALLBACK], 2),
+        ([c.ACTION_FALLBACK, c.ACTION_ANSWER_QUESTION], 0),
+    ],
+)
+def test_consecutive_fallbacks_are_counted_from_the_events(previous: list[str], expected: int) -> None:
+    assert consecutive_fallbacks(fallback_tracker("zzz", previous)) == expected
+
+
+def test_low_confidence_first_clarifies_with_likely_topics_then_gives_up(
+    service: BotService, feedback: InMemoryFeedbackStore
+) -> None:
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("baclofen pump thing?? hmm", []))
+    assert messages[0]["text"].startswith(CLARIFY[:20]) or "Sources:" in messages[0]["text"]
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", []))
+    assert messages[0]["text"].startswith(CLARIFY)
+    assert 2 <= len(titles(messages[0])) <= 3
+    assert messages[0]["text"].endswith(DISCLAIMER)
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", [c.ACTION_FALLBACK]))
+    assert messages[0]["text"].startswith(GIVE_UP)
+    assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+    assert messages[0]["text"].endswith(DISCLAIMER)
+    assert [u.question for u in feedback.unanswered] == ["qwerty uiop"]
+
+
+def test_clarification_prefers_the_topics_the_library_finds(service: BotService) -> None:
+    turn = service.clarify("pump", Context(), attempts=0)
+    if turn.reply.kind.value == "clarify":
+        assert turn.reply.buttons[0].title == "The baclofen pump"
+    else:
+        assert "pump" in turn.reply.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("first", "followup", "topic", "expected"),
+    [
+        ("how does botox work", "does it hurt?", "botulinum-toxin", "pain where it was injected"),
+        ("what is baclofen", "what are the side effects?", "baclofen", "Common side effects of baclofen"),
+        ("how often is the pump refilled", "how is it done?", "baclofen-pump", "refilled with a needle"),
+    ],
+)
+def test_follow_ups_resolve_to_the_topic_under_discussion(
+    service: BotService, first: str, followup: str, topic: str, expected: str
+) -> None:
+    turn = service.answer_question(first)
+    assert turn.context.topic == topic
+    second = service.answer_question(followup, context=turn.context, followup=True)
+    assert expected in second.reply.text
+    assert second.context.topic == topic
+
+
+def test_what_about_the_pump_switches_topic(service: BotService) -> None:
+    turn = service.answer_question("what is baclofen")
+    switched = service.answer_question("what about the pump?", context=turn.context, followup=True)
+    assert switched.context.topic == "baclofen-pump"
+    assert switched.context.therapy == "baclofen-pump"
