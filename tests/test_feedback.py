@@ -176,17 +176,17 @@ def fill(store: FeedbackStore, clock: FakeClock) -> None:
     store.record_unanswered("erin", "What is hippotherapy?")
     clock.advance(hours=1)
     votes = [
-        ("alice", ["botox-side-effects"], False),
-        ("bob", ["botox-side-effects", "botox-how-it-works"], False),
-        ("carol", ["botox-side-effects"], True),
-        ("dave", ["pump-refills"], False),
-        ("erin", ["pump-refills"], False),
-        ("frank", ["pump-refills"], True),
-        ("gina", ["baclofen-what-it-is"], True),
-        ("hana", ["gone-passage"], False),
+        ("alice", "Does botox hurt?", ["botox-side-effects"], False),
+        ("bob", "does botox hurt", ["botox-side-effects", "botox-how-it-works"], False),
+        ("carol", "Is botox safe?", ["botox-side-effects"], True),
+        ("dave", "How often is the pump refilled?", ["pump-refills"], False),
+        ("erin", "Can I swim with a pump?", ["pump-refills"], False),
+        ("frank", "How is the pump refilled?", ["pump-refills"], True),
+        ("gina", "What is baclofen?", ["baclofen-what-it-is"], True),
+        ("hana", "What is a nerve block?", ["gone-passage"], False),
     ]
-    for sender, passages, helpful in votes:
-        store.record_feedback(sender, "a question", passages, helpful)
+    for sender, question, passages, helpful in votes:
+        store.record_feedback(sender, question, passages, helpful)
         clock.advance(minutes=10)
 
 
@@ -213,6 +213,13 @@ def check_report(store: FeedbackStore, with_titles: bool) -> None:
         ("gone-passage", 0, 1),
     ]
     assert passages[0].helpful_ratio == pytest.approx(1 / 3)
+    # What people had asked when they voted "not helpful": newest first, each wording group once.
+    assert [p.examples for p in passages] == [
+        ("does botox hurt",),
+        ("Can I swim with a pump?", "How often is the pump refilled?"),
+        ("does botox hurt",),
+        ("What is a nerve block?",),
+    ]
     assert "baclofen-what-it-is" not in {p.passage_id for p in passages}  # only ever helpful
     titles = {p.passage_id: p.title for p in passages}
     if with_titles:
@@ -235,6 +242,16 @@ def test_ratio_breaks_ties_between_equal_not_helpful_counts() -> None:
         store.record_feedback(sender, "q", ["mostly-good"], True)
     store.record_feedback("e", "q", ["never-good"], False)
     assert [p.passage_id for p in store.least_helpful()] == ["never-good", "mostly-good"]
+
+
+def test_examples_are_the_three_newest_different_questions() -> None:
+    clock = FakeClock()
+    store = InMemoryFeedbackStore(SALT, clock)
+    for question in ["one?", "two?", "Two!", "three?", "four?", ""]:
+        store.record_feedback("a", question, ["p1"], False)
+        clock.advance(minutes=1)
+    store.record_feedback("b", "five?", ["p1"], True)  # a helpful vote is not an example
+    assert store.least_helpful()[0].examples == ("four?", "three?", "Two!")
 
 
 def test_nothing_personal_is_kept_in_memory() -> None:
@@ -511,6 +528,7 @@ def test_report_text_and_json(small_bundle: ContentBundle) -> None:
     assert "    3       2  2026-11-01  Can I drive on baclofen??" in text
     assert "botox-side-effects: Botox side effects" in text
     assert "33%" in text
+    assert '  not helpful for: "does botox hurt"' in text
     assert "what is hippotherapy" not in text.lower()  # beyond the limit of 2
     data = json.loads(report.to_json())
     assert data["unanswered"][0] == {

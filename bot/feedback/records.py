@@ -75,6 +75,8 @@ class PassageFeedback:
         helpful: "helpful" votes.
         not_helpful: "not helpful" votes.
         last_vote: when it was last voted on (UTC).
+        examples: the latest few different questions whose answer was voted "not helpful", so that editors
+            can tell a weak passage from a passage that was shown for the wrong question.
     """
 
     passage_id: str
@@ -82,6 +84,7 @@ class PassageFeedback:
     helpful: int
     not_helpful: int
     last_vote: dt.datetime
+    examples: tuple[str, ...] = ()
 
     @property
     def votes(self) -> int:
@@ -103,6 +106,7 @@ class PassageFeedback:
             "votes": self.votes,
             "helpful_ratio": round(self.helpful_ratio, 3),
             "last_vote": self.last_vote.isoformat(),
+            "examples": list(self.examples),
         }
 
 

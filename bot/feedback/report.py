@@ -72,6 +72,9 @@ class FeedbackReport:
                     f"  {item.not_helpful:>11}  {item.helpful:>7}  {item.helpful_ratio:>5.0%}  "
                     f"{item.last_vote:%Y-%m-%d}  {item.passage_id}: {title}"
                 )
+                if item.examples:
+                    quoted = "; ".join(f'"{question}"' for question in item.examples)
+                    lines.append(f"{'':>43}not helpful for: {quoted}")
         else:
             lines.append('  no "not helpful" votes recorded')
         return "\n".join(lines)

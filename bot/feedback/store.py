@@ -16,6 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,8 @@ DEFAULT_LIMIT = 20
 CONNECT_TIMEOUT_SECONDS = 5
 # A long-running action server deletes expired feedback at most this often.
 AUTO_PURGE_INTERVAL = dt.timedelta(days=1)
+# How many "not helpful" questions the report quotes per passage.
+EXAMPLES_PER_PASSAGE = 3
 # After a failed write, writes are dropped at once for this long instead of each waiting on a dead server.
 RETRY_AFTER = dt.timedelta(seconds=30)
 # Replicas that start together may collide while creating the tables; each retries a few times.
@@ -195,6 +198,15 @@ def _group_unanswered(items: Iterable[Unanswered], limit: int) -> list[Unanswere
     return result[:limit]
 
 
+def _examples(rows: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
+    """The first few different questions per passage from (passage id, question, key) rows, newest first."""
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for ident, question, key in rows:
+        if key and key not in found[ident] and len(found[ident]) < EXAMPLES_PER_PASSAGE:
+            found[ident][key] = question
+    return {ident: tuple(by_key.values()) for ident, by_key in found.items()}
+
+
 def _sort_passages(items: Iterable[PassageFeedback], limit: int) -> list[PassageFeedback]:
     wanted = [p for p in items if p.not_helpful > 0]
     wanted.sort(key=lambda p: (-p.not_helpful, p.helpful_ratio, p.passage_id))
@@ -271,7 +283,17 @@ class InMemoryFeedbackStore(_AnonymisingStore):
                 counts[ident][0 if vote.helpful else 1] += 1
                 last[ident] = max(last.get(ident, vote.created_at), vote.created_at)
         items = [PassageFeedback(k, titles.get(k), c[0], c[1], last[k]) for k, c in counts.items()]
-        return _sort_passages(items, limit)
+        chosen = _sort_passages(items, limit)
+        # Newest first; among votes of the same moment, the one recorded last first (as the SQL store does).
+        newest = sorted(enumerate(votes), key=lambda iv: (iv[1].created_at, iv[0]), reverse=True)
+        rows = [
+            (ident, vote.question, vote.question_key)
+            for _, vote in newest
+            if not vote.helpful
+            for ident in vote.passage_ids
+        ]
+        examples = _examples(rows)
+        return [replace(p, examples=examples.get(p.passage_id, ())) for p in chosen]
 
     def purge(self, older_than: dt.datetime) -> PurgeReport:
         """Drops the records older than the cutoff."""
@@ -427,9 +449,18 @@ class SqlFeedbackStore(_AnonymisingStore):
         )
         with Session(self.engine, future=True) as session:
             rows = session.execute(query).all()
-            titles = self._titles(session, [row[0] for row in rows])
+            ids = [row[0] for row in rows]
+            titles = self._titles(session, ids)
+            asked = (
+                select(VotePassageRow.passage_id, VoteRow.question, VoteRow.question_key)
+                .join(VoteRow, VoteRow.id == VotePassageRow.vote_id)
+                .where(VotePassageRow.passage_id.in_(ids), VoteRow.helpful.is_(False))
+                .order_by(VoteRow.created_at.desc(), VoteRow.id.desc())
+            )
+            examples = _examples((ident, question, key) for ident, question, key in session.execute(asked))
         return [
-            PassageFeedback(ident, titles.get(ident), int(yes), int(no), _as_utc(last)) for ident, yes, no, last in rows
+            PassageFeedback(ident, titles.get(ident), int(yes), int(no), _as_utc(last), examples.get(ident, ()))
+            for ident, yes, no, last in rows
         ]
 
     def _titles(self, session: Session, ids: list[str]) -> dict[str, str]:
