@@ -86,7 +86,7 @@ content: $(STAMP) ## Load content/ into the database (DATABASE_URL; SQLite by de
 train: pipeline ## Train the Rasa model, only if data, domain, config or pipeline changed
 	$(PY) -m bot.training
 
-run: install pipeline content train ## Run the bot: action server + Rasa server (REST, Socket.IO); Ctrl-C stops
+run: install widget pipeline content train ## Run the bot: action server + Rasa server (REST, Socket.IO); Ctrl-C stops
 	exec $(PY) -m bot.launcher run
 
 shell: install pipeline content train ## Chat with the bot in the terminal
@@ -113,14 +113,37 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## Static types with mypy
 	$(BIN)/mypy
 
-pytest: train-test ## Run the pytest suite only (unit, integration and end-to-end)
+pytest: train-test widget browser ## Run the pytest suite only (unit, integration and end-to-end)
 	TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest
+
+WIDGET_STAMP := widget/node_modules/.installed
+WIDGET_JS := widget/dist/widget.js
+
+# npm ci only when the manifest or the lock changed; esbuild only when a source did.
+$(WIDGET_STAMP): widget/package.json widget/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed to build the website widget." >&2; exit 1; }
+	cd widget && npm ci --no-audit --no-fund
+	touch $(CURDIR)/$@
+
+$(WIDGET_JS): $(WIDGET_STAMP) widget/build.mjs $(wildcard widget/src/*)
+	cd widget && node build.mjs
+
+widget: $(WIDGET_JS) ## Build the website widget (npm ci + esbuild) when its sources or lock changed
+
+browser: ## Install Debian's chromium for the browser tests, only when /usr/bin/chromium is missing
+	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed: /usr/bin/chromium"; exit 0; fi
+	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
+	$$sudo apt-get update
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 BOT_URL ?= http://localhost:5005
 EVAL_QUESTIONS ?= tests/eval/questions.yml
 
 eval: $(STAMP) ## Judge the running bot (make run) on a question file: pass rates, latency, failures
 	$(PY) -m bot.evaluation $(EVAL_QUESTIONS) --url $(BOT_URL) --json var/eval/report.json
+
+nlu-cv: pipeline ## NLU 5-fold cross-validation: intent macro-F1 (>= 0.92) and out-of-scope F1 (>= 0.85)
+	$(PY) -m bot.nlu_eval --folds 5
 
 eval-retrieval: $(STAMP) ## Recall@1 and recall@3 of the question-to-passage set
 	$(PY) -m bot.retrieval.evaluate tests/eval/retrieval.yml
@@ -135,7 +158,7 @@ test: lint typecheck content-check validate test-stories pytest ## Run the whole
 	@echo "All checks passed."
 
 clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
-	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest eval eval-retrieval content-report report test clean
+	test-stories lint format typecheck pytest widget browser eval eval-retrieval content-report report test clean
