@@ -113,7 +113,7 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## Static types with mypy
 	$(BIN)/mypy
 
-pytest: train-test widget browser ## Run the pytest suite only (unit, integration and end-to-end)
+pytest: train-test widget browser editor-axe ## Run the pytest suite only (unit, integration and end-to-end)
 	TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest
 
 WIDGET_STAMP := widget/node_modules/.installed
@@ -129,6 +129,16 @@ $(WIDGET_JS): $(WIDGET_STAMP) widget/build.mjs $(wildcard widget/src/*)
 	cd widget && node build.mjs
 
 widget: $(WIDGET_JS) ## Build the website widget (npm ci + esbuild) when its sources or lock changed
+
+EDITOR_AXE_STAMP := tests/axe/node_modules/.installed
+
+# The editors' shell accessibility test runs this pinned axe-core (tests/axe/package-lock.json).
+$(EDITOR_AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed for the accessibility tests." >&2; exit 1; }
+	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(CURDIR)/$@
+
+editor-axe: $(EDITOR_AXE_STAMP) ## Install the pinned axe-core for the editors' web shell accessibility test
 
 browser: ## Install Debian's chromium for the browser tests, only when /usr/bin/chromium is missing
 	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed: /usr/bin/chromium"; exit 0; fi
@@ -161,4 +171,4 @@ clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest widget browser eval eval-retrieval content-report report test clean
+	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report test clean

@@ -20,6 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import constants as c
+from bot.config import get_settings
+from bot.live import DEBUG_KEY, EditorPreview, preview_request
 from bot.replies import Reply, ReplyKind, render
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
 
@@ -29,10 +31,28 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply) -> None:
-    """Sends one reply; the rendering adds numbered sources and the disclaimer."""
-    message = render(reply)
-    dispatcher.utter_message(**message.as_kwargs())
+def send(dispatcher: CollectingDispatcher, reply: Reply, preview: EditorPreview | None = None) -> None:
+    """Sends one reply; the rendering adds numbered sources and the disclaimer.
+
+    For an editor's preview the same message also carries the debug data (passages, scores, sources) as
+    custom JSON, which only the editors' channel receives.
+    """
+    kwargs = render(reply).as_kwargs()
+    if preview is not None:
+        kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
+    dispatcher.utter_message(**kwargs)
+
+
+def editor_preview(tracker: Tracker) -> EditorPreview | None:
+    """The editors' preview (drafts, debug data) this message asks for; None for every patient message."""
+    user: dict[str, Any] = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    return preview_request(
+        tracker.get_latest_input_channel(),
+        user.get("metadata"),
+        tracker.sender_id,
+        str(user.get("text") or ""),
+        get_settings().editor_token,
+    )
 
 
 def context_from(tracker: Tracker) -> Context:
@@ -120,11 +140,13 @@ class ServiceAction(Action, ABC):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Sends the reply; if the content cannot be reached, says so plainly instead of failing silently."""
-        try:
-            reply, events = self.respond(tracker)
-        except ContentUnavailable:
-            reply, events = self.service.unavailable(), []
-        send(dispatcher, reply)
+        preview = editor_preview(tracker)
+        with self.service.turn(preview):  # one content snapshot for the whole turn
+            try:
+                reply, events = self.respond(tracker)
+            except ContentUnavailable:
+                reply, events = self.service.unavailable(), []
+        send(dispatcher, reply, preview)
         return events
 
 

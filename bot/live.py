@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import hmac
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,13 +61,15 @@ class EditorPreview:
     drafts: bool
     searches: list[list[Hit]] = field(default_factory=list)
     revision: int | None = None
+    bundle: ContentBundle | None = None
 
     def record(self, hits: list[Hit]) -> None:
         """Keeps the hits of one search, in the order the service searched."""
         self.searches.append(list(hits))
 
-    def debug(self, passage_ids: Sequence[str], bundle: ContentBundle | None) -> dict[str, Any]:
+    def debug(self, passage_ids: Sequence[str]) -> dict[str, Any]:
         """The debug data for the editors' page: every search's best hits with scores and sources."""
+        bundle = self.bundle
 
         def source(source_id: str) -> dict[str, str]:
             record = bundle.sources.get(source_id) if bundle else None
@@ -91,6 +94,7 @@ class EditorPreview:
         ]
         return {
             "drafts": self.drafts,
+            "passages_indexed": len(bundle.passages) if bundle else 0,
             "revision": self.revision,
             "chosen": list(passage_ids),
             "searches": searches,
@@ -143,7 +147,7 @@ CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar(
 
 def sign(token: str, sender_id: str, text: str) -> str:
     """The editors' channel's signature of one message (HMAC-SHA256 with `EDITOR_TOKEN`)."""
-    message = f"{sender_id}\n{text}".encode()
+    message = json.dumps([sender_id, text], ensure_ascii=False).encode("utf-8")  # unambiguous pairing
     return hmac.new(token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 

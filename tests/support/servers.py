@@ -103,8 +103,13 @@ class RunningBot:
         return self.process.wait(timeout=60)
 
 
-def start_bot(folder: Path, model: Path, extra_env: Mapping[str, str] | None = None) -> RunningBot:
+def start_bot(
+    folder: Path, model: Path, extra_env: Mapping[str, str] | None = None, content_dir: Path | None = None
+) -> RunningBot:
     """Loads the real content into a fresh SQLite database in `folder` and starts the launcher.
+
+    With `content_dir`, that folder is loaded instead and becomes the bot's CONTENT_DIR (a test's own
+    content, e.g. with drafts, which must never be added to content/).
 
     Raises:
         RuntimeError: when the bot is not ready within the start-up timeout (with its last output).
@@ -115,7 +120,7 @@ def start_bot(folder: Path, model: Path, extra_env: Mapping[str, str] | None = N
     folder.mkdir(parents=True, exist_ok=True)
     database = f"sqlite:///{folder / 'content.db'}"
     store = SqlContentStore.from_url(database)
-    store.replace(load_bundle(PROJECT_ROOT / "content"))
+    store.replace(load_bundle(content_dir or PROJECT_ROOT / "content"))
     store.engine.dispose()
     rasa_port, action_port = free_port(), free_port()
     env = {
@@ -126,6 +131,7 @@ def start_bot(folder: Path, model: Path, extra_env: Mapping[str, str] | None = N
         "ACTION_PORT": str(action_port),
         "RASA_API_TOKEN": API_TOKEN,
         "EDITOR_TOKEN": EDITOR_TOKEN,
+        **({"CONTENT_DIR": str(content_dir)} if content_dir is not None else {}),
         **(extra_env or {}),
     }
     env.pop("ACTION_ENDPOINT_URL", None)

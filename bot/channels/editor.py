@@ -1,0 +1,340 @@
+"""The editors' web shell: chat with the bot and see why it answered, with drafts, behind `EDITOR_TOKEN`.
+
+Content editors open `/webhooks/editor/` on the Rasa server. The page (files in `editor_static/`) sends
+each message here; this channel passes it to Rasa as coming from the "editor" input channel with signed
+metadata that asks for the editors' preview (`bot.live`). The action answers with drafts included if the
+switch is on and attaches the passages it ranked, with scores and sources; intent, confidence, entities
+and the policy that chose each action are read back from the tracker. A button reloads the content files
+into the database (the same code as `make content`); running action servers notice the new revision
+within `CONTENT_RELOAD_SECONDS` and swap it in without a restart.
+
+Every route needs the token, as HTTP Basic (any user name, the token as password: the browser asks once)
+or as `Authorization: Bearer <token>`, compared in constant time; without it the answer is 401. With no
+`EDITOR_TOKEN` set, or one too short to be a secret, the channel serves nothing at all and says so in the
+log. Posts must be JSON and same-origin, so another site cannot make an editor's browser send them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+import json
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.rest import BadRequest, error, parse_message, read_body
+from bot.config import get_settings
+from bot.live import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
+
+logger = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "editor_static"
+STATIC_FILES = {
+    "editor.js": "text/javascript; charset=utf-8",
+    "editor.css": "text/css; charset=utf-8",
+}
+MIN_TOKEN_CHARS = 12
+MAX_BODY_BYTES = 16_384
+SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SENDER_PREFIX = "editor-"
+MAX_RANKING = 5
+REALM = 'Basic realm="Spasticity bot editors", charset="UTF-8"'
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+
+def token_matches(header: str | None, token: str) -> bool:
+    """True when an Authorization header carries the token (Basic password or Bearer), in constant time."""
+    if not header:
+        return False
+    scheme, _, value = header.strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        value = decoded.partition(":")[2]
+    elif scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(value.encode("utf-8"), token.encode("utf-8"))
+
+
+def same_origin(request: Request) -> bool:
+    """False when the browser says the request comes from another site (a cross-site form or script)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not sent by a browser (curl, tests) or a same-origin GET
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def turn_report(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """What NLU and the policies did for the latest message, from the tracker's events.
+
+    Returns:
+        The intent with its confidence, the runners-up, the entities, and each action taken after the
+        message with the policy that chose it and its confidence, plus the slots it set.
+    """
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None:
+        return {"intent": None, "ranking": [], "entities": [], "actions": [], "slots": []}
+    parse = events[last_user].get("parse_data") or {}
+    said = str(events[last_user].get("text") or "")
+    intent = parse.get("intent") or {}
+
+    def words(entity: Mapping[str, Any]) -> str | None:
+        start, end = entity.get("start"), entity.get("end")
+        return said[start:end] if isinstance(start, int) and isinstance(end, int) else None
+
+    entities = [
+        {
+            "entity": e.get("entity"),
+            "value": e.get("value"),
+            "text": words(e),
+            "start": e.get("start"),
+            "end": e.get("end"),
+            "extractor": e.get("extractor"),
+        }
+        for e in parse.get("entities") or []
+    ]
+    actions = []
+    slots = []
+    for event in events[last_user + 1 :]:
+        if event.get("event") == "action":
+            actions.append(
+                {"name": event.get("name"), "policy": event.get("policy"), "confidence": event.get("confidence")}
+            )
+        elif event.get("event") == "slot":
+            slots.append({"name": event.get("name"), "value": event.get("value")})
+    return {
+        "intent": {"name": intent.get("name"), "confidence": intent.get("confidence")},
+        "ranking": [
+            {"name": r.get("name"), "confidence": r.get("confidence")}
+            for r in (parse.get("intent_ranking") or [])[:MAX_RANKING]
+        ],
+        "entities": entities,
+        "actions": actions,
+        "slots": slots,
+    }
+
+
+def replies(collected: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The bot's messages for the page, each with the preview data its action attached (if any)."""
+    out: list[dict[str, Any]] = []
+    for message in collected:
+        custom = message.get("custom")
+        debug = custom.get(DEBUG_KEY) if isinstance(custom, Mapping) else None
+        text = message.get("text")
+        if text:
+            buttons = [
+                {"title": str(b.get("title")), "payload": str(b.get("payload"))} for b in message.get("buttons") or []
+            ]
+            out.append({"text": str(text), "buttons": buttons, "preview": debug})
+        elif debug is not None and out and out[-1]["preview"] is None:
+            out[-1]["preview"] = debug  # the debug data travels as a separate custom message
+    return out
+
+
+def load_content(content_dir: Path, database_url: str) -> tuple[int, dict[str, Any]]:
+    """Validates the content files and loads them in one transaction, as `make content` does.
+
+    Returns:
+        The HTTP status and the report for the page: what changed and the new revision, or every
+        validation problem (the database is then unchanged).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.content.loader import ContentValidationError, load_bundle
+    from bot.content.store import SqlContentStore, count_rows
+
+    try:
+        bundle = load_bundle(content_dir)
+    except ContentValidationError as exc:
+        problems = [{"file": p.file, "item": p.item, "problem": p.problem} for p in exc.problems]
+        return 422, {
+            "ok": False,
+            "message": "Content not loaded; the bot keeps the previous content.",
+            "problems": problems,
+        }
+    store = SqlContentStore.from_url(database_url)
+    try:
+        report = store.replace(bundle)
+        counts = count_rows(store)
+        info = store.revision_info()
+    except SQLAlchemyError as exc:
+        logger.exception("Reloading the content failed")
+        return 503, {
+            "ok": False,
+            "message": f"Could not write to the content database ({exc.__class__.__name__}); nothing was changed.",
+            "problems": [],
+        }
+    finally:
+        store.engine.dispose()
+    published = len(bundle.published_passages())
+    return 200, {
+        "ok": True,
+        "message": f"Loaded: {report.summary()}.",
+        "changed": report.changed,
+        "passages": len(bundle.passages),
+        "published": published,
+        "drafts": len(bundle.passages) - published,
+        "counts": counts,
+        "revision": info.revision if info else None,
+        "content_hash": info.content_hash if info else None,
+        "reload_seconds": get_settings().content_reload_seconds,
+    }
+
+
+class EditorInput(InputChannel):
+    """Serves the editors' web shell and its API under /webhooks/editor/ (see the module docstring)."""
+
+    def __init__(self, token: str | None, content_dir: Path | None = None, database_url: str | None = None) -> None:
+        """Creates the channel.
+
+        Args:
+            token: `EDITOR_TOKEN`; without one (or with a short one) nothing is served.
+            content_dir: the folder the reload button loads (default: `CONTENT_DIR`).
+            database_url: the content database (default: `DATABASE_URL`).
+        """
+        settings = get_settings()
+        self.token = token
+        self.content_dir = content_dir or settings.content_dir
+        self.database_url = database_url or settings.database_url
+        self._reload_lock: asyncio.Lock | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name: its URL prefix and the input channel its messages carry."""
+        return EDITOR_CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> EditorInput:
+        """The token comes from the environment only, never from credentials.yml (which is committed)."""
+        return cls(get_settings().editor_token)
+
+    def enabled(self) -> bool:
+        """Whether a usable token is configured."""
+        return bool(self.token) and len(self.token or "") >= MIN_TOKEN_CHARS
+
+    def _authorised(self, request: Request) -> bool:
+        return self.token is not None and token_matches(request.headers.get("authorization"), self.token)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The page, its static files, the message route and the reload route, all behind the token."""
+        shell = Blueprint("editor_shell", __name__)
+        if not self.enabled():
+            why = "is not set" if not self.token else f"is shorter than {MIN_TOKEN_CHARS} characters"
+            logger.error("Editors' web shell is OFF: EDITOR_TOKEN %s, so /webhooks/editor/ serves nothing.", why)
+            return shell
+        logger.info("Editors' web shell at /webhooks/editor/ (EDITOR_TOKEN required).")
+
+        def denied() -> HTTPResponse:
+            return response.json(
+                {"error": "unauthorised", "message": "The editor token is missing or wrong."},
+                status=401,
+                headers={"WWW-Authenticate": REALM, **SECURITY_HEADERS},
+            )
+
+        @shell.route("/", methods=["GET"])
+        async def page(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return denied()
+            if not request.path.endswith("/"):  # the page's links are relative to the folder
+                return response.redirect(request.path + "/", headers=SECURITY_HEADERS)
+            return await response.file(STATIC_DIR / "index.html", headers=SECURITY_HEADERS)
+
+        @shell.route("/static/<name>", methods=["GET"])
+        async def static(request: Request, name: str) -> HTTPResponse:
+            if not self._authorised(request):
+                return denied()
+            if name not in STATIC_FILES:
+                return error(404, "not_found", "No such file.")
+            return await response.file(STATIC_DIR / name, mime_type=STATIC_FILES[name], headers=SECURITY_HEADERS)
+
+        @shell.route("/message", methods=["POST"], stream=True)
+        async def message(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return denied()
+            if not same_origin(request):
+                return error(403, "forbidden", "Cross-site requests are not accepted.")
+            try:
+                raw = await read_body(request, MAX_BODY_BYTES)
+                if not request.headers.get("content-type", "").startswith("application/json"):
+                    raise BadRequest("Send JSON (Content-Type: application/json).")
+                incoming = parse_message(raw)
+                drafts = json.loads(raw.decode("utf-8")).get("drafts", False)
+                if not isinstance(drafts, bool):
+                    raise BadRequest('"drafts" must be true or false.')
+                if not SENDER_ID.fullmatch(incoming.sender):
+                    raise BadRequest('"sender" may hold only letters, digits, "-" and "_" (at most 64).')
+            except PayloadTooLarge:
+                return error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+            except BadRequest as exc:
+                return error(400, "bad_request", str(exc))
+            assert self.token is not None
+            sender_id = SENDER_PREFIX + incoming.sender
+            text = incoming.text.strip()  # UserMessage strips too; the signature covers exactly this text
+            collector = CollectingOutputChannel()
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    sender_id,
+                    input_channel=EDITOR_CHANNEL,
+                    metadata=preview_metadata(self.token, sender_id, text, drafts),
+                )
+            )
+            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+            events = [e.as_dict() for e in tracker.events] if tracker is not None else []
+            body = {
+                "sender": sender_id,
+                "drafts": drafts,
+                "replies": replies(collector.messages),
+                **turn_report(events),
+            }
+            return response.json(body, headers=SECURITY_HEADERS)
+
+        @shell.route("/reload", methods=["POST"])
+        async def reload(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return denied()
+            if not same_origin(request) or not request.headers.get("content-type", "").startswith("application/json"):
+                return error(403, "forbidden", "Send the reload as a same-origin JSON request.")
+            if self._reload_lock is None:
+                self._reload_lock = asyncio.Lock()
+            async with self._reload_lock:  # one load at a time; a second click waits for the first
+                loop = asyncio.get_running_loop()
+                status, report = await loop.run_in_executor(None, load_content, self.content_dir, self.database_url)
+            logger.info("Editors' reload: %s", report["message"])
+            return response.json(report, status=status, headers=SECURITY_HEADERS)
+
+        @shell.route("/status", methods=["GET"])
+        async def status(request: Request) -> HTTPResponse:
+            if not self._authorised(request):
+                return denied()
+            return response.json(
+                {"content_dir": str(self.content_dir), "reload_seconds": get_settings().content_reload_seconds},
+                headers=SECURITY_HEADERS,
+            )
+
+        return shell

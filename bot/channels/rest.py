@@ -1,0 +1,328 @@
+"""Rasa's REST channel with its doors closed: validated input, a bounded body and a per-sender rate limit.
+
+The stock `RestInput` answers 200 to malformed JSON or a missing message, reads bodies of any size (up to
+Sanic's 100 MB), lets anyone make any number of requests for one conversation, and lets the client name
+the input channel, which would let a patient pose as the editors' channel. This subclass keeps the same
+URL (`POST /webhooks/rest/webhook`, because `name()` is still "rest") and the same replies, and instead:
+
+- answers 400 with a JSON error for a body that is not UTF-8 JSON, not an object, or whose `sender` or
+  `message` is missing, of the wrong type, empty or too long (`metadata` must be an object if present);
+- answers 413 once the body passes `REST_MAX_BODY_BYTES`, without reading the rest into memory;
+- answers 429 with `Retry-After` when one sender exceeds `REST_RATE_PER_MINUTE` (a token bucket that
+  allows `REST_RATE_BURST` at once) or has `REST_MAX_IN_FLIGHT` requests in progress;
+- always records the message as coming from "rest", whatever the client says.
+
+Streaming replies (`?stream=true`) are not offered.
+
+The limits are per process: with several Rasa replicas behind a load balancer each replica counts alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import time
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import get_settings
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 128
+# A JSON body nested deeper than this is refused before Python's recursion limit is anywhere near.
+MAX_JSON_DEPTH = 32
+# How many senders' buckets are remembered; the oldest idle ones are forgotten first (bounded memory).
+MAX_TRACKED_SENDERS = 50_000
+# Control characters that mean nothing in a chat message and that some stores refuse (PostgreSQL: NUL).
+_KEPT_CONTROLS = {"\n", "\t"}
+
+
+class BadRequest(ValueError):
+    """The request cannot be handled as sent; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """A validated REST message."""
+
+    sender: str
+    text: str
+    metadata: dict[str, Any] | None
+
+
+def _depth(text: str) -> int:
+    """The deepest bracket nesting of a JSON text (strings skipped), to refuse pathological bodies cheaply."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def clean_text(text: str) -> str:
+    """Drops control characters (keeping newlines and tabs) and normalises to NFC."""
+    kept = "".join(c for c in text if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc")
+    return unicodedata.normalize("NFC", kept)
+
+
+def parse_message(body: bytes) -> IncomingMessage:
+    """Validates a REST request body.
+
+    Raises:
+        BadRequest: with a message that names the field and what is wrong with it.
+    """
+    if not body.strip():
+        raise BadRequest('The body is empty; send JSON like {"sender": "me", "message": "hello"}.')
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"The body is not valid UTF-8 (byte {exc.start}).") from exc
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise BadRequest(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}.") from exc
+    if not isinstance(data, dict):
+        raise BadRequest('The body must be a JSON object like {"sender": "me", "message": "hello"}.')
+    sender, message, metadata = data.get("sender"), data.get("message"), data.get("metadata")
+    if sender is None:
+        raise BadRequest('"sender" is missing: give the conversation id as a string.')
+    if not isinstance(sender, str):
+        raise BadRequest(f'"sender" must be a string, not {type(sender).__name__}.')
+    sender = clean_text(sender).strip()
+    if not sender:
+        raise BadRequest('"sender" is empty.')
+    if len(sender) > MAX_SENDER_CHARS:
+        raise BadRequest(f'"sender" is longer than {MAX_SENDER_CHARS} characters.')
+    if message is None:
+        raise BadRequest('"message" is missing: give the text the person typed as a string.')
+    if not isinstance(message, str):
+        raise BadRequest(f'"message" must be a string, not {type(message).__name__}.')
+    message = clean_text(message)
+    if not message.strip():
+        raise BadRequest('"message" is empty.')
+    if metadata is not None and not isinstance(metadata, dict):
+        raise BadRequest(f'"metadata" must be a JSON object, not {type(metadata).__name__}.')
+    for name, value in (("sender", sender), ("message", message)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate such as "\ud800" decodes but cannot be stored
+            raise BadRequest(f'"{name}" holds an invalid character (a lone surrogate).') from exc
+    return IncomingMessage(sender, message, metadata)
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+    in_flight: int = 0
+
+
+class SenderLimiter:
+    """Per-sender token bucket plus a cap on requests in progress (one event loop, so no locking)."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int,
+        max_in_flight: int,
+        max_senders: int = MAX_TRACKED_SENDERS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Creates the limiter.
+
+        Args:
+            per_minute: sustained messages per minute per sender; 0 or less turns the rate limit off.
+            burst: messages a sender may send at once (the bucket's size).
+            max_in_flight: requests per sender in progress at once; 0 or less turns this cap off.
+            max_senders: how many senders to remember.
+            clock: seconds, monotonic (injected by tests).
+        """
+        self.rate = per_minute / 60.0
+        self.burst = max(1, burst)
+        self.max_in_flight = max_in_flight
+        self.max_senders = max_senders
+        self.clock = clock
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def acquire(self, sender: str) -> float | None:
+        """Admits one request, or returns how many seconds the sender should wait."""
+        now = self.clock()
+        bucket = self._buckets.get(sender)
+        if bucket is None:
+            bucket = self._buckets[sender] = _Bucket(float(self.burst), now)
+            self._forget_idle()
+        else:
+            self._buckets.move_to_end(sender)
+        if self.rate > 0:
+            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if 0 < self.max_in_flight <= bucket.in_flight:
+            return 1.0
+        if self.rate > 0:
+            if bucket.tokens < 1.0:
+                return (1.0 - bucket.tokens) / self.rate
+            bucket.tokens -= 1.0
+        bucket.in_flight += 1
+        return None
+
+    def release(self, sender: str) -> None:
+        """Marks one admitted request of the sender as finished."""
+        bucket = self._buckets.get(sender)
+        if bucket is not None and bucket.in_flight > 0:
+            bucket.in_flight -= 1
+
+    def _forget_idle(self) -> None:
+        """Forgets the least recently seen idle senders beyond `max_senders`."""
+        while len(self._buckets) > self.max_senders:
+            oldest, bucket = next(iter(self._buckets.items()))
+            if bucket.in_flight:
+                self._buckets.move_to_end(oldest)  # busy: keep it, look at the next one once
+                if next(iter(self._buckets.values())).in_flight:
+                    return
+                continue
+            del self._buckets[oldest]
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> HTTPResponse:
+    """A JSON error in the same shape for every refusal."""
+    return response.json({"error": code, "message": message}, status=status, headers=headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Reads a streamed request body, stopping as soon as it passes `limit` bytes.
+
+    Raises:
+        PayloadTooLarge: the declared or actual body is larger than `limit`.
+    """
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge("body too large")
+    stream = request.stream
+    if stream is None:  # not a streaming route: Sanic has read it already
+        body = request.body or b""
+        if len(body) > limit:
+            raise PayloadTooLarge("body too large")
+        return bytes(body)
+    # Sanic enforces this while reading, and after the handler it discards at most this much more.
+    stream.request_max_size = limit
+    chunks = bytearray()
+    while True:
+        chunk = await stream.read()
+        if chunk is None:
+            return bytes(chunks)
+        chunks += chunk
+        if len(chunks) > limit:
+            raise PayloadTooLarge("body too large")
+
+
+class BoundedRestInput(RestInput):
+    """The REST channel with validation, a body limit and per-sender limits (see the module docstring)."""
+
+    def __init__(
+        self,
+        max_body_bytes: int = 16_384,
+        per_minute: float = 300.0,
+        burst: int = 100,
+        max_in_flight: int = 8,
+    ) -> None:
+        """Creates the channel; `from_credentials` fills the values from the settings."""
+        self.max_body_bytes = max_body_bytes
+        self.limiter = SenderLimiter(per_minute, burst, max_in_flight)
+
+    @classmethod
+    def name(cls) -> str:
+        """Same name as Rasa's REST channel, so the URL stays /webhooks/rest/webhook."""
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> BoundedRestInput:
+        """Limits from the environment (bot/config.py); credentials.yml may override each one."""
+        settings = get_settings()
+        given = credentials or {}
+        return cls(
+            max_body_bytes=int(given.get("max_body_bytes", settings.rest_max_body_bytes)),
+            per_minute=float(given.get("rate_per_minute", settings.rest_rate_per_minute)),
+            burst=int(given.get("rate_burst", settings.rest_rate_burst)),
+            max_in_flight=int(given.get("max_in_flight", settings.rest_max_in_flight)),
+        )
+
+    def _extract_input_channel(self, req: Request) -> str:
+        """Always this channel: a client must not choose which channel its message counts as."""
+        return self.name()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The health route and the bounded webhook."""
+        webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                message = parse_message(await read_body(request, self.max_body_bytes))
+            except PayloadTooLarge:
+                return error(413, "payload_too_large", f"The body is larger than {self.max_body_bytes} bytes.")
+            except BadRequest as exc:
+                return error(400, "bad_request", str(exc))
+            wait = self.limiter.acquire(message.sender)
+            if wait is not None:
+                seconds = max(1, math.ceil(wait))
+                return error(
+                    429,
+                    "rate_limited",
+                    f"Too many messages for this conversation; try again in {seconds} s.",
+                    headers={"Retry-After": str(seconds)},
+                )
+            collector = CollectingOutputChannel()
+            try:
+                await on_new_message(
+                    UserMessage(
+                        message.text,
+                        collector,
+                        message.sender,
+                        input_channel=self.name(),
+                        metadata=message.metadata,
+                    )
+                )
+            except asyncio.CancelledError:  # as the stock channel: answer with what was collected
+                logger.error("A REST message timed out before it was answered")
+            except Exception:
+                logger.exception("A REST message could not be handled")
+            finally:
+                self.limiter.release(message.sender)
+            return response.json(collector.messages)
+
+        return webhook
