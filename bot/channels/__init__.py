@@ -1,0 +1,1 @@
+"""Channels the Rasa server opens beyond its built-in ones (custom `InputChannel` subclasses)."""

@@ -1,0 +1,477 @@
+"""The Telegram channel: a Rasa input channel that fixes what Rasa 3.6's stock `telegram` connector lacks.
+
+The stock connector (`rasa/core/channels/telegram.py`) calls `getMe` on every update to "verify" it, sets the
+webhook at every start, accepts any POST, answers Telegram's retries twice, sends plain text cut at blank lines
+and puts button payloads straight into `callback_data` (64 bytes at most). This one:
+
+- accepts an update only with the right `X-Telegram-Bot-Api-Secret-Token` header (constant-time comparison),
+  and answers 403 otherwise;
+- never calls the Bot API at start-up: `make telegram-webhook` (`python -m bot.channels.telegram set-webhook`)
+  registers the webhook with its secret, once, when an operator asks;
+- claims each `update_id` once (`telegram_state`), so a retried update is acknowledged but not answered again;
+- sends HTML (citations as links, link previews off), split under 4096 characters without cutting a citation
+  (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
+- answers `/start` and `/help`, and tells people who send a sticker, photo or voice note that it reads text;
+- talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
+
+The channel is listed in `credentials.yml` and reads its settings from the environment (`bot.config`), so no
+secret is written to a file; without `TELEGRAM_BOT_TOKEN` it opens no route at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import json
+import logging
+import re
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiogram import Bot
+from aiogram.bot.api import TelegramAPIServer
+from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
+from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot import constants as c
+from bot.channels.telegram_format import format_message
+from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
+from bot.config import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Only these update types are requested from Telegram (`allowed_updates`); others are acknowledged and ignored.
+ALLOWED_UPDATES = ("message", "callback_query")
+MAX_UPDATE_BYTES = 256 * 1024  # a real update is a few kilobytes; anything larger is not from Telegram
+MAX_RETRY_AFTER_S = 5  # wait this long at most when Telegram asks us to slow down, then give up on the message
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+HELP_TEXT = (
+    "I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments using "
+    "trusted health sources, and I show where each answer comes from.\n"
+    "• Type a question in your own words, for example: what is a baclofen pump?\n"
+    "• Or tap one of the topic buttons I send.\n"
+    "• /start shows the main topics again; /help shows this message.\n"
+    "I can't advise on your own doses or treatment: please ask your care team about that.\n"
+    "In an emergency call 911 (US), 999 (UK) or 112 (EU)."
+)
+MEDIA_NOTE = (
+    "Thank you. I can only read text, so I can't open {what}. Please type your question in words, for "
+    "example: what helps stiff legs in the morning?"
+)
+UNKNOWN_COMMAND = "I don't know that command. Type your question in your own words, or send /help."
+EXPIRED_BUTTON = "This button has expired. Please type your question instead."
+SORRY = "I'm sorry, something went wrong on my side. Please try again in a moment."
+
+# Telegram message fields that carry something other than text, and how to name them in the note.
+MEDIA_KINDS = {
+    "sticker": "stickers",
+    "photo": "photos",
+    "voice": "voice notes",
+    "video_note": "video messages",
+    "audio": "audio files",
+    "video": "videos",
+    "animation": "GIFs",
+    "document": "files",
+    "location": "locations",
+    "venue": "locations",
+    "contact": "contacts",
+    "poll": "polls",
+    "dice": "dice",
+}
+COMMANDS = (("start", "Start, and see the main topics"), ("help", "How to use this bot"))
+
+
+class TelegramConfigError(ValueError):
+    """A Telegram setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    """The channel's settings, checked.
+
+    Attributes:
+        token: the bot token (`TELEGRAM_BOT_TOKEN`).
+        api_url: the Bot API base URL (`TELEGRAM_API_URL`).
+        webhook_secret: what Telegram must send in `X-Telegram-Bot-Api-Secret-Token`.
+        webhook_url: the public URL of this channel's webhook, for `make telegram-webhook`.
+        redis_url: Redis shared between replicas, or None.
+    """
+
+    token: str
+    api_url: str
+    webhook_secret: str
+    webhook_url: str | None = None
+    redis_url: str | None = None
+
+    @property
+    def bot_id(self) -> int:
+        """The numeric id at the start of the token (the bot's user id)."""
+        return int(self.token.split(":", 1)[0])
+
+    @classmethod
+    def from_settings(cls, settings: Settings, overrides: dict[str, Any] | None = None) -> TelegramConfig | None:
+        """The configuration from the environment (and optional credentials.yml values); None without a token.
+
+        Raises:
+            TelegramConfigError: when a value is malformed.
+        """
+        values = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
+        token = str(values.get("access_token") or settings.telegram_bot_token or "").strip()
+        if not token:
+            return None
+        if not _TOKEN.match(token):
+            raise TelegramConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters, digits, - "
+                "and _, as BotFather gives it)."
+            )
+        api_url = str(values.get("api_url") or settings.telegram_api_url).strip().rstrip("/")
+        parts = urlsplit(api_url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise TelegramConfigError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}.")
+        secret = str(values.get("secret_token") or settings.telegram_webhook_secret or "").strip()
+        if secret and not _SECRET.match(secret):
+            raise TelegramConfigError(
+                "TELEGRAM_WEBHOOK_SECRET may only hold 1 to 256 letters, digits, - and _ (Telegram's rule)."
+            )
+        if not secret:
+            # Derived from the token, so the webhook is always protected even when nobody sets a secret.
+            secret = derive_secret(token, "webhook").hex()
+        return cls(
+            token=token,
+            api_url=api_url,
+            webhook_secret=secret,
+            webhook_url=values.get("webhook_url") or settings.telegram_webhook_url,
+            redis_url=values.get("redis_url") or settings.telegram_redis_url,
+        )
+
+    def new_bot(self) -> Bot:
+        """An aiogram client for this bot and Bot API server (no request is made until one is needed)."""
+        return Bot(self.token, server=TelegramAPIServer.from_base(self.api_url), validate_token=False)
+
+
+async def _close_bot(bot: Bot) -> None:
+    # Bot.close() is deprecated in aiogram 2.x (its meaning changes in 3.0); closing the session is what we want.
+    session = bot._session
+    if session is not None and not session.closed:
+        await session.close()
+
+
+class TelegramOutput(OutputChannel):
+    """Sends the bot's messages to a Telegram chat as HTML, with quick replies as an inline keyboard."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel name Rasa records with each message."""
+        return CHANNEL_NAME
+
+    def __init__(self, bot: Bot, codec: ButtonCodec) -> None:
+        self.bot = bot
+        self.codec = codec
+
+    async def _send(self, chat_id: str, html_text: str, markup: InlineKeyboardMarkup | None) -> None:
+        for attempt in (1, 2):
+            try:
+                await self.bot.send_message(
+                    chat_id, html_text, parse_mode="HTML", disable_web_page_preview=True, reply_markup=markup
+                )
+                return
+            except RetryAfter as error:
+                if attempt == 2 or error.timeout > MAX_RETRY_AFTER_S:
+                    raise
+                await asyncio.sleep(error.timeout)
+
+    async def send_html(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Sends a plain-text reply as one or more HTML messages; the keyboard goes with the last one."""
+        parts = format_message(text)
+        for number, part in enumerate(parts, start=1):
+            await self._send(chat_id, part, markup if number == len(parts) else None)
+
+    async def keyboard(self, buttons: Sequence[dict[str, Any]]) -> InlineKeyboardMarkup | None:
+        """One button per row (long titles stay readable, and each is a large target), or None if empty."""
+        markup = InlineKeyboardMarkup(row_width=1)
+        for button in buttons:
+            title = str(button.get("title") or "").strip()
+            if not title:
+                continue
+            if button.get("url"):
+                markup.row(InlineKeyboardButton(title, url=str(button["url"])))
+            else:
+                payload = str(button.get("payload") or title)
+                markup.row(InlineKeyboardButton(title, callback_data=await self.codec.encode(payload)))
+        return markup if markup.inline_keyboard else None
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """A text message (split when longer than Telegram allows)."""
+        await self.send_html(recipient_id, text)
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """A text message whose quick replies become an inline keyboard under its last part."""
+        await self.send_html(recipient_id, text, await self.keyboard(buttons))
+
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Quick replies are buttons on Telegram."""
+        await self.send_text_with_buttons(recipient_id, text, quick_replies)
+
+    async def close(self) -> None:
+        """Closes the HTTP session to the Bot API."""
+        await _close_bot(self.bot)
+
+
+def _chat_id(message: Any) -> str | None:
+    chat = message.get("chat") if isinstance(message, dict) else None
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    return str(chat_id) if isinstance(chat_id, int) and not isinstance(chat_id, bool) else None
+
+
+def _pressed_title(message: Any, data: str) -> str | None:
+    """The title of the button whose callback_data is `data`, from the message the keyboard is under."""
+    markup = message.get("reply_markup") if isinstance(message, dict) else None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data and isinstance(button.get("text"), str):
+                return str(button["text"])
+    return None
+
+
+class TelegramInput(InputChannel):
+    """Receives Telegram webhook updates at `/webhooks/telegram/webhook`.
+
+    Args:
+        config: the checked settings; None turns the channel off (no route is opened).
+        state: what the channel remembers (update ids, button payloads); built from `config` by default.
+    """
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name, which is also its URL prefix."""
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Builds the channel from the environment; credentials.yml may override a value, never needs one.
+
+        Raises:
+            TelegramConfigError: when a Telegram setting is malformed (the Rasa server stops with the message).
+        """
+        config = TelegramConfig.from_settings(get_settings(), credentials)
+        if config is None:
+            logger.info("Telegram channel off: TELEGRAM_BOT_TOKEN is not set.")
+        return cls(config)
+
+    def __init__(self, config: TelegramConfig | None, state: TelegramState | None = None) -> None:
+        self.config = config
+        self.state = state or (TelegramState(config.bot_id, config.redis_url) if config else None)
+        self._output: TelegramOutput | None = None
+
+    def get_output_channel(self) -> TelegramOutput | None:
+        """The one output channel of this input channel (one HTTP session to the Bot API); None when off."""
+        if self.config is None or self.state is None:
+            return None
+        if self._output is None:
+            codec = ButtonCodec(derive_secret(self.config.token, "buttons"), self.state)
+            self._output = TelegramOutput(self.config.new_bot(), codec)
+        return self._output
+
+    def authorised(self, request: Request) -> bool:
+        """True when the request carries the webhook secret (compared in constant time)."""
+        if self.config is None:
+            return False
+        given = request.headers.get(SECRET_HEADER, "")
+        return hmac.compare_digest(given.encode("utf-8"), self.config.webhook_secret.encode("utf-8"))
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The webhook route, or an empty blueprint when the channel is off."""
+        webhook = Blueprint("spasticity_telegram", __name__)
+        output = self.get_output_channel()
+        if output is None or self.state is None:
+            return webhook
+        state = self.state
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            if not self.authorised(request):
+                return response.json({"ok": False, "description": "Forbidden"}, status=403)
+            if len(request.body or b"") > MAX_UPDATE_BYTES:
+                return response.json({"ok": False, "description": "Update too large"}, status=413)
+            try:
+                update = json.loads(request.body or b"")
+            except ValueError:
+                return response.json({"ok": False, "description": "The body is not JSON"}, status=400)
+            update_id = update.get("update_id") if isinstance(update, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool):
+                return response.json({"ok": False, "description": "No integer update_id"}, status=400)
+            if not await state.claim_update(update_id):
+                logger.info("Telegram update %s already handled; acknowledging the retry only.", update_id)
+                return response.json({"ok": True, "duplicate": True})
+            await self.handle(update, output, on_new_message)
+            return response.json({"ok": True})
+
+        @webhook.listener("after_server_stop")
+        async def close(*_: Any) -> None:
+            await output.close()
+            await state.close()
+
+        return webhook
+
+    async def handle(
+        self, update: dict[str, Any], output: TelegramOutput, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        """Answers one (new) update; errors are logged and told to the person, never raised to Telegram."""
+        chat_id: str | None = None
+        try:
+            if isinstance(update.get("callback_query"), dict):
+                query = update["callback_query"]
+                chat_id = _chat_id(query.get("message")) or _chat_id({"chat": query.get("from")})
+                await self._on_button(query, chat_id, output, on_new_message)
+            elif isinstance(update.get("message"), dict):
+                chat_id = _chat_id(update["message"])
+                await self._on_message(update["message"], chat_id, output, on_new_message)
+            # Edited messages, channel posts and other update types are acknowledged without a reply: answering
+            # an edit again would repeat an answer the person already has.
+        except Exception:
+            logger.exception("Telegram update %s failed", update.get("update_id"))
+            if chat_id is not None:
+                try:
+                    await output.send_html(chat_id, SORRY)
+                except Exception:  # the Bot API is unreachable too: nothing more we can do
+                    logger.exception("Could not tell chat %s about the failure", chat_id)
+
+    async def _deliver(
+        self, text: str, chat_id: str, output: TelegramOutput, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
+        await on_new_message(UserMessage(text, output, chat_id, input_channel=CHANNEL_NAME))
+
+    async def _on_message(
+        self,
+        message: dict[str, Any],
+        chat_id: str | None,
+        output: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        if chat_id is None:
+            return
+        text = message.get("text")
+        if isinstance(text, str) and text.strip():
+            text = text.strip()
+            if not text.startswith("/"):
+                await self._deliver(text, chat_id, output, on_new_message)
+                return
+            # A typed "/..." is a Telegram command, never a Rasa intent: only buttons the bot offered carry
+            # intents, so nobody can type their way to an intent or entity the conversation did not offer.
+            command = text.split()[0].split("@", 1)[0].lower()
+            if command == "/start":
+                await self._deliver(f"/{c.INTENT_GREET}", chat_id, output, on_new_message)
+            elif command == "/help":
+                await output.send_html(chat_id, HELP_TEXT)
+            else:
+                await output.send_html(chat_id, UNKNOWN_COMMAND)
+            return
+        kinds = [name for key, name in MEDIA_KINDS.items() if message.get(key)]
+        if kinds:
+            await output.send_html(chat_id, MEDIA_NOTE.format(what=kinds[0]))
+
+    async def _on_button(
+        self,
+        query: dict[str, Any],
+        chat_id: str | None,
+        output: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        query_id = query.get("id")
+        if not isinstance(query_id, str):
+            return
+        data = query.get("data")
+        payload = await output.codec.decode(data) if isinstance(data, str) else None
+        if payload is None and isinstance(data, str):
+            # A payload forgotten (restart, eviction) is not lost: the button's title is the question.
+            payload = _pressed_title(query.get("message"), data)
+        if payload is None or chat_id is None:
+            await output.bot.answer_callback_query(query_id, text=EXPIRED_BUTTON)
+            return
+        # Acknowledge first: Telegram shows a spinner on the button until it is answered.
+        await output.bot.answer_callback_query(query_id)
+        await self._deliver(payload, chat_id, output, on_new_message)
+
+
+async def set_webhook(config: TelegramConfig, bot: Bot | None = None) -> dict[str, Any]:
+    """Registers the webhook with its secret and the bot's commands; returns Telegram's webhook info.
+
+    aiogram 2.15's `Bot.set_webhook` predates `secret_token`, so the method is called with the raw request.
+
+    Raises:
+        TelegramConfigError: when TELEGRAM_WEBHOOK_URL is missing or not usable.
+        TelegramAPIError: when Telegram refuses.
+    """
+    url = (config.webhook_url or "").strip()
+    parts = urlsplit(url)
+    if not url:
+        raise TelegramConfigError(
+            "Set TELEGRAM_WEBHOOK_URL to the public URL of the webhook, e.g. "
+            "https://bot.example.org/webhooks/telegram/webhook"
+        )
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise TelegramConfigError(f"TELEGRAM_WEBHOOK_URL must be an absolute URL, got {url!r}.")
+    if parts.scheme != "https" and urlsplit(config.api_url).netloc == "api.telegram.org":
+        raise TelegramConfigError("Telegram only delivers updates to https:// webhook URLs.")
+    client = bot or config.new_bot()
+    try:
+        await client.request(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": config.webhook_secret,
+                "allowed_updates": json.dumps(list(ALLOWED_UPDATES), separators=(",", ":")),
+            },
+        )
+        await client.set_my_commands([BotCommand(name, description) for name, description in COMMANDS])
+        info = await client.request("getWebhookInfo")
+    finally:
+        if bot is None:
+            await _close_bot(client)
+    return dict(info) if isinstance(info, dict) else {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bot.channels.telegram set-webhook`: what `make telegram-webhook` runs."""
+    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram", description=__doc__)
+    parser.add_argument("command", choices=["set-webhook"])
+    parser.parse_args(argv)
+    try:
+        config = TelegramConfig.from_settings(get_settings())
+        if config is None:
+            raise TelegramConfigError("Set TELEGRAM_BOT_TOKEN to the token BotFather gave you.")
+        info = asyncio.run(set_webhook(config))
+    except TelegramConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except TelegramAPIError as error:
+        print(f"Telegram refused the webhook: {error}", file=sys.stderr)
+        return 1
+    pending = info.get("pending_update_count", 0)
+    print(f"Webhook set: {info.get('url', config.webhook_url)} (secret token on, {pending} updates pending).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

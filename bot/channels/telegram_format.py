@@ -1,0 +1,248 @@
+"""Turns the bot's plain-text replies into Telegram HTML messages, split under Telegram's length limit.
+
+`bot.replies.render` writes one plain-text message: a body with `[n]` markers, a "Sources:" block of lines
+`[n] Publisher: Title. URL`, then the disclaimer. Telegram shows that best as HTML: each `[n]` marker and each
+source becomes a link (with link previews off, so a reply is not buried under a preview card), the emergency
+numbers are bold and the disclaimer is in italics. Everything else is escaped, so no text from the content or
+from a person can inject markup.
+
+Telegram refuses messages longer than 4096 characters, so a long reply is split into several messages. The
+split happens between lines first, then between sentences, then between words, and never inside a link or a
+tag: each piece is a complete, valid HTML message. Lengths are counted as Telegram counts them: the visible
+text after the markup is parsed, in UTF-16 code units.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.replies import CRISIS_LINES, DISCLAIMER, EMERGENCY_NUMBERS
+
+TELEGRAM_TEXT_LIMIT = 4096
+SOURCES_HEADING = "Sources:"
+# What `bot.replies.render` writes for each source: "[n] Publisher: Title. URL".
+_SOURCE_LINE = re.compile(r"^\[(\d+)\] (.+)\. (https?://\S+)$")
+_MARKER = re.compile(r"\[(\d+)\]")
+_SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
+_ONLY_MARKERS = re.compile(r"^(?:\[\d+\])+[.,;:]?$")
+# Longest link label kept whole (a longer one is cut), so that one link always fits in a message; and the
+# longest link kept as a link (a longer URL is not worth a link: its label is shown as plain text).
+_MAX_LABEL = 300
+_MAX_LINK = 2500
+MIN_LIMIT = 2 * _MAX_LABEL
+
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def telegram_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def visible_length(html_text: str) -> int:
+    """The length Telegram checks against its limit: the text after parsing HTML made by this module.
+
+    Exact here because every `<` and `&` of the text itself is escaped, so any tag is one of ours.
+    """
+    return telegram_length(html.unescape(_TAG.sub("", html_text)))
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _link(url: str, label: str) -> str:
+    if len(label) > _MAX_LABEL:
+        label = label[: _MAX_LABEL - 1].rstrip() + "…"
+    link = f'<a href="{html.escape(url, quote=True)}">{_escape(label)}</a>'
+    return link if telegram_length(link) <= _MAX_LINK else _escape(label)
+
+
+@dataclass(frozen=True)
+class Atom:
+    """The smallest piece a message may be split around: a word, or a whole link.
+
+    Attributes:
+        html: the piece as Telegram HTML, complete in itself (a link is never cut).
+        plain: the visible text, used to split an over-long word and to find sentence ends.
+        ends_sentence: a good place to break a long paragraph.
+    """
+
+    html: str
+    plain: str
+    ends_sentence: bool = False
+
+
+@dataclass
+class Line:
+    """One line of a message: atoms separated by spaces, wrapped in an optional tag (bold, italics)."""
+
+    atoms: list[Atom]
+    tag: str = ""
+    keep_with_next: bool = False
+
+    def render(self, atoms: Sequence[Atom] | None = None) -> str:
+        """The line (or a part of it) as HTML, wrapped in the line's tag."""
+        inner = " ".join(a.html for a in (self.atoms if atoms is None else atoms))
+        return f"<{self.tag}>{inner}</{self.tag}>" if self.tag and inner else inner
+
+
+def parse_citations(text: str) -> dict[int, str]:
+    """The source URL of each citation number, read from the "Sources:" block of a rendered reply."""
+    urls: dict[int, str] = {}
+    in_sources = False
+    for line in text.split("\n"):
+        if line.strip() == SOURCES_HEADING:
+            in_sources = True
+            continue
+        match = _SOURCE_LINE.match(line.strip()) if in_sources else None
+        if match:
+            urls.setdefault(int(match.group(1)), match.group(3))
+        elif in_sources:
+            in_sources = False
+    return urls
+
+
+def _word_atom(word: str, urls: dict[int, str], previous_ends: bool) -> Atom:
+    """A word, with any `[n]` markers in it turned into links to the cited source."""
+    parts: list[str] = []
+    position = 0
+    for match in _MARKER.finditer(word):
+        url = urls.get(int(match.group(1)))
+        if url is None:
+            continue
+        parts.append(_escape(word[position : match.start()]))
+        parts.append(_link(url, match.group(0)))
+        position = match.end()
+    parts.append(_escape(word[position:]))
+    # "…muscles. [1][2]": the markers after a sentence belong to it, so the sentence ends after them.
+    ends = bool(_SENTENCE_END.search(word)) or (previous_ends and bool(_ONLY_MARKERS.match(word)))
+    return Atom("".join(parts), word, ends)
+
+
+def _body_line(line: str, urls: dict[int, str], tag: str = "") -> Line:
+    atoms: list[Atom] = []
+    for word in line.split():
+        atoms.append(_word_atom(word, urls, bool(atoms) and atoms[-1].ends_sentence))
+    return Line(atoms, tag)
+
+
+def to_lines(text: str) -> list[Line]:
+    """Parses a rendered reply into HTML lines: body, sources (as links), emergency numbers, disclaimer."""
+    urls = parse_citations(text)
+    lines: list[Line] = []
+    in_sources = False
+    for raw in text.strip().split("\n"):
+        stripped = raw.strip()
+        source = _SOURCE_LINE.match(stripped) if in_sources else None
+        if stripped == SOURCES_HEADING and urls:
+            in_sources = True
+            lines.append(Line([Atom(f"<b>{SOURCES_HEADING}</b>", SOURCES_HEADING)], keep_with_next=True))
+            continue
+        if source:
+            number, label, url = source.groups()
+            marker = Atom(_escape(f"[{number}]"), f"[{number}]")
+            lines.append(Line([marker, Atom(_link(url, label), label)]))
+            continue
+        in_sources = False
+        if not stripped:
+            lines.append(Line([]))
+        elif stripped == DISCLAIMER:
+            lines.append(_body_line(stripped, urls, tag="i"))
+        elif stripped in (EMERGENCY_NUMBERS, CRISIS_LINES):
+            lines.append(_body_line(stripped, urls, tag="b"))
+        else:
+            lines.append(_body_line(stripped, urls))
+    return lines
+
+
+def _hard_split(atom: Atom, limit: int) -> list[Atom]:
+    """Cuts one over-long word (never a link: links are kept short) into pieces that each fit."""
+    pieces: list[Atom] = []
+    rest = atom.plain
+    while rest:
+        size = min(len(rest), limit)
+        while size > 1 and telegram_length(rest[:size]) > limit:  # characters outside the BMP count twice
+            size -= 1
+        pieces.append(Atom(_escape(rest[:size]), rest[:size]))
+        rest = rest[size:]
+    return pieces
+
+
+def _fitting_prefix(line: Line, room: int) -> int:
+    """How many atoms of the line fit in `room`, preferring to stop at the end of a sentence."""
+    fit = 0
+    for count in range(1, len(line.atoms) + 1):
+        if visible_length(line.render(line.atoms[:count])) > room:
+            break
+        fit = count
+    sentence = max((i + 1 for i in range(fit) if line.atoms[i].ends_sentence), default=0)
+    # Breaking at a sentence end is worth leaving some room unused, but not most of it.
+    return sentence if sentence * 2 >= fit else fit
+
+
+def split_lines(lines: Iterable[Line], limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Packs lines into as few messages as fit under `limit`, each a complete HTML text.
+
+    Raises:
+        ValueError: when `limit` is too small to hold the shortest possible piece.
+    """
+    if limit < MIN_LIMIT:
+        raise ValueError(f"limit {limit} is too small: a message must hold at least {MIN_LIMIT} characters")
+    queue = list(lines)
+    queue.reverse()  # pop() from the end = take the next line
+    chunks: list[str] = []
+    current: list[str] = []
+
+    def size(rendered: list[str]) -> int:
+        return visible_length("\n".join(rendered))
+
+    def flush() -> None:
+        text = "\n".join(current).strip("\n")
+        if text.strip():
+            chunks.append(text)
+        current.clear()
+
+    while queue:
+        line = queue.pop()
+        rendered = line.render()
+        if line.keep_with_next and queue and current:
+            # A heading goes with the line below it, so "Sources:" never ends a message on its own.
+            together = [*current, rendered, queue[-1].render()]
+            if size(together) > limit:
+                flush()
+        if size([*current, rendered]) <= limit:
+            current.append(rendered)
+            continue
+        if current and visible_length(rendered) <= limit:
+            flush()
+            current.append(rendered)
+            continue
+        # The line is longer than a whole message: fill what is left, then carry the rest to the next one.
+        room = limit - size(current) - (1 if current else 0)
+        count = _fitting_prefix(line, room) if room > 0 else 0
+        if count == 0 and current:
+            flush()
+            queue.append(line)
+            continue
+        if count == 0:
+            first, *rest = _hard_split(line.atoms[0], limit)
+            queue.append(Line([*rest, *line.atoms[1:]], line.tag))
+            current.append(line.render([first]))
+            flush()
+            continue
+        current.append(line.render(line.atoms[:count]))
+        flush()
+        if count < len(line.atoms):
+            queue.append(Line(line.atoms[count:], line.tag))
+    flush()
+    return chunks
+
+
+def format_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """A rendered reply as one or more Telegram HTML messages, in order, each within `limit`."""
+    return split_lines(to_lines(text), limit)
