@@ -164,6 +164,9 @@ content-report: $(STAMP) ## Editors' report: passages per topic, sources, review
 report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, least helpful passages
 	$(PY) -m bot.feedback report
 
+telegram-webhook: $(STAMP) ## Register the Telegram webhook (TELEGRAM_WEBHOOK_URL) with its secret token, once
+	$(PY) -m bot.channels.telegram set-webhook
+
 test: lint typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
 	@echo "All checks passed."
 
@@ -171,4 +174,4 @@ clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report test clean
+	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report telegram-webhook test clean
