@@ -1,0 +1,447 @@
+"""Red-flag detection: is this message an emergency from section 24 of the fact sheet, and which one?
+
+The detector runs on every message whatever intent the classifier chose, so a misread intent cannot hide an
+emergency. It is deliberately rule-based: every rule is a readable line that a clinician can review, and a
+missed emergency is fixed by adding a pattern and a test message, not by retraining.
+
+A category fires when the message shows the signs the category needs (a pump *and* an alarm; botulinum toxin
+*and* trouble swallowing, speaking or breathing). A message framed as a general question ("what is baclofen
+withdrawal", "can botox cause trouble swallowing") is not flagged, unless it also describes something
+happening to someone now ("is it normal that my son can't swallow after botox"). Suicidal thoughts and
+self-harm are flagged however they are phrased.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from bot.safety.matching import IS, NOT, SignalMatcher, Signals, normalise
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+
+class RedFlag(str, Enum):
+    """The kinds of emergency the bot escalates at once (fact sheet section 24)."""
+
+    PUMP_ALARM = "pump-alarm"
+    PUMP_WITHDRAWAL = "pump-withdrawal"
+    PUMP_INFECTION = "pump-infection"
+    ORAL_WITHDRAWAL = "oral-withdrawal"
+    OVERDOSE = "overdose"
+    SEDATIVES_OPIOIDS = "sedatives-opioids"
+    TIZANIDINE_FAINTING = "tizanidine-fainting"
+    TOXIN_SPREAD = "toxin-spread"
+    AUTONOMIC_DYSREFLEXIA = "autonomic-dysreflexia"
+    CHEST_PAIN = "chest-pain"
+    STROKE = "stroke"
+    SUICIDE_SELF_HARM = "suicide-self-harm"
+    GENERAL = "general"
+
+
+# The safety passage (content/passages/24-emergencies.yml) that goes with each red flag. GENERAL has none:
+# the service then picks the closest emergency passage, or gives the numbers and crisis lines alone.
+PASSAGE_FOR: dict[RedFlag, str | None] = {
+    RedFlag.PUMP_ALARM: "emergency-pump-two-tone-alarm",
+    RedFlag.PUMP_WITHDRAWAL: "emergency-itb-withdrawal",
+    RedFlag.PUMP_INFECTION: "emergency-pump-infection-or-leak",
+    RedFlag.ORAL_WITHDRAWAL: "emergency-oral-baclofen-stopped-suddenly",
+    RedFlag.OVERDOSE: "emergency-baclofen-overdose",
+    RedFlag.SEDATIVES_OPIOIDS: "emergency-sedatives-with-opioids",
+    RedFlag.TIZANIDINE_FAINTING: "emergency-tizanidine-fainting",
+    RedFlag.TOXIN_SPREAD: "emergency-botulinum-toxin-spread",
+    RedFlag.AUTONOMIC_DYSREFLEXIA: "emergency-autonomic-dysreflexia",
+    RedFlag.CHEST_PAIN: "emergency-chest-pain-or-stroke",
+    RedFlag.STROKE: "emergency-chest-pain-or-stroke",
+    RedFlag.SUICIDE_SELF_HARM: "emergency-suicidal-thoughts",
+    RedFlag.GENERAL: None,
+}
+
+PERSON = "i|he|she|they|we|it|my|his|her|their|our|son|daughter|mum|mom|mam|dad|wife|husband|boy|girl|child|kid|baby"
+INTENSE = "very|really|so|too|extremely|super|terribly|incredibly|unusually|abnormally"
+
+# Signal name -> patterns (notation in bot/safety/matching.py). Terms from content/terminology.yml are `@id`.
+SIGNALS: dict[str, list[str]] = {
+    # -- how the message is framed
+    "question": [
+        "what|whats|wat|wot [is|'s|s|are|r] [a|an|the] @withdrawal|@overdose|@autonomic-dysreflexia|@pump-alarm",
+        "what|whats|wat|wot is|'s|s|are|r|does|do|would|might|could|can|happens|causes",
+        "how do|does|would|can|could|will|should|to i|you|we|one|people|someone know|tell|recognise|recognize|spot",
+        "how would|will|do|does i|you|we|one know",
+        "how long|often|soon|quickly",
+        "why",
+        "can|could|does|do|will|would|might|may ...5 cause|causes|make|makes|affect|affects|lead|trigger|give",
+        "is|are|was|s it|that|this|they|dysreflexia|withdrawal|spasticity|it|there ...2 same|normal|common|dangerous"
+        "|serious|safe|possible|bad|usual|likely|related|emergency|different",
+        "signs?|symptoms? of",
+        "warning signs?",
+        "mean|means|meaning|difference|definition|define|explain|describe",
+        "tell me about",
+        "what|how|does|do ...4 sound|sounds|look|looks like",
+        "ever",
+        "how loud|big|bad|serious|common|dangerous|likely|fast|far|much|many",
+        "can|could|do|does|will|would|might you|people|someone|anyone|one|kids|children|adults ...2 get|have|develop"
+        "|cause|make|happen|die",
+        "is|could|can|might that|this|it [be] @CONDITION|@SYMPTOM|@THERAPY",
+        "normally|normal|usual|usually|typical|typically|common",
+    ],
+    "conditional": ["if|whether|incase|ever", "in case"],
+    # Something is happening to someone now: a person with a state, a time, or a call for help.
+    "happening_now": [
+        "now|rn|currently|tonight|today|yesterday|suddenly|sudden|since|started|starting|keeps|again|anymore|still",
+        "this|last morning|afternoon|evening|night|week|weekend",
+        "all of a sudden",
+        "right now",
+        "at the moment",
+        "help|hurry|ambulance|emergency|scared|frightened|terrified|panicking|worried|worry|please|urgent",
+        f"wo|will {NOT} stop",
+        "i think|reckon",
+        "pretty|quite sure",
+        "what do|should|can i|we do",
+    ],
+    "person_state": [
+        f"{PERSON} ...2 {IS}|has|have|had|got|took|takes|ca|can|could|wo|feel|feels|felt|says|said",
+        f"{PERSON} [just] {IS}",
+        f"{PERSON} ...2 having|doing|making|keeps|keep",
+    ],
+    # -- the baclofen pump and its alarms
+    "pump": ["@baclofen-pump", "catheter|cathater|cath", "refill|refilled|refil"],
+    "pump_device": ["@baclofen-pump", "pump|pumps|pumpe|pummp"],
+    "alarm_sounding": [
+        "@pump-alarm",
+        "alarm\\w*|alarn\\w*|alrm\\w*|beep\\w*|bleep\\w*|beap\\w*|screaming|screeching|shrieking|siren|chirp\\w*"
+        "|chiming|ringing|buzzing|squealing|whistling",
+        "noise|noises|sound|sounds|sounding|tune|tones?",
+    ],
+    "alarm_active": [
+        "alarming|alarmin|beeping|beepin|bleeping|screaming|screeching|shrieking|chirping|ringing|buzzing|squealing"
+        "|whistling|sounding|beeps|beeped|bleeps|alarms|alarmed",
+        "alarm|alarms|beep|beeps|noise|sound|tone ...3 going|goes|went|gone|keeps|wont|won't|on|started|keeps|again",
+        "making|makes|made|doing|does|did|giving|gives ...3 noise|noises|sound|sounds|alarm|alarms|beep|beeps|tone|tones",
+        f"wo|will|does {NOT} stop",
+        "do|does|doing alarm|beep|noise|sound|alarms|beeps",
+    ],
+    "two_tone": [
+        "two|2|double|different tones?|notes?|pitch|pitches|beeps?|sounds?",
+        "two|2 [-] tone|note|pitch",
+        "high low|high-low|up and down",
+        "critical|urgent alarm",
+        "alarm clock",
+    ],
+    "single_beep": [
+        "single|one beep|tone|alarm",
+        "beeped|beeps|beep once",
+        "low|empty reservoir|refill|refil|volume|battery",
+        "low [-] refill|reservoir",
+        "refill|reservoir reminder|date",
+        "alarm date",
+    ],
+    "pump_failed": [
+        "ran|run|running|gone|went|been|is|'s|s empty|dry|out",
+        "stopped|stop|quit working|workin|pumping|going",
+        "broken|broke|disconnected|kinked|cracked|blocked|late|missed|overdue",
+    ],
+    # -- withdrawal, overdose
+    "withdrawal_sign": [
+        "@fever|@confusion|@itching|@rigidity|@hallucinations|@seizures",
+        "burning|boiling up",
+        "hot|temp|temperature|feverish|fevers?|sweating|sweaty|shaking|shivering|shakes|fits?|fitting",
+        "confused|confusion|delirious|agitated|disoriented|disorientated",
+        "out of it",
+        f"not|n't|nt making sense",
+        "acting strange|weird|odd|funny|crazy",
+        "rigid|rock|stiff as|board",
+        "rock hard",
+        "itchy|itching|itches|itch|scratch\\w*",
+        "off the charts|scale|roof",
+        f"spasms|spasm|stiffness|tone|legs ...3 back|worse|crazy|terrible|awful|horrible|bad|mad|wild|rigid|hard",
+        "worse than ever",
+        "seeing|see|hearing|hear things|voices|people|bugs|spiders",
+        "not there",
+    ],
+    "stopped_med": [
+        "ran|run|running out|low",
+        "stopped|stop|stopping|quit|quitting|forgot|forget|forgotten|missed|miss|skipped|cold|couldnt|couldn't",
+        "came|come|coming off",
+        "no more",
+        "prescription|pharmacy",
+    ],
+    "took_too_much": [
+        "took|taken|swallowed|had|given|gave|ate ...3 double|twice|extra|whole|all|lot|handful|bottle|pack|strip|box",
+        "took|taken|take|swallowed|had|given|gave|ate|taking ...3 too many|much",
+        "too many|much ...3 baclofen|pills|tablets|tabs|meds|doses?",
+        "too many|much ...3 @THERAPY",
+        "by accident|mistake",
+        "accidentally|accidently|mistakenly",
+        "@overdose",
+        "double|twice|extra dose|doses",
+    ],
+    "depressed": [
+        f"ca|can|could|cannot {NOT} wake|rouse|keep ...3 awake|up",
+        f"wo|will|does|did|is|'s|s|was|are|'re|re {NOT} wake|waking|respond|responding|answer|answering|moving",
+        "cannot|cant wake|rouse",
+        "unresponsive|unrousable|unconscious|comatose|coma",
+        f"{INTENSE} sleepy|drowsy|drowsey|dopey|groggy|lethargic",
+        "hardly|barely keep ...3 eyes|awake",
+        "barely|hardly|not|n't|nt|stopped breathing|breathe|breath",
+        f"breathing ...2 slow|shallow|weird|funny|strange|noisy",
+        "slow|shallow breathing|breaths",
+        "stay awake",
+        "blue lips",
+        "lips|lip ...3 blue|purple|grey|gray",
+    ],
+    "baclofen": ["@baclofen", "@baclofen-pump"],
+    "medicine": ["@THERAPY", "pills?|tablets?|tabs|meds|medicines?|medication|capsules?"],
+    "opioid": [
+        "oxycodone|oxy|oxycontin|morphine|tramadol|codeine|co-codamol|cocodamol|fentanyl|opioids?|opiates?|methadone"
+        "|hydrocodone|buprenorphine|painkillers?|percocet|vicodin|dihydrocodeine|oramorph",
+        "pain killers?",
+    ],
+    "sedative": ["@gabapentin|@benzodiazepines", "pregabalin|lyrica"],
+    "tizanidine": ["@tizanidine"],
+    "fainting": [
+        "@low-blood-pressure",
+        "faint|fainted|fainting|fainting|blacked|blackout|collapsed|collapse|keeled",
+        "pass|passed|passing|pased out",
+        "black out",
+        f"blood pressure|bp ...3 low|dropped|crashed",
+    ],
+    # -- botulinum toxin spreading
+    "botulinum": ["@botulinum-toxin"],
+    "swallow_trouble": [
+        "@swallowing-problems",
+        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...3"
+        " swallow\\w*|swalow\\w*|swollow\\w*|eat|drink|eating|drinking",
+        "drooling|dribbling|drools|dribbles",
+        "chok\\w*|gagging|gags|coughing on",
+        "going|goes|went down ...2 wrong",
+    ],
+    "breath_trouble": [
+        "@breathing-problems",
+        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...3 "
+        "breathe|breath|breathing|breth|brethe",
+        "breathing|breath|breaths ...3 tight|weird|funny|strange|hard|difficult|laboured|labored|wheezy|noisy|rattly"
+        "|rattling|slow|shallow|fast|odd|off|wrong",
+        "short|out of breath",
+        "breathless|gasping|wheezing|wheezy|suffocating",
+    ],
+    "speech_trouble": [
+        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...3 "
+        "talk|speak|talking|speaking|words",
+        "talking|talks|speaking|saying gibberish|nonsense|rubbish",
+        "slurr\\w*|slured|garbled|jumbled|muddled|mumbling",
+        "voice|speech ...3 funny|weird|changed|gone|hoarse|different|strange|odd|wrong|slurred|quiet",
+        f"words ...3 {NOT}|wont|won't|wrong|jumbled|muddled|mixed",
+    ],
+    "weak_all_over": [
+        "weak|weakness|floppy ...2 all|everywhere|whole|spreading",
+        f"{NOT}|cannot ...2 hold ...2 head up",
+        "eyelids?|eye lids? ...3 droop\\w*|heavy|closing",
+        "double vision",
+    ],
+    # -- infection or spinal fluid leak at the pump or wound
+    "wound": [
+        "wound|incision|scar|stitches|staples|site|cut|bump|lump|dressing",
+        "where ...3 pump|catheter|cath|went|operation|surgery",
+        "pump|operation|surgery|op ...2 site|wound|incision|scar|area|pocket",
+    ],
+    "wound_sign": [
+        "red|redness|reddish|swollen|swelling|swelled|puffy|inflamed|hot|warm|oozing|oozes|ooze|weeping|weeps"
+        "|pus|infected|infection|discharge|leaking|leaks|leak|leaky|dripping|seeping|wet|open|opened|gunk|goo"
+        "|gunky|yellow|green|smelly|smells|crusty|bleeding|bulge|bulging|lump|lumpy|fluid|squishy|soggy|boggy|sore",
+        "clear fluid|liquid|water|stuff",
+        "fluid|liquid ...3 coming|leaking|out|dripping",
+    ],
+    "pump_swelling": [
+        "bulge|bulging|swelling|swollen|lump|fluid|puffy|squishy|soggy|boggy|liquid|water|leak\\w* ...4 around|near"
+        "|under|over|by|round|behind|from ...2 @baclofen-pump",
+        "bulge|bulging|swelling|swollen|lump|fluid|puffy|squishy|soggy|boggy|liquid|water|leak\\w* ...4 around|near"
+        "|under|over|by|round|behind|from ...2 pump|catheter",
+    ],
+    "meningitis_sign": [
+        "stiff|sore neck",
+        "neck ...2 stiff|sore|hurts|rigid",
+        "bad|severe|terrible|awful|worst|pounding|splitting|throbbing headache|head",
+        "light hurts",
+        "head|headache ...3 killing|pounding|splitting|hurts|hurting|exploding|bursting|unbearable",
+        "headache|head ...6 sit|sitting|stand|standing|upright",
+    ],
+    # -- autonomic dysreflexia
+    "sci": [
+        "@spinal-cord-injury",
+        "quad|quadriplegic|tetra|tetraplegic|para|paraplegic|paralysed|paralyzed",
+        "[my|his|her] t[1-6]|c[1-8]",
+        "above ...2 injury|level",
+    ],
+    "ad_sign": [
+        "pounding|banging|throbbing|splitting|thumping|bursting|bad|severe|terrible|worst|awful|killer headache|head",
+        "head ...3 pounding|banging|throbbing|splitting|thumping|bursting|hurts|hurting|killing|exploding",
+        "blood pressure|bp ...3 high|up|sky|through|roof|massive|huge|crazy|\\d{3}",
+        "\\d{3}/\\d{2,3}",
+        "sweating|sweaty|sweats|flushed|flushing|blotchy|goosebumps|goose",
+        "face ...2 red|flushed|blotchy",
+        "stuffy nose",
+    ],
+    "ad_term": ["@autonomic-dysreflexia"],
+    # -- chest pain and stroke
+    "chest_pain": [
+        "chest ...3 pain|pains|hurts|hurt|hurting|tight|tightness|pressure|crushing|heavy|heaviness|ache|aching|achy"
+        "|squeez\\w*|burning|sore|agony",
+        "pain|pains|ache|pressure|tightness|tight|heaviness|crushing|squeezing ...3 chest",
+        "clutching|holding|grabbing ...2 chest",
+        "heart attack",
+    ],
+    "face_droop": [
+        "face|mouth|smile|lip|eye|cheek ...3 droop\\w*|dropped|dropping|drooping|lopsided|crooked|sagging|fallen"
+        "|wonky|numb|uneven|slanted|twisted",
+        "half|one side ...2 face ...3 numb|droop\\w*|dropped|fallen|frozen",
+        "droop\\w* ...3 face|mouth|side",
+    ],
+    "sudden_weakness": [
+        f"suddenly|sudden|all ...4 weak|numb|{NOT} lift|move|feel",
+        f"ca|can|cannot|could {NOT} ...2 lift|move|raise ...3 arm|arms|leg|hand|side",
+        "arm|leg|side ...3 suddenly|just ...3 went|gone|weak|numb|dead|limp",
+        f"ca|can|cannot {NOT} see properly|straight|anything",
+        "lost ...2 vision|sight",
+    ],
+    "stroke_now": [
+        f"{IS} having|had ...2 [a|another|mini] stroke|strokes|tia",
+        "another stroke|tia",
+        "think|worried|scared|afraid|maybe|might|could ...4 stroke",
+    ],
+    # -- suicidal thoughts and self-harm
+    "suicidal": [
+        "kill|killing ...2 myself|himself|herself|themselves|self",
+        "end|ending|take|taking ...2 it|life|lives",
+        "end it all",
+        "suicid\\w*|suicde|sucide|suiside",
+        f"{NOT}|dont|don't want ...2 live|living|alive|here|wake|go|exist|be",
+        "wants?|wanted|wanna|wish\\w*|rather ...3 die|dead|gone|disappear",
+        "better ...2 off ...2 without me|dead",
+        "point in|of living|life|going",
+        "what's|whats|no point",
+        "hurt|hurting|harm|harming|cut|cutting|burn|burning|starve|starving ...2 myself|himself|herself|self",
+        "self [-] harm\\w*",
+        "save|saved|saving|stockpil\\w*|hoard\\w* ...3 pills|tablets|meds",
+        "save|saved|saving|stockpil\\w*|hoard\\w* ...3 @THERAPY",
+        "take|swallow ...3 them|all ...2 at once",
+        "take|swallow ...3 them|all ...2 together",
+        "give up on life|living",
+        "no reason to live",
+        "jump|jumping|jumped ...2 off|from",
+        "jump|jumping|jumped ...2 in front",
+        "hang|hanging|hanged ...1 myself|himself|herself",
+        "on purpose",
+        "not|never wake up",
+    ],
+    # -- anything else that needs an ambulance
+    "general_emergency": [
+        f"{IS} having|had ...2 seizure|seizures|fit|fits|convulsion|convulsions",
+        "fitting|seizing|convulsing",
+        "unconscious|unresponsive|collapsed",
+        f"{NOT}|stopped breathing",
+        "need|call|get|send ...2 ambulance|911|999|112|paramedics",
+        "ambulance",
+        "this|it [is|'s|s] an emergency",
+        "blue lips",
+        "lips ...3 blue|purple|grey",
+        "ca|can|cannot n't|nt|not breathe|breath",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A red flag and the signal groups it needs: at least one signal from every group, none of `unless`."""
+
+    flag: RedFlag
+    needs: tuple[tuple[str, ...], ...]
+    unless: tuple[str, ...] = ()
+
+    def holds(self, signals: Signals) -> bool:
+        """True when every group is present and no excluding signal is."""
+        return all(signals.has(*group) for group in self.needs) and not signals.has(*self.unless)
+
+
+# Checked in order; the first rule that holds names the red flag. More specific dangers come first, so a
+# pump wound with a fever is an infection before it is withdrawal.
+RULES: tuple[Rule, ...] = (
+    Rule(RedFlag.SUICIDE_SELF_HARM, (("suicidal",),)),
+    Rule(RedFlag.PUMP_INFECTION, (("wound",), ("wound_sign",), ("pump",))),
+    Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
+    Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
+    Rule(RedFlag.PUMP_ALARM, (("two_tone",), ("alarm_sounding", "pump_device"))),
+    Rule(RedFlag.PUMP_ALARM, (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")), unless=("single_beep",)),
+    Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal"))),
+    Rule(RedFlag.SEDATIVES_OPIOIDS, (("sedative",), ("opioid",), ("depressed", "breath_trouble", "@drowsiness"))),
+    Rule(RedFlag.OVERDOSE, (("took_too_much",), ("medicine", "@overdose"))),
+    Rule(RedFlag.OVERDOSE, (("depressed",), ("medicine", "pump"))),
+    Rule(RedFlag.TIZANIDINE_FAINTING, (("tizanidine",), ("fainting",))),
+    Rule(RedFlag.ORAL_WITHDRAWAL, (("stopped_med",), ("@baclofen",), ("withdrawal_sign", "@withdrawal"))),
+    Rule(RedFlag.TOXIN_SPREAD, (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over"))),
+    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("ad_term",),)),
+    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_sign",))),
+    Rule(RedFlag.CHEST_PAIN, (("chest_pain",),)),
+    Rule(RedFlag.STROKE, (("face_droop", "sudden_weakness", "stroke_now"),)),
+    Rule(RedFlag.STROKE, (("speech_trouble",),), unless=("botulinum",)),
+    Rule(RedFlag.GENERAL, (("general_emergency", "depressed", "breath_trouble", "swallow_trouble"),)),
+)
+
+# Flagged however the message is framed: someone asking "what's the point in living" is not asking for facts.
+ALWAYS: frozenset[RedFlag] = frozenset({RedFlag.SUICIDE_SELF_HARM})
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A red flag found in a message, with the signals that led to it (for logs and tests)."""
+
+    flag: RedFlag
+    signals: frozenset[str]
+
+    @property
+    def passage_id(self) -> str | None:
+        """The safety passage for this red flag, if it has one."""
+        return PASSAGE_FOR[self.flag]
+
+
+def describes_now(signals: Signals) -> bool:
+    """Whether the message tells of something happening to someone rather than asking about a subject.
+
+    A conditional ("what should I do if the pump alarm goes off") asks about a possible future, so only an
+    explicit now (a time, a call for help) counts then; otherwise a person in some state ("my son is") does too.
+    """
+    if signals.has("happening_now") and not (signals.has("conditional") and not signals.has("person_state")):
+        return True
+    return signals.has("person_state") and not signals.has("conditional")
+
+
+class RedFlagDetector:
+    """Finds section-24 emergencies in a message with spaCy matchers over the project's pipeline."""
+
+    def __init__(self, nlp: Language) -> None:
+        """Compiles the patterns against the pipeline's vocabulary.
+
+        Args:
+            nlp: the project's spaCy pipeline (its entity ruler supplies the terminology ids).
+        """
+        self.nlp = nlp
+        self.matcher = SignalMatcher(nlp.vocab, SIGNALS)
+
+    def detect(self, text: str) -> Detection | None:
+        """The red flag in a message, or None."""
+        if not text or not text.strip():
+            return None
+        return self.detect_doc(self.nlp(normalise(text)))
+
+    def detect_doc(self, doc: Doc) -> Detection | None:
+        """The red flag in an already analysed (lower-cased) doc, or None."""
+        signals = self.matcher(doc)
+        for rule in RULES:
+            if not rule.holds(signals):
+                continue
+            if rule.flag in ALWAYS or not signals.has("question") or describes_now(signals):
+                return Detection(rule.flag, signals.labels)
+        return None
