@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.nlp.terminology import Term, entity_patterns
+from bot.nlp.terminology import WORD_LABEL, Term, entity_patterns
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -78,6 +78,48 @@ def load_pipeline(path: str) -> Language:
     return spacy.load(path)
 
 
+# Conversational filler that spaCy's stop list lacks: it says nothing about what is asked, and counted as
+# content it would lower the score of every long, chatty question ("my neuro actually told me, can you
+# explain simply...").
+FILLER_LEMMAS = frozenset(
+    [
+        "actually",
+        "honestly",
+        "basically",
+        "literally",
+        "really",
+        "simply",
+        "simple",
+        "just",
+        "wonder",
+        "ask",
+        "tell",
+        "say",
+        "mention",
+        "explain",
+        "hi",
+        "hello",
+        "hey",
+        "thanks",
+        "thank",
+        "please",
+        "sorry",
+        "bother",
+        "okay",
+        "ok",
+        "yeah",
+        "yes",
+        "question",
+        "thing",
+        "stuff",
+        "lot",
+        "bit",
+        "kind",
+        "sort",
+    ]
+)
+
+
 @dataclass(frozen=True)
 class Mention:
     """A term found in a text."""
@@ -97,22 +139,46 @@ class Analysis:
     mentions: tuple[Mention, ...]
 
     def term_ids(self, *labels: str) -> list[str]:
-        """Ids of the terms mentioned, optionally only those with the given labels, in order, once each."""
+        """Ids of the terms mentioned, optionally only those with the given labels, in order, once each.
+
+        Without labels, lay word groups (`WORD`) are left out: they are vocabulary, not a therapy,
+        condition or symptom the conversation could be about.
+        """
         wanted = set(labels)
-        found = [m.term_id for m in self.mentions if not wanted or m.label in wanted]
+        found = [m.term_id for m in self.mentions if (m.label in wanted if wanted else m.label != WORD_LABEL)]
         return list(dict.fromkeys(found))
 
 
 class TextAnalyser:
-    """Normalises text with the project's pipeline: lower case, lemmas, no stop words, terms as ids."""
+    """Normalises text with the project's pipeline: lower case, lemmas, no stop words or filler, terms as ids."""
 
     def __init__(self, nlp: Language) -> None:
         self.nlp = nlp
+        self._aliases: dict[str, str] | None = None
 
     @classmethod
     def from_path(cls, path: Path) -> TextAnalyser:
         """An analyser over the built pipeline at `path` (loaded once per process)."""
         return cls(load_pipeline(str(path)))
+
+    def term_aliases(self) -> dict[str, str]:
+        """Single words that name a term ("lioresal", "zanaflex", "spazzy"), each with the term's id.
+
+        Retrieval corrects misspelt query words towards these as well as towards the indexed words, so
+        "lioresl" still finds baclofen. They are read from the entity ruler, which holds every phrase of
+        the terminology with its id.
+        """
+        if self._aliases is None:
+            aliases: dict[str, str] = {}
+            if "entity_ruler" in self.nlp.pipe_names:
+                for pattern in self.nlp.get_pipe("entity_ruler").patterns:  # type: ignore[attr-defined]
+                    phrase, term_id = pattern.get("pattern"), pattern.get("id")
+                    if pattern.get("label") == WORD_LABEL:
+                        continue  # everyday words, not a sign that the question is about spasticity
+                    if isinstance(phrase, str) and term_id and phrase.isalpha():
+                        aliases.setdefault(phrase.lower(), str(term_id))
+            self._aliases = aliases
+        return self._aliases
 
     def analyse(self, text: str) -> Analysis:
         """Tokens and mentions of one text."""
@@ -142,6 +208,6 @@ class TextAnalyser:
             if token.is_punct or token.is_space or token.is_stop or not token.text.strip():
                 continue
             lemma = (token.lemma_ or token.text).lower()
-            if lemma and not token.is_stop:
+            if lemma and lemma not in FILLER_LEMMAS:
                 tokens.append(lemma)
         return Analysis(tokens=tuple(tokens), mentions=tuple(mentions))

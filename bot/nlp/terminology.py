@@ -3,6 +3,11 @@
 `content/terminology.yml` is the single source of the project's vocabulary. The spaCy entity ruler is
 generated from it (so Rasa's entities carry canonical ids) and retrieval replaces every mention with the
 term's id (so "Lioresal", "bac pump" and "botox shots" find the right passages).
+
+Besides therapies, conditions and symptoms, the file holds lay word groups (label `WORD`): everyday words
+for an idea the library writes differently ("wine", "booze" for alcohol; "op" for operation). They are
+tokens for retrieval only: Rasa's entity extractor is limited to the three entity labels, so they never
+become entities or slots.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ import yaml
 from bot.constants import TERM_ENTITY_LABELS
 
 TERMINOLOGY_FILE = "terminology.yml"
+# Lay word groups: matched and replaced by their id for retrieval, but not entities for Rasa.
+WORD_LABEL = "WORD"
+TERM_LABELS = (*TERM_ENTITY_LABELS, WORD_LABEL)
 
 
 class TerminologyError(ValueError):
@@ -82,8 +90,8 @@ def parse_terms(data: Any, source: str = TERMINOLOGY_FILE, topics: set[str] | No
             continue
         ident = str(item["id"]).strip()
         label = str(item.get("label", "")).strip()
-        if label not in TERM_ENTITY_LABELS:
-            problems.append(f"{source}: {ident}: label must be one of {', '.join(TERM_ENTITY_LABELS)}")
+        if label not in TERM_LABELS:
+            problems.append(f"{source}: {ident}: label must be one of {', '.join(TERM_LABELS)}")
         topic = item.get("topic")
         if topic is not None and topics is not None and topic not in topics:
             problems.append(f"{source}: {ident}: unknown topic {topic!r}")

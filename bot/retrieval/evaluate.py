@@ -1,9 +1,15 @@
-"""Retrieval quality: recall@1 and recall@3 of a question-to-passage set.
+"""Retrieval quality: recall@1 and recall@3 of a question-to-passage set, and an offline answer check.
 
 `python -m bot.retrieval.evaluate tests/eval/retrieval.yml` (`make eval-retrieval`). Ranking goes through
 `BotService.rank`, the very code that chooses answers, over the content files and a pipeline built from the
 terminology in memory, so the figures do not depend on a database or a previous build. The questions must
 not be the passages' own lay questions: those are indexed, and would measure memory, not retrieval.
+
+`python -m bot.retrieval.evaluate --answers tests/eval/questions.yml` judges the `answer` questions of a
+question file the way `make eval` does (`bot.evaluation.judge` on the rendered reply), but calls
+`BotService.answer_question` directly: no Rasa server, no trained model, a few seconds. It measures the
+library and the ranking alone; the live evaluation also depends on NLU routing the message to the answer
+action.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from pathlib import Path
 import yaml
 
 from bot.config import get_settings
+from bot.evaluation import Question, judge, load_questions
+from bot.replies import render
 from bot.service import BotService, service_from_content
 
 
@@ -74,17 +82,85 @@ def evaluate(service: BotService, pairs: list[Pair], depth: int = 10) -> Retriev
     return report
 
 
+@dataclass(frozen=True)
+class AnswerResult:
+    """One `answer` question answered offline: the judge's reasons (empty when it passes) and what was shown."""
+
+    question: Question
+    reasons: list[str]
+    passage_ids: tuple[str, ...]
+    score: float
+
+
+def check_answers(service: BotService, questions: list[Question]) -> list[AnswerResult]:
+    """Answers every `answer` question with the service and judges the rendered reply.
+
+    Each question is asked in a fresh conversation (no topic under discussion), as `make eval` does.
+    """
+    results = []
+    for question in questions:
+        if question.category != "answer":
+            continue
+        turn = service.answer_question(question.text)
+        hits, _ = service.rank(question.text, limit=1)
+        reply = render(turn.reply).text
+        score = hits[0].score if hits else 0.0
+        results.append(AnswerResult(question, judge(question, reply), turn.reply.passage_ids, score))
+    return results
+
+
+def answers_main(path: Path, service: BotService, target: float) -> int:
+    """Prints the offline answer pass rate and every failure; exit 1 below the target."""
+    try:
+        questions = load_questions(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"Cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    results = check_answers(service, questions)
+    if not results:
+        print(f"No 'answer' questions in {path}", file=sys.stderr)
+        return 2
+    failures = [r for r in results if r.reasons]
+    for result in failures:
+        q = result.question
+        print(f"fail: {q.id} [{q.topic}] {q.text!r}")
+        print(f"      why: {'; '.join(result.reasons)}")
+        print(f"      shown: {list(result.passage_ids) or 'no answer'} (best score {result.score:.2f})")
+    passed = len(results) - len(failures)
+    rate = passed / len(results)
+    print(f"\n{passed}/{len(results)} answer questions pass offline: {rate:.1%} (threshold {service.threshold})")
+    return 0 if rate >= target else 1
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Prints recall@1, recall@3, MRR and every miss; exit 1 below the targets."""
+    """Prints recall@1, recall@3, MRR and every miss (or, with --answers, the answer check); exit 1 below target."""
     settings = get_settings()
-    parser = argparse.ArgumentParser(prog="python -m bot.retrieval.evaluate", description=__doc__)
-    parser.add_argument("pairs", type=Path)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.retrieval.evaluate",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("pairs", type=Path, nargs="?", help="a `pairs:` file (question to passage ids)")
+    parser.add_argument("--answers", type=Path, help="a question file: judge its `answer` questions offline")
     parser.add_argument("--content-dir", type=Path, default=settings.content_dir)
     parser.add_argument("--min-recall1", type=float, default=0.85)
     parser.add_argument("--min-recall3", type=float, default=0.95)
+    parser.add_argument("--target", type=float, default=0.90, help="answer pass rate required with --answers")
     args = parser.parse_args(argv)
-    pairs = load_pairs(args.pairs)
+    if args.pairs is None and args.answers is None:
+        parser.error("give a pairs file, --answers QUESTIONS, or both")
     service = service_from_content(args.content_dir)
+    code = 0
+    if args.answers is not None:
+        code = answers_main(args.answers, service, args.target)
+        if args.pairs is None:
+            return code
+        print()
+    try:
+        pairs = load_pairs(args.pairs)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        print(f"Cannot read {args.pairs}: {exc}", file=sys.stderr)
+        return 2
     unknown = sorted({p for pair in pairs for p in pair.passages} - set(service.bundle.passages))
     if unknown:
         print(f"Unknown passage ids in {args.pairs}: {', '.join(unknown)}", file=sys.stderr)
@@ -98,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         f"recall@3 {report.recall(3):.1%}, MRR {report.mrr():.3f}"
     )
     met = report.recall(1) >= args.min_recall1 and report.recall(3) >= args.min_recall3
-    return 0 if met else 1
+    return max(code, 0 if met else 1)
 
 
 if __name__ == "__main__":

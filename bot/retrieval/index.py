@@ -1,19 +1,32 @@
 """Ranked search over the curated passages and the lay questions they answer.
 
 Library: **bm25s**. It stores BM25 weights in a sparse matrix, so scoring a query is a handful of vectorised
-sparse-column sums: about a millisecond at our size and still fast at 100k passages, where rank-bm25 loops
-over every document in Python. It takes pre-tokenised input, so our spaCy analysis (lemmas, stop words
+sparse-column sums: well under a millisecond at our size and still fast at 100k passages, where rank-bm25
+loops over every document in Python. It takes pre-tokenised input, so our spaCy analysis (lemmas, stop words
 removed, terminology phrases replaced by canonical ids) is the tokenizer, exactly as for Rasa. The database's
 full-text search was the alternative, but SQLite's FTS5 and PostgreSQL's tsvector rank differently, and the
-bot must answer the same on both.
+bot must answer the same on both. Typo correction (`bot.retrieval.spelling`) is our own few dozen lines: a
+symmetric-delete lookup over the index vocabulary, so no spelling library or dictionary download is needed.
 
-Each passage is indexed as several units: its title and text with all its questions, and each lay question
-(with the title) on its own. A passage scores the best of its units, so a short patient question that matches
-one lay question closely is not diluted by a long passage. Raw BM25 scores depend on the query, so each
-score is divided by the query's ceiling (the sum of its terms' IDF, the most BM25 can give when every term
-matches): the result, between 0 and 1, is what the "no good answer" threshold compares against. A query word
-the index has never seen counts in the ceiling with the highest IDF, which is why "what's the weather
-tomorrow?" scores near zero.
+Two BM25 indexes are built, each with its own length normalisation: one of whole passages (title, text and
+lay questions) and one of single lay questions (each with the passage title). A passage scores a weighted
+sum of its whole-passage score and its best lay question: the whole text carries the explanation's words,
+and a short patient question that matches one lay question closely is not diluted by a long passage.
+
+Scores are normalised to 0..1 so that one threshold ("no good answer") works for every question. Raw BM25
+depends on the query, so each index's score is divided by the query's *ceiling* there: the sum of its words'
+IDF, the most BM25 can give when every word matches. Two choices make this fair to real patients:
+
+- A word the index has never seen (a name, "yrs", "ramipril") counts in the ceiling only as a fraction of a
+  rare word, all of them together at most half as much as the known words, and words of three letters or
+  fewer and numbers not at all, so a long chatty question is not pushed under the threshold by the words
+  around its real question. Unknown words are first corrected to a
+  known word within a small edit distance ("spastisity", "lioresl", "physiotheraphy").
+- A question that names no term of the terminology (no therapy, condition or symptom) must earn its score
+  with about three rare words' worth of matching: its ceiling is never below `NO_TERM_FLOOR` times
+  the highest IDF. "What time is it" then cannot score high by matching "time" alone, while "what is
+  spasticity" or "wat is spastisity" (a term) can. Questions about something the library does not know
+  ("what is diabetes", "best pizza in town") match nothing or only common words and stay under it.
 
 The index is built once per process from a content snapshot (`Retriever.build`), never per message.
 """
@@ -22,7 +35,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +43,18 @@ import bm25s
 import numpy as np
 
 from bot.content.records import PassageRecord
+from bot.retrieval.spelling import Speller
+
+# Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
+PASSAGE_WEIGHT = 0.8
+# An unknown query word weighs this fraction of the highest IDF in the ceiling (see the module docstring).
+UNKNOWN_WORD_WEIGHT = 0.3
+# All unknown words together weigh at most this fraction of the known words' IDF.
+UNKNOWN_SHARE_CAP = 0.5
+# Unknown words this short ("wat", "ppl", "n") are typing noise rather than meaning, and are left out.
+MIN_UNKNOWN_LENGTH = 4
+# Without a terminology term, a question's ceiling is at least this many times the highest IDF.
+NO_TERM_FLOOR = 3.0
 
 
 class Analysed(Protocol):
@@ -41,10 +66,13 @@ class Analysed(Protocol):
 
 
 class Analyser(Protocol):
-    """What retrieval needs from the NLP layer: text to normalised tokens."""
+    """What retrieval needs from the NLP layer: text to normalised tokens, and the terminology's words."""
 
     def analyse_many(self, texts: list[str]) -> Sequence[Analysed]:
         """Returns one analysis per text."""
+
+    def term_aliases(self) -> Mapping[str, str]:
+        """Single words that name a term (lower case), each with the term's canonical id."""
 
 
 @dataclass(frozen=True)
@@ -55,65 +83,150 @@ class Hit:
     score: float
 
 
-def passage_units(passage: PassageRecord) -> list[str]:
-    """The texts a passage is indexed as: the whole passage, then each lay question with the title."""
-    whole = " ".join([passage.title, passage.text, *passage.questions])
-    return [whole, *(f"{question} {passage.title}" for question in passage.questions)]
+def passage_text(passage: PassageRecord) -> str:
+    """The text a passage is indexed as in the whole-passage index: title, text and lay questions."""
+    return " ".join([passage.title, passage.text, *passage.questions])
+
+
+def question_texts(passage: PassageRecord) -> list[str]:
+    """The units of the lay-question index: each question with the passage title."""
+    return [f"{question} {passage.title}" for question in passage.questions]
+
+
+class _Bm25:
+    """One bm25s index with the document frequencies needed for IDF and ceilings."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float, b: float) -> None:
+        self.size = len(docs)
+        self.df: Counter[str] = Counter()
+        for tokens in docs:
+            self.df.update(set(tokens))
+        self.max_idf = self.idf("")  # the IDF of a word no document contains
+        self.model: bm25s.BM25 | None = None
+        self.vocab: dict[str, int] = {}
+        if self.size and any(docs):
+            self.model = bm25s.BM25(k1=k1, b=b, method="lucene")
+            self.model.index([list(t) for t in docs], show_progress=False)
+            self.vocab = dict(self.model.vocab_dict)
+
+    def idf(self, token: str) -> float:
+        """Lucene's BM25 IDF."""
+        df = self.df.get(token, 0)
+        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+
+    def raw(self, tokens: Sequence[str]) -> np.ndarray:
+        """Raw BM25 of every document for unique tokens (zeros when none is known)."""
+        known = [self.vocab[t] for t in tokens if t in self.vocab]
+        if self.model is None or not known:
+            return np.zeros(self.size, dtype=np.float64)
+        return np.asarray(self.model.get_scores_from_ids(known), dtype=np.float64)
+
+    def ceiling(self, tokens: Sequence[str], anchored: bool) -> float:
+        """The most this query can score here (see the module docstring for the two adjustments)."""
+        known = sum(self.idf(t) for t in tokens if t in self.vocab)
+        unknown = sum(
+            1
+            for t in tokens
+            if t not in self.vocab and len(t) >= MIN_UNKNOWN_LENGTH and not any(c.isdigit() for c in t)
+        )
+        total = known + min(unknown * UNKNOWN_WORD_WEIGHT * self.max_idf, UNKNOWN_SHARE_CAP * known)
+        return total if anchored else max(total, NO_TERM_FLOOR * self.max_idf)
 
 
 class Retriever:
-    """BM25 ranking of passages with normalised scores, topic boosts and query expansion."""
+    """BM25 ranking of passages with normalised scores, typo correction, topic boosts and topic filters."""
 
     def __init__(
         self,
         passages: Sequence[PassageRecord],
-        unit_tokens: Sequence[Sequence[str]],
-        unit_owner: Sequence[int],
-        k1: float = 1.2,
+        passage_tokens: Sequence[Sequence[str]],
+        question_tokens: Sequence[Sequence[str]] = (),
+        question_owner: Sequence[int] = (),
+        aliases: Mapping[str, str] | None = None,
+        k1: float = 1.5,
         b: float = 0.75,
     ) -> None:
-        """Use `Retriever.build`; this takes the already tokenised units.
+        """Use `Retriever.build`; this takes the already tokenised texts.
 
         Args:
             passages: the indexed passages.
-            unit_tokens: tokens of every unit.
-            unit_owner: for every unit, the index of its passage in `passages`.
+            passage_tokens: tokens of every passage's whole text, in the order of `passages`.
+            question_tokens: tokens of every lay question (may be empty: then only whole passages count).
+            question_owner: for every lay question, the index of its passage in `passages`.
+            aliases: single words naming a term, with the term id (typo targets; their ids mark questions
+                as being about the library's subject).
             k1: BM25 term-frequency saturation.
             b: BM25 length normalisation.
         """
+        if len(passage_tokens) != len(passages) or len(question_tokens) != len(question_owner):
+            raise ValueError("every passage needs its tokens, and every lay question its owner")
         self.passages = list(passages)
-        self._owner = np.asarray(unit_owner, dtype=np.int64)
-        self._units = len(unit_tokens)
-        self._df: Counter[str] = Counter()
-        for tokens in unit_tokens:
-            self._df.update(set(tokens))
-        self._bm25: bm25s.BM25 | None = None
-        if self._units and any(unit_tokens):
-            self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-            self._bm25.index([list(t) for t in unit_tokens], show_progress=False)
-        self._vocab: dict[str, int] = dict(self._bm25.vocab_dict) if self._bm25 is not None else {}
+        self._topics = np.asarray([p.topic for p in self.passages], dtype=object)
+        self._whole = _Bm25(passage_tokens, k1, b)
+        self._questions = _Bm25(question_tokens, k1, b)
+        self._owner = np.asarray(question_owner, dtype=np.int64)
+        aliases = dict(aliases or {})
+        self._anchors = frozenset(aliases.values())
+        frequency = self._whole.df + self._questions.df
+        lexicon = {token: token for token in frequency}
+        for word, term_id in aliases.items():
+            lexicon.setdefault(word, term_id)
+        self._speller = Speller(lexicon, frequency)
 
     @classmethod
     def build(cls, passages: Iterable[PassageRecord], analyser: Analyser) -> Retriever:
-        """Analyses every unit of every passage once and indexes them."""
+        """Analyses every passage and lay question once and indexes them."""
         passages = list(passages)
-        texts: list[str] = []
+        questions: list[str] = []
         owner: list[int] = []
         for index, passage in enumerate(passages):
-            for unit in passage_units(passage):
-                texts.append(unit)
+            for text in question_texts(passage):
+                questions.append(text)
                 owner.append(index)
+        texts = [passage_text(p) for p in passages] + questions
         analyses = analyser.analyse_many(texts) if texts else []
         tokens = [tuple(a.tokens) for a in analyses]
-        return cls(passages, tokens, owner)
+        return cls(passages, tokens[: len(passages)], tokens[len(passages) :], owner, analyser.term_aliases())
 
     def __len__(self) -> int:
         return len(self.passages)
 
     def idf(self, token: str) -> float:
-        """Lucene's BM25 IDF; a token never seen in the index gets the highest value."""
-        df = self._df.get(token, 0)
-        return math.log(1 + (self._units - df + 0.5) / (df + 0.5))
+        """Lucene's BM25 IDF in the whole-passage index; a token never seen gets the highest value."""
+        return self._whole.idf(token)
+
+    def raw_scores(self, query_tokens: Sequence[str]) -> list[float]:
+        """Plain BM25 of every whole passage, in passage order, for checking against a reference."""
+        return [float(s) for s in self._whole.raw(list(dict.fromkeys(query_tokens)))]
+
+    def correct(self, query_tokens: Sequence[str]) -> list[str]:
+        """The query's unique tokens, each unknown word replaced by its nearest known word when one is close."""
+        known = self._speller.lexicon
+        corrected = []
+        for token in dict.fromkeys(t for t in query_tokens if t):
+            if token not in self._whole.vocab and token not in self._questions.vocab:
+                token = known.get(token) or self._speller.correct(token) or token
+            corrected.append(token)
+        return list(dict.fromkeys(corrected))
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """Normalised scores (0..1) of every passage, in passage order."""
+        tokens = self.correct(query_tokens)
+        result = np.zeros(len(self.passages), dtype=np.float64)
+        if not tokens or not self.passages:
+            return result
+        anchored = any(t in self._anchors for t in tokens)
+        ceiling = self._whole.ceiling(tokens, anchored)
+        if ceiling > 0:
+            result += self._whole.raw(tokens) / ceiling
+        if self._questions.size:
+            result *= PASSAGE_WEIGHT
+            ceiling = self._questions.ceiling(tokens, anchored)
+            if ceiling > 0:
+                best = np.zeros(len(self.passages), dtype=np.float64)
+                np.maximum.at(best, self._owner, self._questions.raw(tokens) / ceiling)
+                result += (1 - PASSAGE_WEIGHT) * best
+        return np.minimum(result, 1.0)
 
     def search(
         self,
@@ -133,22 +246,13 @@ class Retriever:
         Returns:
             Hits, best first, all with a score above zero.
         """
-        unique = list(dict.fromkeys(t for t in query_tokens if t))
-        if not unique or self._bm25 is None or not self.passages:
+        scores = self.scores(query_tokens)
+        if not scores.any():
             return []
-        ceiling = sum(self.idf(t) for t in unique)
-        known = [self._vocab[t] for t in unique if t in self._vocab]
-        if not known or ceiling <= 0:
-            return []
-        unit_scores = np.asarray(self._bm25.get_scores_from_ids(known), dtype=np.float64) / ceiling
-        passage_scores = np.zeros(len(self.passages), dtype=np.float64)
-        np.maximum.at(passage_scores, self._owner, unit_scores)
-        allowed = set(topics) if topics is not None else None
-        boosts = boost_topics or {}
-        for index, passage in enumerate(self.passages):
-            if allowed is not None and passage.topic not in allowed:
-                passage_scores[index] = 0.0
-            elif passage.topic in boosts:
-                passage_scores[index] = min(1.0, passage_scores[index] * boosts[passage.topic])
-        order = np.argsort(-passage_scores, kind="stable")[:limit]
-        return [Hit(self.passages[i], float(passage_scores[i])) for i in order if passage_scores[i] > 0]
+        if topics is not None:
+            scores[~np.isin(self._topics, list(topics))] = 0.0
+        for topic, factor in (boost_topics or {}).items():
+            mask = self._topics == topic
+            scores[mask] = np.minimum(1.0, scores[mask] * factor)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [Hit(self.passages[i], float(scores[i])) for i in order if scores[i] > 0]
