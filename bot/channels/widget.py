@@ -1,0 +1,204 @@
+"""The website widget's own channel: serves the built widget, its demo page, and a read-only history.
+
+The widget talks to the bot over Rasa's socket.io channel (`credentials.yml`, session persistence on). What
+socket.io cannot do is give a reloaded page or a new tab the conversation so far, and the browser must never
+hold the Rasa HTTP API token that the tracker routes need. So this channel adds, under `/webhooks/widget/`:
+
+- `GET /` the demo page (`widget/demo/index.html`): the widget on a mock community page (`make run`);
+- `GET /static/widget.js` (and its source map) from `widget/dist/`, built by `make widget`;
+- `GET /history?session_id=<uuid>`: the user and bot texts of that one conversation and the last quick
+  replies, read from the tracker store. Only ids shaped like the random UUIDs the widget makes are accepted,
+  only conversations held over the socket.io channel are shown, and the answer is bounded in size.
+
+It receives no messages itself (`on_new_message` is unused), so it adds no way to talk to the bot.
+
+`SocketIOInput` is Rasa's socket.io channel with one fix: Rasa 3.6 calls python-socketio's `enter_room`
+without `await`, and since python-socketio 5.10 that is a coroutine, so with session persistence no socket
+ever joined its conversation's room and every bot reply went nowhere. `credentials.yml` names this class
+instead of the stock `socketio` entry; events, path and the channel name (`socketio`) stay the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.shared.core.events import BotUttered, Event, UserUttered
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.config import PROJECT_ROOT
+from bot.replies import DISCLAIMER
+
+logger = logging.getLogger(__name__)
+
+CHANNEL_NAME = "widget"
+SOCKETIO_CHANNEL = "socketio"
+WIDGET_DIR = PROJECT_ROOT / "widget"
+MAX_MESSAGES = 100  # the newest messages a reload shows; older ones stay in the tracker
+MAX_TEXT_CHARS = 4000  # longer texts (a pasted essay) are cut in the history, not in the conversation
+MAX_BUTTONS = 12
+MAX_ROOM_CHARS = 128  # a session id longer than this is not a client's id: a fresh one is given instead
+# A version 4 UUID as `crypto.randomUUID()` writes it: the only session ids the widget makes.
+SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+STATIC_FILES = {
+    "widget.js": "text/javascript; charset=utf-8",
+    "widget.js.map": "application/json; charset=utf-8",
+    "widget.js.LEGAL.txt": "text/plain; charset=utf-8",
+}
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def is_session_id(value: str) -> bool:
+    """True for a session id the widget could have made (a lower-case version 4 UUID)."""
+    return bool(SESSION_ID.fullmatch(value))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[: MAX_TEXT_CHARS - 1] + "…"
+
+
+def _buttons(data: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The well-formed quick replies of a bot message's data, at most MAX_BUTTONS."""
+    raw = (data or {}).get("buttons") or []
+    buttons = []
+    for button in raw if isinstance(raw, list) else []:
+        if isinstance(button, dict) and isinstance(button.get("title"), str) and isinstance(button.get("payload"), str):
+            buttons.append({"title": _cut(button["title"]), "payload": button["payload"]})
+    return buttons[:MAX_BUTTONS]
+
+
+def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> dict[str, Any]:
+    """What a reloaded widget shows: the texts in order, and the quick replies still open.
+
+    A user message that was a button press holds the button's payload (`/ask_topic{...}`); it is shown as
+    the button's title, as the widget showed it when it was pressed. Quick replies are returned only when no
+    user message came after them, since answering moves the conversation on. A conversation that was not
+    held over the socket.io channel (REST, Telegram) is never shown here, whatever its sender id looks like.
+
+    Args:
+        events: the tracker's events, oldest first.
+        limit: how many of the newest messages to return.
+
+    Returns:
+        `{"messages": [{"sender": "user"|"bot", "text": ...}], "buttons": [...], "truncated": bool}`.
+    """
+    messages: list[dict[str, str]] = []
+    titles: dict[str, str] = {}
+    open_buttons: list[dict[str, str]] = []
+    for event in events:
+        if isinstance(event, UserUttered):
+            if event.input_channel != SOCKETIO_CHANNEL:
+                return {"messages": [], "buttons": [], "truncated": False}
+            text = event.text or ""
+            messages.append({"sender": "user", "text": _cut(titles.get(text, text))})
+            open_buttons = []
+        elif isinstance(event, BotUttered):
+            buttons = _buttons(event.data)
+            titles.update({b["payload"]: b["title"] for b in buttons})
+            if event.text:
+                messages.append({"sender": "bot", "text": _cut(event.text)})
+            if buttons:
+                open_buttons = buttons
+    truncated = len(messages) > limit
+    return {"messages": messages[-limit:] if limit > 0 else [], "buttons": open_buttons, "truncated": truncated}
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status, headers=SECURITY_HEADERS)
+
+
+class WidgetInput(InputChannel):
+    """Serves the website widget, its demo page and each conversation's history (read-only)."""
+
+    def __init__(self, widget_dir: Path = WIDGET_DIR) -> None:
+        """Serves the files under `widget_dir` (`dist/` and `demo/`)."""
+        self.widget_dir = widget_dir
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name, and so its URL prefix: `/webhooks/widget/`."""
+        return CHANNEL_NAME
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
+        """Takes no settings: the widget's look is configured on the embedding page."""
+        return cls()
+
+    def _file(self, path: Path, content_type: str, missing: str) -> HTTPResponse:
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            return response.text(missing, status=503, headers=SECURITY_HEADERS)
+        headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+        return response.raw(body, content_type=content_type, headers=headers)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The demo page, the static widget and the history route."""
+        widget = Blueprint("widget_webhook", __name__)
+
+        @widget.route("/", methods=["GET"])
+        async def demo(_: Request) -> HTTPResponse:
+            return self._file(
+                self.widget_dir / "demo" / "index.html",
+                "text/html; charset=utf-8",
+                "The widget's demo page is missing (widget/demo/index.html).",
+            )
+
+        @widget.route("/static/<name>", methods=["GET"])
+        async def static(_: Request, name: str) -> HTTPResponse:
+            content_type = STATIC_FILES.get(name)
+            if content_type is None:  # a fixed list, so no path can leave dist/
+                return _error(404, "No such widget file.")
+            return self._file(
+                self.widget_dir / "dist" / name,
+                content_type,
+                "The widget is not built: run `make widget` (it needs node and npm).",
+            )
+
+        @widget.route("/history", methods=["GET"])
+        async def history(request: Request) -> HTTPResponse:
+            values = request.args.getlist("session_id") or []
+            if len(values) != 1 or not is_session_id(values[0]):
+                return _error(400, "session_id must be one UUID as made by the widget (8-4-4-4-12 hex digits).")
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or agent.tracker_store is None:
+                return _error(503, "The bot is not ready yet.")
+            try:
+                tracker = await agent.tracker_store.retrieve(values[0])
+            except Exception:  # a tracker store outage must not become a 500 with a trace
+                logger.exception("Could not read the conversation history from the tracker store.")
+                return _error(503, "The conversation history is not available right now.")
+            body = conversation_history(tracker.events if tracker is not None else [])
+            body["disclaimer"] = DISCLAIMER
+            return response.json(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+
+        return widget
+
+
+class SocketIOInput(RasaSocketIOInput):
+    """Rasa's socket.io channel whose `session_request` really joins the conversation's room."""
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Rasa's blueprint, with the `session_request` handler replaced by one that awaits `enter_room`."""
+        socket_blueprint = super().blueprint(on_new_message)
+        sio = self.sio
+        assert sio is not None  # set by the parent's blueprint()
+
+        async def session_request(sid: str, data: Any) -> None:
+            requested = data.get("session_id") if isinstance(data, dict) else None
+            valid = isinstance(requested, str) and 0 < len(requested) <= MAX_ROOM_CHARS
+            session_id = requested if valid else uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        sio.on("session_request", session_request, namespace=self.namespace)  # replaces the parent's handler
+        return socket_blueprint

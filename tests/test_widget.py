@@ -1,0 +1,620 @@
+"""The website widget in real headless Chromium against the real bot, plus its history endpoint.
+
+The browser is Debian's chromium driven by Playwright for Python (`executable_path`, no browser download);
+the bot is the session's `running_bot` (launcher: action server + Rasa server with the socket.io and widget
+channels). The tests open the demo page, ask questions, press quick replies, reload, open a second tab, use
+only the keyboard, zoom, ask for reduced motion, send HTML and script, run axe-core with the WCAG 2.1 A/AA
+rules, and restart a server under an open widget. Screenshots and the axe results go to
+`test-artifacts/widget/`.
+
+`conversation_history` (what a reload shows) also has hermetic unit tests over real Rasa events.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+
+from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
+from bot.config import PROJECT_ROOT
+from bot.replies import DISCLAIMER
+from tests.support.servers import RunningBot, free_port, start_bot, test_model_path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+WIDGET_JS = PROJECT_ROOT / "widget" / "dist" / "widget.js"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "widget"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+QUESTION = "What is Lioresal and how does it work?"
+ANSWER_TIMEOUT_MS = 90_000  # two shared cores and other test sessions: an answer can take a while
+MIN_TARGET_PX = 44
+
+e2e = pytest.mark.e2e
+
+# Shadow root of the widget, for page.evaluate / wait_for_function (locators pierce it by themselves).
+ROOT_JS = "document.getElementById('spasticity-widget').shadowRoot"
+
+
+# ------------------------------------------------------------------------------------------ unit: history
+
+
+def _bot(text: str, buttons: list[dict[str, str]] | None = None) -> BotUttered:
+    return BotUttered(text, {"buttons": buttons} if buttons else {})
+
+
+def _user(text: str, channel: str = "socketio") -> UserUttered:
+    return UserUttered(text, input_channel=channel)
+
+
+TOPICS = [{"title": "Oral baclofen", "payload": '/ask_topic{"topic": "baclofen"}'}]
+
+
+def test_history_keeps_the_texts_in_order_and_shows_button_presses_as_titles() -> None:
+    events = [
+        ActionExecuted("action_session_start"),
+        _user("what is baclofen?"),
+        _bot("Intro", TOPICS),
+        SlotSet("topic", "baclofen"),
+        _bot("Baclofen relaxes muscles [1]\nSources:\n[1] NHS: Baclofen. https://www.nhs.uk/b\n" + DISCLAIMER),
+        _user(TOPICS[0]["payload"]),
+        _bot("More about baclofen", [{"title": "Side effects", "payload": "/side_effects"}]),
+    ]
+    history = conversation_history(events)
+    assert [(m["sender"], m["text"][:20]) for m in history["messages"]] == [
+        ("user", "what is baclofen?"),
+        ("bot", "Intro"),
+        ("bot", "Baclofen relaxes mus"),
+        ("user", "Oral baclofen"),
+        ("bot", "More about baclofen"),
+    ]
+    assert history["buttons"] == [{"title": "Side effects", "payload": "/side_effects"}]
+    assert history["truncated"] is False
+
+
+def test_history_offers_no_buttons_once_the_person_answered() -> None:
+    history = conversation_history([_bot("Pick one", TOPICS), _user("something else"), _bot("Answer")])
+    assert history["buttons"] == []
+
+
+def test_history_never_shows_a_conversation_from_another_channel() -> None:
+    events = [_user("hello", channel="socketio"), _bot("Hi"), _user("from rest", channel="rest"), _bot("Yes")]
+    assert conversation_history(events) == {"messages": [], "buttons": [], "truncated": False}
+
+
+def test_history_is_bounded_in_count_and_text_size() -> None:
+    events = [_user(f"question {i}") for i in range(30)] + [_bot("x" * (MAX_TEXT_CHARS + 500))]
+    history = conversation_history(events, limit=10)
+    assert len(history["messages"]) == 10 and history["truncated"] is True
+    assert history["messages"][0]["text"] == "question 21"
+    assert len(history["messages"][-1]["text"]) == MAX_TEXT_CHARS
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        (str(uuid.uuid4()), True),
+        (str(uuid.uuid4()).upper(), False),
+        (uuid.uuid4().hex, False),
+        ("patient-1", False),
+        (str(uuid.uuid1()), False),
+        (str(uuid.uuid4()) + "\n", False),
+        ("", False),
+    ],
+)
+def test_only_widget_made_session_ids_are_accepted(value: str, ok: bool) -> None:
+    assert is_session_id(value) is ok
+
+
+# ------------------------------------------------------------------------------------------ browser set-up
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright's own driver (no browser download)."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium).")
+    if not WIDGET_JS.is_file() or not AXE.is_file():
+        pytest.fail("The widget is not built or axe-core is missing: run `make widget` (npm ci + esbuild).")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """Collects what must never happen on a page: script errors and dialogs (alert() from injected HTML)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    def attach(self, page: Any) -> Any:
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("dialog", self._dialog)
+        return page
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Browser contexts (separate storage) closed after the test."""
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **options})
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def demo_url(bot: RunningBot) -> str:
+    return f"{bot.url}/webhooks/widget/"
+
+
+def shot(page: Any, name: str) -> Path:
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def open_widget(page: Any, url: str) -> None:
+    """Loads the demo page, opens the widget and waits until the conversation is joined."""
+    page.goto(url)
+    page.get_by_role("button", name="Ask about spasticity").click()
+    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+
+
+def bot_count(page: Any) -> int:
+    return int(page.evaluate(f"{ROOT_JS}.querySelectorAll('.sw-msg--bot').length"))
+
+
+def ask(page: Any, text: str) -> None:
+    """Types a question and sends it with Enter, as a keyboard user would."""
+    box = page.get_by_label("Your question")
+    box.fill(text)
+    box.press("Enter")
+
+
+def wait_for_bot(page: Any, more_than: int, predicate: str = "true") -> None:
+    """Waits until more than `more_than` bot messages are shown and the newest satisfies `predicate`."""
+    page.wait_for_function(
+        f"""() => {{
+            const items = {ROOT_JS}.querySelectorAll('.sw-msg--bot');
+            if (items.length <= {more_than}) return false;
+            const last = items[items.length - 1];
+            return {predicate};
+        }}""",
+        timeout=ANSWER_TIMEOUT_MS,
+    )
+    page.wait_for_timeout(800)  # the bot sends its messages one after another: let the rest arrive
+
+
+CITED = "last.querySelector('.sw-source-list a') !== null"
+
+
+def messages(page: Any) -> list[tuple[str, str]]:
+    """(sender, visible text) of every message in the log, greeting included."""
+    return [
+        (item["sender"], item["text"])
+        for item in page.evaluate(
+            f"""Array.from({ROOT_JS}.querySelectorAll('.sw-msg')).map(li => ({{
+                sender: li.classList.contains('sw-msg--user') ? 'user' : 'bot',
+                text: (li.querySelector('.sw-text, .sw-content') || li).innerText,
+            }}))"""
+        )
+    ]
+
+
+def run_axe(page: Any, name: str) -> dict[str, Any]:
+    """Runs axe-core with the WCAG 2.1 A and AA rules; saves the results; returns them."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    results: dict[str, Any] = page.evaluate(
+        """async (tags) => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
+            return {violations: r.violations, passes: r.passes.length, incomplete: r.incomplete.length,
+                    inapplicable: r.inapplicable.length, version: r.testEngine.version};
+        }""",
+        WCAG_21_AA,
+    )
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(results, indent=2))
+    return results
+
+
+def describe(violations: list[dict[str, Any]]) -> str:
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in violations
+    )
+
+
+# ------------------------------------------------------------------------------------------ browser tests
+
+
+@e2e
+def test_ask_get_a_cited_answer_press_a_quick_reply_reload_and_continue_in_a_new_tab(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    context = new_context()
+    watch = PageWatch()
+    page = watch.attach(context.new_page())
+    page.goto(demo_url(running_bot))
+    shot(page, "01-demo-page-closed.png")
+    open_widget(page, demo_url(running_bot))
+    assert page.get_by_role("dialog", name="Questions about spasticity").is_visible()
+    assert page.evaluate(f"{ROOT_JS}.activeElement && {ROOT_JS}.activeElement.id") == "sw-input"
+
+    before = bot_count(page)
+    ask(page, QUESTION)
+    assert page.locator(".sw-typing").is_visible(), "the typing indicator shows while the bot works"
+    wait_for_bot(page, before, CITED)
+    assert page.locator(".sw-typing").is_hidden()
+
+    answer = page.locator(".sw-msg--bot").filter(has=page.locator(".sw-source-list a")).last
+    assert "[1]" in answer.locator(".sw-line").first.inner_text() or "[1]" in answer.inner_text()
+    links = answer.locator(".sw-source-list a")
+    for i in range(links.count()):
+        link = links.nth(i)
+        assert (link.get_attribute("href") or "").startswith(("https://", "http://"))
+        assert link.get_attribute("target") == "_blank" and "noopener" in (link.get_attribute("rel") or "")
+    disclaimer = answer.locator(".sw-disclaimer")
+    assert DISCLAIMER in disclaimer.inner_text()
+    styles = page.evaluate(
+        """([note, bubble]) => {
+            const n = getComputedStyle(note), b = getComputedStyle(bubble);
+            return {noteBg: n.backgroundColor, bubbleBg: b.backgroundColor, border: n.borderLeftWidth};
+        }""",
+        [disclaimer.element_handle(), answer.element_handle()],
+    )
+    assert styles["noteBg"] != styles["bubbleBg"] and float(styles["border"].rstrip("px")) >= 3, styles
+    announced = page.locator(".sw-announcer").inner_text()
+    assert "The bot said:" in announced and DISCLAIMER in announced, "the live region announces the answer"
+    assert page.get_attribute(".sw-announcer", "aria-live") == "polite"
+    shot(page, "02-cited-answer.png")
+
+    quick = page.locator(".sw-quick-reply")
+    quick.first.wait_for(timeout=10_000)
+    title = quick.first.inner_text()
+    before = bot_count(page)
+    quick.first.click()
+    wait_for_bot(page, before)
+    assert ("user", title) in messages(page), "the pressed quick reply shows as the person's message"
+    assert page.evaluate(f"{ROOT_JS}.activeElement.id") == "sw-input", "focus goes back to the input"
+    shot(page, "03-quick-reply-answered.png")
+    shown = messages(page)
+
+    page.reload()
+    page.locator(".sw-source-list a").first.wait_for(timeout=30_000)  # the panel stays open after a reload
+    assert messages(page) == shown, "a reload shows the same conversation, from the tracker"
+    assert page.locator(".sw-disclaimer").count() >= 1, "the restored answers keep the disclaimer apart"
+    shot(page, "04-after-reload.png")
+
+    second = watch.attach(context.new_page())
+    open_widget(second, demo_url(running_bot))
+    assert messages(second) == shown, "a new tab continues the same conversation"
+    before_first, before_second = bot_count(page), bot_count(second)
+    ask(second, "does it hurt?")
+    wait_for_bot(second, before_second)
+    wait_for_bot(page, before_first)
+    assert ("user", "does it hurt?") in messages(page), "the first tab shows what was asked in the second"
+    shot(second, "05-second-tab.png")
+    assert watch.errors == [] and watch.dialogs == []
+
+
+@e2e
+def test_zero_axe_violations_of_wcag_21_aa_with_messages_buttons_and_focus(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    page = new_context().new_page()
+    page.goto(demo_url(running_bot))
+    closed = run_axe(page, "closed")
+    assert closed["violations"] == [], describe(closed["violations"])
+
+    open_widget(page, demo_url(running_bot))
+    before = bot_count(page)
+    ask(page, QUESTION)
+    wait_for_bot(page, before, CITED)
+    page.locator(".sw-quick-reply").first.wait_for(timeout=10_000)
+    page.locator(".sw-quick-reply").first.focus()
+    conversation = run_axe(page, "conversation")
+    assert conversation["violations"] == [], describe(conversation["violations"])
+    assert conversation["passes"] > 10, "axe really ran its rules on the page"
+
+    page.set_viewport_size({"width": 640, "height": 400})  # 1280 x 800 at 200% zoom
+    zoomed = run_axe(page, "zoom-200")
+    assert zoomed["violations"] == [], describe(zoomed["violations"])
+    summary = {name: {k: r[k] for k in ("passes", "incomplete", "inapplicable", "version")} for name, r in
+               {"closed": closed, "conversation": conversation, "zoom-200": zoomed}.items()}  # fmt: skip
+    (ARTIFACTS / "axe-summary.json").write_text(json.dumps(summary, indent=2))
+
+
+FOCUS_STYLE = f"""() => {{
+    const el = {ROOT_JS}.activeElement;
+    if (!el) return null;
+    const s = getComputedStyle(el);
+    return {{id: el.id, cls: el.className, tag: el.tagName, style: s.outlineStyle, width: parseFloat(s.outlineWidth)}};
+}}"""
+
+
+@e2e
+def test_the_widget_works_with_the_keyboard_alone_and_focus_is_visible(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    page = new_context().new_page()
+    page.goto(demo_url(running_bot))
+    for _ in range(15):  # Tab through the host page until the launcher has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate(f"{ROOT_JS}.activeElement?.classList.contains('sw-launcher')"):
+            break
+    else:
+        pytest.fail("the launcher cannot be reached with Tab")
+    focus = page.evaluate(FOCUS_STYLE)
+    assert focus["style"] != "none" and focus["width"] >= 2, focus
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUS_STYLE)["id"] == "sw-input", "opening moves the focus to the question box"
+    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+
+    before = bot_count(page)
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    wait_for_bot(page, before, CITED)
+    page.locator(".sw-quick-reply").first.wait_for(timeout=10_000)
+    page.keyboard.press("Shift+Tab")  # from the box back to the last quick reply
+    focus = page.evaluate(FOCUS_STYLE)
+    assert "sw-quick-reply" in focus["cls"] and focus["style"] != "none" and focus["width"] >= 2, focus
+    shot(page, "06-keyboard-focus-quick-reply.png")
+    title = page.evaluate(f"{ROOT_JS}.activeElement.textContent")
+    before = bot_count(page)
+    page.keyboard.press("Enter")
+    wait_for_bot(page, before)
+    assert ("user", title) in messages(page)
+    assert page.evaluate(FOCUS_STYLE)["id"] == "sw-input"
+
+    seen = set()
+    for _ in range(40):  # every control and link in the panel is reachable and shows its focus
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_STYLE)
+        if focus is None:
+            break
+        assert focus["style"] != "none" and focus["width"] >= 2, focus
+        seen.add(focus["tag"] + ":" + (focus["id"] or focus["cls"]))
+        if focus["id"] == "sw-input" and len(seen) > 2:
+            break
+    assert {"BUTTON:sw-close", "DIV:sw-log"} <= seen, seen
+    assert any(s.startswith("A:") for s in seen), "the source links are in the tab order"
+
+    page.keyboard.press("Escape")
+    assert page.locator(".sw-panel").is_hidden()
+    assert "sw-launcher" in page.evaluate(FOCUS_STYLE)["cls"], "closing returns the focus to the launcher"
+
+
+@e2e
+def test_touch_targets_200_percent_zoom_and_reduced_motion(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    page = new_context(viewport={"width": 640, "height": 400}, reduced_motion="reduce").new_page()
+    open_widget(page, demo_url(running_bot))
+    before = bot_count(page)
+    ask(page, QUESTION)
+    wait_for_bot(page, before, CITED)
+    page.locator(".sw-quick-reply").first.wait_for(timeout=10_000)
+    shot(page, "07-zoom-200.png")
+
+    sizes = page.evaluate(
+        f"""Array.from({ROOT_JS}.querySelectorAll('button, input, .sw-source-list a'))
+            .filter(el => el.offsetParent !== null)
+            .map(el => {{ const r = el.getBoundingClientRect();
+                          return {{what: el.className || el.tagName, w: r.width, h: r.height}}; }})"""
+    )
+    assert len(sizes) >= 5
+    small = [s for s in sizes if s["w"] < MIN_TARGET_PX or s["h"] < MIN_TARGET_PX]
+    assert small == [], f"targets under {MIN_TARGET_PX} px: {small}"
+
+    layout = page.evaluate(
+        f"""() => {{
+            const root = {ROOT_JS}, panel = root.querySelector('.sw-panel').getBoundingClientRect();
+            const log = root.querySelector('.sw-log');
+            const clipped = Array.from(root.querySelectorAll('.sw-msg'))
+                .filter(m => m.scrollWidth > m.clientWidth + 1).length;
+            const box = root.querySelector('#sw-input').getBoundingClientRect();
+            const send = root.querySelector('.sw-send').getBoundingClientRect();
+            return {{panel: [panel.left, panel.top, panel.right, panel.bottom], vw: innerWidth, vh: innerHeight,
+                    logOverflow: log.scrollWidth - log.clientWidth, clipped, box: box.bottom, send: send.right}};
+        }}"""
+    )
+    left, top, right, bottom = layout["panel"]
+    assert left >= 0 and top >= 0 and right <= layout["vw"] and bottom <= layout["vh"], layout
+    assert layout["logOverflow"] <= 1 and layout["clipped"] == 0, "no sideways scrolling at 200% zoom"
+    assert layout["box"] <= layout["vh"] and layout["send"] <= layout["vw"], "the input stays on screen"
+
+    # Text alone at 200% (browser text-size setting): the rem-based layout still fits and nothing is cut.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    page.wait_for_timeout(200)
+    text_zoom = page.evaluate(
+        f"""() => {{ const root = {ROOT_JS}, log = root.querySelector('.sw-log');
+            const p = root.querySelector('.sw-panel').getBoundingClientRect();
+            const font = parseFloat(getComputedStyle(root.querySelector('.sw-line')).fontSize);
+            return {{font, overflow: log.scrollWidth - log.clientWidth, right: p.right, bottom: p.bottom}}; }}"""
+    )
+    assert text_zoom["font"] >= 30, text_zoom
+    assert text_zoom["overflow"] <= 1 and text_zoom["right"] <= 1280 and text_zoom["bottom"] <= 800, text_zoom
+    shot(page, "08-text-200.png")
+
+    reduced = page.evaluate(
+        f"getComputedStyle({ROOT_JS}.querySelector('.sw-dots span')).animationName"
+        f" + '|' + getComputedStyle({ROOT_JS}.querySelector('.sw-panel')).animationName"
+    )
+    assert reduced == "none|none", "reduced motion stops the typing dots and the panel animation"
+    moving = new_context(reduced_motion="no-preference").new_page()
+    moving.goto(demo_url(running_bot))
+    assert moving.evaluate(f"getComputedStyle({ROOT_JS}.querySelector('.sw-dots span')).animationName") == "sw-blink"
+
+
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "<script>alert(2)</script>",
+    '<a href="javascript:alert(3)">click</a> <b onmouseover=alert(4)>bold</b>',
+]
+
+
+@e2e
+def test_html_and_script_from_a_person_never_run_not_even_after_a_reload(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    watch = PageWatch()
+    page = watch.attach(new_context().new_page())
+    open_widget(page, demo_url(running_bot))
+    for text in HOSTILE:
+        before = bot_count(page)
+        ask(page, text)
+        wait_for_bot(page, before)
+    for view in ("live", "reloaded"):
+        users = [text for sender, text in messages(page) if sender == "user"]
+        assert users[-len(HOSTILE) :] == HOSTILE, f"{view}: shown as the exact text"
+        injected = page.evaluate(
+            f"{ROOT_JS}.querySelectorAll('.sw-log img, .sw-log script, .sw-log b, .sw-log a[href^=\"javascript\"]')"
+            ".length + document.querySelectorAll('img, b').length"
+        )
+        assert injected == 0, f"{view}: no element was made from the text"
+        page.locator(".sw-msg--user").last.hover()
+        assert watch.dialogs == [] and watch.errors == [], f"{view}: nothing ran"
+        page.reload()
+        page.locator(".sw-msg--user").last.wait_for(timeout=30_000)
+    shot(page, "09-html-shown-as-text.png")
+
+
+@e2e
+def test_bot_text_renderer_links_only_http_and_runs_nothing(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """The renderer the widget uses for every bot message, fed hostile text in the real browser."""
+    watch = PageWatch()
+    page = watch.attach(new_context().new_page())
+    page.goto(demo_url(running_bot))
+    page.wait_for_function("window.SpasticityWidget && typeof SpasticityWidget.renderBotContent === 'function'")
+    text = "\n".join(
+        [
+            "Hello <img src=x onerror=alert(1)> and <script>alert(2)</script> see https://example.org/a.",
+            "Also javascript:alert(3) and data:text/html,<script>alert(4)</script>",
+            "Sources:",
+            "[1] Evil: Title. javascript:alert(5)",
+            "[2] NHS: Baclofen. https://www.nhs.uk/medicines/baclofen/",
+            "[3] Data: Page. data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg==",
+            DISCLAIMER,
+        ]
+    )
+    result = page.evaluate(
+        """([text, disclaimer]) => {
+            const box = document.createElement('div');
+            box.id = 'render-check';
+            box.appendChild(SpasticityWidget.renderBotContent(document, text, {disclaimer}));
+            document.body.appendChild(box);
+            return {
+                hrefs: Array.from(box.querySelectorAll('a')).map(a => a.getAttribute('href')),
+                elements: Array.from(box.querySelectorAll('*')).map(e => e.tagName.toLowerCase()),
+                text: box.textContent,
+                disclaimer: box.querySelector('.sw-disclaimer')?.textContent,
+                sources: box.querySelectorAll('.sw-source-list li').length,
+            };
+        }""",
+        [text, DISCLAIMER],
+    )
+    page.wait_for_timeout(300)
+    assert result["hrefs"] == ["https://example.org/a", "https://www.nhs.uk/medicines/baclofen/"]
+    assert not {"img", "script", "iframe"} & set(result["elements"])
+    assert "<img src=x onerror=alert(1)>" in result["text"] and "javascript:alert(5)" in result["text"]
+    assert result["sources"] == 3 and DISCLAIMER in (result["disclaimer"] or "")
+    assert watch.dialogs == [] and watch.errors == []
+
+
+# ------------------------------------------------------------------------------------------ HTTP routes
+
+
+@e2e
+def test_history_endpoint_checks_the_id_and_shows_only_widget_conversations(running_bot: RunningBot) -> None:
+    for query in ("", "?session_id=patient-1", f"?session_id={uuid.uuid4().hex}",
+                  f"?session_id={str(uuid.uuid4()).upper()}", f"?session_id={uuid.uuid4()}&session_id={uuid.uuid4()}",
+                  "?session_id=" + "a" * 5000):  # fmt: skip
+        status, body = running_bot.request(f"/webhooks/widget/history{query}")
+        assert status == 400 and "session_id" in body, (query, status, body)
+
+    status, body = running_bot.request(f"/webhooks/widget/history?session_id={uuid.uuid4()}")
+    assert status == 200 and body == {"messages": [], "buttons": [], "truncated": False, "disclaimer": DISCLAIMER}
+
+    rest_sender = str(uuid.uuid4())  # a REST conversation under a widget-shaped id stays private
+    assert running_bot.chat(rest_sender, "what is spasticity?")
+    status, body = running_bot.request(f"/webhooks/widget/history?session_id={rest_sender}")
+    assert status == 200 and body["messages"] == []
+
+
+@e2e
+def test_only_the_built_widget_files_are_served(running_bot: RunningBot) -> None:
+    status, body = running_bot.request("/webhooks/widget/static/widget.js")
+    assert status == 200 and "SpasticityWidget" in body
+    for name in ("..%2F..%2Fcredentials.yml", "package.json", "..%2Fsrc%2Fwidget.js", "index.html"):
+        status, _ = running_bot.request(f"/webhooks/widget/static/{name}")
+        assert status == 404, name
+    status, page = running_bot.request("/webhooks/widget/")
+    assert status == 200 and 'src="/webhooks/widget/static/widget.js"' in page
+
+
+# ------------------------------------------------------------------------------------------ reconnect
+
+
+@e2e
+def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[..., Any], tmp_path: Path) -> None:
+    """Stops the bot under an open widget and starts it again on the same port with the same tracker."""
+    model = test_model_path()
+    if not model.is_file():
+        pytest.fail(f"No test model at {model}: run `make pytest` (it trains one) or set TEST_MODEL.")
+    ports = {"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port())}
+    bot = start_bot(tmp_path / "bot", model, ports)
+    url = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/widget/"
+    page = new_context().new_page()
+    try:
+        open_widget(page, url)
+        before = bot_count(page)
+        ask(page, QUESTION)
+        wait_for_bot(page, before, CITED)
+        assert bot.stop() == 0
+        page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
+        assert "Reconnecting" in page.locator(".sw-status").inner_text()
+        shot(page, "10-reconnecting.png")
+        started = time.monotonic()
+        bot = start_bot(tmp_path / "bot", model, ports)
+        page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+        print(f"reconnected {time.monotonic() - started:.1f} s after the restart began")
+        assert "Connected again" in page.locator(".sw-status").inner_text()
+        before = bot_count(page)
+        ask(page, "what is a bac pump?")
+        wait_for_bot(page, before)
+        shot(page, "11-reconnected-answer.png")
+        page.reload()
+        page.locator(".sw-msg--user").last.wait_for(timeout=30_000)
+        users = [text for sender, text in messages(page) if sender == "user"]
+        assert QUESTION in users and "what is a bac pump?" in users, "the conversation survived the restart"
+    finally:
+        bot.stop()

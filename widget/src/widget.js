@@ -1,0 +1,398 @@
+// The chat widget: a launcher button and a non-modal chat panel in a shadow root, talking to Rasa's
+// socket.io channel (session_request / session_confirm, user_uttered / bot_uttered) and restoring the
+// conversation from the bot's read-only history endpoint (bot/channels/widget.py).
+
+import { io } from "socket.io-client";
+
+import css from "./widget.css";
+import { readConfig } from "./config.js";
+import { announcementFor, renderBotContent } from "./render.js";
+import { loadSessionId, readValue, writeValue } from "./session.js";
+
+const HOST_ID = "spasticity-widget";
+const MAX_MESSAGE_LENGTH = 1000;
+const TYPING_TIMEOUT_MS = 30000;
+const ANNOUNCEMENTS_KEPT = 4;
+
+/** Creates an element with attributes and text; text always goes in as a text node. */
+function el(doc, tag, attributes = {}, text = null) {
+  const node = doc.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === true) node.setAttribute(name, "");
+    else if (value !== false && value !== null && value !== undefined) node.setAttribute(name, String(value));
+  }
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function chatIcon(doc) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = doc.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "24");
+  svg.setAttribute("height", "24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = doc.createElementNS(ns, "path");
+  path.setAttribute("fill", "currentColor");
+  path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+  svg.appendChild(path);
+  return svg;
+}
+
+function quickRepliesOf(message) {
+  const raw = Array.isArray(message.quick_replies) ? message.quick_replies : message.buttons;
+  if (!Array.isArray(raw)) return [];
+  return raw
+    .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string")
+    .map((b) => ({ title: b.title, payload: b.payload }));
+}
+
+function prefersReducedMotion() {
+  return Boolean(globalThis.matchMedia && globalThis.matchMedia("(prefers-reduced-motion: reduce)").matches);
+}
+
+class ChatWidget {
+  constructor(config, doc) {
+    this.config = config;
+    this.doc = doc;
+    this.strings = config.strings;
+    this.sessionId = loadSessionId(config.serverUrl);
+    this.disclaimer = "";
+    this.confirmed = false;
+    this.everConfirmed = false;
+    this.historyLoaded = false;
+    this.queue = [];
+    this.typingTimer = null;
+    this.socket = null;
+    this.channel = null;
+    this.openKey = `spasticity-widget:open:${config.serverUrl}`;
+    this.build();
+  }
+
+  // ---- DOM ----------------------------------------------------------------------------------------
+
+  build() {
+    const { doc, strings } = this;
+    this.host = el(doc, "div", { id: HOST_ID });
+    this.host.style.setProperty("--sw-primary", this.config.primaryColor);
+    this.host.style.setProperty("--sw-on-primary", this.config.primaryText);
+    const root = this.host.attachShadow({ mode: "open" });
+    root.appendChild(el(doc, "style", {}, css));
+    this.root = root;
+
+    const box = el(doc, "div", { class: "sw", lang: this.config.lang });
+    this.launcher = el(doc, "button", {
+      type: "button",
+      class: "sw-launcher",
+      "aria-expanded": "false",
+      "aria-controls": "sw-panel",
+    });
+    this.launcher.appendChild(chatIcon(doc));
+    this.launcher.appendChild(el(doc, "span", {}, strings.launcher));
+    this.launcher.addEventListener("click", () => this.open(true));
+
+    this.panel = el(doc, "section", {
+      id: "sw-panel",
+      class: "sw-panel",
+      role: "dialog",
+      "aria-modal": "false",
+      "aria-labelledby": "sw-title",
+      hidden: true,
+    });
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        this.close();
+      }
+    });
+
+    const header = el(doc, "div", { class: "sw-header" });
+    header.appendChild(el(doc, "h2", { id: "sw-title", class: "sw-title" }, strings.title));
+    this.closeButton = el(doc, "button", { type: "button", class: "sw-close", "aria-label": strings.close });
+    this.closeButton.appendChild(el(doc, "span", { "aria-hidden": "true" }, "×"));
+    this.closeButton.addEventListener("click", () => this.close());
+    header.appendChild(this.closeButton);
+
+    this.status = el(doc, "p", { class: "sw-status", role: "status", "data-state": "connecting" }, strings.connecting);
+
+    // The log is not itself live: the announcer below says each new bot message once, so restoring the
+    // history on a reload does not read the whole conversation out.
+    this.log = el(doc, "div", {
+      class: "sw-log",
+      role: "log",
+      "aria-live": "off",
+      "aria-label": strings.conversation,
+      tabindex: "0",
+    });
+    this.list = el(doc, "ol", { class: "sw-list" });
+    this.log.appendChild(this.list);
+    this.addBotMessage(strings.greeting, { greeting: true, announce: false });
+
+    this.typing = el(doc, "p", { class: "sw-typing", hidden: true });
+    const dots = el(doc, "span", { class: "sw-dots", "aria-hidden": "true" });
+    for (let i = 0; i < 3; i += 1) dots.appendChild(el(doc, "span"));
+    this.typing.appendChild(dots);
+    this.typing.appendChild(el(doc, "span", {}, strings.typing));
+
+    this.quick = el(doc, "div", { class: "sw-quick", role: "group", "aria-label": strings.quickReplies, hidden: true });
+
+    this.form = el(doc, "form", { class: "sw-form", novalidate: true });
+    this.form.appendChild(el(doc, "label", { class: "sw-label", for: "sw-input" }, strings.inputLabel));
+    this.input = el(doc, "input", {
+      id: "sw-input",
+      class: "sw-input",
+      type: "text",
+      maxlength: String(MAX_MESSAGE_LENGTH),
+      autocomplete: "off",
+      enterkeyhint: "send",
+      placeholder: strings.placeholder,
+    });
+    this.form.appendChild(this.input);
+    this.form.appendChild(el(doc, "button", { type: "submit", class: "sw-send" }, strings.send));
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = this.input.value;
+      if (this.send(text, text)) this.input.value = "";
+      this.input.focus();
+    });
+
+    this.announcer = el(doc, "div", { class: "sw-visually-hidden sw-announcer", "aria-live": "polite" });
+
+    for (const part of [header, this.status, this.log, this.typing, this.quick, this.form, this.announcer]) {
+      this.panel.appendChild(part);
+    }
+    box.appendChild(this.launcher);
+    box.appendChild(this.panel);
+    root.appendChild(box);
+    doc.body.appendChild(this.host);
+    if (readValue("sessionStorage", this.openKey) === "1") this.open(false);
+  }
+
+  open(moveFocus) {
+    this.panel.hidden = false;
+    this.launcher.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "true");
+    writeValue("sessionStorage", this.openKey, "1");
+    this.scrollToEnd();
+    if (moveFocus) this.input.focus();
+  }
+
+  close() {
+    this.panel.hidden = true;
+    this.launcher.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "false");
+    writeValue("sessionStorage", this.openKey, null);
+    this.launcher.focus();
+  }
+
+  /** The element that scrolls the conversation: the log, or the whole panel on short viewports. */
+  scroller() {
+    const overflow = getComputedStyle(this.log).overflowY;
+    return overflow === "auto" || overflow === "scroll" ? this.log : this.panel;
+  }
+
+  scrollToEnd() {
+    const scroller = this.scroller();
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  /** Scrolls so that the start of `item` shows: a long answer is read from its beginning. */
+  scrollToStart(item) {
+    const scroller = this.scroller();
+    const offset = item.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+    const top = Math.max(0, scroller.scrollTop + offset - 8);
+    scroller.scrollTo({ top, behavior: prefersReducedMotion() ? "auto" : "smooth" });
+  }
+
+  addUserMessage(text) {
+    const item = el(this.doc, "li", { class: "sw-msg sw-msg--user" });
+    item.appendChild(el(this.doc, "span", { class: "sw-visually-hidden" }, `${this.strings.you} `));
+    item.appendChild(el(this.doc, "span", { class: "sw-text" }, text));
+    this.list.appendChild(item);
+    this.scrollToEnd();
+    return item;
+  }
+
+  addBotMessage(text, { greeting = false, announce = true } = {}) {
+    const item = el(this.doc, "li", { class: greeting ? "sw-msg sw-msg--bot sw-greeting" : "sw-msg sw-msg--bot" });
+    item.appendChild(el(this.doc, "span", { class: "sw-visually-hidden" }, `${this.strings.bot} `));
+    const content = el(this.doc, "div", { class: "sw-content" });
+    content.appendChild(
+      renderBotContent(this.doc, text, {
+        disclaimer: this.disclaimer,
+        sourcesHeading: this.strings.sources,
+        disclaimerLabel: this.strings.disclaimerLabel,
+        newTabNote: this.strings.newTab,
+      }),
+    );
+    item.appendChild(content);
+    this.list.appendChild(item);
+    if (announce) {
+      this.announce(
+        `${this.strings.bot} ${announcementFor(text, this.disclaimer, (n) =>
+          n === 1 ? this.strings.sourceNote : this.strings.sourcesNote.replace("{n}", String(n)),
+        )}`,
+      );
+      this.scrollToStart(item);
+    }
+    return item;
+  }
+
+  /** Says `text` through the polite live region; older announcements are dropped, not re-read. */
+  announce(text) {
+    const line = el(this.doc, "p", {}, text);
+    this.announcer.appendChild(line);
+    while (this.announcer.childElementCount > ANNOUNCEMENTS_KEPT) this.announcer.firstElementChild.remove();
+  }
+
+  setQuickReplies(buttons) {
+    this.quick.replaceChildren();
+    for (const button of buttons) {
+      const node = el(this.doc, "button", { type: "button", class: "sw-quick-reply" }, button.title);
+      node.addEventListener("click", () => {
+        this.send(button.payload, button.title);
+        this.input.focus(); // the pressed button disappears: keep the focus somewhere useful
+      });
+      this.quick.appendChild(node);
+    }
+    this.quick.hidden = buttons.length === 0;
+  }
+
+  setStatus(state, text) {
+    this.status.dataset.state = state;
+    this.status.textContent = text;
+  }
+
+  showTyping(on) {
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = !on;
+    if (on) this.typingTimer = setTimeout(() => this.showTyping(false), TYPING_TIMEOUT_MS);
+  }
+
+  // ---- conversation ---------------------------------------------------------------------------------
+
+  /** Shows `display` as the person's message and sends `message` (a typed text or a button payload). */
+  send(message, display) {
+    const text = String(message).trim().slice(0, MAX_MESSAGE_LENGTH);
+    if (!text) {
+      this.announce(this.strings.empty);
+      return false;
+    }
+    this.addUserMessage(String(display).trim() || text);
+    this.setQuickReplies([]);
+    if (this.channel) this.channel.postMessage({ type: "user", text: String(display).trim() || text });
+    if (this.confirmed) {
+      this.emitUserMessage(text);
+    } else {
+      this.queue.push(text);
+      this.announce(this.strings.queued);
+    }
+    return true;
+  }
+
+  emitUserMessage(text) {
+    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId });
+    this.showTyping(true);
+  }
+
+  onBotMessage(message) {
+    if (!message || typeof message !== "object") return;
+    if (typeof message.text === "string" && message.text.trim()) {
+      this.showTyping(false);
+      this.addBotMessage(message.text);
+    }
+    const buttons = quickRepliesOf(message);
+    if (buttons.length) this.setQuickReplies(buttons);
+  }
+
+  historyUrl() {
+    const url = new URL(`${this.config.serverUrl}${this.config.channelPath}/history`);
+    url.searchParams.set("session_id", this.sessionId);
+    return url.href;
+  }
+
+  async loadHistory() {
+    const response = await fetch(this.historyUrl(), { headers: { Accept: "application/json" }, credentials: "omit" });
+    if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
+    const history = await response.json();
+    if (typeof history.disclaimer === "string") this.disclaimer = history.disclaimer;
+    const messages = Array.isArray(history.messages) ? history.messages : [];
+    for (const message of messages) {
+      if (!message || typeof message.text !== "string") continue;
+      if (message.sender === "user") this.addUserMessage(message.text);
+      else if (message.sender === "bot") this.addBotMessage(message.text, { announce: false });
+    }
+    this.setQuickReplies(quickRepliesOf(history));
+    this.historyLoaded = true;
+    this.scrollToEnd();
+  }
+
+  connect() {
+    const socket = io(this.config.serverUrl, {
+      path: this.config.socketPath,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 5000,
+    });
+    this.socket = socket;
+    // Every (re)connection is a new socket id: ask again to join the conversation's room.
+    socket.on("connect", () => socket.emit("session_request", { session_id: this.sessionId }));
+    socket.on("session_confirm", () => {
+      this.confirmed = true;
+      this.setStatus("online", this.everConfirmed ? this.strings.reconnected : this.strings.connected);
+      this.everConfirmed = true;
+      const pending = this.queue.splice(0);
+      for (const text of pending) this.emitUserMessage(text);
+    });
+    socket.on("bot_uttered", (message) => this.onBotMessage(message));
+    socket.on("disconnect", (reason) => {
+      this.confirmed = false;
+      this.showTyping(false);
+      this.setStatus("offline", this.strings.reconnecting);
+      // The client reconnects by itself except when the server closed the session on purpose.
+      if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+    });
+    socket.on("connect_error", () => {
+      if (this.everConfirmed) this.setStatus("offline", this.strings.reconnecting);
+    });
+  }
+
+  listenToOtherTabs() {
+    if (typeof BroadcastChannel !== "function") return;
+    this.channel = new BroadcastChannel(`spasticity-widget:${this.sessionId}`);
+    this.channel.onmessage = (event) => {
+      const data = event.data;
+      if (data && data.type === "user" && typeof data.text === "string") {
+        this.addUserMessage(data.text);
+        this.setQuickReplies([]);
+      }
+    };
+  }
+
+  async start() {
+    try {
+      await this.loadHistory();
+    } catch (error) {
+      console.warn("spasticity widget: could not load the conversation history", error);
+      this.setStatus("offline", this.strings.historyFailed);
+    }
+    this.listenToOtherTabs();
+    this.connect();
+  }
+}
+
+/**
+ * Mounts the widget once per page and connects it.
+ * @param {Record<string, unknown> | HTMLScriptElement | null} source a config object or the script tag
+ */
+export function mount(source = null) {
+  const doc = globalThis.document;
+  const existing = doc.getElementById(HOST_ID);
+  if (existing && existing.spasticityWidget) return existing.spasticityWidget;
+  const isScript = source && typeof source === "object" && source.tagName === "SCRIPT";
+  const config = isScript ? readConfig(source) : readConfig(null, source || {});
+  const widget = new ChatWidget(config, doc);
+  widget.host.spasticityWidget = widget;
+  widget.start();
+  return widget;
+}
