@@ -739,6 +739,32 @@ def test_the_running_bot_answers_on_telegram(test_model: Path, tmp_path: Path) -
             assert "baclofen" in answer.lower() and '<a href="https://' in answer
             assert answer.endswith(f"<i>{DISCLAIMER}</i>")
             assert all(b["parse_mode"] == "HTML" and b["disable_web_page_preview"] == "True" for b in (intro, *answers))
+            # Press the first of the intro's topic buttons: acknowledged, then answered with citations.
+            topic = json.loads(intro["reply_markup"])["inline_keyboard"][0][0]
+            press = {
+                "update_id": 2,
+                "callback_query": {
+                    "id": "cb-e2e",
+                    "from": {"id": CHAT, "is_bot": False, "first_name": "Pat"},
+                    "message": {
+                        "message_id": 1000,
+                        "chat": {"id": CHAT, "type": "private"},
+                        "date": int(time.time()),
+                        "text": "Hello!",
+                        "reply_markup": json.loads(intro["reply_markup"]),
+                    },
+                    "chat_instance": "-1",
+                    "data": topic["callback_data"],
+                },
+            }
+            before = len(api.calls())
+            assert bot.request(path, press, headers={SECRET_HEADER: SECRET}) == (200, {"ok": True})
+            ack, *topic_answer = api.calls()[before:]
+            assert (ack.method, ack.body) == ("answerCallbackQuery", {"callback_query_id": "cb-e2e"})
+            assert topic_answer and '<a href="https://' in topic_answer[-1].body["text"]
+            assert "getMe" not in [r.method for r in api.calls()] and "setWebhook" not in [
+                r.method for r in api.calls()
+            ]
             save_log("telegram-running-bot-requests.json", api)
             print(f"\nreal bot with Telegram: ready in {startup_s:.1f} s, first answer in {answered_s:.2f} s")
         finally:
