@@ -165,7 +165,7 @@ report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, l
 	$(PY) -m bot.feedback report
 
 telegram-webhook: $(STAMP) ## Register the Telegram webhook (TELEGRAM_WEBHOOK_URL) with its secret token, once
-	$(PY) -m bot.channels.telegram set-webhook
+	$(PY) -m bot.channels.telegram_webhook
 
 test: lint typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
 	@echo "All checks passed."

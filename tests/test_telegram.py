@@ -32,15 +32,8 @@ from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic, response
 
-from bot.channels.telegram import (
-    EXPIRED_BUTTON,
-    HELP_TEXT,
-    SECRET_HEADER,
-    UNKNOWN_COMMAND,
-    TelegramConfig,
-    TelegramConfigError,
-    TelegramInput,
-)
+from bot.channels.telegram import EXPIRED_BUTTON, HELP_TEXT, SECRET_HEADER, UNKNOWN_COMMAND, TelegramInput
+from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.channels.telegram_format import MIN_LIMIT, format_message, telegram_length
 from bot.channels.telegram_state import CALLBACK_DATA_LIMIT, ButtonCodec, TelegramState, derive_secret
 from bot.config import PROJECT_ROOT, Settings
@@ -118,6 +111,8 @@ class BotLike:
         self.delivered.append(text)
         if text == "/greet":
             reply = self.service.introduction()
+        elif text == "/ask_topic":
+            reply = self.service.topics_menu()
         elif text.startswith("/ask_topic"):
             reply = self.service.answer_question("", topic_id=json.loads(text[len("/ask_topic") :])["topic"]).reply
         elif text == LONG_ANSWER_TRIGGER:
@@ -311,6 +306,19 @@ def test_start_greets_and_topics_become_an_inline_keyboard(service: BotService) 
     run(scenario)
 
 
+def test_topics_asks_for_the_menu_of_main_topics(service: BotService) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("/topics"))
+            assert h.bot.delivered == ["/ask_topic"]
+            (sent,) = h.api.calls()
+            assert sent.body["text"].startswith("Here are the main topics")
+            titles = [row[0]["text"] for row in json.loads(sent.body["reply_markup"])["inline_keyboard"]]
+            assert titles == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+
+    run(scenario)
+
+
 def test_a_button_press_is_acknowledged_and_answered(service: BotService) -> None:
     async def scenario() -> None:
         async with serving(service) as h:
@@ -328,6 +336,19 @@ def test_a_button_press_is_acknowledged_and_answered(service: BotService) -> Non
             )
             assert answer.method == "sendMessage" and answer.body["chat_id"] == str(CHAT)
             assert "Botulinum toxin is injected into an overactive muscle" in answer.body["text"]
+
+    run(scenario)
+
+
+def test_a_refused_acknowledgement_still_gets_the_answer(service: BotService) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("/start"))
+            (menu,) = h.api.calls("sendMessage")
+            h.api.fail_next("answerCallbackQuery", Failure(400, "Bad Request: query is too old"))
+            assert (await h.post(h.press(menu.body)))[0] == 200
+            assert h.methods() == ["sendMessage", "answerCallbackQuery", "sendMessage"]
+            assert "Spasticity means muscles are stiff" in h.api.calls()[-1].body["text"]
 
     run(scenario)
 
@@ -635,7 +656,7 @@ def test_the_secret_is_derived_from_the_token_when_not_set(monkeypatch: pytest.M
 def _webhook_command(api: FakeTelegram, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     return subprocess.run(
-        [sys.executable, "-m", "bot.channels.telegram", "set-webhook"],
+        [sys.executable, "-m", "bot.channels.telegram_webhook"],
         cwd=PROJECT_ROOT,
         env={
             **clean,
@@ -668,7 +689,8 @@ def test_set_webhook_registers_the_secret_only_when_asked() -> None:
             (
                 "setMyCommands",
                 {
-                    "commands": '[{"command":"start","description":"Start, and see the main topics"},'
+                    "commands": '[{"command":"start","description":"Start a conversation"},'
+                    '{"command":"topics","description":"See the main topics"},'
                     '{"command":"help","description":"How to use this bot"}]'
                 },
             ),

@@ -6,12 +6,12 @@ and puts button payloads straight into `callback_data` (64 bytes at most). This 
 
 - accepts an update only with the right `X-Telegram-Bot-Api-Secret-Token` header (constant-time comparison),
   and answers 403 otherwise;
-- never calls the Bot API at start-up: `make telegram-webhook` (`python -m bot.channels.telegram set-webhook`)
-  registers the webhook with its secret, once, when an operator asks;
+- never calls the Bot API at start-up: `make telegram-webhook` (`telegram_webhook.py`) registers the webhook
+  with its secret, once, when an operator asks;
 - claims each `update_id` once (`telegram_state`), so a retried update is acknowledged but not answered again;
 - sends HTML (citations as links, link previews off), split under 4096 characters without cutting a citation
   (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
-- answers `/start` and `/help`, and tells people who send a sticker, photo or voice note that it reads text;
+- answers `/start`, `/topics` and `/help`, and tells people who send a sticker, photo or voice note that it reads text;
 - talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
 
 The channel is listed in `credentials.yml` and reads its settings from the environment (`bot.config`), so no
@@ -20,21 +20,15 @@ secret is written to a file; without `TELEGRAM_BOT_TOKEN` it opens no route at a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hmac
 import json
 import logging
-import re
-import sys
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiogram import Bot
-from aiogram.bot.api import TelegramAPIServer
-from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -42,27 +36,24 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import constants as c
+from bot.channels.telegram_config import TelegramConfig, close_bot
 from bot.channels.telegram_format import format_message
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
-from bot.config import Settings, get_settings
+from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Only these update types are requested from Telegram (`allowed_updates`); others are acknowledged and ignored.
-ALLOWED_UPDATES = ("message", "callback_query")
 MAX_UPDATE_BYTES = 256 * 1024  # a real update is a few kilobytes; anything larger is not from Telegram
 MAX_RETRY_AFTER_S = 5  # wait this long at most when Telegram asks us to slow down, then give up on the message
-_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
-_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 HELP_TEXT = (
     "I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments using "
     "trusted health sources, and I show where each answer comes from.\n"
     "• Type a question in your own words, for example: what is a baclofen pump?\n"
     "• Or tap one of the topic buttons I send.\n"
-    "• /start shows the main topics again; /help shows this message.\n"
+    "• /topics shows the main topics; /help shows this message.\n"
     "I can't advise on your own doses or treatment: please ask your care team about that.\n"
     "In an emergency call 911 (US), 999 (UK) or 112 (EU)."
 )
@@ -90,82 +81,6 @@ MEDIA_KINDS = {
     "poll": "polls",
     "dice": "dice",
 }
-COMMANDS = (("start", "Start, and see the main topics"), ("help", "How to use this bot"))
-
-
-class TelegramConfigError(ValueError):
-    """A Telegram setting is missing or malformed; the message says which and how to fix it."""
-
-
-@dataclass(frozen=True)
-class TelegramConfig:
-    """The channel's settings, checked.
-
-    Attributes:
-        token: the bot token (`TELEGRAM_BOT_TOKEN`).
-        api_url: the Bot API base URL (`TELEGRAM_API_URL`).
-        webhook_secret: what Telegram must send in `X-Telegram-Bot-Api-Secret-Token`.
-        webhook_url: the public URL of this channel's webhook, for `make telegram-webhook`.
-        redis_url: Redis shared between replicas, or None.
-    """
-
-    token: str
-    api_url: str
-    webhook_secret: str
-    webhook_url: str | None = None
-    redis_url: str | None = None
-
-    @property
-    def bot_id(self) -> int:
-        """The numeric id at the start of the token (the bot's user id)."""
-        return int(self.token.split(":", 1)[0])
-
-    @classmethod
-    def from_settings(cls, settings: Settings, overrides: dict[str, Any] | None = None) -> TelegramConfig | None:
-        """The configuration from the environment (and optional credentials.yml values); None without a token.
-
-        Raises:
-            TelegramConfigError: when a value is malformed.
-        """
-        values = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
-        token = str(values.get("access_token") or settings.telegram_bot_token or "").strip()
-        if not token:
-            return None
-        if not _TOKEN.match(token):
-            raise TelegramConfigError(
-                "TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then letters, digits, - "
-                "and _, as BotFather gives it)."
-            )
-        api_url = str(values.get("api_url") or settings.telegram_api_url).strip().rstrip("/")
-        parts = urlsplit(api_url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise TelegramConfigError(f"TELEGRAM_API_URL must be an http(s) URL, got {api_url!r}.")
-        secret = str(values.get("secret_token") or settings.telegram_webhook_secret or "").strip()
-        if secret and not _SECRET.match(secret):
-            raise TelegramConfigError(
-                "TELEGRAM_WEBHOOK_SECRET may only hold 1 to 256 letters, digits, - and _ (Telegram's rule)."
-            )
-        if not secret:
-            # Derived from the token, so the webhook is always protected even when nobody sets a secret.
-            secret = derive_secret(token, "webhook").hex()
-        return cls(
-            token=token,
-            api_url=api_url,
-            webhook_secret=secret,
-            webhook_url=values.get("webhook_url") or settings.telegram_webhook_url,
-            redis_url=values.get("redis_url") or settings.telegram_redis_url,
-        )
-
-    def new_bot(self) -> Bot:
-        """An aiogram client for this bot and Bot API server (no request is made until one is needed)."""
-        return Bot(self.token, server=TelegramAPIServer.from_base(self.api_url), validate_token=False)
-
-
-async def _close_bot(bot: Bot) -> None:
-    # Bot.close() is deprecated in aiogram 2.x (its meaning changes in 3.0); closing the session is what we want.
-    session = bot._session
-    if session is not None and not session.closed:
-        await session.close()
 
 
 class TelegramOutput(OutputChannel):
@@ -230,7 +145,7 @@ class TelegramOutput(OutputChannel):
 
     async def close(self) -> None:
         """Closes the HTTP session to the Bot API."""
-        await _close_bot(self.bot)
+        await close_bot(self.bot)
 
 
 def _chat_id(message: Any) -> str | None:
@@ -382,6 +297,9 @@ class TelegramInput(InputChannel):
             command = text.split()[0].split("@", 1)[0].lower()
             if command == "/start":
                 await self._deliver(f"/{c.INTENT_GREET}", chat_id, output, on_new_message)
+            elif command == "/topics":
+                # The topic intent without a topic is the bot's menu of main topics.
+                await self._deliver(f"/{c.INTENT_ASK_TOPIC}", chat_id, output, on_new_message)
             elif command == "/help":
                 await output.send_html(chat_id, HELP_TEXT)
             else:
@@ -409,69 +327,10 @@ class TelegramInput(InputChannel):
         if payload is None or chat_id is None:
             await output.bot.answer_callback_query(query_id, text=EXPIRED_BUTTON)
             return
-        # Acknowledge first: Telegram shows a spinner on the button until it is answered.
-        await output.bot.answer_callback_query(query_id)
+        # Acknowledge first: Telegram shows a spinner on the button until it is answered. A late acknowledgement
+        # is refused ("query is too old") but the person still deserves the answer.
+        try:
+            await output.bot.answer_callback_query(query_id)
+        except TelegramAPIError as error:
+            logger.warning("Could not acknowledge button press %s: %s", query_id, error)
         await self._deliver(payload, chat_id, output, on_new_message)
-
-
-async def set_webhook(config: TelegramConfig, bot: Bot | None = None) -> dict[str, Any]:
-    """Registers the webhook with its secret and the bot's commands; returns Telegram's webhook info.
-
-    aiogram 2.15's `Bot.set_webhook` predates `secret_token`, so the method is called with the raw request.
-
-    Raises:
-        TelegramConfigError: when TELEGRAM_WEBHOOK_URL is missing or not usable.
-        TelegramAPIError: when Telegram refuses.
-    """
-    url = (config.webhook_url or "").strip()
-    parts = urlsplit(url)
-    if not url:
-        raise TelegramConfigError(
-            "Set TELEGRAM_WEBHOOK_URL to the public URL of the webhook, e.g. "
-            "https://bot.example.org/webhooks/telegram/webhook"
-        )
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise TelegramConfigError(f"TELEGRAM_WEBHOOK_URL must be an absolute URL, got {url!r}.")
-    if parts.scheme != "https" and urlsplit(config.api_url).netloc == "api.telegram.org":
-        raise TelegramConfigError("Telegram only delivers updates to https:// webhook URLs.")
-    client = bot or config.new_bot()
-    try:
-        await client.request(
-            "setWebhook",
-            {
-                "url": url,
-                "secret_token": config.webhook_secret,
-                "allowed_updates": json.dumps(list(ALLOWED_UPDATES), separators=(",", ":")),
-            },
-        )
-        await client.set_my_commands([BotCommand(name, description) for name, description in COMMANDS])
-        info = await client.request("getWebhookInfo")
-    finally:
-        if bot is None:
-            await _close_bot(client)
-    return dict(info) if isinstance(info, dict) else {}
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m bot.channels.telegram set-webhook`: what `make telegram-webhook` runs."""
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.telegram", description=__doc__)
-    parser.add_argument("command", choices=["set-webhook"])
-    parser.parse_args(argv)
-    try:
-        config = TelegramConfig.from_settings(get_settings())
-        if config is None:
-            raise TelegramConfigError("Set TELEGRAM_BOT_TOKEN to the token BotFather gave you.")
-        info = asyncio.run(set_webhook(config))
-    except TelegramConfigError as error:
-        print(error, file=sys.stderr)
-        return 2
-    except TelegramAPIError as error:
-        print(f"Telegram refused the webhook: {error}", file=sys.stderr)
-        return 1
-    pending = info.get("pending_update_count", 0)
-    print(f"Webhook set: {info.get('url', config.webhook_url)} (secret token on, {pending} updates pending).")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
