@@ -173,5 +173,19 @@ test: lint typecheck content-check validate test-stories pytest ## Run the whole
 clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
 
+LOAD_URL ?= $(BOT_URL)
+LOAD_TRACKER_DB ?= sqlite:///$(CURDIR)/var/tracker.db
+LOAD_ARGS ?= --messages 10000 --conversations 200 --concurrency 20 --max-seconds 1800
+
+load-test: $(STAMP) ## Load a running bot (LOAD_URL, loopback only) and check its tracker store (LOAD_TRACKER_DB)
+	$(PY) -m bench.load --url $(LOAD_URL) --tracker-db $(LOAD_TRACKER_DB) $(LOAD_ARGS) --json var/bench/load.json
+
+BENCH_ARGS ?=
+
+bench: pipeline ## Benchmark this bot against stock `rasa init` (latency, throughput, retrieval, training, memory)
+	$(PY) -m bench.run $(BENCH_ARGS)
+
+.PHONY: bench load-test
+
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
 	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report telegram-webhook test clean

@@ -1,0 +1,1 @@
+"""Load test and benchmarks (issue 6): `make load-test`, `make bench`."""
