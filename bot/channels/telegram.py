@@ -31,12 +31,13 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import constants as c
-from bot.channels.telegram_config import TelegramConfig, close_bot
+from bot.channels.telegram_config import TelegramConfig, TelegramConfigError, close_bot
 from bot.channels.telegram_format import format_message
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
@@ -183,9 +184,12 @@ class TelegramInput(InputChannel):
         """Builds the channel from the environment; credentials.yml may override a value, never needs one.
 
         Raises:
-            TelegramConfigError: when a Telegram setting is malformed (the Rasa server stops with the message).
+            RasaException: when a Telegram setting is malformed; `rasa run` stops and prints the message.
         """
-        config = TelegramConfig.from_settings(get_settings(), credentials)
+        try:
+            config = TelegramConfig.from_settings(get_settings(), credentials)
+        except TelegramConfigError as error:
+            raise RasaException(f"Telegram channel: {error}") from error
         if config is None:
             logger.info("Telegram channel off: TELEGRAM_BOT_TOKEN is not set.")
         return cls(config)
