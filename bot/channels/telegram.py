@@ -111,6 +111,8 @@ class TelegramOutput(OutputChannel):
     async def send_html(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Sends a plain-text reply as one or more HTML messages; the keyboard goes with the last one."""
         parts = format_message(text)
+        if not parts and markup is not None:
+            parts = ["Please choose:"]  # Telegram needs some text to hang a keyboard under
         for number, part in enumerate(parts, start=1):
             await self._send(chat_id, part, markup if number == len(parts) else None)
 
