@@ -88,6 +88,11 @@ class Settings:
         feedback_salt: secret key of the conversation hash stored with feedback; None means a random salt
             generated once into var/feedback-salt (`FEEDBACK_SALT`; replicas on several machines must share it).
         feedback_retention_days: how long votes and unanswered questions are kept (`FEEDBACK_RETENTION_DAYS`).
+        tracker_store_url: SQLAlchemy URL of the scaled setup's PostgreSQL tracker store
+            (`TRACKER_STORE_URL`; by default `DATABASE_URL` when that is PostgreSQL, else none).
+        lock_store_url: Redis URL of the scaled setup's lock store (`LOCK_STORE_URL`).
+        lock_key_prefix: prefix of the lock keys in Redis, so several bots can share one (`LOCK_KEY_PREFIX`).
+        replicas: how many Rasa servers and action servers the scaled setup runs (`REPLICAS`).
     """
 
     database_url: str
@@ -115,6 +120,10 @@ class Settings:
     telegram_redis_url: str | None = None
     feedback_salt: str | None = None
     feedback_retention_days: int = 180
+    tracker_store_url: str | None = None
+    lock_store_url: str = "redis://127.0.0.1:6379/1"
+    lock_key_prefix: str = "spasticity"
+    replicas: int = 2
 
     @property
     def action_endpoint_url(self) -> str:
@@ -153,7 +162,18 @@ class Settings:
             telegram_redis_url=os.environ.get("REDIS_URL", "").strip() or None,
             feedback_salt=os.environ.get("FEEDBACK_SALT", "").strip() or None,
             feedback_retention_days=_int("FEEDBACK_RETENTION_DAYS", 180),
+            tracker_store_url=_tracker_store_url(),
+            lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip() or "redis://127.0.0.1:6379/1",
+            lock_key_prefix=os.environ.get("LOCK_KEY_PREFIX", "").strip() or "spasticity",
+            replicas=_int("REPLICAS", 2),
         )
+
+
+def _tracker_store_url() -> str | None:
+    """The scaled setup keeps conversations beside the content unless told otherwise."""
+    explicit = os.environ.get("TRACKER_STORE_URL", "").strip()
+    content = os.environ.get("DATABASE_URL", "").strip()
+    return explicit or (content if content.startswith("postgresql") else None)
 
 
 @lru_cache(maxsize=1)
