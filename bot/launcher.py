@@ -45,12 +45,14 @@ def action_server_command(settings: Settings) -> list[str]:
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)]
 
 
-def rasa_command(settings: Settings, model: Path, mode: str) -> list[str]:
+def rasa_command(settings: Settings, model: Path, mode: str, endpoints: Path | None = None) -> list[str]:
     """`rasa run` with the REST and Socket.IO channels, or `rasa shell`.
 
-    The HTTP API is enabled only with a token, so it can never be open without one.
+    The HTTP API is enabled only with a token, so it can never be open without one. `endpoints` defaults to
+    the offline `endpoints.yml`; the scaled setup (bot/scaled.py) passes `deploy/endpoints.scaled.yml`.
     """
-    common = ["--model", str(model), "--endpoints", str(PROJECT_ROOT / "endpoints.yml")]
+    endpoints = endpoints or PROJECT_ROOT / "endpoints.yml"
+    common = ["--model", str(model), "--endpoints", str(endpoints)]
     if mode == "shell":
         return [sys.executable, "-m", "rasa", "shell", *common]
     command = [
