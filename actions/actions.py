@@ -23,6 +23,7 @@ from bot import constants as c
 from bot.config import get_settings
 from bot.live import DEBUG_KEY, EditorPreview, preview_request
 from bot.replies import Reply, ReplyKind, render
+from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
 
 if TYPE_CHECKING:
@@ -220,8 +221,8 @@ class ActionEmergency(ServiceAction):
         return c.ACTION_EMERGENCY
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """Emergency numbers first; the safety passage second."""
-        return self.service.emergency(latest_text(tracker)), []
+        """Emergency numbers first; the safety passage for the red flag the safety net found second."""
+        return self.service.emergency(latest_text(tracker), red_flag_from(tracker.latest_message)), []
 
 
 class ActionRefuseDosing(ServiceAction):
@@ -232,8 +233,9 @@ class ActionRefuseDosing(ServiceAction):
         return c.ACTION_REFUSE_DOSING
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """The refusal with a relevant general passage when one exists."""
-        return self.service.refuse_dosing(latest_text(tracker)), []
+        """The refusal with a general passage fitting what was asked (stop, mix, ...) when one exists."""
+        request, therapies = dosing_from(tracker.latest_message)
+        return self.service.refuse_dosing(latest_text(tracker), request, therapies), []
 
 
 class ActionOutOfScope(ServiceAction):

@@ -36,6 +36,8 @@ from bot.replies import (
     topic_buttons,
 )
 from bot.retrieval import Hit, Retriever
+from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
+from bot.safety.red_flags import PASSAGE_FOR, RedFlag
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
@@ -531,24 +533,61 @@ class BotService:
             return Reply(ReplyKind.FEEDBACK, THANKS_HELPFUL)
         return Reply(ReplyKind.FEEDBACK, THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
 
-    def emergency(self, message: str) -> Reply:
-        """Emergency numbers first, then the most relevant safety passage with its sources.
+    def emergency(self, message: str, red_flag: RedFlag | None = None) -> Reply:
+        """Emergency numbers first, then the safety passage for the red flag, with its sources.
 
-        When no safety passage matches the message well, the reply gives the emergency numbers and the
-        crisis lines together rather than a passage about a different danger.
+        Args:
+            message: the person's message.
+            red_flag: what the safety net found (`bot.safety`); without one (the classifier alone said
+                emergency) the closest safety passage is chosen by retrieval.
+
+        The numbers always come first, and for suicidal thoughts or self-harm the crisis lines come right
+        after them. When no safety passage fits, the reply gives the numbers and the crisis lines together
+        rather than a passage about a different danger.
+        """
+        bundle, retriever, analyser = self._ensure_loaded()
+        lead = EMERGENCY_NUMBERS
+        if red_flag is RedFlag.SUICIDE_SELF_HARM:
+            lead = f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}"
+        passage_id = PASSAGE_FOR.get(red_flag) if red_flag else None
+        passage = bundle.passages.get(passage_id) if passage_id else None
+        if passage is not None and passage.published and not states_dose(passage.text):
+            return passage_reply(ReplyKind.EMERGENCY, [passage], bundle, lead=lead)
+        if passage_id:
+            logger.warning("Safety passage %s for %s is missing or unpublished", passage_id, red_flag)
+        text, _ = self._clip(message)
+        hits = retriever.search(analyser.analyse(text).tokens, limit=3, topics=[EMERGENCY_TOPIC])
+        hits = [h for h in hits if not states_dose(h.passage.text)]
+        if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
+            return passage_reply(ReplyKind.EMERGENCY, [hits[0].passage], bundle, lead=lead)
+        return Reply(ReplyKind.EMERGENCY, f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
+
+    def refuse_dosing(
+        self, message: str, request: DosingRequest | None = None, therapies: tuple[str, ...] = ()
+    ) -> Reply:
+        """A refusal that says why and who to ask, with a relevant general passage when there is one.
+
+        Args:
+            message: the person's message.
+            request: what the safety net read the request as (stop, restart, mix, ...), which steers the
+                choice of passage (asking to stop baclofen brings "why baclofen must never be stopped
+                suddenly").
+            therapies: the therapies the message names, whose topics are preferred.
+
+        The passage is never one that states a dose amount, so the reply cannot give the person a dose.
         """
         bundle, retriever, analyser = self._ensure_loaded()
         text, _ = self._clip(message)
-        hits = retriever.search(analyser.analyse(text).tokens, limit=1, topics=[EMERGENCY_TOPIC])
-        if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
-            return passage_reply(ReplyKind.EMERGENCY, [hits[0].passage], bundle, lead=EMERGENCY_NUMBERS)
-        return Reply(ReplyKind.EMERGENCY, f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
-
-    def refuse_dosing(self, message: str) -> Reply:
-        """A refusal that says why and who to ask, with a relevant general passage when there is one."""
-        bundle, retriever, analyser = self._ensure_loaded()
-        text, _ = self._clip(message)
-        hits = [h for h in retriever.search(analyser.analyse(text).tokens, limit=3) if h.score >= self.threshold]
+        analysis = analyser.analyse(text)
+        hint = PASSAGE_HINTS.get(request) if request else None
+        tokens = [*analysis.tokens, *(analyser.analyse(hint).tokens if hint else ())]
+        named = [*therapies, *analysis.term_ids(ENTITY_THERAPY)]
+        topics = {t: TOPIC_BOOST for t in (self._topic_of(term) for term in named) if t}
+        hits = [
+            h
+            for h in retriever.search(tokens, limit=5, boost_topics=topics)
+            if h.score >= self.threshold and not states_dose(h.passage.text)
+        ]
         if not hits:
             return Reply(ReplyKind.DOSING_REFUSAL, DOSING_REFUSAL)
         return passage_reply(

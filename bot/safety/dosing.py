@@ -11,6 +11,7 @@ library answers it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -32,16 +33,49 @@ class DosingRequest(str, Enum):
     MIX = "mix"
 
 
-# Units and amounts a reply must never state for the person (the same regex guards the tests).
-UNIT = "mg|milligrams?|mgs|ml|millilit(?:re|er)s?|mls|mcg|micrograms?|µg|units?|iu|tablets?|tabs?|pills?|capsules?|puffs?|drops?|sprays?|g|grams?"
-AMOUNT_TOKEN = "\\d+(?:[.,]\\d+)?|half|one|two|three|four|five|six|ten|twenty|double|twice"
-PERSON = "i|me|my|myself|mine|we|us|our|he|him|his|she|her|hers|they|them|their|son|daughter|mum|mom|dad|wife|husband|child|kid|patient|character"
+# Units a reply must never give an amount of for the person.
+UNIT = (
+    "mg|milligrams?|mgs|ml|millilit(?:re|er)s?|mls|mcg|micrograms?|µg|units?|iu|tablets?|tabs?|pills?|capsules?"
+    "|puffs?|drops?|sprays?|g|grams?"
+)
+NUMBER_WORDS = "half|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty"
+# A dose amount in a reply: "10 mg", "2.5ml", "two tablets", "half a tablet". Replies of the safety paths
+# (and the passages they quote) must never match it.
+DOSE_AMOUNT = re.compile(
+    rf"(?<![\w.])(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS})(?:\s*(?:-|to|or)\s*(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS}))?"
+    rf"(?:\s+an?)?\s*(?:{UNIT})\b",
+    re.IGNORECASE,
+)
+
+
+# Words added to the retrieval query of a refusal so that the general passage fits the request: asking to
+# stop baclofen brings "why baclofen must never be stopped suddenly".
+PASSAGE_HINTS: dict[DosingRequest, str] = {
+    DosingRequest.STOP: "stop stopping suddenly withdrawal",
+    DosingRequest.RESTART: "stop stopping suddenly restart",
+    DosingRequest.MIX: "mixing other medicines together",
+    DosingRequest.CHANGE: "dose start low go slow",
+    DosingRequest.AMOUNT: "dose start low go slow",
+}
+
+
+def states_dose(text: str) -> bool:
+    """Whether a text states a dose amount (numbers with mg, ml, mcg, tablets, units, puffs or drops)."""
+    return DOSE_AMOUNT.search(text or "") is not None
+
+
+PERSON = (
+    "i|me|my|myself|mine|we|us|our|he|him|his|she|her|hers|they|them|their|son|daughter|mum|mom|dad|wife|husband"
+    "|child|kid|patient|character"
+)
 OTHER_MEDICINE = (
     "ibuprofen|paracetamol|acetaminophen|tylenol|advil|nurofen|aspirin|naproxen|melatonin|tramadol|codeine"
     "|co-codamol|oxycodone|morphine|cipro|ciprofloxacin|fluvoxamine|antidepressants?|sertraline|amitriptyline"
     "|duloxetine|fluoxetine|citalopram|pregabalin|lyrica|antibiotics?|painkillers?|antihistamines?|zopiclone"
     "|diphenhydramine|oxybutynin|modafinil|steroids?|prednisolone|prednisone|insulin|warfarin"
 )
+
+OTHER_MEDICINE_TOKEN = re.compile(OTHER_MEDICINE)
 
 SIGNALS: dict[str, list[str]] = {
     "medicine": [
@@ -56,7 +90,14 @@ SIGNALS: dict[str, list[str]] = {
         "|units|pills?|tablets?|tabs|capsules?|puffs|drops|rate|setting|settings",
     ],
     # The person, or someone they speak for.
-    "person": [PERSON, "someone ...2 me|my", "for a|an ...2 \\d+|adult|child|kid|man|woman|year|kg|kilos?"],
+    "person": [
+        PERSON,
+        "someone ...2 me|my",
+        "for a|an ...2 \\d+|adult|child|kid|man|woman|year|kg|kilos?",
+        # asking for advice, or about a dose now, is asking for oneself
+        "recommend|recommended|suggest|advise|prescribe",
+        "today|tonight|now|tomorrow",
+    ],
     # A request: asking whether or how much.
     "request": [
         "should|can|could|may|must|shall|do|does|would|is|it|ok|okay|safe|fine|alright|allowed|need|needs",
@@ -91,14 +132,17 @@ SIGNALS: dict[str, list[str]] = {
     "explicit": [
         "tell|give|say|send|type|write|show ...3 me ...3 the|a|my|how ...3 mg|milligrams|dose|dosage|number|amount"
         "|many|much",
-        "tell|give|say ...3 the|my|a ...2 mg|milligrams|dose|dosage|number|amount",
+        "tell|say ...3 the|my|a ...2 mg|milligrams|dose|dosage|number|amount",
         "just the|a number|mg|dose",
         "the mg",
         "how many mg|milligrams|mgs|ml|units|mcg",
         "only ...3 a|the number",
     ],
     # The amount itself: "30mg", "10 mg", "600".
-    "amount": [f"\\d+(?:[.,]\\d+)?|\\d+(?:mg|ml|mcg) [{UNIT}]", "\\d+(?:mg|ml|mcg)", "\\d+ times|x",
+    "amount": [
+        f"\\d+(?:[.,]\\d+)?|\\d+(?:mg|ml|mcg) [{UNIT}]",
+        "\\d+(?:mg|ml|mcg)",
+        "\\d+ times|x",
         "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 my|his|her|the",
         "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 @THERAPY",
     ],
@@ -175,7 +219,7 @@ def is_personal_request(signals: Signals) -> bool:
     acts = signals.has("change", "stop", "restart")
     if acts and medicine and personal and (signals.has("my_medicine") or not signals.has("general_only")):
         return True
-    if signals.has("take_request") and personal and signals.has("medicine"):
+    if signals.has("take_request") and personal and medicine:
         return True
     if signals.has("two_medicines") and signals.has("mix", "mix_verb") and signals.has("request"):
         return personal or signals.has("mix_verb")
@@ -200,7 +244,7 @@ class DosingDetector:
         """The dosing request in an already analysed (lower-cased) doc, or None."""
         signals = self.matcher(doc)
         therapies = tuple(dict.fromkeys(ent.ent_id_ for ent in doc.ents if ent.label_ == "THERAPY" and ent.ent_id_))
-        other = sum(1 for token in doc if token.lower_ in OTHER_MEDICINE.split("|"))
+        other = sum(1 for token in doc if OTHER_MEDICINE_TOKEN.fullmatch(token.lower_))
         if len(therapies) + other >= 2:
             signals = Signals(signals.labels | {"two_medicines"})
         if not is_personal_request(signals):

@@ -1,4 +1,4 @@
-"""Token patterns in a short notation, compiled into one spaCy `Matcher`, and the signals they produce.
+r"""Token patterns in a short notation, compiled into one spaCy `Matcher`, and the signals they produce.
 
 Safety rules are easier to review as one line per way of saying something than as nested spaCy dicts, so
 every pattern here is a string. The detectors in `red_flags` and `dosing` name *signals* (a fever, a pump, a
@@ -8,14 +8,14 @@ ruler found (so "Lioresal", "bac pump" and the misspellings in `content/terminol
 
 Notation, one token per space-separated item, each matched against the token's lower-case text:
 
-- `beep\\w*|bleep\\w*` a token that fully matches the regular expression;
+- `beep\w*|bleep\w*` a token that fully matches the regular expression;
 - `[is|'s|s]` the same, optional;
 - `...` up to three tokens of anything, `...6` up to six;
 - `@baclofen-pump` one or more tokens of the terminology term with that id (`@a|@b` for either);
 - `@THERAPY` one or more tokens of any term with that label.
 
-spaCy splits contractions ("can't" and "cant" both give `ca` + `n't`/`nt`, "he's" and "hes" give `he` + `'s`/`s`),
-so `NOT` and `IS` below spell the forms a pattern should accept.
+spaCy splits contractions ("can't" and "cant" both give `ca` + `n't`/`nt`, "he's" and "hes" give `he` +
+`'s`/`s`), so `NOT` and `IS` below spell the forms a pattern should accept.
 """
 
 from __future__ import annotations
@@ -44,10 +44,10 @@ class PatternError(ValueError):
 
 
 def compile_pattern(pattern: str) -> list[dict[str, Any]]:
-    """Turns one pattern string into spaCy `Matcher` token specifications.
+    r"""Turns one pattern string into spaCy `Matcher` token specifications.
 
     Examples:
-        "two|2 tones?" yields two token specs; "pump ... beep\\w*" allows up to three tokens between the words;
+        "two|2 tones?" yields two token specs; "pump ... beep\w*" allows up to three tokens between the words;
         "@baclofen-pump" matches "bac pump", "itb" or "synchromed".
 
     Raises:
@@ -117,6 +117,7 @@ class SignalMatcher:
         """
         from spacy.matcher import Matcher
 
+        self._strings = vocab.strings
         self._matcher = Matcher(vocab)
         for name, patterns in signals.items():
             compiled = []
@@ -129,8 +130,7 @@ class SignalMatcher:
 
     def __call__(self, doc: Doc) -> Signals:
         """The signals of one doc (which must come from the lower-cased text)."""
-        vocab = doc.vocab
-        labels = {vocab.strings[match_id] for match_id, _start, _end in self._matcher(doc)}
+        labels = {self._strings[match_id] for match_id, _start, _end in self._matcher(doc)}
         labels.update(f"{TERM_PREFIX}{ent.ent_id_}" for ent in doc.ents if ent.ent_id_)
         labels.update(f"{TERM_PREFIX}{ent.label_}" for ent in doc.ents)
         return Signals(frozenset(labels))

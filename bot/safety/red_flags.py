@@ -120,7 +120,8 @@ SIGNALS: dict[str, list[str]] = {
         "alarming|alarmin|beeping|beepin|bleeping|screaming|screeching|shrieking|chirping|ringing|buzzing|squealing"
         "|whistling|sounding|beeps|beeped|bleeps|alarms|alarmed",
         "alarm|alarms|beep|beeps|noise|sound|tone ...3 going|goes|went|gone|keeps|wont|won't|on|started|keeps|again",
-        "making|makes|made|doing|does|did|giving|gives ...3 noise|noises|sound|sounds|alarm|alarms|beep|beeps|tone|tones",
+        "making|makes|made|doing|does|did|giving|gives ...3 noise|noises|sound|sounds|alarm|alarms|beep|beeps|tone"
+        "|tones",
         f"wo|will|does {NOT} stop",
         "do|does|doing alarm|beep|noise|sound|alarms|beeps",
     ],
@@ -151,13 +152,13 @@ SIGNALS: dict[str, list[str]] = {
         "hot|temp|temperature|feverish|fevers?|sweating|sweaty|shaking|shivering|shakes|fits?|fitting",
         "confused|confusion|delirious|agitated|disoriented|disorientated",
         "out of it",
-        f"not|n't|nt making sense",
+        "not|n't|nt making sense",
         "acting strange|weird|odd|funny|crazy",
         "rigid|rock|stiff as|board",
         "rock hard",
         "itchy|itching|itches|itch|scratch\\w*",
         "off the charts|scale|roof",
-        f"spasms|spasm|stiffness|tone|legs ...3 back|worse|crazy|terrible|awful|horrible|bad|mad|wild|rigid|hard",
+        "spasms|spasm|stiffness|tone|legs ...3 back|worse|crazy|terrible|awful|horrible|bad|mad|wild|rigid|hard",
         "worse than ever",
         "seeing|see|hearing|hear things|voices|people|bugs|spiders",
         "not there",
@@ -183,15 +184,20 @@ SIGNALS: dict[str, list[str]] = {
         f"ca|can|could|cannot {NOT} wake|rouse|keep ...3 awake|up",
         f"wo|will|does|did|is|'s|s|was|are|'re|re {NOT} wake|waking|respond|responding|answer|answering|moving",
         "cannot|cant wake|rouse",
+        f"{NOT} responding|responsive|answering|reacting|waking|rousable",
         "unresponsive|unrousable|unconscious|comatose|coma",
-        f"{INTENSE} sleepy|drowsy|drowsey|dopey|groggy|lethargic",
-        "hardly|barely keep ...3 eyes|awake",
+        "barely|hardly ...2 wake|rouse",
         "barely|hardly|not|n't|nt|stopped breathing|breathe|breath",
-        f"breathing ...2 slow|shallow|weird|funny|strange|noisy",
+        "breathing ...2 slow|shallow|weird|funny|strange|noisy",
         "slow|shallow breathing|breaths",
-        "stay awake",
         "blue lips",
         "lips|lip ...3 blue|purple|grey|gray",
+    ],
+    "very_sleepy": [
+        f"{INTENSE} sleepy|drowsy|drowsey|dopey|groggy|lethargic|sedated|out of it",
+        "hardly|barely keep ...3 eyes|awake",
+        "stay|keep ...2 awake",
+        "falling asleep",
     ],
     "baclofen": ["@baclofen", "@baclofen-pump"],
     "medicine": ["@THERAPY", "pills?|tablets?|tabs|meds|medicines?|medication|capsules?"],
@@ -207,13 +213,13 @@ SIGNALS: dict[str, list[str]] = {
         "faint|fainted|fainting|fainting|blacked|blackout|collapsed|collapse|keeled",
         "pass|passed|passing|pased out",
         "black out",
-        f"blood pressure|bp ...3 low|dropped|crashed",
+        "blood pressure|bp ...3 low|dropped|crashed",
     ],
     # -- botulinum toxin spreading
     "botulinum": ["@botulinum-toxin"],
     "swallow_trouble": [
         "@swallowing-problems",
-        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...3"
+        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...5"
         " swallow\\w*|swalow\\w*|swollow\\w*|eat|drink|eating|drinking",
         "drooling|dribbling|drools|dribbles",
         "chok\\w*|gagging|gags|coughing on",
@@ -221,7 +227,7 @@ SIGNALS: dict[str, list[str]] = {
     ],
     "breath_trouble": [
         "@breathing-problems",
-        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...3 "
+        f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...5 "
         "breathe|breath|breathing|breth|brethe",
         "breathing|breath|breaths ...3 tight|weird|funny|strange|hard|difficult|laboured|labored|wheezy|noisy|rattly"
         "|rattling|slow|shallow|fast|odd|off|wrong",
@@ -238,7 +244,7 @@ SIGNALS: dict[str, list[str]] = {
     ],
     "weak_all_over": [
         "weak|weakness|floppy ...2 all|everywhere|whole|spreading",
-        f"{NOT}|cannot ...2 hold ...2 head up",
+        f"{NOT}|cannot ...2 hold|lift|raise ...2 head",
         "eyelids?|eye lids? ...3 droop\\w*|heavy|closing",
         "double vision",
     ],
@@ -315,7 +321,9 @@ SIGNALS: dict[str, list[str]] = {
     # -- suicidal thoughts and self-harm
     "suicidal": [
         "kill|killing ...2 myself|himself|herself|themselves|self",
-        "end|ending|take|taking ...2 it|life|lives",
+        "end|ending ...2 my|his|her|their|own ...1 life|lives",
+        "end|ending it",
+        "take|taking ...2 my|his|her|their|own ...1 life|lives",
         "end it all",
         "suicid\\w*|suicde|sucide|suiside",
         f"{NOT}|dont|don't want ...2 live|living|alive|here|wake|go|exist|be",
@@ -374,14 +382,25 @@ RULES: tuple[Rule, ...] = (
     Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
     Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
     Rule(RedFlag.PUMP_ALARM, (("two_tone",), ("alarm_sounding", "pump_device"))),
-    Rule(RedFlag.PUMP_ALARM, (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")), unless=("single_beep",)),
+    Rule(
+        RedFlag.PUMP_ALARM,
+        (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")),
+        unless=("single_beep",),
+    ),
     Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal"))),
-    Rule(RedFlag.SEDATIVES_OPIOIDS, (("sedative",), ("opioid",), ("depressed", "breath_trouble", "@drowsiness"))),
+    Rule(
+        RedFlag.SEDATIVES_OPIOIDS,
+        (("sedative",), ("opioid",), ("depressed", "very_sleepy", "breath_trouble", "@drowsiness")),
+    ),
     Rule(RedFlag.OVERDOSE, (("took_too_much",), ("medicine", "@overdose"))),
     Rule(RedFlag.OVERDOSE, (("depressed",), ("medicine", "pump"))),
+    Rule(RedFlag.OVERDOSE, (("very_sleepy",), ("took_too_much", "pump"))),
     Rule(RedFlag.TIZANIDINE_FAINTING, (("tizanidine",), ("fainting",))),
     Rule(RedFlag.ORAL_WITHDRAWAL, (("stopped_med",), ("@baclofen",), ("withdrawal_sign", "@withdrawal"))),
-    Rule(RedFlag.TOXIN_SPREAD, (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over"))),
+    Rule(
+        RedFlag.TOXIN_SPREAD,
+        (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over")),
+    ),
     Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("ad_term",),)),
     Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_sign",))),
     Rule(RedFlag.CHEST_PAIN, (("chest_pain",),)),

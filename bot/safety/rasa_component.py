@@ -1,0 +1,108 @@
+"""A Rasa NLU component that puts the safety net after intent classification, on every message.
+
+Placed in `config.yml` after `DIETClassifier` and `FallbackClassifier`, it runs the red-flag and dosing
+detectors on the message text and overrides whatever intent was predicted, so a misread intent (or a low
+confidence fallback) can never hide an emergency or let a dosing request reach the answering path:
+
+- a red flag sets the intent to `emergency` with confidence 1.0 (emergency wins over dosing);
+- otherwise a personal dosing request sets it to `ask_dosing`;
+- an intent the classifier already chose as `emergency` or `ask_dosing` is kept even when the detectors find
+  nothing: the safe side is the emergency reply, and DIET's false alarms are fixed with training data.
+
+The verdict is stored in the parse data under `safety` (`{"red_flag": "pump-alarm", "dosing": null, ...}`),
+which reaches the actions as `tracker.latest_message["safety"]`, so the emergency reply can pick the right
+safety passage.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.constants import INTENT_ASK_DOSING, INTENT_EMERGENCY
+from bot.safety import SAFETY_KEY, SafetyNet, Verdict
+
+logger = logging.getLogger(__name__)
+
+OVERRIDDEN_FROM = "overridden_from"
+
+
+def override_intent(data: dict[str, Any], intent: str) -> None:
+    """Makes `intent` the prediction with confidence 1.0 and moves it to the top of the ranking."""
+    chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [r for r in data.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
+    data[INTENT] = chosen
+    data[INTENT_RANKING_KEY] = [dict(chosen), *ranking]
+
+
+def apply_verdict(message: Message, verdict: Verdict) -> str | None:
+    """Overrides the message's intent according to the verdict; returns the intent it replaced, if any."""
+    predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if verdict.is_emergency:
+        target = INTENT_EMERGENCY
+    elif verdict.is_dosing and predicted != INTENT_EMERGENCY:
+        target = INTENT_ASK_DOSING
+    else:
+        return None
+    if predicted == target:
+        override_intent(message.data, target)  # same intent, but certain now
+        return None
+    override_intent(message.data, target)
+    return str(predicted)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyNetClassifier(GraphComponent):
+    """Overrides the predicted intent with `emergency` or `ask_dosing` when the safety net says so."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """`nlp_dir`: the spaCy pipeline folder; empty means the project setting (`NLP_MODEL_DIR`)."""
+        return {"nlp_dir": ""}
+
+    def __init__(self, config: dict[str, Any], net: SafetyNet | None = None) -> None:
+        """Keeps the config; `net` lets tests pass a safety net built from the terminology file."""
+        self._config = config
+        self._net = net
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyNetClassifier:
+        """Creates the component; the pipeline is loaded on the first message."""
+        return cls(config)
+
+    @property
+    def net(self) -> SafetyNet:
+        """The safety net over the project's own spaCy pipeline (loaded once per process)."""
+        if self._net is None:
+            from bot.config import get_settings
+            from bot.nlp.pipeline import load_pipeline
+
+            folder = self._config.get("nlp_dir") or get_settings().nlp_dir
+            self._net = SafetyNet(load_pipeline(str(Path(folder))))
+        return self._net
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Checks each message and overrides its intent when it is an emergency or a dosing request."""
+        for message in messages:
+            verdict = self.net.check(message.get(TEXT) or "")
+            replaced = apply_verdict(message, verdict)
+            data = verdict.as_parse_data()
+            if replaced is not None:
+                data[OVERRIDDEN_FROM] = replaced
+                logger.info("Safety net: %s -> %s (%s)", replaced, message.get(INTENT)[INTENT_NAME_KEY], data)
+            message.set(SAFETY_KEY, data, add_to_output=True)
+        return messages
