@@ -129,7 +129,7 @@ class BotService:
         analyser_factory: Callable[[], TextAnalyser],
         terms: list[Term],
         threshold: float,
-        max_chars: int = 2000,
+        max_chars: int = 1000,
         reload_interval: float | None = None,
     ) -> None:
         """Creates the service without loading anything yet.

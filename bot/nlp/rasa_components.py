@@ -74,3 +74,50 @@ class CanonicalEntityMapper(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training examples are annotated by hand, so there is nothing to map."""
         return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class MessageLengthGuard(GraphComponent):
+    """Cuts a very long message to the length the bot reads, before any other NLU component sees it.
+
+    Placed first in the pipeline. Without it one pasted 100 KB message costs DIET seconds of CPU per kilobyte
+    and can fail outright, on every channel; the answering action reads only the first `MAX_MESSAGE_CHARS`
+    characters anyway and tells the person so. Registered as a (non-trainable) entity extractor only because
+    that is the kind of component Rasa's recipe runs in pipeline order without training it; it extracts nothing.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    @classmethod
+    def get_default_config(cls) -> dict[str, Any]:
+        """`max_chars: null` means the `MAX_MESSAGE_CHARS` setting."""
+        return {"max_chars": None}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> MessageLengthGuard:
+        """Creates the guard with the configured limit, or the bot's setting."""
+        from bot.config import get_settings
+
+        # One character more than the bot reads, so the answering action still sees that the message was cut
+        # and tells the person.
+        limit = config.get("max_chars") or get_settings().max_message_chars
+        return cls(int(limit) + 1)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Shortens each message's text to the limit (whitespace first collapsed, as the action does)."""
+        for message in messages:
+            text = message.get(TEXT)
+            if isinstance(text, str) and len(text) > self.limit:
+                message.set(TEXT, " ".join(text.split())[: self.limit])
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples are short; nothing to do."""
+        return training_data
