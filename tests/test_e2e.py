@@ -68,6 +68,17 @@ def test_bad_payloads_get_a_client_error_not_a_crash(bot: Bot, payload: bytes) -
     assert bot.chat("patient-4", "what is spasticity?"), "the server still answers afterwards"
 
 
+def test_restart_clears_the_conversation_and_the_next_message_is_introduced(bot: Bot) -> None:
+    bot.chat("restarter", "how long do botox injections last?")
+    restarted = joined(bot.chat("restarter", "/restart"))
+    assert "Starting again" in restarted
+    status, tracker = bot.request(f"/conversations/restarter/tracker?token={API_TOKEN}")
+    assert status == 200 and tracker["slots"]["topic"] is None
+    intro, *answers = bot.chat("restarter", "does it hurt?")
+    assert "automated assistant" in intro["text"]
+    assert answers and answers[-1]["text"].endswith(DISCLAIMER)
+
+
 def test_the_http_api_requires_the_token(bot: Bot) -> None:
     status, _ = bot.request("/status")
     assert status == 401
