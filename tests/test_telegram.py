@@ -810,7 +810,9 @@ def test_the_running_bot_answers_on_telegram(test_model: Path, tmp_path: Path) -
                 },
             }
             before = len(api.calls())
+            pressed = time.monotonic()
             assert bot.request(path, press, headers={SECRET_HEADER: SECRET}) == (200, {"ok": True})
+            press_s = time.monotonic() - pressed
             ack, *topic_answer = api.calls()[before:]
             assert (ack.method, ack.body) == ("answerCallbackQuery", {"callback_query_id": "cb-e2e"})
             assert topic_answer and '<a href="https://' in topic_answer[-1].body["text"]
@@ -818,6 +820,9 @@ def test_the_running_bot_answers_on_telegram(test_model: Path, tmp_path: Path) -
                 r.method for r in api.calls()
             ]
             save_log("telegram-running-bot-requests.json", api)
-            print(f"\nreal bot with Telegram: ready in {startup_s:.1f} s, first answer in {answered_s:.2f} s")
+            print(
+                f"\nreal bot with Telegram: ready in {startup_s:.1f} s, first answer in {answered_s:.2f} s, "
+                f"button press answered in {press_s:.2f} s"
+            )
         finally:
             bot.stop()
