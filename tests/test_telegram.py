@@ -123,6 +123,8 @@ class BotLike:
             reply = fixed_reply()
         elif text == "offer a long question":
             reply = Reply(ReplyKind.MENU, "You could ask:", buttons=(Button(LONG_QUESTION, LONG_QUESTION),))
+        elif text == "/restart":
+            reply = Reply(ReplyKind.INTRODUCTION, "Let's start again.")
         elif text == "fail please":
             raise RuntimeError("the action server is down")
         else:
@@ -313,7 +315,9 @@ def test_topics_asks_for_the_menu_of_main_topics(service: BotService) -> None:
         async with serving(service) as h:
             await h.post(h.message("/topics"))
             assert h.bot.delivered == ["/ask_topic"]
-            (sent,) = h.api.calls()
+            await h.post(h.message("/restart"))
+            assert h.bot.delivered == ["/ask_topic", "/restart"], "Rasa's restart intent, nothing else"
+            sent, _restarted = h.api.calls()
             assert sent.body["text"].startswith("Here are the main topics")
             titles = [row[0]["text"] for row in json.loads(sent.body["reply_markup"])["inline_keyboard"]]
             assert titles == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]

@@ -11,7 +11,8 @@ and puts button payloads straight into `callback_data` (64 bytes at most). This 
 - claims each `update_id` once (`telegram_state`), so a retried update is acknowledged but not answered again;
 - sends HTML (citations as links, link previews off), split under 4096 characters without cutting a citation
   (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
-- answers `/start`, `/topics` and `/help`, and tells people who send a sticker, photo or voice note that it reads text;
+- answers `/start`, `/topics`, `/restart` and `/help`, and tells people who send a sticker, photo or voice
+  note that it reads text;
 - talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
 
 The channel is listed in `credentials.yml` and reads its settings from the environment (`bot.config`), so no
@@ -31,6 +32,8 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+from rasa.shared.core.constants import USER_INTENT_RESTART
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -54,7 +57,7 @@ HELP_TEXT = (
     "trusted health sources, and I show where each answer comes from.\n"
     "• Type a question in your own words, for example: what is a baclofen pump?\n"
     "• Or tap one of the topic buttons I send.\n"
-    "• /topics shows the main topics; /help shows this message.\n"
+    "• /topics shows the main topics; /restart starts a new conversation; /help shows this message.\n"
     "I can't advise on your own doses or treatment: please ask your care team about that.\n"
     "In an emergency call 911 (US), 999 (UK) or 112 (EU)."
 )
@@ -306,6 +309,9 @@ class TelegramInput(InputChannel):
             elif command == "/topics":
                 # The topic intent without a topic is the bot's menu of main topics.
                 await self._deliver(f"/{c.INTENT_ASK_TOPIC}", chat_id, output, on_new_message)
+            elif command == "/restart":
+                # Rasa's own restart: the conversation is forgotten and the next message is introduced afresh.
+                await self._deliver(INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART, chat_id, output, on_new_message)
             elif command == "/help":
                 await output.send_html(chat_id, HELP_TEXT)
             else:
