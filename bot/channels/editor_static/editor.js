@@ -135,14 +135,14 @@
   }
 
   function addUser(text) {
-    const li = el("li", null, "user");
+    const li = el("div", null, "msg user");
     li.appendChild(el("p", "You", "who"));
     li.appendChild(el("p", text, "text"));
     log.appendChild(li);
   }
 
   function addError(text) {
-    const li = el("li", null, "error");
+    const li = el("div", null, "msg error");
     li.appendChild(el("p", text, "text"));
     log.appendChild(li);
   }
@@ -151,7 +151,7 @@
     const replies = data.replies || [];
     let last = null;
     replies.forEach(function (reply) {
-      const li = el("li", null, "bot");
+      const li = el("div", null, "msg bot");
       li.appendChild(el("p", "Bot", "who"));
       li.appendChild(el("p", reply.text, "text"));
       if (reply.buttons && reply.buttons.length) {
@@ -169,7 +169,7 @@
       last = li;
     });
     if (!last) {
-      last = el("li", null, "bot");
+      last = el("div", null, "msg bot");
       last.appendChild(el("p", "Bot", "who"));
       last.appendChild(el("p", "(no reply)", "text"));
       log.appendChild(last);
