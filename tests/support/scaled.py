@@ -1,0 +1,183 @@
+"""Starts the real scaled bot (bot/scaled.py: nginx, Rasa and action replicas) for integration tests.
+
+Each test module starts one scaled bot on its own PostgreSQL schema and Redis key prefix, so runs never touch
+each other's data, and reads the tracker store straight from PostgreSQL to check what the replicas wrote.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from bot.config import PROJECT_ROOT
+from bot.scaled import READY_LINE
+from tests.support.servers import API_TOKEN, STARTUP_TIMEOUT_S, RunningBot, free_port
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://127.0.0.1:5432/test")
+REDIS_URL = "redis://127.0.0.1:6379/1"
+
+
+def with_schema(url: str, schema: str) -> str:
+    """The URL with libpq's search_path set to `schema`."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str = POSTGRES_URL) -> Iterator[str]:
+    """A fresh schema in the test database, dropped afterwards; yields its name.
+
+    Raises:
+        sqlalchemy.exc.OperationalError: when PostgreSQL is not reachable (callers skip or fail on it).
+    """
+    from sqlalchemy import text
+    from sqlalchemy.future import create_engine
+
+    schema = f"scaled_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, future=True)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        yield schema
+    finally:
+        with contextlib.suppress(Exception), admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def load_content(database_url: str) -> None:
+    """Loads the real content into the database, as `make content` does."""
+    from bot.content.loader import load_bundle
+    from bot.content.store import SqlContentStore
+
+    store = SqlContentStore.from_url(database_url)
+    store.replace(load_bundle(PROJECT_ROOT / "content"))
+    store.engine.dispose()
+
+
+def tracker_events(database_url: str, sender: str) -> list[dict[str, Any]]:
+    """The events Rasa stored for `sender`, in the order the tracker store keeps them (by id)."""
+    from sqlalchemy import text
+    from sqlalchemy.future import create_engine
+
+    engine = create_engine(database_url, future=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
+            ).scalars()
+            return [json.loads(row) for row in rows]
+    finally:
+        engine.dispose()
+
+
+def start_scaled(
+    folder: Path,
+    model: Path,
+    database_url: str,
+    lock_prefix: str,
+    replicas: int = 2,
+    extra_env: Mapping[str, str] | None = None,
+    wait_ready: bool = True,
+) -> RunningBot:
+    """Starts `python -m bot.scaled` on free ports; content and tracker share `database_url`.
+
+    With `wait_ready=False` it returns at once (for tests that watch the start-up itself).
+
+    Raises:
+        RuntimeError: when the bot is not ready within the start-up timeout (with its last output).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    rasa_port, action_port = _port_block(replicas), _port_block(replicas)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TRACKER_STORE_URL": database_url,
+        "LOCK_STORE_URL": REDIS_URL,
+        "LOCK_KEY_PREFIX": lock_prefix,
+        "TRACKER_DB": str(folder / "unused-tracker.db"),
+        "RASA_PORT": str(rasa_port),
+        "ACTION_PORT": str(action_port),
+        "RASA_API_TOKEN": API_TOKEN,
+        "REST_MAX_IN_FLIGHT": "1000",  # the hammer sends many messages of one sender at once on purpose
+        "REST_RATE_PER_MINUTE": "0",
+        "CONTENT_RELOAD_SECONDS": "1",
+        **(extra_env or {}),
+    }
+    env.pop("ACTION_ENDPOINT_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.scaled", "--model", str(model), "--replicas", str(replicas), "--wait", "120"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    bot = RunningBot(process, rasa_port, action_port, folder, env)
+    drained = threading.Event()
+
+    def drain() -> None:  # keep reading so the servers never block on a full pipe
+        for line in process.stdout or []:
+            bot.output.append(line)
+        drained.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    if wait_ready:
+        wait_for_line(bot, READY_LINE, STARTUP_TIMEOUT_S)
+    return bot
+
+
+def wait_for_line(bot: RunningBot, needle: str, timeout: float, after: int = 0) -> int:
+    """Waits until the bot's output (from line `after`) contains `needle`; returns that line's index.
+
+    Raises:
+        RuntimeError: when the process exits or time runs out first (with the last output).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for index in range(after, len(bot.output)):
+            if needle in bot.output[index]:
+                return index
+        if bot.process.poll() is not None:
+            break
+        time.sleep(0.2)
+    bot.process.poll()
+    raise RuntimeError(
+        f"No {needle!r} in the scaled bot's output (exit {bot.process.returncode}):\n" + "".join(bot.output[-80:])
+    )
+
+
+def _port_block(size: int) -> int:
+    """A port p such that p .. p + size are free right now (nginx takes p, the replicas p + 1 ...)."""
+    from tests.support.servers import port_is_free
+
+    for _ in range(200):
+        base = free_port()
+        if base + size < 65535 and all(port_is_free(base + i) for i in range(size + 1)):
+            return base
+    raise RuntimeError("No block of free ports")
+
+
+def replica_pids(bot: RunningBot, pattern: str) -> list[int]:
+    """The pids of the scaled bot's children whose command line contains `pattern` (e.g. "rasa run")."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if int(stat[1]) == bot.process.pid and pattern in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
