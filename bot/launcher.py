@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             f"\nThe spasticity bot is ready after {time.monotonic() - started:.1f} s.\n"
             f'  REST:       POST {base}/webhooks/rest/webhook  {{"sender": "me", "message": "what is spasticity?"}}\n'
             f"  Socket.IO:  {base}/socket.io  (events user_uttered / bot_uttered)\n"
+            f"  Widget:     {base}/webhooks/widget/  (demo page: the website widget on a mock community page)\n"
             f"  Actions:    http://127.0.0.1:{settings.action_port}/webhook\n"
             f"  HTTP API:   {api}\n"
             f"  Terminal chat: `make shell`.  Stop with Ctrl-C.\n",
