@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
 from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER
-from tests.support.servers import RunningBot, free_port, start_bot, test_model_path
+from tests.support import servers
+from tests.support.servers import RunningBot, free_port, start_bot
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,6 +84,27 @@ def test_history_keeps_the_texts_in_order_and_shows_button_presses_as_titles() -
     ]
     assert history["buttons"] == [{"title": "Side effects", "payload": "/side_effects"}]
     assert history["truncated"] is False
+
+
+def test_history_shows_the_latest_session_with_the_introduction_logged_before_it() -> None:
+    events = [
+        ActionExecuted("action_session_start"),
+        _bot("Intro one", TOPICS),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        _user("old question"),
+        _bot("old answer"),
+        ActionExecuted("action_listen"),
+        ActionExecuted("action_session_start"),
+        _bot("Intro two", TOPICS),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        _user("new question"),
+        _bot("new answer"),
+    ]
+    texts = [m["text"] for m in conversation_history(events)["messages"]]
+    assert texts == ["new question", "Intro two", "new answer"], "in the order the widget showed them"
+    assert [m["text"] for m in conversation_history(events[:10])["messages"]] == ["Intro two"]
 
 
 def test_history_offers_no_buttons_once_the_person_answered() -> None:
@@ -176,7 +198,7 @@ def demo_url(bot: RunningBot) -> str:
 
 def shot(page: Any, name: str) -> Path:
     path = ARTIFACTS / name
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), animations="disabled")
     return path
 
 
@@ -307,7 +329,9 @@ def test_ask_get_a_cited_answer_press_a_quick_reply_reload_and_continue_in_a_new
 
     page.reload()
     page.locator(".sw-source-list a").first.wait_for(timeout=30_000)  # the panel stays open after a reload
-    assert messages(page) == shown, "a reload shows the same conversation, from the tracker"
+    restored = messages(page)
+    (ARTIFACTS / "reload-messages.json").write_text(json.dumps({"live": shown, "restored": restored}, indent=1))
+    assert restored == shown, "a reload shows the same conversation, from the tracker"
     assert page.locator(".sw-disclaimer").count() >= 1, "the restored answers keep the disclaimer apart"
     shot(page, "04-after-reload.png")
 
@@ -393,14 +417,14 @@ def test_the_widget_works_with_the_keyboard_alone_and_focus_is_visible(
     assert page.evaluate(FOCUS_STYLE)["id"] == "sw-input"
 
     seen = set()
-    for _ in range(40):  # every control and link in the panel is reachable and shows its focus
-        page.keyboard.press("Tab")
+    for _ in range(60):  # back from the box to the close button: every stop is reachable and shows its focus
+        page.keyboard.press("Shift+Tab")
         focus = page.evaluate(FOCUS_STYLE)
         if focus is None:
             break
         assert focus["style"] != "none" and focus["width"] >= 2, focus
         seen.add(focus["tag"] + ":" + (focus["id"] or focus["cls"]))
-        if focus["id"] == "sw-input" and len(seen) > 2:
+        if "sw-close" in focus["cls"]:
             break
     assert {"BUTTON:sw-close", "DIV:sw-log"} <= seen, seen
     assert any(s.startswith("A:") for s in seen), "the source links are in the tab order"
@@ -587,7 +611,7 @@ def test_only_the_built_widget_files_are_served(running_bot: RunningBot) -> None
 @e2e
 def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[..., Any], tmp_path: Path) -> None:
     """Stops the bot under an open widget and starts it again on the same port with the same tracker."""
-    model = test_model_path()
+    model = servers.test_model_path()
     if not model.is_file():
         pytest.fail(f"No test model at {model}: run `make pytest` (it trains one) or set TEST_MODEL.")
     ports = {"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port())}

@@ -29,7 +29,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
-from rasa.shared.core.events import BotUttered, Event, UserUttered
+from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -75,6 +75,29 @@ def _buttons(data: Mapping[str, Any] | None) -> list[dict[str, str]]:
     return buttons[:MAX_BUTTONS]
 
 
+def last_session(events: Iterable[Event]) -> list[Event]:
+    """The events of the latest conversation session, with the introduction that opened it, in seen order.
+
+    Rasa logs the bot messages of `action_session_start` before that action's `SessionStarted` event, so
+    the tracker store's "latest session" (everything from `SessionStarted` on) would drop the introduction;
+    and the session starts when the person's first message arrives, so the tracker has the introduction
+    before that message, while the widget showed the message first. Here the introduction is kept and put
+    back after the message that started the session, as the person saw it.
+    """
+    events = list(events)
+    starts = [i for i, event in enumerate(events) if isinstance(event, SessionStarted)]
+    if not starts:
+        return events
+    begin = starts[-1]
+    while begin > 0 and isinstance(events[begin - 1], BotUttered):
+        begin -= 1
+    introduction, session = events[begin : starts[-1]], events[starts[-1] :]
+    first_user = next((i for i, event in enumerate(session) if isinstance(event, UserUttered)), None)
+    if first_user is None:
+        return introduction + session
+    return session[: first_user + 1] + introduction + session[first_user + 1 :]
+
+
 def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> dict[str, Any]:
     """What a reloaded widget shows: the texts in order, and the quick replies still open.
 
@@ -84,7 +107,7 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
     held over the socket.io channel (REST, Telegram) is never shown here, whatever its sender id looks like.
 
     Args:
-        events: the tracker's events, oldest first.
+        events: the tracker's events, oldest first (all sessions: only the latest one is shown).
         limit: how many of the newest messages to return.
 
     Returns:
@@ -93,7 +116,7 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
     messages: list[dict[str, str]] = []
     titles: dict[str, str] = {}
     open_buttons: list[dict[str, str]] = []
-    for event in events:
+    for event in last_session(events):
         if isinstance(event, UserUttered):
             if event.input_channel != SOCKETIO_CHANNEL:
                 return {"messages": [], "buttons": [], "truncated": False}
@@ -172,7 +195,7 @@ class WidgetInput(InputChannel):
             if agent is None or agent.tracker_store is None:
                 return _error(503, "The bot is not ready yet.")
             try:
-                tracker = await agent.tracker_store.retrieve(values[0])
+                tracker = await agent.tracker_store.retrieve_full_tracker(values[0])
             except Exception:  # a tracker store outage must not become a 500 with a trace
                 logger.exception("Could not read the conversation history from the tracker store.")
                 return _error(503, "The conversation history is not available right now.")
