@@ -334,10 +334,9 @@ def test_unknown_or_missing_verdicts_are_ignored(safety: dict[str, Any] | None) 
 
 def message_with(text: str, intent: str, confidence: float = 0.9) -> Message:
     """A message as the classifiers leave it: an intent, and a ranking that also lists `emergency`."""
-    ranking = [
-        {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence},
-        {INTENT_NAME_KEY: c.INTENT_EMERGENCY, PREDICTED_CONFIDENCE_KEY: 0.05},
-    ]
+    ranking = [{INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: confidence}]
+    if intent != c.INTENT_EMERGENCY:
+        ranking.append({INTENT_NAME_KEY: c.INTENT_EMERGENCY, PREDICTED_CONFIDENCE_KEY: 0.05})
     return _message(text, intent, confidence, ranking)
 
 
@@ -376,6 +375,30 @@ def test_component_overrides_the_intent(net: SafetyNet, text: str, predicted: st
         assert result.get(SAFETY_KEY)[OVERRIDDEN_FROM] == predicted
     output = result.as_dict(only_output_properties=True)
     assert SAFETY_KEY in output, "the verdict reaches the tracker's parse data"
+
+
+@pytest.mark.parametrize(
+    ("text", "predicted", "expected"),
+    [
+        ("what is spinal fluid", c.INTENT_EMERGENCY, c.INTENT_ASK_QUESTION),
+        ("my legs are screaming after physio today", c.INTENT_EMERGENCY, c.INTENT_ASK_QUESTION),
+        ("how is baclofen taken", c.INTENT_ASK_DOSING, c.INTENT_ASK_QUESTION),
+        ("can i double my baclofen", c.INTENT_EMERGENCY, c.INTENT_ASK_DOSING),
+        ("the pump is beeping weird and my son is burning up", c.INTENT_ASK_QUESTION, c.INTENT_EMERGENCY),
+    ],
+)
+def test_without_trusting_the_classifier_the_detectors_alone_decide(
+    net: SafetyNet, text: str, predicted: str, expected: str
+) -> None:
+    component = SafetyNetClassifier({"trust_classifier": False}, net=net)
+    message = message_with(text, predicted)
+    if predicted != c.INTENT_ASK_QUESTION:
+        ranking = message.data[INTENT_RANKING_KEY]
+        ranking.append({INTENT_NAME_KEY: c.INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.04})
+    [result] = component.process([message])
+    assert result.get(INTENT)[INTENT_NAME_KEY] == expected
+    names = [r[INTENT_NAME_KEY] for r in result.get(INTENT_RANKING_KEY)]
+    assert names[0] == expected and len(names) == len(set(names))
 
 
 def test_component_records_the_red_flag_for_the_action(net: SafetyNet) -> None:

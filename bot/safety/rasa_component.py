@@ -7,7 +7,9 @@ confidence fallback) can never hide an emergency or let a dosing request reach t
 - a red flag sets the intent to `emergency` with confidence 1.0 (emergency wins over dosing);
 - otherwise a personal dosing request sets it to `ask_dosing`;
 - an intent the classifier already chose as `emergency` or `ask_dosing` is kept even when the detectors find
-  nothing: the safe side is the emergency reply, and DIET's false alarms are fixed with training data.
+  nothing: the safe side is the emergency reply, and DIET's false alarms are fixed with training data. With
+  `trust_classifier: false` the detectors alone decide: such an unconfirmed intent is replaced by the
+  classifier's next-best intent (a switch for when the classifier's false alarms cannot be trained away).
 
 The verdict is stored in the parse data under `safety` (`{"red_flag": "pump-alarm", "dosing": null, ...}`),
 which reaches the actions as `tracker.latest_message["safety"]`, so the emergency reply can pick the right
@@ -27,12 +29,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.constants import INTENT_ASK_DOSING, INTENT_EMERGENCY
+from bot.constants import INTENT_ASK_DOSING, INTENT_ASK_QUESTION, INTENT_EMERGENCY
 from bot.safety import SAFETY_KEY, SafetyNet, Verdict
 
 logger = logging.getLogger(__name__)
 
 OVERRIDDEN_FROM = "overridden_from"
+SAFETY_INTENTS = (INTENT_EMERGENCY, INTENT_ASK_DOSING)
 
 
 def override_intent(data: dict[str, Any], intent: str) -> None:
@@ -43,13 +46,34 @@ def override_intent(data: dict[str, Any], intent: str) -> None:
     data[INTENT_RANKING_KEY] = [dict(chosen), *ranking]
 
 
-def apply_verdict(message: Message, verdict: Verdict) -> str | None:
-    """Overrides the message's intent according to the verdict; returns the intent it replaced, if any."""
+def next_best_intent(data: dict[str, Any]) -> dict[str, Any]:
+    """The classifier's best intent other than the safety intents (`ask_question` if it ranked none)."""
+    for entry in data.get(INTENT_RANKING_KEY) or []:
+        if entry.get(INTENT_NAME_KEY) not in SAFETY_INTENTS:
+            return dict(entry)
+    return {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.0}
+
+
+def apply_verdict(message: Message, verdict: Verdict, trust_classifier: bool = True) -> str | None:
+    """Overrides the message's intent according to the verdict; returns the intent it replaced, if any.
+
+    Args:
+        message: the message after intent classification.
+        verdict: what the safety net found.
+        trust_classifier: keep a classifier's `emergency` or `ask_dosing` that the verdict does not confirm.
+    """
     predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
     if verdict.is_emergency:
         target = INTENT_EMERGENCY
-    elif verdict.is_dosing and predicted != INTENT_EMERGENCY:
+    elif verdict.is_dosing and (predicted != INTENT_EMERGENCY or not trust_classifier):
         target = INTENT_ASK_DOSING
+    elif predicted in SAFETY_INTENTS and not trust_classifier:
+        replacement = next_best_intent(message.data)
+        message.data[INTENT] = replacement
+        message.data[INTENT_RANKING_KEY] = [
+            r for r in message.data.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in SAFETY_INTENTS
+        ]
+        return str(predicted)
     else:
         return None
     if predicted == target:
@@ -65,8 +89,12 @@ class SafetyNetClassifier(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """`nlp_dir`: the spaCy pipeline folder; empty means the project setting (`NLP_MODEL_DIR`)."""
-        return {"nlp_dir": ""}
+        """`nlp_dir`: the spaCy pipeline folder (empty: the project setting `NLP_MODEL_DIR`).
+
+        `trust_classifier`: keep the classifier's `emergency` and `ask_dosing` when the detectors do not
+        confirm them (the safe default); false lets the detectors alone decide.
+        """
+        return {"nlp_dir": "", "trust_classifier": True}
 
     def __init__(self, config: dict[str, Any], net: SafetyNet | None = None) -> None:
         """Keeps the config; `net` lets tests pass a safety net built from the terminology file."""
@@ -99,7 +127,7 @@ class SafetyNetClassifier(GraphComponent):
         """Checks each message and overrides its intent when it is an emergency or a dosing request."""
         for message in messages:
             verdict = self.net.check(message.get(TEXT) or "")
-            replaced = apply_verdict(message, verdict)
+            replaced = apply_verdict(message, verdict, bool(self._config.get("trust_classifier", True)))
             data = verdict.as_parse_data()
             if replaced is not None:
                 data[OVERRIDDEN_FROM] = replaced
