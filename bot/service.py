@@ -405,12 +405,14 @@ class BotService:
         if use_context and context.topic:
             # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
             # own words; only if nothing there fits is the therapy added to the query for a wider search.
-            hits = retriever.search(tokens, limit=limit, topics=[context.topic])
+            hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
             expanded = [*tokens, context.therapy] if context.therapy else tokens
-            return retriever.search(expanded, limit=limit, boost_topics={context.topic: TOPIC_BOOST}), mentioned
-        return retriever.search(tokens, limit=limit, boost_topics={t: TOPIC_BOOST for t in named_topics}), mentioned
+            boost = {context.topic: TOPIC_BOOST}
+            return retriever.search(expanded, limit=limit, boost_topics=boost, text=question), mentioned
+        boost = {t: TOPIC_BOOST for t in named_topics}
+        return retriever.search(tokens, limit=limit, boost_topics=boost, text=question), mentioned
 
     def followups(self, shown: list[PassageRecord], hits: list[Hit] | None = None) -> tuple[Button, ...]:
         """Two or three related questions from the content, as buttons, so the next step needs no typing.

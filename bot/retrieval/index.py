@@ -41,12 +41,16 @@ from typing import Protocol
 
 import bm25s
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
 
 from bot.content.records import PassageRecord
 from bot.retrieval.spelling import Speller
 
 # Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
 PASSAGE_WEIGHT = 0.8
+# Weight of the character n-gram similarity added to the BM25 score (see the module docstring).
+CHAR_WEIGHT = 0.4
+CHAR_NGRAMS = (3, 5)
 # An unknown query word weighs this fraction of the highest IDF in the ceiling (see the module docstring).
 UNKNOWN_WORD_WEIGHT = 0.3
 # All unknown words together weigh at most this fraction of the known words' IDF.
@@ -132,6 +136,37 @@ class _Bm25:
         total = known + min(unknown * UNKNOWN_WORD_WEIGHT * self.max_idf, UNKNOWN_SHARE_CAP * known)
         return total if anchored else max(total, NO_TERM_FLOOR * self.max_idf)
 
+    def floor_factor(self, tokens: Sequence[str], anchored: bool) -> float:
+        """How much the no-term floor lowered this query's scores (1.0 when it did not apply)."""
+        floored = self.ceiling(tokens, anchored)
+        plain = self.ceiling(tokens, True)
+        return plain / floored if floored > 0 else 0.0
+
+
+class _CharNgrams:
+    """Character n-gram TF-IDF over the raw passage texts and lay questions, for cosine similarity."""
+
+    def __init__(self, texts: Sequence[str], questions: Sequence[str], owner: np.ndarray, size: int) -> None:
+        self._size = size
+        self._owner = owner
+        self._vectoriser = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=True
+        )
+        self._vectoriser.fit([*texts, *questions])
+        self._texts = self._vectoriser.transform(texts)
+        self._questions = self._vectoriser.transform(questions) if len(questions) else None
+
+    def similarity(self, text: str) -> np.ndarray:
+        """Per passage: the mean of its whole text's cosine and its best lay question's cosine with `text`."""
+        query = self._vectoriser.transform([text]).T
+        result = 0.5 * np.asarray((self._texts @ query).todense(), dtype=np.float64).ravel()
+        if self._questions is not None:
+            best = np.zeros(self._size, dtype=np.float64)
+            cosines = np.asarray((self._questions @ query).todense(), dtype=np.float64).ravel()
+            np.maximum.at(best, self._owner, cosines)
+            result += 0.5 * best
+        return result
+
 
 class Retriever:
     """BM25 ranking of passages with normalised scores, typo correction, topic boosts and topic filters."""
@@ -145,6 +180,8 @@ class Retriever:
         aliases: Mapping[str, str] | None = None,
         k1: float = 1.5,
         b: float = 0.75,
+        texts: Sequence[str] = (),
+        question_texts: Sequence[str] = (),
     ) -> None:
         """Use `Retriever.build`; this takes the already tokenised texts.
 
@@ -157,6 +194,8 @@ class Retriever:
                 as being about the library's subject).
             k1: BM25 term-frequency saturation.
             b: BM25 length normalisation.
+            texts: the raw text of every passage, for the character n-gram similarity (none: BM25 only).
+            question_texts: the raw text of every lay question, in the order of `question_tokens`.
         """
         if len(passage_tokens) != len(passages) or len(question_tokens) != len(question_owner):
             raise ValueError("every passage needs its tokens, and every lay question its owner")
@@ -172,6 +211,13 @@ class Retriever:
         for word, term_id in aliases.items():
             lexicon.setdefault(word, term_id)
         self._speller = Speller(lexicon, frequency)
+        self._chars: _CharNgrams | None = None
+        if texts and len(texts) == len(self.passages):
+            if len(question_texts) != len(question_owner):
+                question_texts = ()
+                self._chars = _CharNgrams(texts, (), self._owner[:0], len(self.passages))
+            else:
+                self._chars = _CharNgrams(texts, question_texts, self._owner, len(self.passages))
 
     @classmethod
     def build(cls, passages: Iterable[PassageRecord], analyser: Analyser) -> Retriever:
@@ -183,10 +229,18 @@ class Retriever:
             for text in question_texts(passage):
                 questions.append(text)
                 owner.append(index)
-        texts = [passage_text(p) for p in passages] + questions
-        analyses = analyser.analyse_many(texts) if texts else []
+        whole = [passage_text(p) for p in passages]
+        analyses = analyser.analyse_many(whole + questions) if passages else []
         tokens = [tuple(a.tokens) for a in analyses]
-        return cls(passages, tokens[: len(passages)], tokens[len(passages) :], owner, analyser.term_aliases())
+        return cls(
+            passages,
+            tokens[: len(passages)],
+            tokens[len(passages) :],
+            owner,
+            analyser.term_aliases(),
+            texts=whole,
+            question_texts=questions,
+        )
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -209,8 +263,13 @@ class Retriever:
             corrected.append(token)
         return list(dict.fromkeys(corrected))
 
-    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """Normalised scores (0..1) of every passage, in passage order."""
+    def scores(self, query_tokens: Sequence[str], text: str | None = None) -> np.ndarray:
+        """Normalised scores (0..1) of every passage, in passage order.
+
+        Args:
+            query_tokens: the analysed question.
+            text: the question as typed; when given, its character n-gram similarity is added to BM25.
+        """
         tokens = self.correct(query_tokens)
         result = np.zeros(len(self.passages), dtype=np.float64)
         if not tokens or not self.passages:
@@ -226,6 +285,10 @@ class Retriever:
                 best = np.zeros(len(self.passages), dtype=np.float64)
                 np.maximum.at(best, self._owner, self._questions.raw(tokens) / ceiling)
                 result += (1 - PASSAGE_WEIGHT) * best
+        if text and self._chars is not None and result.any():
+            # Spelling-level similarity must not let a question without a term past the floor either.
+            factor = self._whole.floor_factor(tokens, anchored)
+            result += CHAR_WEIGHT * factor * self._chars.similarity(text)
         return np.minimum(result, 1.0)
 
     def search(
@@ -234,6 +297,7 @@ class Retriever:
         limit: int = 5,
         boost_topics: dict[str, float] | None = None,
         topics: Iterable[str] | None = None,
+        text: str | None = None,
     ) -> list[Hit]:
         """Ranks passages for already-analysed query tokens.
 
@@ -242,11 +306,12 @@ class Retriever:
             limit: how many hits to return at most.
             boost_topics: multiplies the score of passages in these topics (e.g. the therapy named).
             topics: when given, only passages in these topics are ranked.
+            text: the question as typed, for the character n-gram similarity (BM25 alone without it).
 
         Returns:
             Hits, best first, all with a score above zero.
         """
-        scores = self.scores(query_tokens)
+        scores = self.scores(query_tokens, text)
         if not scores.any():
             return []
         if topics is not None:
