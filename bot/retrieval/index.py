@@ -13,6 +13,13 @@ lay questions) and one of single lay questions (each with the passage title). A 
 sum of its whole-passage score and its best lay question: the whole text carries the explanation's words,
 and a short patient question that matches one lay question closely is not diluted by a long passage.
 
+To that, a character n-gram similarity is added (scikit-learn's `TfidfVectorizer` with `char_wb` 3- to
+5-grams, already installed with Rasa; cosine against the raw passage and lay-question texts). It sees what
+word tokens miss: word families the lookup lemmatizer keeps apart ("quickly"/"quick", "titrate"/"titration"),
+compounds, and the short words stop-word removal drops ("how long", "one beep"). It is added only when BM25
+found something, and lowered by the same factor as BM25 for a question without a term, so it reorders
+candidates rather than inventing them.
+
 Scores are normalised to 0..1 so that one threshold ("no good answer") works for every question. Raw BM25
 depends on the query, so each index's score is divided by the query's *ceiling* there: the sum of its words'
 IDF, the most BM25 can give when every word matches. Two choices make this fair to real patients:
