@@ -18,7 +18,7 @@ import contextvars
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +113,10 @@ class TracingRetriever(Retriever):
         self._preview = preview
         self.passages = inner.passages
 
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for attributes this view lacks: inherited methods then run on the wrapped index's data.
+        return getattr(self._inner, name)
+
     def __len__(self) -> int:
         return len(self._inner)
 
@@ -120,15 +124,9 @@ class TracingRetriever(Retriever):
         """The wrapped index's IDF."""
         return self._inner.idf(token)
 
-    def search(
-        self,
-        query_tokens: Sequence[str],
-        limit: int = 5,
-        boost_topics: dict[str, float] | None = None,
-        topics: Iterable[str] | None = None,
-    ) -> list[Hit]:
-        """Searches the wrapped index and records the hits."""
-        hits = self._inner.search(query_tokens, limit=limit, boost_topics=boost_topics, topics=topics)
+    def search(self, query_tokens: Sequence[str], *args: Any, **kwargs: Any) -> list[Hit]:
+        """Searches the wrapped index with the same arguments and records the hits."""
+        hits = self._inner.search(query_tokens, *args, **kwargs)
         self._preview.record(hits)
         return hits
 

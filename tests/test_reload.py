@@ -100,7 +100,9 @@ def test_a_snapshot_read_during_a_load_is_read_again(small_bundle: ContentBundle
 # -- the service ---------------------------------------------------------------------------------------
 
 
-def make_service(store: InMemoryContentStore | SqlContentStore, analyser: TextAnalyser, terms: list[Term]) -> BotService:
+def make_service(
+    store: InMemoryContentStore | SqlContentStore, analyser: TextAnalyser, terms: list[Term]
+) -> BotService:
     # The background check is off (-1) where a test calls refresh() itself, so nothing races the asserts.
     return BotService(store, lambda: analyser, terms, threshold=0.3, reload_interval=-1)
 
@@ -288,4 +290,3 @@ def test_made_up_preview_metadata_is_ignored(metadata: object) -> None:
 
 def test_the_signature_is_bound_to_sender_and_text() -> None:
     assert sign("k" * 16, "a", "b\nc") != sign("k" * 16, "a\nb", "c")
-
