@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.channels.editor import EditorInput
+from bot.channels.editor import EditorInput, replies, token_matches, turn_report
 from bot.config import PROJECT_ROOT
 from tests.support.editor_bot import DRAFT_ID, DRAFT_MARK, DRAFT_QUESTION, editor_bot
 from tests.support.servers import EDITOR_TOKEN, RunningBot
@@ -389,3 +389,60 @@ def test_content_reloaded_while_serving_fails_no_request(bot: RunningBot) -> Non
     assert len(results) >= 10 and not failed, failed[:5]
     texts = "\n".join(t for _, t in results)
     assert "(second version)" in texts, "the second version was served while the patients kept asking"
+
+
+# -- the channel's helpers, on their own -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (f"Bearer {EDITOR_TOKEN}", True),
+        ("Basic " + base64.b64encode(f"anyone:{EDITOR_TOKEN}".encode()).decode(), True),
+        ("Basic " + base64.b64encode(f"{EDITOR_TOKEN}:".encode()).decode(), False),  # the token as user name
+        (f"Bearer {EDITOR_TOKEN}x", False),
+        (f"Token {EDITOR_TOKEN}", False),
+        ("Basic !!!not-base64", False),
+        ("Basic " + base64.b64encode(b"\xff\xfe:x").decode(), False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_token_matching(header: str | None, expected: bool) -> None:
+    assert token_matches(header, EDITOR_TOKEN) is expected
+
+
+def test_the_turn_report_reads_intent_entities_and_policies_from_events() -> None:
+    events: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_session_start", "policy": None, "confidence": None},
+        {
+            "event": "user",
+            "text": "is Lioresal safe?",
+            "parse_data": {
+                "intent": {"name": "ask_question", "confidence": 0.91},
+                "intent_ranking": [{"name": "ask_question", "confidence": 0.91}, {"name": "greet", "confidence": 0.05}],
+                "entities": [{"entity": "THERAPY", "value": "baclofen", "start": 3, "end": 11, "extractor": "X"}],
+            },
+        },
+        {"event": "action", "name": "action_answer_question", "policy": "RulePolicy", "confidence": 1.0},
+        {"event": "slot", "name": "topic", "value": "baclofen"},
+        {"event": "bot", "text": "Baclofen..."},
+        {"event": "action", "name": "action_listen", "policy": "RulePolicy", "confidence": 1.0},
+    ]
+    report = turn_report(events)
+    assert report["intent"] == {"name": "ask_question", "confidence": 0.91}
+    assert report["entities"][0]["text"] == "Lioresal" and report["entities"][0]["value"] == "baclofen"
+    assert [a["policy"] for a in report["actions"]] == ["RulePolicy", "RulePolicy"]
+    assert report["slots"] == [{"name": "topic", "value": "baclofen"}]
+    assert turn_report([])["intent"] is None
+
+
+def test_the_preview_travelling_as_a_separate_custom_message_joins_its_reply() -> None:
+    collected: list[dict[str, Any]] = [
+        {"recipient_id": "e", "text": "Answer", "buttons": [{"title": "More", "payload": "/more"}]},
+        {"recipient_id": "e", "custom": {"editor_debug": {"chosen": ["p1"]}}},
+        {"recipient_id": "e", "custom": {"something": "else"}},
+    ]
+    assert replies(collected) == [
+        {"text": "Answer", "buttons": [{"title": "More", "payload": "/more"}], "preview": {"chosen": ["p1"]}}
+    ]

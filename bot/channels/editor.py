@@ -295,16 +295,20 @@ class EditorInput(InputChannel):
             sender_id = SENDER_PREFIX + incoming.sender
             text = incoming.text.strip()  # UserMessage strips too; the signature covers exactly this text
             collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(
-                    text,
-                    collector,
-                    sender_id,
-                    input_channel=EDITOR_CHANNEL,
-                    metadata=preview_metadata(self.token, sender_id, text, drafts),
+            try:
+                await on_new_message(
+                    UserMessage(
+                        text,
+                        collector,
+                        sender_id,
+                        input_channel=EDITOR_CHANNEL,
+                        metadata=preview_metadata(self.token, sender_id, text, drafts),
+                    )
                 )
-            )
-            tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+                tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)
+            except Exception as exc:  # the page shows it; the server log has the traceback
+                logger.exception("The editors' message could not be handled")
+                return error(502, "bot_failed", f"The bot could not answer ({exc.__class__.__name__}).")
             events = [e.as_dict() for e in tracker.events] if tracker is not None else []
             body = {
                 "sender": sender_id,
