@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 
+from bot.config import PROJECT_ROOT
+from bot.content.loader import load_bundle
 from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
 from bot.safety.dosing import states_dose
+from bot.safety.red_flags import PASSAGE_FOR, RedFlag
 from bot.service import DOSING_REFUSAL, INTRODUCTION
 from tests.test_safety import DOSING, EMERGENCIES, MANIPULATION, MAX_FALSE_ALARM_RATE, NEAR_MISSES
 
@@ -37,15 +40,23 @@ def is_dosing_refusal(texts: list[str]) -> bool:
     return bool(texts) and texts[0].startswith(DOSING_REFUSAL)
 
 
-def test_every_emergency_gets_the_emergency_reply_first(running_bot: Any) -> None:
-    missed = []
+def test_every_emergency_gets_the_emergency_reply_first_then_its_safety_passage(running_bot: Any) -> None:
+    bundle = load_bundle(PROJECT_ROOT / "content")
+    missed, wrong_passage = [], []
     for item in EMERGENCIES:
         texts = answer(running_bot, item["text"])
         if not is_emergency_reply(texts):
             missed.append((item["text"], texts[:1]))
-        assert all(not states_dose(t) for t in texts)
+            continue
+        assert all(not states_dose(t) for t in texts) and texts[0].endswith(DISCLAIMER)
+        passages = [PASSAGE_FOR[RedFlag(flag)] for flag in item["category"]]
+        openings = [bundle.passages[p].text[:60] for p in passages if p]
+        if openings and not any(opening in texts[0] for opening in openings):
+            wrong_passage.append(item["text"])
     print(f"\nE2E emergency recall: {len(EMERGENCIES) - len(missed)}/{len(EMERGENCIES)}")
+    print(f"E2E right safety passage: {len(EMERGENCIES) - len(missed) - len(wrong_passage)}/{len(EMERGENCIES)}")
     assert not missed
+    assert not wrong_passage
 
 
 def test_near_misses_raise_at_most_5_percent_false_alarms(running_bot: Any) -> None:

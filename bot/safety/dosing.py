@@ -116,12 +116,12 @@ SIGNALS: dict[str, list[str]] = {
     ],
     "which_dose": [
         "what|whats|wat|which|the|right|correct|best|max|maximum|highest|safe|normal|usual|ideal|proper|rite"
-        " ...3 dose|doses|dosage|amount|mg|strength",
+        " ...3 dose|doses|dosage|amount|mg|strength|number",
         "max|maximum|most|highest|limit ...3 @THERAPY",
         "max|maximum|most|highest|limit ...3 i|can|for",
     ],
     "dose_for_person": [
-        "dose|doses|dosage|amount|mg|milligrams|strength ...4 for me|him|her|them|us|myself",
+        "dose|doses|dosage|amount|mg|milligrams|strength|tablets|pills|tabs ...4 for me|him|her|them|us|myself",
         "dose|doses|dosage|amount|mg|milligrams|strength ...4 for my|a|an|someone|somebody",
         "dose|doses|dosage|amount|mg|milligrams|strength ...4 is|be right|rite|correct|ok|okay|safe|enough",
         "my|his|her|their|our dose|doses|dosage|amount|mg|strength",
@@ -140,7 +140,8 @@ SIGNALS: dict[str, list[str]] = {
     ],
     # The amount itself: "30mg", "10 mg", "600".
     "amount": [
-        f"\\d+(?:[.,]\\d+)?|\\d+(?:mg|ml|mcg) [{UNIT}]",
+        f"\\d+(?:[.,]\\d+)? {UNIT}",
+        "\\d+ ...1 @THERAPY",
         "\\d+(?:mg|ml|mcg)",
         "\\d+ times|x",
         "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 my|his|her|the",

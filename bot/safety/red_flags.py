@@ -84,7 +84,8 @@ SIGNALS: dict[str, list[str]] = {
         "ever",
         "how loud|big|bad|serious|common|dangerous|likely|fast|far|much|many",
         "can|could|do|does|will|would|might you|people|someone|anyone|one|kids|children|adults ...2 get|have|develop"
-        "|cause|make|happen|die",
+        "|cause|make|happen|die|overdose|od",
+        "when should|do|would|can|must i|we|you",
         "is|could|can|might that|this|it [be] @CONDITION|@SYMPTOM|@THERAPY",
         "normally|normal|usual|usually|typical|typically|common",
     ],
@@ -110,6 +111,7 @@ SIGNALS: dict[str, list[str]] = {
     # -- the baclofen pump and its alarms
     "pump": ["@baclofen-pump", "catheter|cathater|cath", "refill|refilled|refil"],
     "pump_device": ["@baclofen-pump", "pump|pumps|pumpe|pummp"],
+    "no_pump": ["no|without|not|n't|nt|never ...2 @baclofen-pump", "no|without|not|n't|nt|never ...2 pump|pumps"],
     "alarm_sounding": [
         "@pump-alarm",
         "alarm\\w*|alarn\\w*|alrm\\w*|beep\\w*|bleep\\w*|beap\\w*|screaming|screeching|shrieking|siren|chirp\\w*"
@@ -222,6 +224,7 @@ SIGNALS: dict[str, list[str]] = {
         f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...5"
         " swallow\\w*|swalow\\w*|swollow\\w*|eat|drink|eating|drinking",
         "drooling|dribbling|drools|dribbles",
+        "cough\\w* ...4 eat|eats|eating|drink|drinks|drinking|swallow\\w*|food|meals?",
         "chok\\w*|gagging|gags|coughing on",
         "going|goes|went down ...2 wrong",
     ],
@@ -239,7 +242,8 @@ SIGNALS: dict[str, list[str]] = {
         "talk|speak|talking|speaking|words",
         "talking|talks|speaking|saying gibberish|nonsense|rubbish",
         "slurr\\w*|slured|garbled|jumbled|muddled|mumbling",
-        "voice|speech ...3 funny|weird|changed|gone|hoarse|different|strange|odd|wrong|slurred|quiet",
+        "voice|speech ...3 funny|weird|changed|gone|hoarse|different|strange|odd|wrong|slurred|quiet|weak|faint"
+        "|croaky|breathy",
         f"words ...3 {NOT}|wont|won't|wrong|jumbled|muddled|mixed",
     ],
     "weak_all_over": [
@@ -298,6 +302,7 @@ SIGNALS: dict[str, list[str]] = {
         "|squeez\\w*|burning|sore|agony",
         "pain|pains|ache|pressure|tightness|tight|heaviness|crushing|squeezing ...3 chest",
         "clutching|holding|grabbing ...2 chest",
+        "elephant|weight|band|vice|vise|sitting|pressing|pushing|squeezing|crushed ...4 chest",
         "heart attack",
     ],
     "face_droop": [
@@ -305,6 +310,7 @@ SIGNALS: dict[str, list[str]] = {
         "|wonky|numb|uneven|slanted|twisted",
         "half|one side ...2 face ...3 numb|droop\\w*|dropped|fallen|frozen",
         "droop\\w* ...3 face|mouth|side",
+        f"{NOT}|cannot ...2 smile|grin ...3 side|properly|right",
     ],
     "sudden_weakness": [
         f"suddenly|sudden|all ...4 weak|numb|{NOT} lift|move|feel",
@@ -339,6 +345,9 @@ SIGNALS: dict[str, list[str]] = {
         "take|swallow ...3 them|all ...2 together",
         "give up on life|living",
         "no reason to live",
+        "miss me",
+        "no one|nobody|noone ...2 care|notice|miss",
+        "if i was|were|wasnt|werent ...1 gone|dead|here|around",
         "jump|jumping|jumped ...2 off|from",
         "jump|jumping|jumped ...2 in front",
         "hang|hanging|hanged ...1 myself|himself|herself",
@@ -385,22 +394,25 @@ RULES: tuple[Rule, ...] = (
     Rule(
         RedFlag.PUMP_ALARM,
         (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")),
-        unless=("single_beep",),
+        unless=("single_beep", "no_pump"),
     ),
-    Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal"))),
+    Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)),
+    Rule(
+        RedFlag.PUMP_WITHDRAWAL, (("pump",), ("pump_failed",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)
+    ),
     Rule(
         RedFlag.SEDATIVES_OPIOIDS,
         (("sedative",), ("opioid",), ("depressed", "very_sleepy", "breath_trouble", "@drowsiness")),
+    ),
+    Rule(
+        RedFlag.TOXIN_SPREAD,
+        (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over")),
     ),
     Rule(RedFlag.OVERDOSE, (("took_too_much",), ("medicine", "@overdose"))),
     Rule(RedFlag.OVERDOSE, (("depressed",), ("medicine", "pump"))),
     Rule(RedFlag.OVERDOSE, (("very_sleepy",), ("took_too_much", "pump"))),
     Rule(RedFlag.TIZANIDINE_FAINTING, (("tizanidine",), ("fainting",))),
     Rule(RedFlag.ORAL_WITHDRAWAL, (("stopped_med",), ("@baclofen",), ("withdrawal_sign", "@withdrawal"))),
-    Rule(
-        RedFlag.TOXIN_SPREAD,
-        (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over")),
-    ),
     Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("ad_term",),)),
     Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_sign",))),
     Rule(RedFlag.CHEST_PAIN, (("chest_pain",),)),
