@@ -13,6 +13,7 @@ const HOST_ID = "spasticity-widget";
 const MAX_MESSAGE_LENGTH = 1000;
 const TYPING_TIMEOUT_MS = 30000;
 const ANNOUNCEMENTS_KEPT = 4;
+const COMPACT_BELOW_REM = 36; // viewports shorter or narrower than this (in the reader's rem) get the full-screen panel
 
 /** Creates an element with attributes and text; text always goes in as a text node. */
 function el(doc, tag, attributes = {}, text = null) {
@@ -108,7 +109,8 @@ class ChatWidget {
     });
 
     const header = el(doc, "div", { class: "sw-header" });
-    header.appendChild(el(doc, "h2", { id: "sw-title", class: "sw-title" }, strings.title));
+    this.title = el(doc, "h2", { id: "sw-title", class: "sw-title" }, strings.title);
+    header.appendChild(this.title);
     this.closeButton = el(doc, "button", { type: "button", class: "sw-close", "aria-label": strings.close });
     this.closeButton.appendChild(el(doc, "span", { "aria-hidden": "true" }, "×"));
     this.closeButton.addEventListener("click", () => this.close());
@@ -166,7 +168,23 @@ class ChatWidget {
     box.appendChild(this.panel);
     root.appendChild(box);
     doc.body.appendChild(this.host);
+    this.fitToViewport();
+    globalThis.addEventListener("resize", () => this.fitToViewport());
+    if (typeof ResizeObserver === "function") {
+      // The reader's text size changes the launcher's or the title's size, but fires no resize event.
+      const observer = new ResizeObserver(() => this.fitToViewport());
+      observer.observe(this.launcher);
+      observer.observe(this.title);
+    }
     if (readValue("sessionStorage", this.openKey) === "1") this.open(false);
+  }
+
+  /** Full-screen, single-column panel when the viewport is small in rem: zoomed, large text or a phone. */
+  fitToViewport() {
+    const rem = parseFloat(getComputedStyle(this.doc.documentElement).fontSize) || 16;
+    const wide = globalThis.innerWidth / rem, tall = globalThis.innerHeight / rem;
+    this.panel.classList.toggle("sw-full", wide < COMPACT_BELOW_REM || tall < COMPACT_BELOW_REM);
+    this.panel.classList.toggle("sw-compact", tall < COMPACT_BELOW_REM);
   }
 
   open(moveFocus) {
