@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -267,3 +267,19 @@ class ActionSessionStart(ServiceAction):
         super().run(dispatcher, tracker, domain)
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+class ActionRestart(ServiceAction):
+    """ "/restart": clears the conversation (slots and history) and starts a new session with the introduction.
+
+    Rasa's default restart only clears; the next message would then skip the introduction, because the
+    conversation is no longer empty. The events below are the same as a fresh session's.
+    """
+
+    def name(self) -> str:
+        """The default action's name, which this overrides."""
+        return c.ACTION_RESTART
+
+    def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
+        """The restart note with the introduction, then a cleared conversation in a new session."""
+        return self.service.restarted(), [Restarted(), SessionStarted(), ActionExecuted("action_listen")]

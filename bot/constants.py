@@ -45,13 +45,14 @@ ACTION_REFUSE_DOSING = "action_refuse_dosing"
 ACTION_OUT_OF_SCOPE = "action_out_of_scope"
 ACTION_FALLBACK = "action_fallback"
 ACTION_RECORD_FEEDBACK = "action_record_feedback"
+# Rasa's default restart action, overridden so that a restart starts a new session with the introduction.
+ACTION_RESTART = "action_restart"
 
 # Responses (domain `responses:`)
 UTTER_GREET = "utter_greet"
 UTTER_GOODBYE = "utter_goodbye"
 UTTER_THANKS = "utter_thanks"
 UTTER_IAMABOT = "utter_iamabot"
-UTTER_RESTART = "utter_restart"
 
 CUSTOM_ACTIONS = (
     ACTION_SESSION_START,
@@ -61,6 +62,7 @@ CUSTOM_ACTIONS = (
     ACTION_OUT_OF_SCOPE,
     ACTION_FALLBACK,
     ACTION_RECORD_FEEDBACK,
+    ACTION_RESTART,
 )
 INTENTS = (
     INTENT_GREET,
@@ -76,5 +78,5 @@ INTENTS = (
     INTENT_FEEDBACK_HELPFUL,
     INTENT_FEEDBACK_NOT_HELPFUL,
 )
-RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT, UTTER_RESTART)
+RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT)
 SLOTS = (SLOT_TOPIC, SLOT_THERAPY, SLOT_ANSWERED_QUESTION, SLOT_ANSWERED_PASSAGES)

@@ -60,6 +60,7 @@ INTRODUCTION = (
     "using trusted health sources, and I show where each answer comes from. I can't advise on your own "
     "doses or treatment. Ask me a question in your own words, or choose a topic below."
 )
+RESTARTED = "Starting again: I've forgotten what we talked about."
 NO_ANSWER = (
     "I'm sorry, I don't have a good answer to that in my library. You could try asking in other words, "
     "or choose one of these topics."
@@ -373,6 +374,12 @@ class BotService:
     def introduction(self) -> Reply:
         """The first message of a conversation: who the bot is, with the main topics as buttons."""
         return Reply(ReplyKind.INTRODUCTION, INTRODUCTION, buttons=topic_buttons(self.bundle.main_topics()))
+
+    def restarted(self) -> Reply:
+        """After "/restart": says the conversation was cleared, then introduces the bot as a new session does."""
+        return Reply(
+            ReplyKind.INTRODUCTION, f"{RESTARTED} {INTRODUCTION}", buttons=topic_buttons(self.bundle.main_topics())
+        )
 
     def topics_menu(self) -> Reply:
         """The main topics as buttons, for "menu" or "what can I ask about?"."""

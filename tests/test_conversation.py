@@ -183,3 +183,15 @@ def test_what_about_the_pump_switches_topic(service: BotService) -> None:
     switched = service.answer_question("what about the pump?", context=turn.context, followup=True)
     assert switched.context.topic == "baclofen-pump"
     assert switched.context.therapy == "baclofen-pump"
+
+
+def test_restart_clears_the_conversation_and_introduces_a_new_session(service: BotService) -> None:
+    from rasa_sdk.events import ActionExecuted, Restarted, SessionStarted
+
+    from actions.actions import ActionRestart
+
+    messages, events = run(ActionRestart(service), make_tracker("/restart", "restart"))
+    assert messages[0]["text"].startswith("Starting again") and "automated assistant" in messages[0]["text"]
+    assert messages[0]["text"].endswith(DISCLAIMER)
+    assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+    assert events == [Restarted(), SessionStarted(), ActionExecuted("action_listen")]

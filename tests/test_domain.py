@@ -34,12 +34,15 @@ def test_config_uses_the_projects_spacy_pipeline() -> None:
 
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     names = [component["name"] for component in config["pipeline"]]
-    assert names[:4] == [
+    assert names[:5] == [
+        "bot.nlp.rasa_components.MessageLengthGuard",
         "SpacyNLP",
         "SpacyTokenizer",
         "SpacyEntityExtractor",
         "bot.nlp.rasa_components.CanonicalEntityMapper",
     ]
-    assert config["pipeline"][0]["model"] == "var/nlp/spasticity_en"
+    assert config["pipeline"][1]["model"] == "var/nlp/spasticity_en"
     assert "FallbackClassifier" in names
+    # The safety net comes after every classifier, so nothing can override it.
+    assert names[-1] == "bot.safety.rasa_component.SafetyNetClassifier"
     assert any(p["name"] == "RulePolicy" for p in config["policies"])
