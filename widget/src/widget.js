@@ -183,8 +183,10 @@ class ChatWidget {
   fitToViewport() {
     const rem = parseFloat(getComputedStyle(this.doc.documentElement).fontSize) || 16;
     const wide = globalThis.innerWidth / rem, tall = globalThis.innerHeight / rem;
+    const wasCompact = this.panel.classList.contains("sw-compact");
     this.panel.classList.toggle("sw-full", wide < COMPACT_BELOW_REM || tall < COMPACT_BELOW_REM);
     this.panel.classList.toggle("sw-compact", tall < COMPACT_BELOW_REM);
+    if (wasCompact !== this.panel.classList.contains("sw-compact")) this.scrollToEnd(); // the scroller changed
   }
 
   open(moveFocus) {
