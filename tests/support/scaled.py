@@ -167,8 +167,8 @@ def _port_block(size: int) -> int:
     raise RuntimeError("No block of free ports")
 
 
-def replica_pids(bot: RunningBot, pattern: str) -> list[int]:
-    """The pids of the scaled bot's children whose command line contains `pattern` (e.g. "rasa run")."""
+def replica_pids(bot: RunningBot, *patterns: str) -> list[int]:
+    """The pids of the scaled bot's children whose command line contains every pattern (e.g. "rasa_sdk")."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -178,6 +178,28 @@ def replica_pids(bot: RunningBot, pattern: str) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
         except OSError:
             continue
-        if int(stat[1]) == bot.process.pid and pattern in cmdline:
+        if int(stat[1]) == bot.process.pid and all(p in cmdline for p in patterns):
             found.append(int(entry.name))
     return sorted(found)
+
+
+def check_turns(events: list[dict[str, Any]], received: Mapping[str, list[str | None]]) -> None:
+    """Asserts that the stored conversation is the sent messages, each once, each followed by its own replies.
+
+    `received` maps every message sent to the bot texts its sender got back over HTTP. A turn is a user event
+    and what follows it up to the next user event; the first turn also owns the session's greeting, which Rasa
+    stores before the first message.
+    """
+    user_positions = [i for i, e in enumerate(events) if e["event"] == "user"]
+    stored = [events[i]["text"] for i in user_positions]
+    assert sorted(stored) == sorted(received), "a message was lost or stored twice"
+    for n, position in enumerate(user_positions):
+        end = user_positions[n + 1] if n + 1 < len(user_positions) else len(events)
+        opening = events[:position] if n == 0 else []
+        turn = events[position:end]
+        bot_texts = [e.get("text") for e in (*opening, *turn) if e["event"] == "bot"]
+        assert bot_texts == received[turn[0]["text"]], f"turn {n} holds other replies than its sender received"
+        last_action = [e for e in turn if e["event"] == "action"][-1]
+        assert last_action["name"] == "action_listen", f"turn {n} was cut short by another message"
+    timestamps = [e["timestamp"] for e in events]
+    assert timestamps == sorted(timestamps), "events were stored out of order"

@@ -1,0 +1,308 @@
+"""Faults of the scaled setup, each caused for real on one running scaled bot (2 Rasa + 2 action servers).
+
+PostgreSQL and Redis are shared with other work and are never stopped: the bot reaches them through
+`FaultProxy`s that these tests cut (connections refused and reset) and restore. Servers are killed with
+SIGKILL, as a crash or an out-of-memory kill would. The module starts the bot once, with both proxies cut,
+so the first fault is "the database and Redis are unavailable at start".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import PROJECT_ROOT
+from bot.scaled import READY_LINE
+from tests.conftest import _service_missing
+from tests.support.fault_proxy import FaultProxy
+from tests.support.scaled import (
+    POSTGRES_URL,
+    check_turns,
+    load_content,
+    postgres_schema,
+    replica_pids,
+    start_scaled,
+    tracker_events,
+    wait_for_line,
+    with_schema,
+)
+from tests.support.servers import RunningBot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
+
+UNAVAILABLE = "can't answer right now"
+
+
+@dataclass
+class Faulty:
+    """The running scaled bot, the proxies in front of its PostgreSQL and Redis, and what start-up printed."""
+
+    bot: RunningBot
+    direct_url: str
+    pg: FaultProxy
+    redis: FaultProxy
+    startup: str
+    shared: dict[str, Any] = field(default_factory=dict)
+
+
+def _texts(replies: list[dict[str, Any]]) -> list[str]:
+    return [str(r.get("text")) for r in replies]
+
+
+def _post(port: int, sender: str, message: str) -> tuple[int, list[dict[str, Any]]]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, [{"text": error.read().decode("utf-8", "replace")}]
+
+
+def _wait_dead(pid: int) -> None:
+    """Waits until the killed process has exited (gone, or a zombie whose sockets are closed)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return
+        if state == "Z":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not die")
+
+
+def _user_texts(url: str, sender: str) -> list[str]:
+    return [str(e.get("text")) for e in tracker_events(url, sender) if e["event"] == "user"]
+
+
+@pytest.fixture(scope="module")
+def faulty(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faulty]:
+    """Starts the scaled bot while PostgreSQL and Redis are cut off, then lets them through."""
+    try:
+        schema_cm = postgres_schema()
+        schema = schema_cm.__enter__()
+    except Exception as exc:
+        _service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
+    direct = with_schema(POSTGRES_URL, schema)
+    pg, redis = FaultProxy("127.0.0.1", 5432), FaultProxy("127.0.0.1", 6379)
+    bot: RunningBot | None = None
+    try:
+        load_content(direct)
+        pg.cut()
+        redis.cut()
+        proxied = with_schema(f"postgresql+psycopg2://127.0.0.1:{pg.port}/test", schema)
+        bot = start_scaled(
+            tmp_path_factory.mktemp("faults"),
+            test_model,
+            proxied,
+            f"f{uuid.uuid4().hex[:8]}",
+            extra_env={"LOCK_STORE_URL": f"redis://127.0.0.1:{redis.port}/1"},
+            wait_ready=False,
+        )
+        waiting = wait_for_line(bot, "Waiting for services that do not answer yet", 120)
+        time.sleep(3)  # it keeps waiting while they stay away
+        assert not any(READY_LINE in line for line in bot.output)
+        pg.restore()
+        redis.restore()
+        ready = wait_for_line(bot, READY_LINE, 400, after=waiting)
+        yield Faulty(bot, direct, pg, redis, "".join(bot.output[waiting : ready + 1]))
+    finally:
+        if bot is not None:
+            bot.stop()
+        pg.close()
+        redis.close()
+        schema_cm.__exit__(None, None, None)
+
+
+def test_database_and_redis_unavailable_at_start_clear_error_then_recovery(faulty: Faulty) -> None:
+    assert "PostgreSQL (content database) at postgresql+psycopg2://127.0.0.1:" in faulty.startup
+    assert "PostgreSQL (tracker store)" in faulty.startup
+    assert "Redis (lock store) at redis://127.0.0.1:" in faulty.startup
+    assert "PostgreSQL and Redis answer now; starting." in faulty.startup
+    assert faulty.bot.chat("start", "what is spasticity?")
+
+
+def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(faulty: Faulty) -> None:
+    """Replica 1 dies mid-conversation: nginx sends the rest to replica 2, which reads the tracker from PostgreSQL."""
+    bot = faulty.bot
+    sender = f"restart-{uuid.uuid4().hex[:6]}"
+    status, replies = _post(bot.rasa_port + 1, sender, "how long do botox shots last?")
+    assert status == 200 and replies
+    (pid,) = replica_pids(bot, "rasa run", f"--port {bot.rasa_port + 1}")
+    os.killpg(pid, signal.SIGKILL)  # the whole server, as when its container dies
+    _wait_dead(pid)  # a request already inside the dying server would fail; nginx must route the next ones
+    faulty.shared["restart"] = (sender, len(bot.output))
+    webhook = "/webhooks/rest/webhook"
+    results = [bot.request(webhook, {"sender": sender, "message": "does it hurt?"})]
+    for n in range(5):
+        results.append(bot.request(webhook, {"sender": f"{sender}-{n}", "message": "what is a bac pump?"}))
+    assert [status for status, _ in results] == [200] * 6, results
+    assert all(replies for _, replies in results), "no silence while a replica is down"
+    assert _user_texts(faulty.direct_url, sender) == ["how long do botox shots last?", "does it hurt?"]
+    therapy = [e["value"] for e in tracker_events(faulty.direct_url, sender) if e.get("name") == "therapy"]
+    assert therapy[-1] == "botulinum-toxin", "the follow-up was read in the conversation's context"
+
+
+def test_action_servers_down_the_bot_says_so_then_recovers(faulty: Faulty) -> None:
+    bot = faulty.bot
+    os.kill(bot.process.pid, signal.SIGSTOP)  # hold the supervisor, so the servers stay down while we ask
+    try:
+        for pid in replica_pids(bot, "rasa_sdk"):
+            os.killpg(pid, signal.SIGKILL)
+        mark = len(bot.output)
+        status, replies = bot.request("/webhooks/rest/webhook", {"sender": "down", "message": "what is baclofen?"})
+    finally:
+        os.kill(bot.process.pid, signal.SIGCONT)
+    assert status == 200, replies
+    assert replies, "not silence"
+    assert UNAVAILABLE in replies[0]["text"] and "911" in replies[0]["text"]
+    wait_for_line(bot, "action server 2 is starting again", 60, after=mark)
+    deadline = time.monotonic() + 240
+    texts: list[str] = []
+    while time.monotonic() < deadline:
+        sender = f"back-{uuid.uuid4().hex[:4]}"
+        status, replies = bot.request("/webhooks/rest/webhook", {"sender": sender, "message": "what is a bac pump?"})
+        texts = _texts(replies) if status == 200 else []
+        if any("Sources:" in t for t in texts):
+            break
+        time.sleep(2)
+    assert any("Sources:" in t for t in texts), f"the bot answers from the library again: {texts}"
+
+
+def test_database_down_mid_run_clear_error_then_recovery(faulty: Faulty) -> None:
+    """While PostgreSQL is away the bot still replies (no 500, no silence) and logs why; afterwards it stores again."""
+    bot = faulty.bot
+    sender = f"db-{uuid.uuid4().hex[:6]}"
+    assert bot.chat(sender, "what is a bac pump?")
+    mark = len(bot.output)
+    faulty.pg.cut()
+    try:
+        status, replies = bot.request("/webhooks/rest/webhook", {"sender": sender, "message": "what is baclofen?"})
+    finally:
+        faulty.pg.restore()
+    assert status == 200 and replies, "a reply, not a 500 and not silence"
+    log = "".join(bot.output[mark:])
+    assert "Error happened when trying to" in log and "SQLTrackerStore" in log, "the log says the store is away"
+    deadline = time.monotonic() + 60
+    recovered = False
+    while time.monotonic() < deadline and not recovered:
+        status, replies = bot.request("/webhooks/rest/webhook", {"sender": sender, "message": "is baclofen safe?"})
+        recovered = status == 200 and "is baclofen safe?" in _user_texts(faulty.direct_url, sender)
+        time.sleep(1)
+    assert recovered, "messages are stored in PostgreSQL again"
+    stored = _user_texts(faulty.direct_url, sender)
+    assert stored[0] == "what is a bac pump?", "what was stored before the outage is intact"
+
+
+def test_redis_unavailable_messages_still_answered_then_serialised_again(faulty: Faulty) -> None:
+    bot = faulty.bot
+    replicas = [bot.rasa_port + 1, bot.rasa_port + 2]
+
+    def burst(sender: str, count: int) -> dict[str, list[str | None]]:
+        messages = [f"what is a bac pump? ({sender} {i})" for i in range(count)]
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            results = list(pool.map(lambda i: _post(replicas[i % 2], sender, messages[i]), range(count)))
+        assert [status for status, _ in results] == [200] * count, results
+        assert all(replies for _, replies in results), "no silence"
+        return {m: [r.get("text") for r in replies] for m, (_, replies) in zip(messages, results, strict=True)}
+
+    mark = len(bot.output)
+    faulty.redis.cut()
+    try:
+        burst(f"redis-down-{uuid.uuid4().hex[:4]}", 6)
+    finally:
+        faulty.redis.restore()
+    assert "The Redis lock store at 127.0.0.1 is unreachable" in "".join(bot.output[mark:])
+    sender = f"redis-back-{uuid.uuid4().hex[:4]}"
+    received = burst(sender, 8)
+    check_turns(tracker_events(faulty.direct_url, sender), received)
+    assert "The Redis lock store answers again" in "".join(bot.output[mark:])
+
+
+def test_content_reloaded_while_serving_no_failed_request(faulty: Faulty, tmp_path: Path) -> None:
+    """`python -m bot.content load` of changed content while messages flow: none fails, the change shows."""
+    bot = faulty.bot
+    content = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", content)
+    first = content / "passages" / "01-what-is-spasticity.yml"
+    data = yaml.safe_load(first.read_text(encoding="utf-8"))
+    marker = "Muscles can feel tight at the start of the day."
+    data["passages"][0]["text"] = data["passages"][0]["text"].rstrip() + " " + marker
+    first.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+    env = {**os.environ, "DATABASE_URL": faulty.direct_url, "CONTENT_DIR": str(content)}
+    questions = ["what is spasticity?", "what is a bac pump?", "does stretching help?", "what is baclofen?"]
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        loader = pool.submit(
+            subprocess.run,
+            [sys.executable, "-m", "bot.content", "load"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        webhook = "/webhooks/rest/webhook"
+        sent = [
+            pool.submit(bot.request, webhook, {"sender": f"reload-{i % 8}", "message": questions[i % 4]})
+            for i in range(40)
+        ]
+        results = [future.result() for future in sent]
+        loaded = loader.result()
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    assert [status for status, _ in results] == [200] * len(results)
+    assert all(replies and UNAVAILABLE not in replies[0]["text"] for _, replies in results), "no failed request"
+    deadline = time.monotonic() + 30
+    texts: list[str] = []
+    while time.monotonic() < deadline:
+        texts = _texts(bot.chat(f"reload-after-{uuid.uuid4().hex[:4]}", "what is spasticity?"))
+        if any(marker in t for t in texts):
+            break
+        time.sleep(1)
+    assert any(marker in t for t in texts), "the reloaded content is served"
+
+
+def test_the_restarted_rasa_replica_continues_the_conversation_from_postgresql(faulty: Faulty) -> None:
+    """Replica 1, killed earlier in this module, is back and picks up the conversation where it was left."""
+    bot = faulty.bot
+    sender, mark = faulty.shared["restart"]
+    wait_for_line(bot, "Rasa server 1 is starting again", 60, after=mark)
+    deadline = time.monotonic() + 400
+    status = 0
+    while time.monotonic() < deadline and status != 200:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{bot.rasa_port + 1}/", timeout=5) as response:
+                status = response.status
+        except (urllib.error.URLError, OSError):
+            time.sleep(2)
+    assert status == 200, "the supervisor restarted Rasa server 1"
+    status, replies = _post(bot.rasa_port + 1, sender, "how long does it last?")
+    assert status == 200 and replies
+    assert _user_texts(faulty.direct_url, sender) == [
+        "how long do botox shots last?",
+        "does it hurt?",
+        "how long does it last?",
+    ]
+    therapy = [e["value"] for e in tracker_events(faulty.direct_url, sender) if e.get("name") == "therapy"]
+    assert therapy[-1] == "botulinum-toxin"
