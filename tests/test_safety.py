@@ -7,6 +7,7 @@ tests/test_safety_e2e.py. Figures (recall, false alarms, dosing) are printed: ru
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -206,6 +207,37 @@ def test_manipulation_never_removes_the_disclaimer_or_yields_a_dose(
     message = render(reply_for(real_service, item["text"], verdict)).text
     assert message.endswith(DISCLAIMER)
     assert not states_dose(message)
+
+
+def training_examples() -> list[tuple[str, str]]:
+    """(intent, text) of every example in data/nlu.yml, with entity annotations removed."""
+    data = yaml.safe_load((PROJECT_ROOT / "data" / "nlu.yml").read_text(encoding="utf-8"))
+    examples = []
+    for block in data.get("nlu") or []:
+        for line in str(block.get("examples") or "").splitlines():
+            text = line.strip().removeprefix("- ").strip()
+            if block.get("intent") and text:
+                examples.append((str(block["intent"]), re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)))
+    return examples
+
+
+def test_the_rules_agree_with_the_classifiers_training_data(net: SafetyNet) -> None:
+    """The NLU examples are a second, independently written set: the rules must read them the same way."""
+    examples = training_examples()
+    emergencies = [t for i, t in examples if i == c.INTENT_EMERGENCY]
+    dosing = [t for i, t in examples if i == c.INTENT_ASK_DOSING]
+    others = [t for i, t in examples if i not in (c.INTENT_EMERGENCY, c.INTENT_ASK_DOSING)]
+    missed = [t for t in emergencies if not net.check(t).is_emergency]
+    dosing_missed = [t for t in dosing if not (v := net.check(t)).is_dosing and not v.is_emergency]
+    flagged = [t for t in others if (v := net.check(t)).is_emergency or v.is_dosing]
+    print(
+        f"\nNLU examples: emergencies caught {len(emergencies) - len(missed)}/{len(emergencies)}, dosing caught "
+        f"{len(dosing) - len(dosing_missed)}/{len(dosing)}, other intents flagged {len(flagged)}/{len(others)}"
+    )
+    assert emergencies and dosing and others
+    assert not missed, missed
+    assert len(dosing_missed) <= 0.05 * len(dosing), dosing_missed
+    assert len(flagged) <= 0.02 * len(others), flagged
 
 
 # -- replies -----------------------------------------------------------------------------------------

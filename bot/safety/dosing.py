@@ -94,8 +94,9 @@ SIGNALS: dict[str, list[str]] = {
         PERSON,
         "someone ...2 me|my",
         "for a|an ...2 \\d+|adult|child|kid|man|woman|year|kg|kilos?",
-        # asking for advice, or about a dose now, is asking for oneself
+        # asking for advice or permission, or about a dose now, is asking for oneself
         "recommend|recommended|suggest|advise|prescribe",
+        "ok|okay|alright|fine|allowed to|if",
         "today|tonight|now|tomorrow",
     ],
     # A request: asking whether or how much.
@@ -109,6 +110,7 @@ SIGNALS: dict[str, list[str]] = {
         "|pills|tabs|drops|puffs|dose|doses",
         "how much|many ...4 @THERAPY",
     ],
+    "how_much_take": ["how much|many ...4 take|taking|give|giving"],
     "not_amount": [
         "how much|many ...4 cost|costs|price|pay|weigh|weighs|times|years?|months?|weeks?|people|patients|hours"
         "|minutes|injections|refills|operations",
@@ -134,6 +136,7 @@ SIGNALS: dict[str, list[str]] = {
         "|many|much",
         "tell|say ...3 the|my|a ...2 mg|milligrams|dose|dosage|number|amount",
         "just the|a number|mg|dose",
+        "what|which ...3 dose|dosage|mg|amount ...3 would|should|do you",
         "the mg",
         "how many mg|milligrams|mgs|ml|units|mcg",
         "only ...3 a|the number",
@@ -147,6 +150,14 @@ SIGNALS: dict[str, list[str]] = {
         "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 my|his|her|the",
         "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 @THERAPY",
     ],
+    "amount_adjective": [
+        "max|maximum|highest|safe|safest|right|correct|usual|normal|starting|recommended|proper|ideal|best|lowest"
+        "|minimum|standard|typical|strongest ...2 dose|doses|dosage|amount|mg",
+    ],
+    "capacity": ["hold|holds|contain|contains|capacity|store|stores|reservoir"],
+    "one_more": ["another|extra|second|more ...1 one|dose|doses|tablet|tablets|pill|pills|tab|tabs"],
+    "take_it": ["should|can|could|do|may i|we|he|she ...1 take|give ...1 it|them|these|those|one|this"],
+    "circumstance": ["while|when|whilst|after|if ...1 taking|on|using"],
     "my_medicine": [
         "my|his|her|our|their ...2 @THERAPY",
         "my|his|her|our|their ...2 pills|tablets|tabs|meds|dose|doses|dosage|pump",
@@ -158,7 +169,7 @@ SIGNALS: dict[str, list[str]] = {
         "double|doubling|doubled|triple|extra|another|more|less|fewer|half|halve|halving|halves|split|cut|cutting"
         "|up|increase|increasing|raise|raising|higher|lower|lowering|reduce|reducing|decrease|decreasing|bump|boost"
         "|adjust|adjusting|change|changing|alter|switch|switching|swap|instead|early|earlier|later|late|between"
-        "|skip|skipping|miss|missed|missing|stretch|last|top|turn",
+        "|skip|skipping|miss|missed|missing|stretch|last|top|turn|bigger|smaller|stronger|weaker|larger",
         "cut|turn|step|top|wind ...1 down|up",
     ],
     "stop": [
@@ -206,21 +217,31 @@ def _kind(signals: Signals) -> DosingRequest:
 
 
 def is_personal_request(signals: Signals) -> bool:
-    """Whether the signals add up to a request for the person's own dose (see module docstring)."""
-    medicine = signals.has("medicine", "dose_word")
+    """Whether the signals add up to a request for the person's own dose (see module docstring).
+
+    Each test is one way of asking: for an amount ("how much should I take", "is 30 mg enough"), for a
+    change to a medicine the person takes ("can I double my baclofen"), or about mixing two medicines.
+    """
+    medicine = signals.has("medicine", "dose_word", "one_more")
     personal = signals.has("person")
     if signals.has("explicit", "dose_for_person"):
         return True
     if signals.has("how_much") and not signals.has("not_amount") and medicine:
         return True
-    if signals.has("which_dose") and personal and medicine:
+    if signals.has("how_much_take") and not signals.has("not_amount") and personal:
         return True
-    if signals.has("amount") and signals.has("medicine", "dose_word") and (personal or signals.has("take")):
+    if signals.has("which_dose") and medicine and (personal or signals.has("amount_adjective")):
+        return not signals.has("capacity") or personal
+    if signals.has("amount") and signals.has("medicine", "dose_word"):
         return True
     acts = signals.has("change", "stop", "restart")
     if acts and medicine and personal and (signals.has("my_medicine") or not signals.has("general_only")):
         return True
-    if signals.has("take_request") and personal and medicine:
+    if signals.has("take_request") and personal and medicine and not signals.has("circumstance"):
+        return True
+    if signals.has("take_it") and not signals.has("circumstance"):
+        return True
+    if signals.has("mix_verb") and medicine and personal:
         return True
     if signals.has("two_medicines") and signals.has("mix", "mix_verb") and signals.has("request"):
         return personal or signals.has("mix_verb")

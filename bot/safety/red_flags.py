@@ -89,7 +89,9 @@ SIGNALS: dict[str, list[str]] = {
         "is|could|can|might that|this|it [be] @CONDITION|@SYMPTOM|@THERAPY",
         "normally|normal|usual|usually|typical|typically|common",
     ],
-    "conditional": ["if|whether|incase|ever", "in case"],
+    # A hypothetical: "what should I do if the pump alarms", "how many can I take before it's an overdose".
+    "conditional": ["if|whether|incase|ever|before|until|unless", "in case"],
+    "if_clause": ["if|whether|incase", "in case"],
     # Something is happening to someone now: a person with a state, a time, or a call for help.
     "happening_now": [
         "now|rn|currently|tonight|today|yesterday|suddenly|sudden|since|started|starting|keeps|again|anymore|still",
@@ -130,7 +132,8 @@ SIGNALS: dict[str, list[str]] = {
     "two_tone": [
         "two|2|double|different tones?|notes?|pitch|pitches|beeps?|sounds?",
         "two|2 [-] tone|note|pitch",
-        "high low|high-low|up and down",
+        "high [-] low",
+        "up and down",
         "critical|urgent alarm",
         "alarm clock",
     ],
@@ -156,7 +159,8 @@ SIGNALS: dict[str, list[str]] = {
         "out of it",
         "not|n't|nt making sense",
         "acting strange|weird|odd|funny|crazy",
-        "rigid|rock|stiff as|board",
+        "rigid|rigidity|stiffer|seized",
+        "stiff as",
         "rock hard",
         "itchy|itching|itches|itch|scratch\\w*",
         "off the charts|scale|roof",
@@ -183,10 +187,11 @@ SIGNALS: dict[str, list[str]] = {
         "double|twice|extra dose|doses",
     ],
     "depressed": [
-        f"ca|can|could|cannot {NOT} wake|rouse|keep ...3 awake|up",
-        f"wo|will|does|did|is|'s|s|was|are|'re|re {NOT} wake|waking|respond|responding|answer|answering|moving",
+        f"ca|can|could|cannot {NOT} wake|waken|rouse",
+        f"ca|can|could|cannot {NOT} keep ...3 awake|up",
+        f"wo|will|does|did|is|'s|s|was|are|'re|re {NOT} wake|waking|respond|responding|moving",
         "cannot|cant wake|rouse",
-        f"{NOT} responding|responsive|answering|reacting|waking|rousable",
+        f"{NOT} responding|responsive|reacting|waking|rousable",
         "unresponsive|unrousable|unconscious|comatose|coma",
         "barely|hardly ...2 wake|rouse",
         "barely|hardly|not|n't|nt|stopped breathing|breathe|breath",
@@ -249,7 +254,7 @@ SIGNALS: dict[str, list[str]] = {
     "weak_all_over": [
         "weak|weakness|floppy ...2 all|everywhere|whole|spreading",
         f"{NOT}|cannot ...2 hold|lift|raise ...2 head",
-        "eyelids?|eye lids? ...3 droop\\w*|heavy|closing",
+        "eyelids?|lids ...3 droop\\w*|heavy|closing",
         "double vision",
     ],
     # -- infection or spinal fluid leak at the pump or wound
@@ -308,12 +313,13 @@ SIGNALS: dict[str, list[str]] = {
     "face_droop": [
         "face|mouth|smile|lip|eye|cheek ...3 droop\\w*|dropped|dropping|drooping|lopsided|crooked|sagging|fallen"
         "|wonky|numb|uneven|slanted|twisted",
-        "half|one side ...2 face ...3 numb|droop\\w*|dropped|fallen|frozen",
+        "half|one ...2 face ...3 numb|droop\\w*|dropped|fallen|frozen|dead",
         "droop\\w* ...3 face|mouth|side",
         f"{NOT}|cannot ...2 smile|grin ...3 side|properly|right",
     ],
     "sudden_weakness": [
-        f"suddenly|sudden|all ...4 weak|numb|{NOT} lift|move|feel",
+        "suddenly|sudden ...4 weak|numb|limp|floppy|heavy|dead",
+        f"suddenly|sudden ...4 {NOT} ...1 lift|move|feel|use",
         f"ca|can|cannot|could {NOT} ...2 lift|move|raise ...3 arm|arms|leg|hand|side",
         "arm|leg|side ...3 suddenly|just ...3 went|gone|weak|numb|dead|limp",
         f"ca|can|cannot {NOT} see properly|straight|anything",
@@ -341,6 +347,7 @@ SIGNALS: dict[str, list[str]] = {
         "self [-] harm\\w*",
         "save|saved|saving|stockpil\\w*|hoard\\w* ...3 pills|tablets|meds",
         "save|saved|saving|stockpil\\w*|hoard\\w* ...3 @THERAPY",
+        "take|taking|swallow|swallowing ...1 all|every ...2 pills|tablets|meds|medication|medicines|tabs",
         "take|swallow ...3 them|all ...2 at once",
         "take|swallow ...3 them|all ...2 together",
         "give up on life|living",
@@ -473,6 +480,6 @@ class RedFlagDetector:
         for rule in RULES:
             if not rule.holds(signals):
                 continue
-            if rule.flag in ALWAYS or not signals.has("question") or describes_now(signals):
+            if rule.flag in ALWAYS or not signals.has("question", "if_clause") or describes_now(signals):
                 return Detection(rule.flag, signals.labels)
         return None
