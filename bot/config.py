@@ -146,7 +146,7 @@ class Settings:
             rasa_port=_int("RASA_PORT", 5005),
             action_port=_int("ACTION_PORT", 5055),
             rasa_api_token=token,
-            answer_threshold=_float("ANSWER_THRESHOLD", 0.2),
+            answer_threshold=_float("ANSWER_THRESHOLD", 0.22),
             max_message_chars=_int("MAX_MESSAGE_CHARS", 1000),
             require_services=_flag("REQUIRE_SERVICES"),
             content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 5.0),

@@ -56,7 +56,7 @@ from bot.retrieval.spelling import Speller
 # Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
 PASSAGE_WEIGHT = 0.8
 # Weight of the character n-gram similarity added to the BM25 score (see the module docstring).
-CHAR_WEIGHT = 0.4
+CHAR_WEIGHT = 0.5
 CHAR_NGRAMS = (3, 5)
 # An unknown query word weighs this fraction of the highest IDF in the ceiling (see the module docstring).
 UNKNOWN_WORD_WEIGHT = 0.3
