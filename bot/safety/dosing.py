@@ -115,6 +115,7 @@ SIGNALS: dict[str, list[str]] = {
         "how much|many ...4 cost|costs|price|pay|weigh|weighs|times|years?|months?|weeks?|people|patients|hours"
         "|minutes|injections|refills|operations",
         "how much does|do|is ...3 cost",
+        "decide|decides|decided|choose|chooses|work|works|figure|calculate|calculates ...3 how much|many",
     ],
     "which_dose": [
         "what|whats|wat|which|the|right|correct|best|max|maximum|highest|safe|normal|usual|ideal|proper|rite"

@@ -99,7 +99,7 @@ SIGNALS: dict[str, list[str]] = {
         "all of a sudden",
         "right now",
         "at the moment",
-        "help|hurry|ambulance|emergency|scared|frightened|terrified|panicking|worried|worry|please|urgent",
+        "help|hurry|scared|frightened|terrified|panicking|worried|worry|please|urgent",
         f"wo|will {NOT} stop",
         "i think|reckon",
         "pretty|quite sure",
@@ -201,10 +201,17 @@ SIGNALS: dict[str, list[str]] = {
         "lips|lip ...3 blue|purple|grey|gray",
     ],
     "very_sleepy": [
-        f"{INTENSE} sleepy|drowsy|drowsey|dopey|groggy|lethargic|sedated|out of it",
+        f"{INTENSE} sleepy|drowsy|drowsey|dopey|groggy|lethargic|sedated|floppy|limp",
+        "out of it",
+        "nodding off",
         "hardly|barely keep ...3 eyes|awake",
         "stay|keep ...2 awake",
         "falling asleep",
+    ],
+    "dose_increased": [
+        "turned|turn|put|set ...3 up|higher",
+        "increased|increase|raised|upped|bumped ...3 dose|pump|rate",
+        "increased|increase|raised|upped|bumped ...3 @baclofen-pump",
     ],
     "baclofen": ["@baclofen", "@baclofen-pump"],
     "medicine": ["@THERAPY", "pills?|tablets?|tabs|meds|medicines?|medication|capsules?"],
@@ -229,6 +236,7 @@ SIGNALS: dict[str, list[str]] = {
         f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...5"
         " swallow\\w*|swalow\\w*|swollow\\w*|eat|drink|eating|drinking",
         "drooling|dribbling|drools|dribbles",
+        "food|tablets|pills|drink|water ...3 stuck|sticking|sticks",
         "cough\\w* ...4 eat|eats|eating|drink|drinks|drinking|swallow\\w*|food|meals?",
         "chok\\w*|gagging|gags|coughing on",
         "going|goes|went down ...2 wrong",
@@ -247,6 +255,7 @@ SIGNALS: dict[str, list[str]] = {
         "talk|speak|talking|speaking|words",
         "talking|talks|speaking|saying gibberish|nonsense|rubbish",
         "slurr\\w*|slured|garbled|jumbled|muddled|mumbling",
+        "sound|sounds|sounding ...2 drunk|slurred|funny|weird|strange|different",
         "voice|speech ...3 funny|weird|changed|gone|hoarse|different|strange|odd|wrong|slurred|quiet|weak|faint"
         "|croaky|breathy",
         f"words ...3 {NOT}|wont|won't|wrong|jumbled|muddled|mixed",
@@ -403,6 +412,7 @@ RULES: tuple[Rule, ...] = (
         (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")),
         unless=("single_beep", "no_pump"),
     ),
+    Rule(RedFlag.OVERDOSE, (("dose_increased",), ("very_sleepy", "depressed"))),
     Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)),
     Rule(
         RedFlag.PUMP_WITHDRAWAL, (("pump",), ("pump_failed",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)
