@@ -192,7 +192,7 @@ def test_answers_never_fail_or_mix_libraries_while_content_is_reloaded(
                         for pid in turn.reply.passage_ids:
                             assert bundle.passages[pid].text in turn.reply.text
                         answers += 1
-                except BaseException as exc:  # noqa: BLE001 - any failure is the test's finding
+                except BaseException as exc:  # any failure is the test's finding
                     errors.append(exc)
 
     workers = [threading.Thread(target=ask) for _ in range(3)]
