@@ -270,7 +270,7 @@ class ActionSessionStart(ServiceAction):
 
 
 class ActionRestart(ServiceAction):
-    """ "/restart": clears the conversation (slots and history) and starts a new session with the introduction.
+    """Restart: clears the conversation (slots and history) and starts a new session with the introduction.
 
     Rasa's default restart only clears; the next message would then skip the introduction, because the
     conversation is no longer empty. The events below are the same as a fresh session's.
