@@ -141,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
             f"http://{'localhost' if settings.host in {'127.0.0.1', '0.0.0.0'} else settings.host}:{settings.rasa_port}"
         )
         api = "on (token required)" if settings.rasa_api_token else "off (set RASA_API_TOKEN to enable it)"
+        editors = f"{base}/webhooks/editor/" if settings.editor_token else "off (set EDITOR_TOKEN to enable it)"
+        telegram = (
+            f"POST {base}/webhooks/telegram/webhook  (register it once: `make telegram-webhook`)"
+            if settings.telegram_bot_token
+            else "off (set TELEGRAM_BOT_TOKEN to enable it)"
+        )
         print(
             f"\nThe spasticity bot is ready after {time.monotonic() - started:.1f} s.\n"
             f'  REST:       POST {base}/webhooks/rest/webhook  {{"sender": "me", "message": "what is spasticity?"}}\n'
@@ -148,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  Widget:     {base}/webhooks/widget/  (demo page: the website widget on a mock community page)\n"
             f"  Actions:    http://127.0.0.1:{settings.action_port}/webhook\n"
             f"  HTTP API:   {api}\n"
+            f"  Editors:    {editors}\n"
+            f"  Telegram:   {telegram}\n"
             f"  Terminal chat: `make shell`.  Stop with Ctrl-C.\n",
             flush=True,
         )
