@@ -497,6 +497,52 @@ def test_touch_targets_200_percent_zoom_and_reduced_motion(
     assert moving.evaluate(f"getComputedStyle({ROOT_JS}.querySelector('.sw-dots span')).animationName") == "sw-blink"
 
 
+EMBED_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Forum</title></head>
+<body><main><h1>Forum</h1><p>Une page d'accueil.</p></main>
+<script src="{url}/webhooks/widget/static/widget.js" data-server-url="{url}" data-lang="fr"
+  data-title="Questions sur la spasticité" data-primary-color="{colour}" data-launcher-label="Poser une question"
+  data-greeting="Bonjour ! Posez votre question." data-input-label="Votre question" data-send-label="Envoyer"
+  data-close-label="Fermer" data-strings='{{"typing": "Le robot écrit"}}' defer></script></body></html>"""
+
+
+@e2e
+def test_the_embed_config_sets_the_title_colours_and_texts(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """One script tag with its data-* config, on a page of the embedder's own (served here by routing)."""
+    watch = PageWatch()
+    page = watch.attach(new_context().new_page())
+    embed_url = f"{running_bot.url}/embedder/forum.html"
+    colour = {"value": "#ffd200"}  # a light brand colour: the widget must pick dark text on it
+    page.route(
+        embed_url,
+        lambda route: route.fulfill(
+            body=EMBED_PAGE.format(url=running_bot.url, colour=colour["value"]), content_type="text/html"
+        ),
+    )
+    page.goto(embed_url)
+    page.get_by_role("button", name="Poser une question").click()
+    assert page.get_by_role("dialog", name="Questions sur la spasticité").is_visible()
+    assert page.get_by_label("Votre question").is_visible()
+    assert page.get_by_role("button", name="Envoyer").is_visible() and page.get_by_role("button", name="Fermer")
+    assert "Bonjour ! Posez votre question." in messages(page)[0][1]
+    look = page.evaluate(
+        f"""(() => {{ const root = {ROOT_JS}, header = getComputedStyle(root.querySelector('.sw-header'));
+            return {{lang: root.querySelector('.sw').lang, bg: header.backgroundColor, fg: header.color,
+                    typing: root.querySelector('.sw-typing').textContent}}; }})()"""
+    )
+    assert look == {"lang": "fr", "bg": "rgb(255, 210, 0)", "fg": "rgb(17, 17, 17)", "typing": "Le robot écrit"}
+    results = run_axe(page, "embed-light-colour")
+    assert results["violations"] == [], describe(results["violations"])
+    shot(page, "12-embed-config.png")
+
+    colour["value"] = "red;}</style><script>alert(1)</script>"  # not a colour: the default, nothing injected
+    page.reload()
+    page.locator(".sw-launcher").wait_for(state="attached")  # hidden: the panel stays open after a reload
+    bg = page.evaluate(f"getComputedStyle({ROOT_JS}.querySelector('.sw-launcher')).backgroundColor")
+    assert bg == "rgb(0, 94, 184)" and watch.dialogs == [] and watch.errors == []
+
+
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
     "<script>alert(2)</script>",
