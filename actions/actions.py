@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import constants as c
 from bot.config import get_settings
-from bot.live import DEBUG_KEY, EditorPreview, preview_request
+from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.replies import Reply, ReplyKind, render
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
@@ -42,6 +42,11 @@ def send(dispatcher: CollectingDispatcher, reply: Reply, preview: EditorPreview 
     if preview is not None:
         kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
     dispatcher.utter_message(**kwargs)
+
+
+def from_editor(tracker: Tracker) -> bool:
+    """Whether the message came from the editors' web shell rather than from a patient."""
+    return tracker.get_latest_input_channel() == EDITOR_CHANNEL
 
 
 def editor_preview(tracker: Tracker) -> EditorPreview | None:
@@ -131,7 +136,12 @@ class ServiceAction(Action, ABC):
         return self._feedback
 
     def note_unanswered(self, tracker: Tracker, reply: Reply) -> None:
-        """Keeps questions the library could not answer, so editors can see the gaps (`make report`)."""
+        """Keeps questions the library could not answer, so editors can see the gaps (`make report`).
+
+        Editors testing answers in their shell are not patients: their questions and votes are not stored.
+        """
+        if from_editor(tracker):
+            return
         if reply.kind in {ReplyKind.NO_ANSWER, ReplyKind.GIVE_UP} and latest_text(tracker).strip():
             self.feedback.record_unanswered(tracker.sender_id, latest_text(tracker))
 
@@ -206,7 +216,7 @@ class ActionRecordFeedback(ServiceAction):
         helpful = (tracker.latest_message.get("intent") or {}).get("name") == c.INTENT_FEEDBACK_HELPFUL
         passages = tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []
         question = tracker.get_slot(c.SLOT_ANSWERED_QUESTION) or ""
-        if passages:
+        if passages and not from_editor(tracker):
             self.feedback.record_feedback(tracker.sender_id, str(question), [str(p) for p in passages], helpful)
         # Cleared so that pressing the button twice does not count twice.
         events: list[EventType] = [SlotSet(c.SLOT_ANSWERED_PASSAGES, None), SlotSet(c.SLOT_ANSWERED_QUESTION, None)]

@@ -195,3 +195,17 @@ def test_restart_clears_the_conversation_and_introduces_a_new_session(service: B
     assert messages[0]["text"].endswith(DISCLAIMER)
     assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
     assert events == [Restarted(), SessionStarted(), ActionExecuted("action_listen")]
+
+
+def test_editors_votes_and_gaps_are_not_stored_as_patients(
+    service: BotService, feedback: InMemoryFeedbackStore
+) -> None:
+    def editor_tracker(text: str, intent: str, slots: dict[str, Any] | None = None) -> Tracker:
+        latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+        events = [{"event": "user", "text": text, "input_channel": "editor"}]
+        return Tracker("editor-1", slots or {}, latest, events, False, None, {}, "action_listen")
+
+    run(ActionAnswerQuestion(service, feedback), editor_tracker("how do I renew my passport", c.INTENT_ASK_QUESTION))
+    slots = {c.SLOT_ANSWERED_PASSAGES: ["botox-side-effects"], c.SLOT_ANSWERED_QUESTION: "does botox hurt"}
+    run(ActionRecordFeedback(service, feedback), editor_tracker("/feedback_helpful", c.INTENT_FEEDBACK_HELPFUL, slots))
+    assert feedback.unanswered == [] and feedback.votes == []
