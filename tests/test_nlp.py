@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.nlp.pipeline import TextAnalyser, load_pipeline, save_pipeline
+from bot.nlp.pipeline import TextAnalyser, build_pipeline, load_pipeline, save_pipeline
 from bot.nlp.terminology import Term, TerminologyError, entity_patterns, parse_terms
 
 
@@ -102,3 +102,38 @@ def test_real_terminology_file_is_valid(real_terms: list[Term]) -> None:
     assert all(t.topic is None or t.topic in topics for t in real_terms)
     labels = {t.label for t in real_terms}
     assert {"THERAPY", "CONDITION"} <= labels
+
+
+def test_lay_word_groups_are_tokens_but_not_entities() -> None:
+    terms = [
+        Term("baclofen", "THERAPY", "baclofen", ("lioresal",), "baclofen"),
+        Term("alcohol", "WORD", "alcohol", ("wine", "glass of wine")),
+    ]
+    analyser = TextAnalyser(build_pipeline(terms))
+    analysis = analyser.analyse("Can I have a glass of wine with Lioresal?")
+    assert analysis.tokens == ("alcohol", "baclofen")
+    assert analysis.term_ids() == ["baclofen"]  # a word group is not something the conversation is about
+    assert analysis.term_ids("WORD") == ["alcohol"]
+    aliases = analyser.term_aliases()
+    assert aliases["lioresal"] == "baclofen" and "wine" not in aliases and "glass of wine" not in aliases
+
+
+def test_conversational_filler_is_dropped(analyser: TextAnalyser) -> None:
+    assert analyser.analyse("Hi, sorry to bother you, can you actually explain baclofen simply?").tokens == (
+        "baclofen",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("can i have wine on it", "alcohol"),
+        ("scared of the op", "operation"),
+        ("baclofen makes me groggy", "drowsiness"),
+        ("she keeled over", "low-blood-pressure"),
+        ("how do they wean you off it", "stop"),
+        ("what is a umn lesion", "upper-motor-neuron"),
+    ],
+)
+def test_real_terminology_maps_everyday_words(real_analyser: TextAnalyser, text: str, token: str) -> None:
+    assert token in real_analyser.analyse(text).tokens
