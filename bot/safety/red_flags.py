@@ -458,8 +458,10 @@ class Detection:
 def describes_now(signals: Signals) -> bool:
     """Whether the message tells of something happening to someone rather than asking about a subject.
 
-    A conditional ("what should I do if the pump alarm goes off") asks about a possible future, so only an
-    explicit now (a time, a call for help) counts then; otherwise a person in some state ("my son is") does too.
+    Either a time or a call for help ("now", "since this morning", "help") or a person in some state ("my son
+    is", "he can't") counts. A conditional ("what should I do if the pump alarm goes off", "how many can I take
+    before it's an overdose") asks about a possible future: then only a time or call for help together with a
+    person in some state counts.
     """
     if signals.has("happening_now") and not (signals.has("conditional") and not signals.has("person_state")):
         return True
