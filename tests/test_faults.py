@@ -42,7 +42,7 @@ from tests.support.scaled import (
     wait_for_line,
     with_schema,
 )
-from tests.support.servers import RunningBot
+from tests.support.servers import RunningBot, port_is_free
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
 
@@ -152,6 +152,9 @@ def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(f
     (pid,) = replica_pids(bot, "rasa run", f"--port {bot.rasa_port + 1}")
     os.killpg(pid, signal.SIGKILL)  # the whole server, as when its container dies
     _wait_dead(pid)  # a request already inside the dying server would fail; nginx must route the next ones
+    deadline = time.monotonic() + 10
+    while not port_is_free(bot.rasa_port + 1) and time.monotonic() < deadline:  # its children hold the socket
+        time.sleep(0.05)
     faulty.shared["restart"] = (sender, len(bot.output))
     webhook = "/webhooks/rest/webhook"
     results = [bot.request(webhook, {"sender": sender, "message": "does it hurt?"})]
@@ -204,25 +207,24 @@ def test_database_down_mid_run_clear_error_then_recovery(faulty: Faulty) -> None
     assert status == 200 and replies, "a reply, not a 500 and not silence"
     log = "".join(bot.output[mark:])
     assert "Error happened when trying to" in log and "SQLTrackerStore" in log, "the log says the store is away"
-    deadline = time.monotonic() + 60
-    recovered = False
-    while time.monotonic() < deadline and not recovered:
-        status, replies = bot.request("/webhooks/rest/webhook", {"sender": sender, "message": "is baclofen safe?"})
-        recovered = status == 200 and "is baclofen safe?" in _user_texts(faulty.direct_url, sender)
-        time.sleep(1)
-    assert recovered, "messages are stored in PostgreSQL again"
+    # Both replicas' pooled connections died with the outage: the first message on each must still be stored.
+    for n, port in enumerate((bot.rasa_port + 1, bot.rasa_port + 2)):
+        if not port_is_free(port):  # replica 1 may still be restarting from an earlier test
+            status, replies = _post(port, sender, f"is baclofen safe? ({n})")
+            assert status == 200 and replies
+            assert f"is baclofen safe? ({n})" in _user_texts(faulty.direct_url, sender), "stored again at once"
     stored = _user_texts(faulty.direct_url, sender)
     assert stored[0] == "what is a bac pump?", "what was stored before the outage is intact"
 
 
 def test_redis_unavailable_messages_still_answered_then_serialised_again(faulty: Faulty) -> None:
+    """Through nginx (replica 1 may still be restarting from an earlier test; tests/test_scaled.py hammers both)."""
     bot = faulty.bot
-    replicas = [bot.rasa_port + 1, bot.rasa_port + 2]
 
     def burst(sender: str, count: int) -> dict[str, list[str | None]]:
         messages = [f"what is a bac pump? ({sender} {i})" for i in range(count)]
         with ThreadPoolExecutor(max_workers=count) as pool:
-            results = list(pool.map(lambda i: _post(replicas[i % 2], sender, messages[i]), range(count)))
+            results = list(pool.map(lambda i: _post(bot.rasa_port, sender, messages[i]), range(count)))
         assert [status for status, _ in results] == [200] * count, results
         assert all(replies for _, replies in results), "no silence"
         return {m: [r.get("text") for r in replies] for m, (_, replies) in zip(messages, results, strict=True)}
