@@ -45,7 +45,7 @@ fi
 endef
 
 help: ## List the targets with one line each
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}'
 
 find-python: ## Print the Python 3.10 interpreter the setup will use (PYTHON=... overrides)
 	@$(FIND_PYTHON)
@@ -113,7 +113,7 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## Static types with mypy
 	$(BIN)/mypy
 
-pytest: train-test widget browser editor-axe ## Run the pytest suite only (unit, integration and end-to-end)
+pytest: train-test widget browser editor-axe /usr/sbin/nginx ## Run the pytest suite only (unit, integration and end-to-end)
 	TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest
 
 WIDGET_STAMP := widget/node_modules/.installed
@@ -167,7 +167,7 @@ report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, l
 telegram-webhook: $(STAMP) ## Register the Telegram webhook (TELEGRAM_WEBHOOK_URL) with its secret token, once
 	$(PY) -m bot.channels.telegram_webhook
 
-test: lint typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
+test: lint lint-k8s typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
 	@echo "All checks passed."
 
 clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
@@ -186,6 +186,38 @@ bench: pipeline ## Benchmark this bot against stock `rasa init` (latency, throug
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 .PHONY: bench load-test
+
+# The scaled setup (bot/scaled.py): Rasa and action replicas behind nginx, on PostgreSQL and Redis. nginx is
+# Debian's package, pinned here (the one place its version is chosen); it runs as our own process, never as
+# the system service. The database named in DATABASE_URL must exist (`createdb spasticity` once).
+# The path is also written out in pytest's prerequisites, which make reads before this line.
+NGINX := /usr/sbin/nginx
+NGINX_VERSION := 1.22.1-9+deb12u11
+
+$(NGINX):
+	@echo "nginx is missing: installing Debian's nginx $(NGINX_VERSION) (needs root)."
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "nginx=$(NGINX_VERSION)"
+	systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+
+run-scaled: export DATABASE_URL ?= postgresql+psycopg2://127.0.0.1:5432/spasticity
+run-scaled: install pipeline train $(NGINX) ## Run the scaled bot: REPLICAS Rasa + action servers behind nginx, PostgreSQL, Redis
+	$(PY) -m bot.content load
+	exec $(PY) -m bot.scaled
+
+# kubernetes-validate pins jsonschema/attrs versions that conflict with Rasa's, so it gets its own venv.
+K8S_LINT := var/k8s-lint
+KUBERNETES_VALIDATE_VERSION := 1.31.0
+K8S_VERSION := 1.30.0
+
+$(K8S_LINT)/.installed: $(STAMP)
+	rm -rf $(K8S_LINT) && $(PY) -m venv $(K8S_LINT)
+	$(K8S_LINT)/bin/pip install --quiet "kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)"
+	touch $@
+
+lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/k8s against the Kubernetes schemas (strict)
+	$(K8S_LINT)/bin/kubernetes-validate --kubernetes-version $(K8S_VERSION) --strict --quiet deploy/k8s/*.yaml
+
+.PHONY: run-scaled lint-k8s
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
 	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report telegram-webhook test clean
