@@ -175,3 +175,27 @@ def test_hammer_one_conversation_through_two_replicas(scaled: tuple[RunningBot, 
         f"{len(stored)} user messages, {sum(len(v) for v in received.values())} replies"
     )
     check_turns(events, received)
+
+
+def test_the_kubernetes_action_gateway_says_the_same_as_the_local_one() -> None:
+    """deploy/k8s/action-gateway.conf repeats the reply (nginx cannot import it): it must not drift."""
+    import re
+
+    from bot.config import PROJECT_ROOT
+
+    conf = (PROJECT_ROOT / "deploy" / "k8s" / "action-gateway.conf").read_text(encoding="utf-8")
+    match = re.search(r"return 200 '(.*)';", conf)
+    assert match, "the gateway's fallback reply is missing"
+    assert match.group(1) == unavailable_action_response()
+
+
+def test_kustomization_names_only_files_that_exist() -> None:
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    deploy = PROJECT_ROOT / "deploy"
+    kustomization = yaml.safe_load((deploy / "kustomization.yaml").read_text(encoding="utf-8"))
+    files = [f.split("=")[-1] for g in kustomization["configMapGenerator"] for f in g["files"]]
+    for name in [*kustomization["resources"], *files]:
+        assert (deploy / name).is_file(), name
