@@ -220,7 +220,14 @@ class Replica:
 class ScaledBot:
     """Starts, supervises and stops nginx and the replicas."""
 
-    def __init__(self, settings: Settings, model: Path, replicas: int, say: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        model: Path,
+        replicas: int,
+        say: Callable[[str], None],
+        endpoints: Path = ENDPOINTS,
+    ) -> None:
         """Prepares the commands and environments; nothing starts until `start`."""
         self.settings = settings
         self.say = say
@@ -250,7 +257,7 @@ class ScaledBot:
             self.rasa.append(
                 Replica(
                     f"Rasa server {i}",
-                    rasa_command(rasa, model, "run", ENDPOINTS),
+                    rasa_command(rasa, model, "run", endpoints),
                     f"http://127.0.0.1:{rasa.rasa_port}/",
                     env=base_env,
                 )
@@ -345,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=None, help="trained model (default: models/spasticity)")
     parser.add_argument("--replicas", type=int, default=None, help="Rasa and action servers (default: REPLICAS)")
     parser.add_argument("--wait", type=float, default=SERVICE_WAIT_S, help="seconds to wait for PostgreSQL/Redis")
+    parser.add_argument(
+        "--endpoints", type=Path, default=ENDPOINTS, help="endpoints file (default: deploy/endpoints.scaled.yml)"
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     if args.replicas is not None:
@@ -361,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         check_settings(settings)
         wait_for_services(settings, args.wait, _say)
         create_tracker_tables(settings.tracker_store_url or "")
-        bot = ScaledBot(settings, model, settings.replicas, _say)
+        bot = ScaledBot(settings, model, settings.replicas, _say, args.endpoints)
         shutil.rmtree(bot.prefix, ignore_errors=True)
         bot.start()
         _say(bot.ready_message(started))
