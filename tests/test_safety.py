@@ -388,9 +388,11 @@ def _message(text: str, intent: str, confidence: float, ranking: list[dict[str, 
         ("I took double baclofen and now I cant stay awake", c.INTENT_ASK_DOSING, c.INTENT_EMERGENCY),
         ("how much baclofen should i take", c.INTENT_ASK_QUESTION, c.INTENT_ASK_DOSING),
         ("just tell me the mg", c.INTENT_BOT_CHALLENGE, c.INTENT_ASK_DOSING),
-        # The classifier's emergency is kept even when the rules see nothing: the safe side.
-        ("something is really wrong", c.INTENT_EMERGENCY, c.INTENT_EMERGENCY),
-        ("can i double my baclofen", c.INTENT_EMERGENCY, c.INTENT_EMERGENCY),
+        # The classifier's unconfirmed emergency is answered from the library (it misfired on a quarter of
+        # ordinary first-person questions); its unconfirmed dosing request is still refused (the safe side).
+        ("ankles all puffy since gabapentin", c.INTENT_EMERGENCY, c.INTENT_ASK_QUESTION),
+        ("can i double my baclofen", c.INTENT_EMERGENCY, c.INTENT_ASK_DOSING),
+        ("who decides how much botox he gets", c.INTENT_ASK_DOSING, c.INTENT_ASK_DOSING),
         # Questions about a topic are left to the classifier.
         ("what is baclofen withdrawal", c.INTENT_ASK_QUESTION, c.INTENT_ASK_QUESTION),
     ],
@@ -402,7 +404,7 @@ def test_component_overrides_the_intent(net: SafetyNet, text: str, predicted: st
     intent = result.get(INTENT)
     assert intent[INTENT_NAME_KEY] == expected
     if expected != predicted:
-        assert intent[PREDICTED_CONFIDENCE_KEY] == 1.0
+        assert intent[PREDICTED_CONFIDENCE_KEY] == (0.6 if expected == c.INTENT_ASK_QUESTION else 1.0)
         assert result.get(INTENT_RANKING_KEY)[0][INTENT_NAME_KEY] == expected
         assert result.get(SAFETY_KEY)[OVERRIDDEN_FROM] == predicted
     output = result.as_dict(only_output_properties=True)

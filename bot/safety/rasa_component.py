@@ -6,10 +6,14 @@ confidence fallback) can never hide an emergency or let a dosing request reach t
 
 - a red flag sets the intent to `emergency` with confidence 1.0 (emergency wins over dosing);
 - otherwise a personal dosing request sets it to `ask_dosing`;
-- an intent the classifier already chose as `emergency` or `ask_dosing` is kept even when the detectors find
-  nothing: the safe side is the emergency reply, and DIET's false alarms are fixed with training data. With
-  `trust_classifier: false` the detectors alone decide: such an unconfirmed intent is replaced by the
-  classifier's next-best intent (a switch for when the classifier's false alarms cannot be trained away).
+- a classifier's `ask_dosing` that the detectors do not confirm is kept (`trust_classifier_dosing`, default
+  true): a needless refusal still carries a general passage and costs little;
+- a classifier's `emergency` that the detectors do not confirm is NOT kept (`trust_classifier_emergency`,
+  default false) and becomes `ask_question`: measured end to end, DIET sent 22% of near-misses and a quarter
+  of ordinary first-person questions ("ankles all puffy since gabapentin", confidence 0.99) to the emergency
+  reply, while the detectors alone caught every emergency of the test sets and of the evaluation set. Its
+  next-best intent is no better (often `goodbye` or `thanks` at 0.01), so the question is answered from the
+  library instead, where retrieval decides. `trust_classifier: true|false` sets both at once.
 
 The verdict is stored in the parse data under `safety` (`{"red_flag": "pump-alarm", "dosing": null, ...}`),
 which reaches the actions as `tracker.latest_message["safety"]`, so the emergency reply can pick the right
@@ -54,25 +58,40 @@ def next_best_intent(data: dict[str, Any]) -> dict[str, Any]:
     return {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.0}
 
 
-def apply_verdict(message: Message, verdict: Verdict, trust_classifier: bool = True) -> str | None:
+def apply_verdict(
+    message: Message,
+    verdict: Verdict,
+    trust_classifier: bool | None = None,
+    *,
+    trust_emergency: bool = False,
+    trust_dosing: bool = True,
+) -> str | None:
     """Overrides the message's intent according to the verdict; returns the intent it replaced, if any.
 
     Args:
         message: the message after intent classification.
         verdict: what the safety net found.
-        trust_classifier: keep a classifier's `emergency` or `ask_dosing` that the verdict does not confirm.
+        trust_classifier: when given, sets both `trust_emergency` and `trust_dosing`.
+        trust_emergency: keep a classifier's `emergency` that the verdict does not confirm.
+        trust_dosing: keep a classifier's `ask_dosing` that the verdict does not confirm.
     """
+    if trust_classifier is not None:
+        trust_emergency = trust_dosing = trust_classifier
     predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    trusted = {INTENT_EMERGENCY: trust_emergency, INTENT_ASK_DOSING: trust_dosing}
     if verdict.is_emergency:
         target = INTENT_EMERGENCY
-    elif verdict.is_dosing and (predicted != INTENT_EMERGENCY or not trust_classifier):
+    elif verdict.is_dosing and (predicted != INTENT_EMERGENCY or not trust_emergency):
         target = INTENT_ASK_DOSING
-    elif predicted in SAFETY_INTENTS and not trust_classifier:
-        replacement = next_best_intent(message.data)
-        message.data[INTENT] = replacement
-        message.data[INTENT_RANKING_KEY] = [
-            r for r in message.data.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) not in SAFETY_INTENTS
+    elif predicted in SAFETY_INTENTS and not trusted[str(predicted)]:
+        confidence = float((message.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+        message.data[INTENT] = {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: confidence}
+        rest = [
+            r
+            for r in message.data.get(INTENT_RANKING_KEY) or []
+            if r.get(INTENT_NAME_KEY) not in (*SAFETY_INTENTS, INTENT_ASK_QUESTION)
         ]
+        message.data[INTENT_RANKING_KEY] = [dict(message.data[INTENT]), *rest]
         return str(predicted)
     else:
         return None
@@ -91,10 +110,11 @@ class SafetyNetClassifier(GraphComponent):
     def get_default_config() -> dict[str, Any]:
         """`nlp_dir`: the spaCy pipeline folder (empty: the project setting `NLP_MODEL_DIR`).
 
-        `trust_classifier`: keep the classifier's `emergency` and `ask_dosing` when the detectors do not
-        confirm them (the safe default); false lets the detectors alone decide.
+        `trust_classifier_emergency` / `trust_classifier_dosing`: keep the classifier's `emergency` /
+        `ask_dosing` when the detectors do not confirm them (see the module docstring for why the defaults
+        differ); `trust_classifier` sets both.
         """
-        return {"nlp_dir": "", "trust_classifier": True}
+        return {"nlp_dir": "", "trust_classifier_emergency": False, "trust_classifier_dosing": True}
 
     def __init__(self, config: dict[str, Any], net: SafetyNet | None = None) -> None:
         """Keeps the config; `net` lets tests pass a safety net built from the terminology file."""
@@ -127,7 +147,14 @@ class SafetyNetClassifier(GraphComponent):
         """Checks each message and overrides its intent when it is an emergency or a dosing request."""
         for message in messages:
             verdict = self.net.check(message.get(TEXT) or "")
-            replaced = apply_verdict(message, verdict, bool(self._config.get("trust_classifier", True)))
+            both = self._config.get("trust_classifier")
+            replaced = apply_verdict(
+                message,
+                verdict,
+                None if both is None else bool(both),
+                trust_emergency=bool(self._config.get("trust_classifier_emergency", False)),
+                trust_dosing=bool(self._config.get("trust_classifier_dosing", True)),
+            )
             data = verdict.as_parse_data()
             if replaced is not None:
                 data[OVERRIDDEN_FROM] = replaced
