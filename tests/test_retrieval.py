@@ -12,9 +12,11 @@ from rank_bm25 import BM25Okapi
 from bot.config import PROJECT_ROOT, Settings
 from bot.content.records import ContentBundle, PassageRecord
 from bot.content.store import InMemoryContentStore
+from bot.evaluation import Question
 from bot.nlp.pipeline import TextAnalyser
 from bot.nlp.terminology import Term
 from bot.retrieval import Retriever
+from bot.retrieval.evaluate import check_answers
 from bot.retrieval.index import MIN_UNKNOWN_LENGTH, NO_TERM_FLOOR, UNKNOWN_SHARE_CAP, UNKNOWN_WORD_WEIGHT
 from bot.retrieval.spelling import Speller, distance, max_edits
 from bot.service import BotService, service_from_content
@@ -247,3 +249,17 @@ def test_the_real_library_answers_chatty_questions_and_refuses_off_topic_ones(re
     ):
         hits, _ = real_service.rank(question)
         assert not hits or hits[0].score < real_service.threshold, (question, hits[:1])
+
+
+def test_offline_answer_check_judges_rendered_replies(small_service: BotService) -> None:
+    questions = [
+        Question("a1", "does lioresal make you sleepy", "answer", ("sleepiness",), "baclofen"),
+        Question("a2", "does lioresal make you sleepy", "answer", ("a phrase no passage has",), "baclofen"),
+        Question("a3", "what's the weather tomorrow", "answer", ("sleepiness",), "baclofen"),
+        Question("o1", "hello", "smalltalk", ("hello",)),  # not an `answer` question: skipped
+    ]
+    results = {r.question.id: r for r in check_answers(small_service, questions)}
+    assert set(results) == {"a1", "a2", "a3"}
+    assert results["a1"].reasons == [] and results["a1"].passage_ids[0] == "baclofen-side-effects"
+    assert any("mentions none" in reason for reason in results["a2"].reasons)
+    assert results["a3"].passage_ids == () and "no citation" in results["a3"].reasons
