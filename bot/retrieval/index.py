@@ -160,16 +160,17 @@ class _CharNgrams:
             analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=True
         )
         self._vectoriser.fit([*texts, *questions])
-        self._texts = self._vectoriser.transform(texts)
-        self._questions = self._vectoriser.transform(questions) if len(questions) else None
+        # Stored transposed (n-grams x texts, CSR): a query row times this is the fastest sparse product.
+        self._texts = self._vectoriser.transform(texts).T.tocsr()
+        self._questions = self._vectoriser.transform(questions).T.tocsr() if len(questions) else None
 
     def similarity(self, text: str) -> np.ndarray:
         """Per passage: the mean of its whole text's cosine and its best lay question's cosine with `text`."""
-        query = self._vectoriser.transform([text]).T
-        result = 0.5 * np.asarray((self._texts @ query).todense(), dtype=np.float64).ravel()
+        query = self._vectoriser.transform([text])
+        result = 0.5 * np.asarray((query @ self._texts).toarray(), dtype=np.float64).ravel()
         if self._questions is not None:
             best = np.zeros(self._size, dtype=np.float64)
-            cosines = np.asarray((self._questions @ query).todense(), dtype=np.float64).ravel()
+            cosines = np.asarray((query @ self._questions).toarray(), dtype=np.float64).ravel()
             np.maximum.at(best, self._owner, cosines)
             result += 0.5 * best
         return result
