@@ -49,6 +49,9 @@ EMERGENCY_TOPIC = "emergencies"
 SECOND_PASSAGE_RATIO = 0.9
 # How much more a passage counts when its topic is the one named or under discussion.
 TOPIC_BOOST = 1.25
+# "What else is there apart from baclofen?": a term right after these words is not what the person asks
+# about, so its topic gets no boost.
+EXCLUDING_WORDS = ("apart from", "besides", "other than", "except", "instead of", "rather than")
 # When the bot has no good answer it offers the topics of the nearest matches, then the main topics.
 LIKELY_TOPICS = 3
 MAX_TOPIC_BUTTONS = 6
@@ -406,7 +409,11 @@ class BotService:
         _bundle, retriever, analyser = self._ensure_loaded()
         analysis = analyser.analyse(question)
         mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
-        named_topics = [t for t in (self._topic_of(m) for m in mentioned) if t]
+        lowered = question.lower()
+        excluded = {
+            m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)
+        }
+        named_topics = [t for t in (self._topic_of(m) for m in mentioned if m not in excluded) if t]
         tokens = list(analysis.tokens)
         use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
         if use_context and context.topic:

@@ -263,3 +263,9 @@ def test_offline_answer_check_judges_rendered_replies(small_service: BotService)
     assert results["a1"].reasons == [] and results["a1"].passage_ids[0] == "baclofen-side-effects"
     assert any("mentions none" in reason for reason in results["a2"].reasons)
     assert results["a3"].passage_ids == () and "no citation" in results["a3"].reasons
+
+
+def test_a_term_after_apart_from_is_not_boosted(small_service: BotService) -> None:
+    named = {h.passage.id: h.score for h in small_service.rank("side effects of botox")[0]}
+    excluded = {h.passage.id: h.score for h in small_service.rank("side effects apart from botox")[0]}
+    assert excluded["botox-side-effects"] < named["botox-side-effects"] / 1.1
