@@ -410,9 +410,7 @@ class BotService:
         analysis = analyser.analyse(question)
         mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
         lowered = question.lower()
-        excluded = {
-            m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)
-        }
+        excluded = {m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)}
         named_topics = [t for t in (self._topic_of(m) for m in mentioned if m not in excluded) if t]
         tokens = list(analysis.tokens)
         use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
