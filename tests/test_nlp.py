@@ -137,3 +137,7 @@ def test_conversational_filler_is_dropped(analyser: TextAnalyser) -> None:
 )
 def test_real_terminology_maps_everyday_words(real_analyser: TextAnalyser, text: str, token: str) -> None:
     assert token in real_analyser.analyse(text).tokens
+
+
+def test_meaningful_stop_words_are_kept(analyser: TextAnalyser) -> None:
+    assert analyser.analyse("How often is the side effect serious?").tokens == ("often", "side", "effect", "serious")

@@ -120,6 +120,16 @@ FILLER_LEMMAS = frozenset(
 )
 
 
+# Words in spaCy's English stop list that carry meaning in questions about spasticity and its treatments
+# ("side effects", "back pain", "a full bladder", "how often", "how long does it last", "taken together").
+KEPT_STOP_WORDS = frozenset(
+    {
+        *("side", "back", "front", "move", "call", "often", "last", "first", "serious", "full", "empty"),
+        *("together", "enough", "alone", "several", "again", "never", "always"),
+    }
+)
+
+
 @dataclass(frozen=True)
 class Mention:
     """A term found in a text."""
@@ -205,7 +215,9 @@ class TextAnalyser:
                 continue
             token = words[index]
             index += 1
-            if token.is_punct or token.is_space or token.is_stop or not token.text.strip():
+            if token.is_punct or token.is_space or not token.text.strip():
+                continue
+            if token.is_stop and token.lower_ not in KEPT_STOP_WORDS:
                 continue
             lemma = (token.lemma_ or token.text).lower()
             if lemma and lemma not in FILLER_LEMMAS:
