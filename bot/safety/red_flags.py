@@ -118,14 +118,14 @@ SIGNALS: dict[str, list[str]] = {
         "@pump-alarm",
         "alarm\\w*|alarn\\w*|alrm\\w*|beep\\w*|bleep\\w*|beap\\w*|screaming|screeching|shrieking|siren|chirp\\w*"
         "|chiming|ringing|buzzing|squealing|whistling",
-        "noise|noises|sound|sounds|sounding|tune|tones?",
+        # Not "tone": here it usually means muscle tone ("I use my tone to walk").
+        "noise|noises|sound|sounds|sounding|tune",
     ],
     "alarm_active": [
         "alarming|alarmin|beeping|beepin|bleeping|screaming|screeching|shrieking|chirping|ringing|buzzing|squealing"
         "|whistling|sounding|beeps|beeped|bleeps|alarms|alarmed",
-        "alarm|alarms|beep|beeps|noise|sound|tone ...3 going|goes|went|gone|keeps|wont|won't|on|started|keeps|again",
-        "making|makes|made|doing|does|did|giving|gives ...3 noise|noises|sound|sounds|alarm|alarms|beep|beeps|tone"
-        "|tones",
+        "alarm|alarms|beep|beeps|noise|sound ...3 going|goes|went|gone|keeps|wont|won't|on|started|keeps|again",
+        "making|makes|made|doing|does|did|giving|gives ...3 noise|noises|sound|sounds|alarm|alarms|beep|beeps",
         f"wo|will|does {NOT} stop",
         "do|does|doing alarm|beep|noise|sound|alarms|beeps",
     ],
@@ -136,6 +136,10 @@ SIGNALS: dict[str, list[str]] = {
         "up and down",
         "critical|urgent alarm",
         "alarm clock",
+    ],
+    # "not the two-tone one": a person telling the alarms apart, not hearing the critical one.
+    "not_two_tone": [
+        "not|n't|nt|no|isnt|isn't ...3 two|2|double [-] tone|tones|note|notes",
     ],
     "single_beep": [
         "single|one beep|tone|alarm",
@@ -348,7 +352,9 @@ SIGNALS: dict[str, list[str]] = {
         "end it all",
         "suicid\\w*|suicde|sucide|suiside",
         f"{NOT}|dont|don't want ...2 live|living|alive|here|wake|go|exist|be",
-        "wants?|wanted|wanna|wish\\w*|rather ...3 die|dead|gone|disappear",
+        "wants?|wanted|wanna|wish\\w*|rather ...3 die|dead|disappear",
+        # "want to be gone", but not "doesn't want my tone gone".
+        "wants?|wanted|wanna|wish\\w*|rather [to] be gone",
         "better ...2 off ...2 without me|dead",
         "point in|of living|life|going",
         "what's|whats|no point",
@@ -406,7 +412,7 @@ RULES: tuple[Rule, ...] = (
     Rule(RedFlag.PUMP_INFECTION, (("wound",), ("wound_sign",), ("pump",))),
     Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
     Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
-    Rule(RedFlag.PUMP_ALARM, (("two_tone",), ("alarm_sounding", "pump_device"))),
+    Rule(RedFlag.PUMP_ALARM, (("two_tone",), ("alarm_sounding", "pump_device")), unless=("not_two_tone",)),
     Rule(
         RedFlag.PUMP_ALARM,
         (("pump_device",), ("alarm_sounding",), ("alarm_active", "happening_now")),
