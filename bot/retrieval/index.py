@@ -48,7 +48,7 @@ from typing import Protocol
 
 import bm25s
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.content.records import PassageRecord
 from bot.retrieval.spelling import Speller
