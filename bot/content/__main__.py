@@ -95,9 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    print(f"Loaded into {_redact(args.database_url)}: {report.summary()}; now {counts}.")
-    # Running bots poll this number and swap the new content in within CONTENT_RELOAD_SECONDS.
-    print(f"Content revision {revision}: running bots pick it up without a restart.")
+    # Running bots poll the revision and swap new content in within CONTENT_RELOAD_SECONDS, with no restart.
+    print(f"Loaded into {_redact(args.database_url)}: {report.summary()}; now {counts}; content revision {revision}.")
     return 0
 
 
