@@ -220,4 +220,5 @@ lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/
 .PHONY: run-scaled lint-k8s
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest widget browser editor-axe eval eval-retrieval content-report report telegram-webhook test clean
+	test-stories lint format typecheck pytest widget browser editor-axe eval nlu-cv eval-retrieval content-report report telegram-webhook \
+	test clean
