@@ -56,7 +56,11 @@ STARTUP_TIMEOUT_S = 420.0
 # One TensorFlow and OpenMP thread per process: the server handles one message at a time on its event loop
 # anyway, so TF's default pools (one thread per core, spinning while they wait for work) only compete with
 # the action server, the database and the other replicas for the same cores.
+# SANIC_KEEP_ALIVE_TIMEOUT outlives the Rasa server's pooled connections to the action server: with Sanic's
+# default of 5 s the action server closes an idle connection just as Rasa reuses it, the action call fails with
+# "Can not write request body" and the turn goes silent (rasa-sdk fixed this after 3.6: RasaHQ/rasa-sdk#1047).
 RECOMMENDED_ENV = {
+    "SANIC_KEEP_ALIVE_TIMEOUT": "120",
     "TF_INTRA_OP_PARALLELISM_THREADS": "1",
     "TF_INTER_OP_PARALLELISM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
