@@ -344,7 +344,11 @@ def main(argv: list[str] | None = None) -> int:
             measure(served, levels, args.max_seconds)
             bots.append(served)
     print("Retrieval...", flush=True)
-    rows = retrieval([int(s) for s in args.sizes.split(",") if s.strip()])
+    try:
+        rows = retrieval([int(s) for s in args.sizes.split(",") if s.strip()])
+    except (subprocess.SubprocessError, OSError) as exc:  # the other figures are still worth printing
+        print(f"Retrieval benchmark failed: {exc}", flush=True)
+        rows = []
     text = table(bots, training, rows, model_note)
     print("\n" + text)
     print(
