@@ -22,8 +22,8 @@ def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_help_lists_every_target_with_one_line() -> None:
     makefile = (PROJECT_ROOT / "Makefile").read_text()
-    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.M))
-    documented = set(re.findall(r"^([a-z][a-z-]*):.*## ", makefile, flags=re.M))
+    targets = set(re.findall(r"^([a-z][a-z0-9-]*):", makefile, flags=re.M))
+    documented = set(re.findall(r"^([a-z][a-z0-9-]*):.*## ", makefile, flags=re.M))
     assert targets == documented, f"targets without a ## description: {targets - documented}"
     result = make("help")
     assert result.returncode == 0
