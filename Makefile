@@ -103,12 +103,12 @@ test-stories: train-test ## Run the Rasa test stories in tests/ (prediction erro
 	  --fail-on-prediction-errors --out var/results/stories
 
 lint: $(STAMP) ## Ruff lint and format check
-	$(BIN)/ruff check bot actions tests
-	$(BIN)/ruff format --check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 
 format: $(STAMP) ## Format the code with ruff
-	$(BIN)/ruff format bot actions tests
-	$(BIN)/ruff check --fix bot actions tests
+	$(BIN)/ruff format bot actions tests bench
+	$(BIN)/ruff check --fix bot actions tests bench
 
 typecheck: $(STAMP) ## Static types with mypy
 	$(BIN)/mypy

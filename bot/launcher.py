@@ -36,6 +36,12 @@ def child_env(settings: Settings) -> dict[str, str]:
     env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens here
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # rasa-sdk's Sanic drops idle keep-alive connections after 5 s; Rasa may reuse one just as it closes and
+    # the turn goes silent ("Can not write request body", seen in load tests; RasaHQ/rasa-sdk#1047).
+    env.setdefault("SANIC_KEEP_ALIVE_TIMEOUT", "120")
+    # One TensorFlow/OpenMP thread per process: replicas, not threads, use the cores, and they do not fight.
+    for name in ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS", "OMP_NUM_THREADS"):
+        env.setdefault(name, "1")
     settings.tracker_db.parent.mkdir(parents=True, exist_ok=True)
     return env
 
