@@ -374,10 +374,21 @@ def test_content_reloaded_while_serving_fails_no_request(bot: RunningBot) -> Non
         reloads = 0
         for index in range(4):
             passage_file.write_text(yaml.safe_dump({"passages": [versions[index % 2]]}))
+            with lock:
+                seen = len(results)
             status, report = editor_post(bot, "reload", {})
             assert status == 200 and report["changed"] >= 1, report
             reloads += 1
-            time.sleep(1.5)  # longer than CONTENT_RELOAD_SECONDS: each version is swapped in while serving
+            # Each version is swapped in while the patients keep asking: wait until it is served (the index
+            # rebuild takes seconds on a busy machine) before loading the next one.
+            second = index % 2 == 1
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline:
+                with lock:
+                    fresh = [t for _, t in results[seen:] if NEW_MARK in t]
+                if any(("(second version)" in t) == second for t in fresh):
+                    break
+                time.sleep(0.5)
     finally:
         stop.set()
         for worker in workers:
