@@ -20,6 +20,7 @@ instead of the stock `socketio` entry; events, path and the channel name (`socke
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import uuid
@@ -29,11 +30,13 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rest import clean_text
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER
 
@@ -45,6 +48,8 @@ WIDGET_DIR = PROJECT_ROOT / "widget"
 MAX_MESSAGES = 100  # the newest messages a reload shows; older ones stay in the tracker
 MAX_TEXT_CHARS = 4000  # longer texts (a pasted essay) are cut in the history, not in the conversation
 MAX_BUTTONS = 12
+UNREADABLE = "Sorry, I couldn't read that message. Please type your question as plain text."
+NO_SESSION = "Sorry, this chat lost its connection details. Please reload the page and ask again."
 MAX_ROOM_CHARS = 128  # a session id longer than this is not a client's id: a fresh one is given instead
 # A version 4 UUID as `crypto.randomUUID()` writes it: the only session ids the widget makes.
 SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
@@ -224,4 +229,47 @@ class SocketIOInput(RasaSocketIOInput):
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         sio.on("session_request", session_request, namespace=self.namespace)  # replaces the parent's handler
+
+        async def refuse(sid: str, why: str) -> None:
+            logger.info("Refused a Socket.IO message: %s", why)
+            await sio.emit(self.bot_message_evt, {"text": UNREADABLE}, room=sid, namespace=self.namespace)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            # Rasa's handler assumes a dict with a string message: anything else raised inside it and the
+            # person heard nothing. Here a broken payload gets a plain reply and never reaches the tracker.
+            if not isinstance(data, dict):
+                return await refuse(sid, f"payload is {type(data).__name__}, not an object")
+            if self.session_persistence:
+                sender = data.get("session_id")
+                if not isinstance(sender, str) or not 0 < len(sender) <= MAX_ROOM_CHARS:
+                    await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid, namespace=self.namespace)
+                    return None
+            else:
+                sender = sid
+            text = data.get("message", "")
+            if not isinstance(text, str):
+                return await refuse(sid, f"message is {type(text).__name__}, not text")
+            try:
+                text = clean_text(text)
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return await refuse(sid, "message holds a lone surrogate")
+            metadata = data.get(self.metadata_key)
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = None
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            message = UserMessage(
+                text,
+                output,
+                sender,
+                input_channel=self.name(),
+                metadata=metadata if isinstance(metadata, dict) else {},
+            )
+            await on_new_message(message)
+            return None
+
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)  # replaces the parent's handler
         return socket_blueprint
