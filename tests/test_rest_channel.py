@@ -162,11 +162,16 @@ def test_a_big_body_gets_413_declared_or_chunked(running_bot: RunningBot) -> Non
 
     connection = http.client.HTTPConnection("127.0.0.1", running_bot.rasa_port, timeout=60)
     try:
-        connection.request(
-            "POST", WEBHOOK, body=chunks(), encode_chunked=True, headers={"Content-Type": "application/json"}
-        )
-        response = connection.getresponse()
-        assert response.status == 413, response.read()
+        try:
+            connection.request(
+                "POST", WEBHOOK, body=chunks(), encode_chunked=True, headers={"Content-Type": "application/json"}
+            )
+        except (ConnectionResetError, BrokenPipeError):
+            # The server answered 413 and closed while the client was still uploading: refused all the same.
+            pass
+        else:
+            response = connection.getresponse()
+            assert response.status == 413, response.read()
     finally:
         connection.close()
     assert running_bot.chat("big-2", "what is spasticity?"), "the server answers normally afterwards"

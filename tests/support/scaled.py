@@ -20,7 +20,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT
 from bot.scaled import READY_LINE
-from tests.support.servers import API_TOKEN, STARTUP_TIMEOUT_S, RunningBot, free_port
+from tests.support.servers import API_TOKEN, STARTUP_TIMEOUT_S, RunningBot
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/1"
@@ -157,12 +157,19 @@ def wait_for_line(bot: RunningBot, needle: str, timeout: float, after: int = 0) 
 
 
 def _port_block(size: int) -> int:
-    """A port p such that p .. p + size are free right now (nginx takes p, the replicas p + 1 ...)."""
+    """A port p such that p .. p + size are free right now (nginx takes p, the replicas p + 1 ...).
+
+    Chosen below Linux's ephemeral range (32768 and up), where the kernel never hands out the local ports of
+    outgoing connections: a block picked there was once taken by a client socket before a replica could bind.
+    """
+    import random
+
     from tests.support.servers import port_is_free
 
-    for _ in range(200):
-        base = free_port()
-        if base + size < 65535 and all(port_is_free(base + i) for i in range(size + 1)):
+    rng = random.Random()
+    for _ in range(500):
+        base = rng.randrange(20000, 32000 - size)
+        if all(port_is_free(base + i) for i in range(size + 1)):
             return base
     raise RuntimeError("No block of free ports")
 
