@@ -197,7 +197,7 @@ def start_ours(name: str, model: Path, extra_env: Mapping[str, str]) -> Served:
     pids: dict[str, int] = {}
     for pid in descendants(bot.process.pid):
         line = command_line(pid)
-        if " rasa run" in line or "-m rasa run" in line:
+        if "bot.rasa_server run" in line:
             pids["rasa server"] = pid
         elif "rasa_sdk" in line:
             pids["action server"] = pid

@@ -52,7 +52,7 @@ def action_server_command(settings: Settings) -> list[str]:
 
 
 def rasa_command(settings: Settings, model: Path, mode: str, endpoints: Path | None = None) -> list[str]:
-    """`rasa run` with the REST and Socket.IO channels, or `rasa shell`.
+    """`rasa run` with the REST and Socket.IO channels, or `rasa shell`, through `bot.rasa_server`.
 
     The HTTP API is enabled only with a token, so it can never be open without one. `endpoints` defaults to
     the offline `endpoints.yml`; the scaled setup (bot/scaled.py) passes `deploy/endpoints.scaled.yml`.
@@ -60,9 +60,9 @@ def rasa_command(settings: Settings, model: Path, mode: str, endpoints: Path | N
     endpoints = endpoints or PROJECT_ROOT / "endpoints.yml"
     common = ["--model", str(model), "--endpoints", str(endpoints)]
     if mode == "shell":
-        return [sys.executable, "-m", "rasa", "shell", *common]
+        return [sys.executable, "-m", "bot.rasa_server", "shell", *common]
     command = [
-        sys.executable, "-m", "rasa", "run", *common,
+        sys.executable, "-m", "bot.rasa_server", "run", *common,
         "--credentials", str(PROJECT_ROOT / "credentials.yml"),
         "--interface", settings.host,
         "--port", str(settings.rasa_port),

@@ -5,7 +5,8 @@ Runs Rasa's own `rasa test nlu --cross-validation` with the project's effective 
 intent report and prints a table per intent. Exits non-zero when the figures are under the targets, so the
 numbers cannot quietly get worse.
 
-Usage: `python -m bot.nlu_eval [--folds 5] [--epochs N] [--min-macro-f1 0.92] [--min-oos-f1 0.85]`.
+Usage: `python -m bot.nlu_eval [--folds 5] [--epochs N] [--config FILE] [--min-macro-f1 0.92] [--min-oos-f1 0.85]`;
+`--config` tries a candidate pipeline without touching `config.yml`.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-macro-f1", type=float, default=0.92)
     parser.add_argument("--min-oos-f1", type=float, default=0.85)
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--config", type=Path, default=PROJECT_ROOT / "config.yml", help="the config to judge")
     args = parser.parse_args(argv)
     settings = get_settings()
     if not (settings.nlp_dir / "meta.json").is_file():
@@ -71,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     config_file = args.out / "config.yml"
-    config = effective_config(PROJECT_ROOT / "config.yml", args.epochs, settings.nlp_dir)
+    config = effective_config(args.config, args.epochs, settings.nlp_dir)
     config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     command = [
         sys.executable, "-m", "rasa", "test", "nlu",

@@ -149,7 +149,7 @@ def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(f
     sender = f"restart-{uuid.uuid4().hex[:6]}"
     status, replies = _post(bot.rasa_port + 1, sender, "how long do botox shots last?")
     assert status == 200 and replies
-    (pid,) = replica_pids(bot, "rasa run", f"--port {bot.rasa_port + 1}")
+    (pid,) = replica_pids(bot, "rasa_server run", f"--port {bot.rasa_port + 1}")
     os.killpg(pid, signal.SIGKILL)  # the whole server, as when its container dies
     _wait_dead(pid)  # a request already inside the dying server would fail; nginx must route the next ones
     deadline = time.monotonic() + 10

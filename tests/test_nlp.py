@@ -141,3 +141,42 @@ def test_real_terminology_maps_everyday_words(real_analyser: TextAnalyser, text:
 
 def test_meaningful_stop_words_are_kept(analyser: TextAnalyser) -> None:
     assert analyser.analyse("How often is the side effect serious?").tokens == ("often", "side", "effect", "serious")
+
+
+def _rasa_tokens(doc: object) -> list:
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    return [Token(t.text, t.idx) for t in doc]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "term_tokens"),
+    [
+        # A therapy named: its tokens and the sentence carry THERAPY and "some term".
+        ("does the bac pump hurt", {"THERAPY"}, {"bac", "pump"}),
+        # Two conditions (spasticity in lay words).
+        ("ms and stiff legs", {"CONDITION"}, {"ms", "stiff", "legs"}),
+        # Another illness: no term of ours, so only the "no term" column is set.
+        ("how do i treat a migraine", set(), set()),
+        # A bare follow-up: no term either.
+        ("does it hurt?", set(), set()),
+    ],
+)
+def test_term_features_mark_our_terms(
+    analyser: TextAnalyser, text: str, labels: set[str], term_tokens: set[str]
+) -> None:
+    from bot.nlp.rasa_components import FEATURE_LABELS, term_features
+
+    doc = analyser.nlp(text)
+    tokens = _rasa_tokens(doc)
+    sequence, sentence = term_features(doc, tokens)
+    width = len(FEATURE_LABELS) + 2
+    assert sequence.shape == (len(tokens), width)
+    assert sentence.shape == (1, width)
+    dense = sentence.toarray()[0]
+    assert {label for index, label in enumerate(FEATURE_LABELS) if dense[index]} == labels
+    core = bool(labels & {"THERAPY", "CONDITION", "SYMPTOM"})
+    assert dense[len(FEATURE_LABELS)] == float(core)
+    assert dense[width - 1] == float(not labels)  # the "no term at all" column
+    marked = {tokens[i].text for i in range(len(tokens)) if sequence.toarray()[i, len(FEATURE_LABELS)]}
+    assert marked == term_tokens

@@ -1,25 +1,33 @@
-"""A Rasa NLU component that gives term entities their canonical ids.
+"""Rasa NLU components of our own: canonical term ids, a length guard, and term features for DIET.
 
-Rasa's `SpacyEntityExtractor` reports an entity's surface text ("Lioresal", "bac pump"). Our entity ruler
-already knows the canonical id of every phrase (spaCy's `ent.ent_id_`), so this component, placed after the
-extractor, replaces the value with that id. Actions and slots then see `baclofen` or `baclofen-pump` whatever
-the person typed, and the original words stay in the message text.
+`CanonicalEntityMapper`: Rasa's `SpacyEntityExtractor` reports an entity's surface text ("Lioresal", "bac
+pump"). Our entity ruler already knows the canonical id of every phrase (spaCy's `ent.ent_id_`), so this
+component, placed after the extractor, replaces the value with that id. Actions and slots then see `baclofen`
+or `baclofen-pump` whatever the person typed, and the original words stay in the message text.
+
+`MessageLengthGuard` cuts pasted essays before NLU; `TermFeaturizer` tells DIET which words are our terms.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
+from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.nlu.utils.spacy_utils import SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.constants import TERM_ENTITY_LABELS
+from bot.nlp.terminology import WORD_LABEL
 
 EXTRACTOR = "SpacyEntityExtractor"
 
@@ -120,4 +128,99 @@ class MessageLengthGuard(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Training examples are short; nothing to do."""
+        return training_data
+
+
+# The labels TermFeaturizer marks, in a fixed order: the feature dimension must not change between training
+# and serving. WORD terms are everyday words with a spasticity sense (food, drive, doctor): a weaker signal.
+FEATURE_LABELS = (*TERM_ENTITY_LABELS, WORD_LABEL)
+
+
+def term_features(doc: Any, tokens: list[Token]) -> tuple[scipy.sparse.coo_matrix, scipy.sparse.coo_matrix]:
+    """Token and sentence features saying which tokens belong to a term of the terminology, and of which kind.
+
+    Columns: one per label of `FEATURE_LABELS`, then "some term of the first three labels", then (sentence
+    only) "no term at all". The last two give DIET what separates "what is diabetes" (no term: out of scope)
+    from "what is dantrolene", and "does it hurt?" (a follow-up) from "does the pump hurt?" (a new question).
+
+    Args:
+        doc: the spaCy doc of the message, whose entities come from the terminology's entity ruler.
+        tokens: Rasa's tokens of the same text (character offsets match the doc's).
+    """
+    width = len(FEATURE_LABELS) + 2
+    sequence = np.zeros((len(tokens), width), dtype=np.float32)
+    sentence = np.zeros((1, width), dtype=np.float32)
+    spans = [(ent.start_char, ent.end_char, FEATURE_LABELS.index(ent.label_)) for ent in getattr(doc, "ents", ())
+             if ent.label_ in FEATURE_LABELS]  # fmt: skip
+    for index, token in enumerate(tokens):
+        for start, end, column in spans:
+            if token.start < end and token.end > start:
+                sequence[index, column] = 1.0
+                if column < len(TERM_ENTITY_LABELS):
+                    sequence[index, len(FEATURE_LABELS)] = 1.0
+    for _, _, column in spans:
+        sentence[0, column] = 1.0
+        if column < len(TERM_ENTITY_LABELS):
+            sentence[0, len(FEATURE_LABELS)] = 1.0
+    if not spans:
+        sentence[0, width - 1] = 1.0
+    return scipy.sparse.coo_matrix(sequence), scipy.sparse.coo_matrix(sentence)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class TermFeaturizer(SparseFeaturizer, GraphComponent):
+    """Sparse features from the terminology: which words are therapies, conditions, symptoms or domain words.
+
+    Word and character counts alone cannot tell a question about another illness ("how do I treat a
+    migraine") from one about ours, or a follow-up ("how long does it last?") from a fresh question naming a
+    therapy: what separates them is whether a term of ours is named. The spaCy pipeline's entity ruler already
+    finds every term, typos and brand names included, so this featurizer passes that knowledge to DIET. It has
+    no state: the features come from `content/terminology.yml` through the built pipeline.
+    """
+
+    @classmethod
+    def required_components(cls) -> list[type]:
+        """Needs the spaCy doc (SpacyNLP) and Rasa's tokens."""
+        return [SpacyNLP, Tokenizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Only the featurizer alias of Rasa's base class."""
+        return {**SparseFeaturizer.get_default_config()}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Nothing to configure."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TermFeaturizer:
+        """Creates the featurizer; it has no state."""
+        return cls({**cls.get_default_config(), **config}, execution_context.node_name)
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        SparseFeaturizer.__init__(self, name, config)
+
+    def _featurize(self, message: Message) -> None:
+        tokens = message.get(TOKENS_NAMES[TEXT]) or []
+        if not tokens or not message.get(TEXT):
+            return
+        sequence, sentence = term_features(message.get(SPACY_DOCS[TEXT]), tokens)
+        self.add_features_to_message(sequence, sentence, TEXT, message)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds the term features to each message."""
+        for message in messages:
+            self._featurize(message)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Adds the term features to every training example."""
+        for example in training_data.training_examples:
+            self._featurize(example)
         return training_data
