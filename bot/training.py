@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from bot.config import PROJECT_ROOT, get_settings
+from bot.content.loader import passage_files
 from bot.nlp.pipeline import FINGERPRINT_FILE
 
 MODEL_NAME = "spasticity"
@@ -54,6 +55,8 @@ def fingerprint(config_text: str, nlp_dir: Path) -> str:
         *sorted((PROJECT_ROOT / "data").rglob("*.yml")),
         PROJECT_ROOT / "bot" / "nlp" / "rasa_components.py",
         nlp_dir / FINGERPRINT_FILE,
+        # TermFeaturizer stores the content library's vocabulary in the model: new content, new model.
+        *passage_files(get_settings().content_dir),
     ]
     for path in inputs:
         digest.update(str(path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path).encode())

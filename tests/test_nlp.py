@@ -165,18 +165,49 @@ def _rasa_tokens(doc: object) -> list:
 def test_term_features_mark_our_terms(
     analyser: TextAnalyser, text: str, labels: set[str], term_tokens: set[str]
 ) -> None:
-    from bot.nlp.rasa_components import FEATURE_LABELS, term_features
+    from bot.nlp.rasa_components import COL_CORE, COL_NO_TERM, FEATURE_LABELS, WIDTH, term_features
 
     doc = analyser.nlp(text)
     tokens = _rasa_tokens(doc)
     sequence, sentence = term_features(doc, tokens)
-    width = len(FEATURE_LABELS) + 2
-    assert sequence.shape == (len(tokens), width)
-    assert sentence.shape == (1, width)
+    assert sequence.shape == (len(tokens), WIDTH)
+    assert sentence.shape == (1, WIDTH)
     dense = sentence.toarray()[0]
     assert {label for index, label in enumerate(FEATURE_LABELS) if dense[index]} == labels
-    core = bool(labels & {"THERAPY", "CONDITION", "SYMPTOM"})
-    assert dense[len(FEATURE_LABELS)] == float(core)
-    assert dense[width - 1] == float(not labels)  # the "no term at all" column
-    marked = {tokens[i].text for i in range(len(tokens)) if sequence.toarray()[i, len(FEATURE_LABELS)]}
+    assert dense[COL_CORE] == float(bool(labels & {"THERAPY", "CONDITION", "SYMPTOM"}))
+    assert dense[COL_NO_TERM] == float(not labels)
+    marked = {tokens[i].text for i in range(len(tokens)) if sequence.toarray()[i, COL_CORE]}
     assert marked == term_tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "known", "unknown", "share"),
+    [
+        ("what are the downsides of surgery", {"downsides", "surgery"}, set(), 1.0),
+        ("what time is sunset", set(), {"time", "sunset"}, 0.0),
+        ("does the pump hurt at sunset", {"pump", "hurt"}, {"sunset"}, 2 / 3),
+        ("is it it?", set(), set(), 0.0),  # no content word at all: nothing to judge
+    ],
+)
+def test_vocabulary_features_mark_the_librarys_words(
+    analyser: TextAnalyser, text: str, known: set[str], unknown: set[str], share: float
+) -> None:
+    from bot.nlp.rasa_components import (
+        COL_ALL_KNOWN,
+        COL_KNOWN,
+        COL_SHARE_KNOWN,
+        COL_UNKNOWN,
+        library_vocabulary,
+        term_features,
+    )
+
+    vocabulary = library_vocabulary(analyser.nlp, ["Surgery has downsides.", "Does it hurt? Ask your doctor."])
+    doc = analyser.nlp(text)
+    tokens = _rasa_tokens(doc)
+    sequence, sentence = (m.toarray() for m in term_features(doc, tokens, vocabulary))
+    assert {tokens[i].text for i in range(len(tokens)) if sequence[i, COL_KNOWN]} == known
+    assert {tokens[i].text for i in range(len(tokens)) if sequence[i, COL_UNKNOWN]} == unknown
+    row = sentence[0]
+    assert row[COL_KNOWN] == float(bool(known)) and row[COL_UNKNOWN] == float(bool(unknown))
+    assert row[COL_SHARE_KNOWN] == pytest.approx(share)
+    assert row[COL_ALL_KNOWN] == float(bool(known) and not unknown)
