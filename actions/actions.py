@@ -249,15 +249,19 @@ class ActionRefuseDosing(ServiceAction):
 
 
 class ActionOutOfScope(ServiceAction):
-    """Says what the bot covers, with topic buttons, instead of answering off-topic questions."""
+    """Says what the bot covers, with topic buttons; answers after all when the message names our terms."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return c.ACTION_OUT_OF_SCOPE
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """The scope statement."""
-        return self.service.out_of_scope(), []
+        """The scope statement, unless the message names our terms and the library answers it."""
+        text = latest_text(tracker)
+        turn = self.service.out_of_scope_or_answer(text, term_ids(tracker), context_from(tracker))
+        if turn.reply.kind == ReplyKind.ANSWER:
+            return turn.reply, context_events(turn, text)
+        return turn.reply, []
 
 
 class ActionSessionStart(ServiceAction):

@@ -68,6 +68,10 @@ NO_ANSWER = (
     "I'm sorry, I don't have a good answer to that in my library. You could try asking in other words, "
     "or choose one of these topics."
 )
+# A message NLU read as out of scope is still answered if it is this long (in words) and a passage scores this
+# many times the answer threshold: see BotService.out_of_scope_or_answer.
+LONG_MESSAGE_WORDS = 10
+LONG_MESSAGE_MARGIN = 1.5
 OUT_OF_SCOPE = (
     "I can only help with spasticity: what it is, what causes it or makes it worse, and how its treatments "
     "work, such as stretching, splints, medicines, botulinum toxin, the baclofen pump and surgery. "
@@ -611,6 +615,32 @@ class BotService:
     def out_of_scope(self) -> Reply:
         """What the bot covers, with topics to choose from."""
         return Reply(ReplyKind.OUT_OF_SCOPE, OUT_OF_SCOPE, buttons=topic_buttons(self.bundle.main_topics()))
+
+    def out_of_scope_or_answer(
+        self, question: str, term_ids: list[str] | None = None, context: Context | None = None
+    ) -> Turn:
+        """A message NLU read as out of scope: answered after all if it names our terms and the library fits.
+
+        The classifier learns from short examples; a long story from a patient ("had MS 8 yrs, some days my
+        legs are like concrete...") can look more like small talk than like a question to it. Turning such a
+        person away with the scope statement is the worst outcome, so a second opinion is taken: when the
+        message names a therapy, condition or symptom of ours (the entity ruler, not the classifier) and the
+        library has a passage over the answer threshold, that is the reply. A long message that names none
+        (people describe: "my wifes knees clamp together so hard the carers cant part them") is answered when a
+        passage fits it clearly better than the threshold; off-topic questions are short and fit nothing that
+        well (the highest of the evaluation set's scored 0.26, this needs 0.33).
+        Otherwise the scope statement.
+        """
+        context = context or Context()
+        long_and_close = False
+        if not term_ids and len(question.split()) >= LONG_MESSAGE_WORDS:
+            hits, _ = self.rank(self._clip(question)[0], context=context, limit=1)
+            long_and_close = bool(hits) and hits[0].score >= self.threshold * LONG_MESSAGE_MARGIN
+        if term_ids or long_and_close:
+            turn = self.answer_question(question, term_ids=term_ids, context=context)
+            if turn.reply.kind == ReplyKind.ANSWER:
+                return turn
+        return Turn(self.out_of_scope(), context)
 
 
 def _default_analyser(settings: Settings) -> TextAnalyser:

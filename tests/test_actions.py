@@ -216,3 +216,36 @@ def test_actions_do_no_io_when_instantiated() -> None:
     # rasa-sdk instantiates every action at start-up; creating them must not open the database or spaCy.
     for cls in (ActionAnswerQuestion, ActionEmergency, ActionRefuseDosing, ActionOutOfScope, ActionFallback):
         assert cls()._service is None
+
+
+def test_out_of_scope_that_names_our_therapy_is_answered_after_all(service: BotService) -> None:
+    """A patient's long story misread as out of scope still gets the library's answer when it names our terms."""
+    entities = [{"entity": "THERAPY", "value": "baclofen", "start": 0, "end": 8}]
+    tracker = make_tracker("lioresal, what is it for, my neighbour's aunt asked", c.INTENT_OUT_OF_SCOPE, entities)
+    messages, events = run(ActionOutOfScope(service), tracker)
+    assert messages[0]["text"].startswith("Baclofen is a medicine") and "[1]" in messages[0]["text"]
+    assert SlotSet(c.SLOT_TOPIC, "baclofen") in events
+
+
+@pytest.mark.parametrize(
+    ("text", "entities"),
+    [
+        ("what's the weather like", []),  # names nothing of ours
+        ("who won the football", []),
+    ],
+)
+def test_out_of_scope_gets_the_scope_statement_when_the_library_has_nothing(
+    service: BotService, text: str, entities: list[dict[str, Any]]
+) -> None:
+    messages, events = run(ActionOutOfScope(service), make_tracker(text, c.INTENT_OUT_OF_SCOPE, entities))
+    assert messages[0]["text"].startswith("I can only help with spasticity")
+    assert not [e for e in events if e.get("event") == "slot"]
+
+
+def test_a_long_story_read_as_out_of_scope_is_answered_when_a_passage_fits_it_clearly(service: BotService) -> None:
+    story = "my mum takes lioresal every day since her stroke and we wonder what it actually does for her muscles"
+    messages, _ = run(ActionOutOfScope(service), make_tracker(story, c.INTENT_OUT_OF_SCOPE))
+    assert messages[0]["text"].startswith("Baclofen is a medicine")
+    short = "lioresal?"  # short and naming nothing the entity ruler saw: the scope statement
+    messages, _ = run(ActionOutOfScope(service), make_tracker(short, c.INTENT_OUT_OF_SCOPE))
+    assert messages[0]["text"].startswith("I can only help with spasticity")
