@@ -69,3 +69,37 @@ def test_the_launcher_starts_rasa_through_the_fixes() -> None:
     for mode in ("run", "shell"):
         command = rasa_command(settings, settings.model_dir / "m.tar.gz", mode)
         assert command[1:4] == ["-m", "bot.rasa_server", mode]
+
+
+def test_event_types_resolve_as_rasa_resolves_them() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    from bot.rasa_server import resolve_event_type
+
+    install()
+    assert Event.resolve_by_type is resolve_event_type  # installed
+    for cls in all_subclasses(Event):
+        expected = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
+        assert Event.resolve_by_type(cls.type_name) is expected
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no-such-event", default=Event) is Event
+    with pytest.raises(ValueError, match="Unknown event name 'no-such-event'"):
+        Event.resolve_by_type("no-such-event")
+
+
+def test_a_tracker_round_trips_through_the_table() -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    install()
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("what is baclofen?", {"name": "ask_question", "confidence": 0.9}),
+        SlotSet("topic", "baclofen"),
+        BotUttered("Baclofen is a muscle relaxant."),
+        ActionExecuted("action_listen"),
+    ]
+    tracker = DialogueStateTracker.from_events("x", events)
+    again = DialogueStateTracker.from_dict("x", [e.as_dict() for e in tracker.events])
+    assert list(again.events) == list(tracker.events)
