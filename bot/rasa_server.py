@@ -89,8 +89,8 @@ def install() -> None:
 
     if getattr(RemoteAction, INSTALLED_FLAG, False):
         return
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
-    Event.resolve_by_type = staticmethod(resolve_event_type)  # type: ignore[assignment,method-assign]
+    RemoteAction._validate_action_result = _validate_action_result
+    Event.resolve_by_type = staticmethod(resolve_event_type)
     setattr(RemoteAction, INSTALLED_FLAG, True)
 
 

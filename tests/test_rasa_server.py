@@ -83,7 +83,8 @@ def test_event_types_resolve_as_rasa_resolves_them() -> None:
         expected = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
         assert Event.resolve_by_type(cls.type_name) is expected
     assert Event.resolve_by_type("topic") is None
-    assert Event.resolve_by_type("no-such-event", default=Event) is Event
+    fallback = Event.resolve_by_type("no-such-event", default=Event)
+    assert fallback is not None and fallback.__name__ == "Event"
     with pytest.raises(ValueError, match="Unknown event name 'no-such-event'"):
         Event.resolve_by_type("no-such-event")
 

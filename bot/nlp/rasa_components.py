@@ -211,11 +211,11 @@ def term_features(
     if not spans:
         sentence[0, COL_NO_TERM] = 1.0
     if words:
-        known = sum(1 for _, _, k in words if k)
-        sentence[0, COL_KNOWN] = float(known > 0)
-        sentence[0, COL_UNKNOWN] = float(known < len(words))
-        sentence[0, COL_SHARE_KNOWN] = known / len(words)
-        sentence[0, COL_ALL_KNOWN] = float(known == len(words))
+        known_count = sum(1 for _, _, k in words if k)
+        sentence[0, COL_KNOWN] = float(known_count > 0)
+        sentence[0, COL_UNKNOWN] = float(known_count < len(words))
+        sentence[0, COL_SHARE_KNOWN] = known_count / len(words)
+        sentence[0, COL_ALL_KNOWN] = float(known_count == len(words))
     return scipy.sparse.coo_matrix(sequence), scipy.sparse.coo_matrix(sentence)
 
 
