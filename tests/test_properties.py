@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.content.loader import ContentValidationError, load_bundle
@@ -125,6 +125,8 @@ def socket_session(running_bot: RunningBot) -> Any:
 @pytest.mark.e2e
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1, max_size=200))
+@example(text=" ")  # blank: no features, which once failed the classifier and left the person in silence
+@example(text="\t\n")
 def test_socketio_any_text_gets_a_reply(socket_session: Any, text: str) -> None:
     while not socket_session.replies.empty():  # a late reply to an earlier example
         socket_session.replies.get_nowait()

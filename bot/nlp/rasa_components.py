@@ -22,11 +22,19 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.constants import SPACY_DOCS, TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.sparse_featurizer import SparseFeaturizer
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.nlu.utils.spacy_utils import SpacyNLP
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -323,3 +331,27 @@ class TermFeaturizer(SparseFeaturizer, GraphComponent):
         for example in training_data.training_examples:
             self._featurize(example)
         return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's `LogisticRegressionClassifier`, except that a message with no features gets no intent.
+
+    A message of only spaces or tabs has no tokens, so no featurizer gives it features, and Rasa 3.6's
+    classifier then stacks an empty row and fails the whole pipeline: the person hears nothing (seen over
+    Socket.IO, where a blank message reaches NLU). Here such a message gets an empty intent with confidence 0,
+    the FallbackClassifier after it turns that into `nlu_fallback`, and the bot asks what the person wants.
+    """
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Classifies the messages that have features; the others get no intent."""
+        featured = []
+        for message in messages:
+            if message.get_sparse_features(TEXT)[1] is None and message.get_dense_features(TEXT)[1] is None:
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+            else:
+                featured.append(message)
+        if featured:
+            super().process(featured)
+        return messages
