@@ -28,6 +28,8 @@ from bot.constants import INTENT_OUT_OF_SCOPE
 from bot.training import effective_config
 
 OUT_DIR = VAR_DIR / "results" / "nlu-cv"
+# One intent's row of a report: name, precision, recall, F1, support.
+Row = tuple[str, float, float, float, int]
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def read_report(path: Path) -> dict[str, Any]:
     return dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def summarise(report: dict[str, Any]) -> tuple[float, float, list[tuple[str, float, float, float, int]]]:
+def summarise(report: dict[str, Any]) -> tuple[float, float, list[Row]]:
     """Macro-F1 over the intents, the out-of-scope F1, and one row per intent (precision, recall, F1, support).
 
     The macro average is Rasa's own (`macro avg`), so the figure matches what `rasa test` prints.
@@ -50,7 +52,7 @@ def summarise(report: dict[str, Any]) -> tuple[float, float, list[tuple[str, flo
     return macro, oos, rows
 
 
-def table(macro: float, oos: float, rows: list[tuple[str, float, float, float, int]]) -> str:
+def table(macro: float, oos: float, rows: list[Row]) -> str:
     """A plain-text table of the figures."""
     lines = [f"{'intent':<22}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>10}"]
     lines += [f"{n:<22}{p:>10.3f}{r:>10.3f}{f:>10.3f}{s:>10d}" for n, p, r, f, s in rows]
@@ -59,11 +61,9 @@ def table(macro: float, oos: float, rows: list[tuple[str, float, float, float, i
     return "\n".join(lines)
 
 
-def average(
-    rows_per_run: list[list[tuple[str, float, float, float, int]]],
-) -> list[tuple[str, float, float, float, int]]:
+def average(rows_per_run: list[list[Row]]) -> list[Row]:
     """The per-intent mean of precision, recall and F1 over repeated runs (support is the same in each run)."""
-    by_intent: dict[str, list[tuple[str, float, float, float, int]]] = {}
+    by_intent: dict[str, list[Row]] = {}
     for rows in rows_per_run:
         for row in rows:
             by_intent.setdefault(row[0], []).append(row)
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     config = effective_config(args.config, args.epochs, settings.nlp_dir)
     config_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     started = time.monotonic()
-    runs: list[tuple[int, float, float, list[tuple[str, float, float, float, int]]]] = []
+    runs: list[tuple[int, float, float, list[Row]]] = []
     for repeat in range(max(1, args.repeats)):
         seed = args.seed + repeat
         out = args.out / f"seed-{seed}"

@@ -493,6 +493,7 @@ class BotService:
         context: Context | None = None,
         followup: bool = False,
         topic_id: str | None = None,
+        min_score: float | None = None,
     ) -> Turn:
         """Finds the best passage(s) for a question and cites them.
 
@@ -502,6 +503,7 @@ class BotService:
             context: the topic and therapy under discussion, for follow-ups.
             followup: whether NLU read the message as a follow-up ("what are its side effects?").
             topic_id: a topic chosen with a button: answer with its overview.
+            min_score: a stricter bar than the answer threshold for the best passage (never a laxer one).
         """
         context = context or Context()
         bundle = self.bundle
@@ -511,7 +513,8 @@ class BotService:
                 return Turn(self._answer([overview], None), self._context_for(topic_id, [], None))
         text, clipped = self._clip(question)
         hits, mentioned = self.rank(text, term_ids, context, followup)
-        if not hits or hits[0].score < self.threshold:
+        floor = self.threshold if min_score is None else max(self.threshold, min_score)
+        if not hits or hits[0].score < floor:
             note = f"{TRUNCATED_NOTE} " if clipped else ""
             return Turn(
                 Reply(ReplyKind.NO_ANSWER, note + NO_ANSWER, buttons=self._likely_topics(hits)),
@@ -632,12 +635,9 @@ class BotService:
         Otherwise the scope statement.
         """
         context = context or Context()
-        long_and_close = False
-        if not term_ids and len(question.split()) >= LONG_MESSAGE_WORDS:
-            hits, _ = self.rank(self._clip(question)[0], context=context, limit=1)
-            long_and_close = bool(hits) and hits[0].score >= self.threshold * LONG_MESSAGE_MARGIN
-        if term_ids or long_and_close:
-            turn = self.answer_question(question, term_ids=term_ids, context=context)
+        if term_ids or len(question.split()) >= LONG_MESSAGE_WORDS:
+            bar = None if term_ids else self.threshold * LONG_MESSAGE_MARGIN
+            turn = self.answer_question(question, term_ids=term_ids, context=context, min_score=bar)
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
         return Turn(self.out_of_scope(), context)

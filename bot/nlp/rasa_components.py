@@ -1,11 +1,12 @@
-"""Rasa NLU components of our own: canonical term ids, a length guard, and term features for DIET.
+"""Rasa NLU components of our own: canonical term ids, a length guard, term features, a blank-safe classifier.
 
 `CanonicalEntityMapper`: Rasa's `SpacyEntityExtractor` reports an entity's surface text ("Lioresal", "bac
 pump"). Our entity ruler already knows the canonical id of every phrase (spaCy's `ent.ent_id_`), so this
 component, placed after the extractor, replaces the value with that id. Actions and slots then see `baclofen`
 or `baclofen-pump` whatever the person typed, and the original words stay in the message text.
 
-`MessageLengthGuard` cuts pasted essays before NLU; `TermFeaturizer` tells DIET which words are our terms.
+`MessageLengthGuard` cuts pasted essays before NLU; `TermFeaturizer` tells the intent classifier which words
+are our terms and which the content library uses; `BlankSafeLogisticRegressionClassifier` survives blank text.
 """
 
 from __future__ import annotations
