@@ -140,11 +140,19 @@ $(EDITOR_AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
 
 editor-axe: $(EDITOR_AXE_STAMP) ## Install the pinned axe-core for the editors' web shell accessibility test
 
-browser: ## Install Debian's chromium for the browser tests, only when /usr/bin/chromium is missing
-	@if [ -x /usr/bin/chromium ]; then echo "chromium is installed: /usr/bin/chromium"; exit 0; fi
-	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
-	$$sudo apt-get update
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+CHROMIUM_MIN_MAJOR := 120
+
+browser: ## Install Debian's chromium for the browser tests (by name, only when missing) and check its version
+	@if [ ! -x /usr/bin/chromium ]; then
+	  echo "chromium is missing: installing Debian's chromium package (needs root)."
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
+	  $$sudo apt-get update -qq
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+	fi
+	major="$$(/usr/bin/chromium --version 2>/dev/null | sed -n 's|^Chromium \([0-9]*\)\..*|\1|p')"
+	if [ -z "$$major" ] || [ "$$major" -lt $(CHROMIUM_MIN_MAJOR) ]; then
+	  echo "chromium $${major:-of unknown version} at /usr/bin/chromium is too old: the browser tests need $(CHROMIUM_MIN_MAJOR) or newer." >&2; exit 1; fi
+	echo "chromium $$major at /usr/bin/chromium"
 
 BOT_URL ?= http://localhost:5005
 EVAL_QUESTIONS ?= tests/eval/questions.yml
@@ -188,16 +196,27 @@ bench: pipeline ## Benchmark this bot against stock `rasa init` (latency, throug
 .PHONY: bench load-test
 
 # The scaled setup (bot/scaled.py): Rasa and action replicas behind nginx, on PostgreSQL and Redis. nginx is
-# Debian's package, pinned here (the one place its version is chosen); it runs as our own process, never as
-# the system service. The database named in DATABASE_URL must exist (`createdb spasticity` once).
+# Debian's package, installed by name (Debian's security repository moves patch versions on, so an exact pin
+# breaks new machines) and checked after installing: 1.22 or newer. It runs as our own process, never as the
+# system service. The database named in DATABASE_URL must exist (`createdb spasticity` once).
 # The path is also written out in pytest's prerequisites, which make reads before this line.
 NGINX := /usr/sbin/nginx
-NGINX_VERSION := 1.22.1-9+deb12u11
+NGINX_MIN_VERSION := 1.22
 
 $(NGINX):
-	@echo "nginx is missing: installing Debian's nginx $(NGINX_VERSION) (needs root)."
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "nginx=$(NGINX_VERSION)"
-	systemctl disable --now nginx 2>/dev/null || service nginx stop 2>/dev/null || true
+	@echo "nginx is missing: installing Debian's nginx package (needs root)."
+	sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"
+	$$sudo apt-get update -qq
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx
+	$$sudo systemctl disable --now nginx 2>/dev/null || $$sudo service nginx stop 2>/dev/null || true
+	$(MAKE) --no-print-directory check-nginx
+
+check-nginx: ## Check that nginx (for the scaled setup and its tests) is 1.22 or newer
+	@[ -x $(NGINX) ] || { echo "nginx is not installed at $(NGINX): run 'make $(NGINX)' (needs root)." >&2; exit 1; }
+	version="$$($(NGINX) -v 2>&1 | sed -n 's|.*nginx/\([0-9][0-9.]*\).*|\1|p')"
+	if [ -z "$$version" ] || [ "$$(printf '%s\n%s\n' "$(NGINX_MIN_VERSION)" "$$version" | sort -V | head -n 1)" != "$(NGINX_MIN_VERSION)" ]; then
+	  echo "nginx $${version:-of unknown version} is too old: the scaled setup needs nginx $(NGINX_MIN_VERSION) or newer." >&2; exit 1; fi
+	echo "nginx $$version at $(NGINX)"
 
 run-scaled: export DATABASE_URL ?= postgresql+psycopg2://127.0.0.1:5432/spasticity
 run-scaled: install pipeline train $(NGINX) ## Run the scaled bot: REPLICAS Rasa + action servers behind nginx, PostgreSQL, Redis
