@@ -58,7 +58,29 @@ CASES = [
     pytest.param(_set("p:topic", "nowhere"), "a.yml", "p1", "unknown topic 'nowhere'", id="unknown-topic"),
     pytest.param(_set("p:status", "live"), "a.yml", "p1", "status must be", id="bad-status"),
     pytest.param(_set("p:questions", None), "a.yml", "p1", "missing 'questions'", id="no-questions"),
-]
+    pytest.param(_set("p:review_note", ["a", "list"]), "a.yml", "p1", "'review_note' must be text", id="note-list"),
+    pytest.param(_set("p:clinical_signoff", "Dr A"), "a.yml", "p1", "must be a mapping", id="signoff-text"),
+    pytest.param(
+        _set("p:clinical_signoff", {"date": "2026-11-01"}), "a.yml", "p1", "'clinical_signoff': missing 'by'",
+        id="signoff-no-name",
+    ),
+    pytest.param(
+        _set("p:clinical_signoff", {"by": "TBD", "date": "2026-11-01"}), "a.yml", "p1", "must name the clinician",
+        id="signoff-placeholder",
+    ),
+    pytest.param(
+        _set("p:clinical_signoff", {"by": "Dr Asha Rao, rehabilitation consultant"}), "a.yml", "p1",
+        "'clinical_signoff': missing 'date'", id="signoff-no-date",
+    ),
+    pytest.param(
+        _set("p:clinical_signoff", {"by": "Dr Asha Rao, consultant", "date": "2031-01-01"}), "a.yml", "p1",
+        "in the future", id="signoff-future",
+    ),
+    pytest.param(
+        _set("p:clinical_signoff", {"by": "Dr Asha Rao, consultant", "date": "2026-11-01", "dated": "x"}),
+        "a.yml", "p1", "unknown key 'dated'", id="signoff-typo",
+    ),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("mutate", "file", "item", "problem"), CASES)
@@ -188,3 +210,51 @@ def test_sqlite_database_is_counted_after_load(content_factory: Callable[..., Pa
     store = _store(tmp_path)
     store.replace(load_bundle(content_factory(), today=TODAY))
     assert count_rows(store) == {"sources": 2, "topics": 2, "passages": 2}
+
+
+SIGNOFF = {"by": "Dr Asha Rao, consultant in rehabilitation medicine", "date": "2026-11-10", "note": "Checked ITB"}
+
+
+def _with_review_data(_s: dict[str, Any], _t: dict[str, Any], passages: dict[str, Any]) -> None:
+    passages["passages"][0]["review_note"] = "Re-checked every sentence against S1 (NHS baclofen page)."
+    passages["passages"][0]["clinical_signoff"] = dict(SIGNOFF)
+
+
+def test_review_note_and_signoff_are_optional_and_kept(content_factory: Callable[..., Path]) -> None:
+    bundle = load_bundle(_folder(content_factory, _with_review_data), today=TODAY)
+    first, second = bundle.passages["p1"], bundle.passages["p2"]
+    assert first.review_note == "Re-checked every sentence against S1 (NHS baclofen page)."
+    assert first.clinical_signoff is not None
+    assert (first.clinical_signoff.by, first.clinical_signoff.date.isoformat(), first.clinical_signoff.note) == (
+        SIGNOFF["by"], SIGNOFF["date"], SIGNOFF["note"],
+    )  # fmt: skip
+    assert second.review_note is None and second.clinical_signoff is None
+
+
+def test_review_data_survives_a_database_round_trip(
+    content_factory: Callable[..., Path], sql_store: SqlContentStore
+) -> None:
+    store = sql_store
+    bundle = load_bundle(_folder(content_factory, _with_review_data), today=TODAY)
+    store.replace(bundle)
+    assert store.snapshot(include_drafts=True) == bundle
+    assert store.replace(bundle).changed == 0
+
+
+def test_a_database_from_before_review_data_is_upgraded_by_the_next_load(
+    content_factory: Callable[..., Path], sql_store: SqlContentStore
+) -> None:
+    from sqlalchemy import inspect as sql_inspect
+
+    store = sql_store
+    store.replace(load_bundle(content_factory(), today=TODAY))
+    new_columns = ("review_note", "signoff_by", "signoff_on", "signoff_note")
+    with store.engine.begin() as connection:  # the table as the previous release created it
+        for column in new_columns:
+            connection.exec_driver_sql(f"ALTER TABLE content_passages DROP COLUMN {column}")
+    bundle = load_bundle(_folder(content_factory, _with_review_data), today=TODAY)
+    report = store.replace(bundle)
+    assert report.updated["passages"] == 1
+    columns = {c["name"] for c in sql_inspect(store.engine).get_columns("content_passages")}
+    assert set(new_columns) <= columns
+    assert store.snapshot(include_drafts=True) == bundle

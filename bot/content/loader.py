@@ -16,12 +16,15 @@ from urllib.parse import urlparse
 
 import yaml
 
-from bot.content.records import ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.content.records import ClinicalSignoff, ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
 
 SOURCES_FILE = "sources.yml"
 TOPICS_FILE = "topics.yml"
 PASSAGES_DIR = "passages"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+SIGNOFF_KEYS = frozenset({"by", "date", "note"})
+# Words that stand in for a name: a sign-off must name the clinician who gave it, or be left out.
+PLACEHOLDER_NAMES = frozenset({"tbd", "todo", "pending", "n/a", "na", "none", "unknown", "writers", "the writers"})
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,17 @@ class _Collector:
 
     def add(self, item: str, problem: str) -> None:
         self.problems.append(ContentProblem(self.file, item, problem))
+
+
+class _Within(_Collector):
+    """Reports problems of a nested mapping against its parent item, naming the field they are in."""
+
+    def __init__(self, parent: _Collector, key: str) -> None:
+        super().__init__(parent.file, parent.problems)
+        self.key = key
+
+    def add(self, item: str, problem: str) -> None:
+        super().add(item, f"'{self.key}': {problem}")
 
 
 def _read_yaml(path: Path, root: Path, problems: list[ContentProblem]) -> Any:
@@ -216,6 +230,31 @@ def _parse_topics(data: Any, out: _Collector, seen: dict[str, str]) -> dict[str,
     return topics
 
 
+def _signoff(item: dict[str, Any], label: str, out: _Collector, today: dt.date) -> ClinicalSignoff | None:
+    """Reads the optional `clinical_signoff`; a present but incomplete one is an error, never silently dropped.
+
+    A sign-off claims that a named clinician approved the passage, so a blank or placeholder name, a missing
+    or future date, or an unknown key (a typo such as `dated:`) would make that claim unverifiable.
+    """
+    value = item.get("clinical_signoff")
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        out.add(label, "'clinical_signoff' must be a mapping with 'by', 'date' and optional 'note'")
+        return None
+    within = _Within(out, "clinical_signoff")
+    for key in sorted(set(map(str, value)) - SIGNOFF_KEYS):
+        within.add(label, f"unknown key {key!r} (allowed: by, date, note)")
+    by = _text(value, "by", label, within)
+    if by and (by.lower().strip(" .") in PLACEHOLDER_NAMES or len(by.split()) < 2):
+        within.add(label, f"'by' must name the clinician (name and role), got {by!r}")
+    return ClinicalSignoff(
+        by=by,
+        date=_date(value, "date", label, within, today),
+        note=_text(value, "note", label, within, required=False) or None,
+    )
+
+
 def _parse_passages(
     data: Any,
     out: _Collector,
@@ -257,6 +296,8 @@ def _parse_passages(
             sources=source_ids,
             reviewed=_date(item, "reviewed", label, out, today),
             status=status,
+            review_note=_text(item, "review_note", label, out, required=False) or None,
+            clinical_signoff=_signoff(item, label, out, today),
         )
         if ident:
             passages.append(record)

@@ -83,6 +83,12 @@ class Passage(Base):
     reviewed_on: Mapped[dt.date] = Column(Date, nullable=False)
     status: Mapped[str] = Column(String(16), nullable=False, default="draft")
     position: Mapped[int] = Column(Integer, nullable=False, default=0)
+    # Added after the first release: nullable, so `SqlContentStore.create_schema` can add them to an existing
+    # database with a plain ALTER TABLE and old rows read as "no note, no sign-off".
+    review_note: Mapped[str | None] = Column(Text, nullable=True)
+    signoff_by: Mapped[str | None] = Column(String(300), nullable=True)
+    signoff_on: Mapped[dt.date | None] = Column(Date, nullable=True)
+    signoff_note: Mapped[str | None] = Column(Text, nullable=True)
 
     questions: Mapped[list[LayQuestion]] = relationship(
         "LayQuestion", order_by="LayQuestion.position", cascade="all, delete-orphan", lazy="selectin"

@@ -44,6 +44,20 @@ class TopicRecord:
 
 
 @dataclass(frozen=True)
+class ClinicalSignoff:
+    """A named clinician's sign-off of a passage.
+
+    Kept apart from `PassageRecord.reviewed` on purpose: the writers re-checking a passage against its sources
+    is not a clinical sign-off, and only an organisation deploying the bot can obtain one, so the bot's own
+    writers never fill this in.
+    """
+
+    by: str
+    date: date
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class PassageRecord:
     """One curated answer with the lay questions it answers and the sources that support it."""
 
@@ -56,6 +70,8 @@ class PassageRecord:
     reviewed: date
     status: Status = Status.PUBLISHED
     position: int = 0
+    review_note: str | None = None
+    clinical_signoff: ClinicalSignoff | None = None
 
     @property
     def published(self) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
 from bot.content.models import Base, ContentRevision, LayQuestion, Passage, PassageSource, Source, Topic
-from bot.content.records import ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.content.records import ClinicalSignoff, ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +194,9 @@ def _topic_record(row: Topic) -> TopicRecord:
 
 
 def _passage_record(row: Passage) -> PassageRecord:
+    signoff = None
+    if row.signoff_by is not None and row.signoff_on is not None:
+        signoff = ClinicalSignoff(by=row.signoff_by, date=row.signoff_on, note=row.signoff_note)
     return PassageRecord(
         id=row.id,
         topic=row.topic_id,
@@ -204,6 +207,8 @@ def _passage_record(row: Passage) -> PassageRecord:
         reviewed=row.reviewed_on,
         status=Status(row.status),
         position=row.position,
+        review_note=row.review_note,
+        clinical_signoff=signoff,
     )
 
 
@@ -239,8 +244,36 @@ class SqlContentStore(ContentStore):
         return cls(make_engine(url))
 
     def create_schema(self) -> None:
-        """Creates the content tables where they are missing."""
+        """Creates the content tables where they are missing, and adds columns newer code expects.
+
+        `create_all` never alters an existing table, so a database loaded by an older release would lack
+        columns added since (e.g. `review_note`) and every read would fail. Such columns are nullable and
+        are added here, so the next `make content` upgrades the database in place.
+        """
         Base.metadata.create_all(self.engine)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        inspector = inspect(self.engine)
+        preparer = self.engine.dialect.identifier_preparer
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable:
+                    raise RuntimeError(f"cannot add the required column {table.name}.{column.name} in place")
+                kind = column.type.compile(dialect=self.engine.dialect)
+                statement = f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(column.name)} {kind}"
+                try:
+                    with self.engine.begin() as connection:
+                        connection.exec_driver_sql(statement)
+                except (OperationalError, ProgrammingError):
+                    # Another process may have added it meanwhile; anything else is a real failure.
+                    names = {c["name"] for c in inspect(self.engine).get_columns(table.name)}
+                    if column.name not in names:
+                        raise
+                logger.info("added column %s.%s to the content database", table.name, column.name)
 
     def snapshot(self, include_drafts: bool = False) -> ContentBundle:
         """Reads every source, topic and passage in one session."""
@@ -342,6 +375,11 @@ class SqlContentStore(ContentStore):
         row.reviewed_on = record.reviewed
         row.status = record.status.value
         row.position = record.position
+        row.review_note = record.review_note
+        signoff = record.clinical_signoff
+        row.signoff_by = signoff.by if signoff else None
+        row.signoff_on = signoff.date if signoff else None
+        row.signoff_note = signoff.note if signoff else None
 
     @staticmethod
     def _children(record: PassageRecord) -> tuple[list[LayQuestion], list[PassageSource]]:
