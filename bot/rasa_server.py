@@ -17,6 +17,11 @@ The fixes (each measured or seen failing; see README "Performance"):
   conversation holds hundreds of events. The table is built from the same walk, so it resolves every name to
   the same class (the first subclass with that name), and it is rebuilt when a name is missing, in case an
   event class was imported since.
+- **A message that looks like an intent payload counts only when the bot offered it** (`bot.payloads`). Rasa
+  reads any "/intent..." message as the intent written in it and drops the NLU parse, safety net included, so
+  "/ask_question@1 my pump is alarming" was answered from the library. Now such a message is honoured only
+  when it equals a button of the bot's last turn, is "/restart" or "/session_start" exactly, or is a channel's
+  own command; anything else is read as text, on every channel.
 """
 
 from __future__ import annotations
@@ -87,6 +92,9 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
 
+    from bot import payloads
+
+    payloads.install()  # idempotent on its own: it checks what it wrapped
     if getattr(RemoteAction, INSTALLED_FLAG, False):
         return
     RemoteAction._validate_action_result = _validate_action_result

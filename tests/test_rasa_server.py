@@ -104,3 +104,15 @@ def test_a_tracker_round_trips_through_the_table() -> None:
     tracker = DialogueStateTracker.from_events("x", events)
     again = DialogueStateTracker.from_dict("x", [e.as_dict() for e in tracker.events])
     assert list(again.events) == list(tracker.events)
+
+
+def test_install_wraps_message_parsing_with_the_payload_check_once() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    from bot import payloads
+
+    install()
+    install()
+    assert MessageProcessor.parse_message is payloads.parse_message
+    original = payloads._original_parse_message
+    assert original is not None and original.__module__ == "rasa.core.processor", "Rasa's own, wrapped only once"

@@ -32,7 +32,6 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import USER_INTENT_RESTART
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
@@ -44,6 +43,7 @@ from bot.channels.telegram_config import TelegramConfig, TelegramConfigError, cl
 from bot.channels.telegram_format import format_message
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
+from bot.payloads import ChannelCommand
 
 logger = logging.getLogger(__name__)
 
@@ -303,15 +303,16 @@ class TelegramInput(InputChannel):
                 return
             # A typed "/..." is a Telegram command, never a Rasa intent: only buttons the bot offered carry
             # intents, so nobody can type their way to an intent or entity the conversation did not offer.
+            # The intents go as `ChannelCommand`s: Rasa honours those unoffered (bot.payloads), a typed "/..." never.
             command = text.split()[0].split("@", 1)[0].lower()
             if command == "/start":
-                await self._deliver(f"/{c.INTENT_GREET}", chat_id, output, on_new_message)
+                await on_new_message(ChannelCommand(c.INTENT_GREET, output, chat_id, CHANNEL_NAME))
             elif command == "/topics":
                 # The topic intent without a topic is the bot's menu of main topics.
-                await self._deliver(f"/{c.INTENT_ASK_TOPIC}", chat_id, output, on_new_message)
+                await on_new_message(ChannelCommand(c.INTENT_ASK_TOPIC, output, chat_id, CHANNEL_NAME))
             elif command == "/restart":
                 # Rasa's own restart: the conversation is forgotten and the next message is introduced afresh.
-                await self._deliver(INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART, chat_id, output, on_new_message)
+                await on_new_message(ChannelCommand(USER_INTENT_RESTART, output, chat_id, CHANNEL_NAME))
             elif command == "/help":
                 await output.send_html(chat_id, HELP_TEXT)
             else:
