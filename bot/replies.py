@@ -12,22 +12,34 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from bot.content.records import ContentBundle, PassageRecord, TopicRecord
+from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, TopicRecord
 
 DISCLAIMER = (
     "This is general information, not medical advice. Please talk to your own doctor, nurse, therapist or "
     "pharmacist about your situation, and never start, stop or change a treatment without them."
 )
 
+# The emergency and crisis numbers, written once: every text that gives them (replies, the unavailable
+# messages, the channels' help and fallback texts) is built from these, so they are the same everywhere.
+EMERGENCY_NUMBER_LIST = "911 in the US, 999 in the UK, 112 in the EU"
+CRISIS_LINE_LIST = "call or text 988 in the US, call Samaritans free on 116 123 in the UK, or call 112 in the EU"
+POISON_HELP_LIST = "Poison Help 1-800-222-1222 in the US, NHS 111 in the UK (999 if they are unwell), 112 in the EU"
+
 EMERGENCY_NUMBERS = (
-    "If this is happening now, call emergency services straight away: 911 in the US, 999 in the UK, "
-    "112 in the EU. Do not wait for a reply here."
+    f"If this is happening now, call emergency services straight away: {EMERGENCY_NUMBER_LIST}. "
+    "Do not wait for a reply here."
 )
+# For texts that are not emergency replies (help, "I can't answer right now"): where to go if it is one.
+EMERGENCY_SHORT = f"In an emergency, call emergency services: {EMERGENCY_NUMBER_LIST}."
 
 CRISIS_LINES = (
     "If you are thinking about suicide or harming yourself, you are not alone and help is there now: "
-    "call or text 988 in the US, call Samaritans free on 116 123 in the UK, or call 112 in the EU."
+    f"{CRISIS_LINE_LIST}."
 )
+# A medicine taken by mistake or too much, when the person seems well: advice now, before signs appear.
+POISON_HELP = f"If someone took too much of a medicine by mistake and seems well, get advice now: {POISON_HELP_LIST}."
+# Heads the protocol's immediate steps in a safety reply.
+IMMEDIATE_HEADING = "What to do now:"
 
 
 class ReplyKind(str, Enum):
@@ -113,14 +125,29 @@ def topic_buttons(topics: Iterable[TopicRecord]) -> tuple[Button, ...]:
     return tuple(Button(title=t.title, payload=topic_payload(t.id)) for t in topics)
 
 
-def cite(passages: Sequence[PassageRecord], bundle: ContentBundle) -> tuple[str, tuple[Citation, ...]]:
-    """Joins passages into one body with [n] markers; a source cited twice keeps its first number."""
+def immediate_steps(entry: ProtocolEntry) -> str:
+    """The protocol's "what to do now" as numbered lines (single line breaks: see `render`)."""
+    return "\n".join([IMMEDIATE_HEADING, *(f"{n}. {step}" for n, step in enumerate(entry.immediate, start=1))])
+
+
+def cite(
+    passages: Sequence[PassageRecord], bundle: ContentBundle, first: Sequence[tuple[str, Sequence[str]]] = ()
+) -> tuple[str, tuple[Citation, ...]]:
+    """Joins passages into one body with [n] markers; a source cited twice keeps its first number.
+
+    Args:
+        passages: the passages, in order.
+        bundle: where the sources are looked up.
+        first: (text, source ids) blocks that come before the passages and are cited the same way, such as the
+            emergency protocol's immediate steps.
+    """
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     paragraphs: list[str] = []
-    for passage in passages:
+    blocks = [*first, *((p.text, p.sources) for p in passages)]
+    for text, sources in blocks:
         marks = []
-        for source_id in passage.sources:
+        for source_id in sources:
             source = bundle.sources.get(source_id)
             if source is None:
                 continue
@@ -128,7 +155,7 @@ def cite(passages: Sequence[PassageRecord], bundle: ContentBundle) -> tuple[str,
                 numbers[source_id] = len(numbers) + 1
                 citations.append(Citation(numbers[source_id], source_id, source.publisher, source.title, source.url))
             marks.append(f"[{numbers[source_id]}]")
-        paragraphs.append(f"{passage.text} {''.join(marks)}".strip())
+        paragraphs.append(f"{text} {''.join(marks)}".strip())
     return "\n".join(paragraphs), tuple(citations)
 
 
@@ -138,9 +165,14 @@ def passage_reply(
     bundle: ContentBundle,
     lead: str = "",
     buttons: tuple[Button, ...] = (),
+    first: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Reply:
-    """A reply built from passages, optionally after a lead paragraph (e.g. the emergency numbers)."""
-    body, citations = cite(passages, bundle)
+    """A reply built from passages, optionally after a lead paragraph (e.g. the emergency numbers).
+
+    `first` blocks (text and source ids, e.g. the protocol's immediate steps) come between the lead and the
+    passages, and are cited like them.
+    """
+    body, citations = cite(passages, bundle, first)
     text = "\n".join(part for part in (lead, body) if part)
     return Reply(
         kind=kind,

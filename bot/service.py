@@ -8,7 +8,9 @@ travel in Rasa slots.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,17 +22,20 @@ from typing import TYPE_CHECKING
 
 from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
-from bot.content.records import ContentBundle, PassageRecord, Status
+from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
 from bot.replies import (
     CRISIS_LINES,
     EMERGENCY_NUMBERS,
+    EMERGENCY_SHORT,
     FEEDBACK_BUTTONS,
+    POISON_HELP,
     Button,
     Reply,
     ReplyKind,
+    immediate_steps,
     passage_payload,
     passage_reply,
     topic_buttons,
@@ -57,6 +62,27 @@ LIKELY_TOPICS = 3
 MAX_TOPIC_BUTTONS = 6
 # An emergency message is often short and frightened; a looser match still picks the right safety passage.
 EMERGENCY_MATCH_RATIO = 0.5
+# Signs that may be an emergency or a known side effect of a medicine ("could mum's new muddle be from
+# baclofen?"): after the safety part, the reply also answers the question that was asked.
+ANSWER_AFTER_EMERGENCY: frozenset[RedFlag] = frozenset(
+    {
+        RedFlag.GENERAL,
+        RedFlag.OVERDOSE,
+        RedFlag.SEDATIVES_OPIOIDS,
+        RedFlag.TIZANIDINE_FAINTING,
+        RedFlag.ORAL_WITHDRAWAL,
+        RedFlag.STROKE,
+    }
+)
+ASKS = re.compile(
+    r"\?|^\s*(?:could|can|is|are|does|do|did|why|what|whats|how|should|might|may|will|would)\b", re.IGNORECASE
+)
+AFTER_EMERGENCY = "About your question:"
+# A dosing request that mentions taking too much gets the poison-help route and the crisis lines first: "how
+# many would be an overdose" can come from someone at risk, and is never met by a refusal alone.
+MENTIONS_OVERDOSE = re.compile(
+    r"\bover ?dos\w*|\bod\b|\b(?:took|taken|takes|swallowed|had|has) (?:\w+ )?too (?:much|many)\b", re.IGNORECASE
+)
 
 INTRODUCTION = (
     "Hello! I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments "
@@ -87,8 +113,7 @@ DOSING_GENERAL = "Here is some general information that may help you talk it thr
 MENU = "Here are the main topics I can help with. Choose one, or type your question in your own words."
 UNAVAILABLE = (
     "I'm sorry, I can't reach my library right now, so I can't answer safely. Please try again in a few "
-    "minutes. If you need help now, contact your care team, or call emergency services (911 in the US, "
-    "999 in the UK, 112 in the EU) in an emergency."
+    f"minutes. If you need help now, contact your care team. {EMERGENCY_SHORT} {CRISIS_LINES}"
 )
 TRUNCATED_NOTE = "Your message was very long, so I read only the first part of it."
 CLARIFY = "I'm not sure I understood. Is your question about one of these? You can also ask it in other words."
@@ -139,6 +164,8 @@ class BotService:
         threshold: float,
         max_chars: int = 1000,
         reload_interval: float | None = None,
+        protocol: dict[str, ProtocolEntry] | None = None,
+        protocol_dir: Path | None = None,
     ) -> None:
         """Creates the service without loading anything yet.
 
@@ -150,6 +177,9 @@ class BotService:
             max_chars: the longest message read; the rest is ignored and the person told.
             reload_interval: at most how often (seconds) the store's revision is checked for new content;
                 negative turns the check off. Default: `CONTENT_RELOAD_SECONDS`.
+            protocol: the emergency protocol (`content/emergency_protocol.yml`), keyed by red flag.
+            protocol_dir: where to read the protocol from on first use when `protocol` is not given (like the
+                terminology, it is read from the content folder). Default: `CONTENT_DIR`.
         """
         self.store = store
         self._analyser_factory = analyser_factory
@@ -168,6 +198,8 @@ class BotService:
         self._generation = 0
         self._checked_at = time.monotonic()
         self._failed_revision: int | None = None
+        self._protocol = protocol
+        self._protocol_dir = protocol_dir
 
     # -- loading -------------------------------------------------------------------------------------
 
@@ -554,8 +586,25 @@ class BotService:
             return Reply(ReplyKind.FEEDBACK, THANKS_HELPFUL)
         return Reply(ReplyKind.FEEDBACK, THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
 
+    def protocol(self) -> dict[str, ProtocolEntry]:
+        """The emergency protocol, read from the content folder on first use.
+
+        An emergency reply must never fail, so a missing or invalid protocol is logged and the replies fall
+        back to the numbers and the safety passage (`make content-check` reports the problem to editors).
+        """
+        if self._protocol is None:
+            from bot.content.loader import ContentValidationError, load_protocol
+
+            folder = self._protocol_dir or get_settings().content_dir
+            try:
+                self._protocol = load_protocol(folder, self.bundle.sources)
+            except (ContentValidationError, OSError):
+                logger.exception("Could not load the emergency protocol from %s", folder)
+                self._protocol = {}
+        return self._protocol
+
     def emergency(self, message: str, red_flag: RedFlag | None = None) -> Reply:
-        """Emergency numbers first, then the safety passage for the red flag, with its sources.
+        """Emergency numbers first, then the protocol's immediate steps, then the safety passage, with sources.
 
         Args:
             message: the person's message.
@@ -563,25 +612,68 @@ class BotService:
                 emergency) the closest safety passage is chosen by retrieval.
 
         The numbers always come first, and for suicidal thoughts or self-harm the crisis lines come right
-        after them. When no safety passage fits, the reply gives the numbers and the crisis lines together
-        rather than a passage about a different danger.
+        after them. The immediate steps come from `content/emergency_protocol.yml`, so every reply for one
+        red flag says the same thing in the same order. When no safety passage fits, the reply gives the
+        numbers, the steps and the crisis lines rather than a passage about a different danger. Where the
+        signs may also be a side effect and the person asked a question about a medicine, the best answering
+        passage follows the safety part (`ANSWER_AFTER_EMERGENCY`).
         """
         bundle, retriever, analyser = self._ensure_loaded()
         lead = EMERGENCY_NUMBERS
         if red_flag is RedFlag.SUICIDE_SELF_HARM:
             lead = f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}"
+        entry = self.protocol().get(red_flag.value) if red_flag else None
+        first = [(immediate_steps(entry), entry.sources)] if entry and entry.immediate else []
         passage_id = PASSAGE_FOR.get(red_flag) if red_flag else None
         passage = bundle.passages.get(passage_id) if passage_id else None
+        chosen: list[PassageRecord] = []
         if passage is not None and passage.published and not states_dose(passage.text):
-            return passage_reply(ReplyKind.EMERGENCY, [passage], bundle, lead=lead)
-        if passage_id:
-            logger.warning("Safety passage %s for %s is missing or unpublished", passage_id, red_flag)
+            chosen = [passage]
+        else:
+            if passage_id:
+                logger.warning("Safety passage %s for %s is missing or unpublished", passage_id, red_flag)
+            text, _ = self._clip(message)
+            hits = retriever.search(analyser.analyse(text).tokens, limit=3, topics=[EMERGENCY_TOPIC])
+            hits = [h for h in hits if not states_dose(h.passage.text)]
+            if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
+                chosen = [hits[0].passage]
+        if not chosen:
+            text = lead if red_flag is RedFlag.SUICIDE_SELF_HARM else f"{lead}\n{CRISIS_LINES}"
+            if not first:
+                return Reply(ReplyKind.EMERGENCY, text)
+            return passage_reply(ReplyKind.EMERGENCY, [], bundle, lead=text, first=first)
+        answer = self._answer_after_emergency(message, red_flag, chosen)
+        if answer is None:
+            return passage_reply(ReplyKind.EMERGENCY, chosen, bundle, lead=lead, first=first)
+        # The safety part stays first and whole; the answer follows under its own heading.
+        first = [*first, *((p.text, p.sources) for p in chosen), (AFTER_EMERGENCY, ())]
+        reply = passage_reply(ReplyKind.EMERGENCY, [answer], bundle, lead=lead, first=first)
+        return dataclasses.replace(reply, passage_ids=(*(p.id for p in chosen), answer.id))
+
+    def _answer_after_emergency(
+        self, message: str, red_flag: RedFlag | None, shown: list[PassageRecord]
+    ) -> PassageRecord | None:
+        """The library's answer to a question asked along with signs that may be a side effect, if it has one.
+
+        Only for the red flags in `ANSWER_AFTER_EMERGENCY`, only when the person asked a question that names a
+        medicine, and only a passage outside the emergencies topic that clears the answer threshold and states
+        no dose.
+        """
+        if red_flag not in ANSWER_AFTER_EMERGENCY or not ASKS.search(message or ""):
+            return None
         text, _ = self._clip(message)
-        hits = retriever.search(analyser.analyse(text).tokens, limit=3, topics=[EMERGENCY_TOPIC])
-        hits = [h for h in hits if not states_dose(h.passage.text)]
-        if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
-            return passage_reply(ReplyKind.EMERGENCY, [hits[0].passage], bundle, lead=lead)
-        return Reply(ReplyKind.EMERGENCY, f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
+        _bundle, _retriever, analyser = self._ensure_loaded()
+        if not analyser.analyse(text).term_ids(ENTITY_THERAPY):
+            return None
+        hits, _mentioned = self.rank(text, limit=8)
+        shown_ids = {p.id for p in shown}
+        for hit in hits:
+            passage = hit.passage
+            if hit.score < self.threshold:
+                break
+            if passage.topic != EMERGENCY_TOPIC and passage.id not in shown_ids and not states_dose(passage.text):
+                return passage
+        return None
 
     def refuse_dosing(
         self, message: str, request: DosingRequest | None = None, therapies: tuple[str, ...] = ()
@@ -600,6 +692,9 @@ class BotService:
         bundle, retriever, analyser = self._ensure_loaded()
         text, _ = self._clip(message)
         analysis = analyser.analyse(text)
+        refusal = DOSING_REFUSAL
+        if MENTIONS_OVERDOSE.search(text):
+            refusal = f"{POISON_HELP} {EMERGENCY_SHORT}\n{CRISIS_LINES}\n{DOSING_REFUSAL}"
         hint = PASSAGE_HINTS.get(request) if request else None
         tokens = [*analysis.tokens, *(analyser.analyse(hint).tokens if hint else ())]
         named = [*therapies, *analysis.term_ids(ENTITY_THERAPY)]
@@ -610,10 +705,8 @@ class BotService:
             if h.score >= self.threshold and not states_dose(h.passage.text)
         ]
         if not hits:
-            return Reply(ReplyKind.DOSING_REFUSAL, DOSING_REFUSAL)
-        return passage_reply(
-            ReplyKind.DOSING_REFUSAL, [hits[0].passage], bundle, lead=f"{DOSING_REFUSAL}\n{DOSING_GENERAL}"
-        )
+            return Reply(ReplyKind.DOSING_REFUSAL, refusal)
+        return passage_reply(ReplyKind.DOSING_REFUSAL, [hits[0].passage], bundle, lead=f"{refusal}\n{DOSING_GENERAL}")
 
     def out_of_scope(self) -> Reply:
         """What the bot covers, with topics to choose from."""
@@ -679,4 +772,5 @@ def service_from_content(content_dir: Path, threshold: float | None = None) -> B
         lambda: analyser,
         terms,
         threshold=get_settings().answer_threshold if threshold is None else threshold,
+        protocol_dir=content_dir,
     )

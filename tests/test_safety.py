@@ -25,13 +25,23 @@ from bot.content.loader import load_bundle
 from bot.content.store import InMemoryContentStore
 from bot.nlp.pipeline import TextAnalyser, build_pipeline
 from bot.nlp.terminology import load_terms
-from bot.replies import CRISIS_LINES, DISCLAIMER, EMERGENCY_NUMBERS, Reply, ReplyKind, render
+from bot.replies import (
+    CRISIS_LINES,
+    DISCLAIMER,
+    EMERGENCY_NUMBERS,
+    EMERGENCY_SHORT,
+    IMMEDIATE_HEADING,
+    POISON_HELP,
+    Reply,
+    ReplyKind,
+    render,
+)
 from bot.safety import SAFETY_KEY, SafetyNet, Verdict, dosing_from, red_flag_from
 from bot.safety.dosing import DosingRequest, states_dose
 from bot.safety.matching import PatternError, compile_pattern
 from bot.safety.rasa_component import OVERRIDDEN_FROM, SafetyNetClassifier, apply_verdict
 from bot.safety.red_flags import PASSAGE_FOR, RULES, Detection, RedFlag
-from bot.service import DOSING_REFUSAL, BotService
+from bot.service import AFTER_EMERGENCY, DOSING_REFUSAL, MENTIONS_OVERDOSE, BotService
 
 SETS = Path(__file__).parent / "safety"
 MAX_FALSE_ALARM_RATE = 0.05
@@ -254,9 +264,17 @@ def test_emergency_reply_puts_the_numbers_first_then_the_cited_safety_passage(
     assert reply.text.startswith(EMERGENCY_NUMBERS)
     passage = verdict.red_flag.passage_id
     if passage is not None:
-        assert reply.passage_ids == (passage,) and reply.citations
+        # The safety passage comes first; a question about a side effect may add the answering passage after it.
+        assert reply.passage_ids[0] == passage and len(reply.passage_ids) <= 2 and reply.citations
     if verdict.red_flag.flag is RedFlag.SUICIDE_SELF_HARM:
         assert reply.text.startswith(f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
+    # Then the protocol's immediate steps, before the safety passage.
+    steps = reply.text.index(IMMEDIATE_HEADING)
+    entry = real_service.protocol()[verdict.red_flag.flag.value]
+    assert all(step in reply.text[steps:] for step in entry.immediate)
+    if passage is not None:
+        safety = real_service.bundle.passages[passage].text
+        assert reply.text.index(entry.immediate[-1]) < reply.text.index(safety)
     assert render(reply).text.endswith(DISCLAIMER)
 
 
@@ -274,7 +292,11 @@ def test_no_reply_to_any_message_of_the_sets_states_a_dose(net: SafetyNet, real_
 def test_dosing_refusal_says_why_and_who_to_ask(net: SafetyNet, real_service: BotService, text: str) -> None:
     reply = reply_for(real_service, text, net.check(text))
     assert reply.kind is ReplyKind.DOSING_REFUSAL
-    assert reply.text.startswith(DOSING_REFUSAL)
+    if MENTIONS_OVERDOSE.search(text):
+        # Never a refusal alone: the poison-help route, the emergency numbers and the crisis lines come first.
+        assert reply.text.startswith(f"{POISON_HELP} {EMERGENCY_SHORT}\n{CRISIS_LINES}\n{DOSING_REFUSAL}")
+    else:
+        assert reply.text.startswith(DOSING_REFUSAL)
     assert "prescriber or pharmacist" in reply.text
 
 
@@ -466,3 +488,94 @@ def test_pattern_notation() -> None:
 def test_bad_patterns_are_refused_with_a_message(pattern: str) -> None:
     with pytest.raises(PatternError):
         compile_pattern(pattern)
+
+
+# -- issue 11: neighbours that share words, medicine emergencies, escalate then answer ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "flag"),
+    [
+        # A blocked bladder catheter with a pounding headache is dysreflexia, even with a pump.
+        ("tetraplegic, catheter blocked, pounding headache, sweating", RedFlag.AUTONOMIC_DYSREFLEXIA),
+        ("T4 injury, has a baclofen pump, now a banging headache and sweaty face", RedFlag.AUTONOMIC_DYSREFLEXIA),
+        # A pump catheter is still a pump.
+        ("i think my pump catheter is broken, legs went rock hard and im itching like mad", RedFlag.PUMP_WITHDRAWAL),
+        ("I have a baclofen pump and my spasticity suddenly got much worse", RedFlag.PUMP_WITHDRAWAL),
+        # Not sure which alarm: the critical one.
+        ("my pump is beeping, not sure which alarm it is", RedFlag.PUMP_ALARM),
+        ("the pump is beeping and i dont know if its the single or the two tone one", RedFlag.PUMP_ALARM),
+        ("pump making a two tone alarm", RedFlag.PUMP_ALARM),
+        # Medicine emergencies asked as questions.
+        ("what to do in an overdose of tizanidine", RedFlag.OVERDOSE),
+        ("what if someone takes too much", RedFlag.OVERDOSE),
+    ],
+)
+def test_neighbours_that_share_words_are_told_apart(net: SafetyNet, text: str, flag: RedFlag) -> None:
+    detection = net.check(text).red_flag
+    assert detection is not None and detection.flag is flag
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the pump keeps doing one single beep, not the 2 tone one, is that urgent",
+        "my pump beeped once, is that the low reservoir reminder",
+        "i use a catheter, does that affect spasms",
+        "what are the signs of a baclofen overdose",
+    ],
+)
+def test_the_single_beep_a_bladder_catheter_and_overdose_facts_are_not_emergencies(net: SafetyNet, text: str) -> None:
+    assert net.check(text).red_flag is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what to do in an overdose of tizanidine",
+        "what if someone takes too much",
+        "my dad took double his baclofen by mistake",
+    ],
+)
+def test_a_medicine_emergency_gets_the_emergency_and_poison_help_steps(
+    net: SafetyNet, real_service: BotService, text: str
+) -> None:
+    verdict = net.check(text)
+    assert verdict.is_emergency and not verdict.is_dosing
+    reply = reply_for(real_service, text, verdict)
+    assert reply.kind is ReplyKind.EMERGENCY and reply.text.startswith(EMERGENCY_NUMBERS)
+    for number in ("1-800-222-1222", "NHS 111", "112"):
+        assert number in reply.text
+    assert "Do not make them sick" in reply.text
+
+
+def test_a_side_effect_question_with_emergency_signs_escalates_then_answers(
+    net: SafetyNet, real_service: BotService
+) -> None:
+    text = "could my mum's new drowsiness and muddle be from baclofen?"
+    verdict = net.check(text)
+    assert verdict.red_flag is not None
+    reply = reply_for(real_service, text, verdict)
+    assert reply.text.startswith(EMERGENCY_NUMBERS)
+    assert "emergency department" in reply.text  # sudden confusion: A&E or 999 (NHS)
+    answer = real_service.bundle.passages[reply.passage_ids[-1]]
+    assert answer.topic != "emergencies" and "baclofen" in answer.text.lower()
+    assert reply.text.index(IMMEDIATE_HEADING) < reply.text.index(AFTER_EMERGENCY) < reply.text.index(answer.text)
+
+
+def test_an_emergency_statement_gets_no_answer_appended(net: SafetyNet, real_service: BotService) -> None:
+    text = "my dad took double his baclofen by mistake and now he is very sleepy"
+    reply = reply_for(real_service, text, net.check(text))
+    assert AFTER_EMERGENCY not in reply.text and reply.passage_ids == ("emergency-baclofen-overdose",)
+
+
+def test_the_protocol_steps_are_cited_and_an_unreadable_protocol_still_gives_numbers_and_passage(
+    safety_parts: tuple[SafetyNet, BotService], tmp_path: Path
+) -> None:
+    _net, service = safety_parts
+    reply = service.emergency("help", RedFlag.AUTONOMIC_DYSREFLEXIA)
+    assert any(c.source_id == "BYCROFT-2005" for c in reply.citations)
+    broken = BotService(service.store, lambda: service._ensure_loaded()[2], [], threshold=0.3, protocol_dir=tmp_path)
+    fallback = broken.emergency("help", RedFlag.AUTONOMIC_DYSREFLEXIA)
+    assert fallback.text.startswith(EMERGENCY_NUMBERS) and IMMEDIATE_HEADING not in fallback.text
+    assert fallback.passage_ids == ("emergency-autonomic-dysreflexia",)

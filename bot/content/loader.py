@@ -16,11 +16,22 @@ from urllib.parse import urlparse
 
 import yaml
 
-from bot.content.records import ClinicalSignoff, ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.content.records import (
+    ClinicalSignoff,
+    ContentBundle,
+    PassageRecord,
+    ProtocolEntry,
+    SourceRecord,
+    Status,
+    TopicRecord,
+    Urgency,
+)
+from bot.safety.red_flags import RedFlag
 
 SOURCES_FILE = "sources.yml"
 TOPICS_FILE = "topics.yml"
 PASSAGES_DIR = "passages"
+PROTOCOL_FILE = "emergency_protocol.yml"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 SIGNOFF_KEYS = frozenset({"by", "date", "note"})
 # Words that stand in for a name: a sign-off must name the clinician who gave it, or be left out.
@@ -304,6 +315,193 @@ def _parse_passages(
     return passages
 
 
+def _regexes(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
+    patterns = _strings(item, key, label, out)
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            out.add(label, f"'{key}' has an invalid regular expression {pattern!r} ({exc})")
+    return tuple(p.lower() for p in patterns)
+
+
+def _groups(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[tuple[str, ...], ...]:
+    value = item.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(group, list) and group for group in value):
+        out.add(label, f"'{key}' must be a list of lists of alternatives")
+        return ()
+    return tuple(tuple(" ".join(str(word).split()).lower() for word in group) for group in value)
+
+
+def _parse_protocol(
+    data: Any, out: _Collector, sources: dict[str, SourceRecord], today: dt.date
+) -> dict[str, ProtocolEntry]:
+    """Reads the emergency protocol: one entry for every red flag of the safety net, each sourced and reviewed.
+
+    A red flag without an entry would leave the safety reply without its immediate steps, so a missing flag
+    is an error, as is an entry for a flag the safety net does not know (a typo would never be used).
+    """
+    entries: dict[str, ProtocolEntry] = {}
+    known = {flag.value for flag in RedFlag}
+    for index, item in enumerate(_items(data, "protocol", out), start=1):
+        flag = _text(item, "flag", f"item {index}", out)
+        label = flag or f"item {index}"
+        if flag and flag not in known:
+            out.add(label, f"unknown red flag {flag!r} (known: {', '.join(sorted(known))})")
+        if flag in entries:
+            out.add(label, "duplicate flag")
+        urgency_raw = _text(item, "urgency", label, out)
+        try:
+            urgency = Urgency(urgency_raw)
+        except ValueError:
+            allowed = ", ".join(u.value for u in Urgency)
+            if urgency_raw:
+                out.add(label, f"urgency must be one of {allowed}, got {urgency_raw!r}")
+            urgency = Urgency.EMERGENCY
+        signs = _strings(item, "signs", label, out)
+        immediate = _strings(item, "immediate", label, out)
+        if not signs:
+            out.add(label, "missing 'signs': list what people notice")
+        if not immediate:
+            out.add(label, "missing 'immediate': list what to do now")
+        source_ids = _strings(item, "sources", label, out)
+        if not source_ids:
+            out.add(label, "missing source: every protocol entry names at least one source")
+        for source_id in source_ids:
+            if source_id not in sources:
+                out.add(label, f"unknown source {source_id!r}")
+        context = _text(item, "context", label, out, required=False) or None
+        if context:
+            try:
+                re.compile(context)
+            except re.error as exc:
+                out.add(label, f"'context' is an invalid regular expression ({exc})")
+        entry = ProtocolEntry(
+            flag=flag,
+            title=_text(item, "title", label, out),
+            urgency=urgency,
+            signs=signs,
+            immediate=immediate,
+            call=_text(item, "call", label, out),
+            sources=source_ids,
+            reviewed=_date(item, "reviewed", label, out, today),
+            mentions=_regexes(item, "mentions", label, out),
+            context=context.lower() if context else None,
+            must_say=_groups(item, "must_say", label, out),
+            review_note=_text(item, "review_note", label, out, required=False) or None,
+        )
+        if flag and flag not in entries:
+            entries[flag] = entry
+    for missing in sorted(known - set(entries)):
+        if data is not None:
+            out.add(missing, "red flag has no protocol entry: add its signs, immediate steps, whom to call")
+    return entries
+
+
+# A sentence that plays a danger down. It must never share a sentence with a sign of the protocol.
+DOWNPLAY = re.compile(
+    r"\bnot (?:usually |yet |always |normally |really )?(?:an? )?(?:emergenc(?:y|ies)|urgent)\b"
+    r"|\bnothing to worry about\b|\bno need to (?:worry|call|rush|hurry|panic)\b|\bcan wait\b"
+)
+# How fast a passage sends people for help, fastest first; a passage's route is the fastest it names.
+ROUTES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
+    (
+        Urgency.EMERGENCY,
+        re.compile(r"\b(?:911|999|112)\b|emergency services|emergency department|\bambulance\b|\ba&e\b"),
+    ),
+    (
+        Urgency.URGENT,
+        re.compile(r"\b(?:now|straight away|at once|immediately|right away|without delay|urgent(?:ly)?)\b"),
+    ),
+    (Urgency.SAME_DAY, re.compile(r"\bsame day\b|\btoday\b|\bnhs 111\b|\bwithin 24 hours\b")),
+)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+def passage_route(text: str) -> Urgency | None:
+    """The fastest route to help a text names (None when it names no route at all)."""
+    plain = _plain(text)
+    for urgency, pattern in ROUTES:
+        if pattern.search(plain):
+            return urgency
+    return None
+
+
+def describes(entry: ProtocolEntry, text: str) -> bool:
+    """Whether a text describes the protocol's emergency: one of its `mentions`, in its `context` if any."""
+    plain = _plain(text)
+    if entry.context and not re.search(entry.context, plain):
+        return False
+    return any(re.search(pattern, plain) for pattern in entry.mentions)
+
+
+def protocol_problems(protocol: dict[str, ProtocolEntry], passage: PassageRecord) -> list[str]:
+    """What a passage gets wrong against the protocol: a sign played down, a slower route, missing steps.
+
+    Only published passages are held to it (see `check_against_protocol`). The route is the fastest one the
+    passage names anywhere; the downplaying test is per sentence, so "a single beep is not an emergency,
+    but a two-tone alarm is urgent" in two sentences is fine, while "the two-tone alarm is not an emergency"
+    is not.
+    """
+    problems: list[str] = []
+    for entry in protocol.values():
+        if not describes(entry, passage.text):
+            continue
+        for sentence in SENTENCE_END.split(_plain(passage.text)):
+            if DOWNPLAY.search(sentence) and any(re.search(p, sentence) for p in entry.mentions):
+                problems.append(f"calls a sign of '{entry.flag}' not urgent: {sentence!r}")
+        route = passage_route(passage.text)
+        if route is None or route.rank < entry.urgency.rank:
+            named = route.value if route else "no route at all"
+            problems.append(
+                f"describes '{entry.flag}' but its fastest route is {named}; the protocol says {entry.urgency.value}"
+                f" ({entry.call})"
+            )
+        plain = _plain(passage.text)
+        for group in entry.must_say:
+            if not any(word in plain for word in group):
+                problems.append(f"describes '{entry.flag}' but leaves out an immediate step: say one of {list(group)}")
+    return problems
+
+
+def check_against_protocol(
+    protocol: dict[str, ProtocolEntry], passages: list[PassageRecord], files: dict[str, str] | None = None
+) -> list[ContentProblem]:
+    """Every way the published passages disagree with the emergency protocol, located for the editor."""
+    files = files or {}
+    found: list[ContentProblem] = []
+    for passage in passages:
+        if not passage.published:
+            continue
+        for problem in protocol_problems(protocol, passage):
+            found.append(ContentProblem(files.get(passage.id, PASSAGES_DIR), passage.id, problem))
+    return found
+
+
+def load_protocol(
+    content_dir: Path, sources: dict[str, SourceRecord], today: dt.date | None = None
+) -> dict[str, ProtocolEntry]:
+    """Reads and validates `emergency_protocol.yml` alone (the service reads it next to the terminology).
+
+    Raises:
+        ContentValidationError: when the file is missing or invalid.
+    """
+    problems: list[ContentProblem] = []
+    path = content_dir / PROTOCOL_FILE
+    entries = _parse_protocol(
+        _read_yaml(path, content_dir, problems), _Collector(PROTOCOL_FILE, problems), sources, today or dt.date.today()
+    )
+    if problems:
+        raise ContentValidationError(problems)
+    return entries
+
+
 def passage_files(content_dir: Path) -> list[Path]:
     """The passage files in load order (sorted by name)."""
     folder = content_dir / PASSAGES_DIR
@@ -355,6 +553,12 @@ def load_bundle(content_dir: Path, today: dt.date | None = None) -> ContentBundl
                 today,
             )
         )
+    protocol_path = content_dir / PROTOCOL_FILE
+    if protocol_path.is_file():
+        protocol = _parse_protocol(
+            _read_yaml(protocol_path, content_dir, problems), collector(protocol_path), sources, today
+        )
+        problems.extend(check_against_protocol(protocol, passages, passage_seen))
     if problems:
         raise ContentValidationError(problems)
     # Positions keep the files' order through a database round trip.

@@ -79,6 +79,41 @@ class PassageRecord:
         return self.status is Status.PUBLISHED
 
 
+class Urgency(str, Enum):
+    """How fast a protocol sends people for help; a passage may be faster, never slower."""
+
+    EMERGENCY = "emergency"  # call emergency services now
+    URGENT = "urgent"  # call the named team now; emergency services if they cannot be reached at once
+    SAME_DAY = "same-day"  # contact the care team today
+
+    @property
+    def rank(self) -> int:
+        """Higher is faster, so routes can be compared."""
+        return {Urgency.SAME_DAY: 1, Urgency.URGENT: 2, Urgency.EMERGENCY: 3}[self]
+
+
+@dataclass(frozen=True)
+class ProtocolEntry:
+    """One row of the emergency protocol: what to do now for one red flag of the safety net.
+
+    `signs`, `immediate` and `call` are what people read; `mentions`, `context` and `must_say` are how the
+    content check recognises a passage that describes this emergency and what such a passage must contain.
+    """
+
+    flag: str
+    title: str
+    urgency: Urgency
+    signs: tuple[str, ...]
+    immediate: tuple[str, ...]
+    call: str
+    sources: tuple[str, ...]
+    reviewed: date
+    mentions: tuple[str, ...] = ()
+    context: str | None = None
+    must_say: tuple[tuple[str, ...], ...] = ()
+    review_note: str | None = None
+
+
 @dataclass(frozen=True)
 class ContentBundle:
     """A complete, validated snapshot of the content: what one load writes and one read returns."""

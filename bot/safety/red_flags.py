@@ -111,7 +111,14 @@ SIGNALS: dict[str, list[str]] = {
         f"{PERSON} ...2 having|doing|making|keeps|keep",
     ],
     # -- the baclofen pump and its alarms
-    "pump": ["@baclofen-pump", "catheter|cathater|cath", "refill|refilled|refil"],
+    # A catheter is a pump part only beside a pump word: most catheters people mention drain the bladder, and a
+    # blocked bladder catheter with a pounding headache is autonomic dysreflexia, not pump withdrawal.
+    "pump": [
+        "@baclofen-pump",
+        "pump|pumps|itb|intrathecal|spinal|spine|back ...4 catheter|cathater|cath|tube|tubing",
+        "catheter|cathater|cath|tube ...3 pump|itb|intrathecal",
+        "refill|refilled|refil",
+    ],
     "pump_device": ["@baclofen-pump", "pump|pumps|pumpe|pummp"],
     "no_pump": ["no|without|not|n't|nt|never ...2 @baclofen-pump", "no|without|not|n't|nt|never ...2 pump|pumps"],
     "alarm_sounding": [
@@ -136,6 +143,18 @@ SIGNALS: dict[str, list[str]] = {
         "up and down",
         "critical|urgent alarm",
         "alarm clock",
+    ],
+    # "not sure which alarm": the person cannot tell the warning beep from the critical alarm, so it is treated
+    # as the critical one (carers often cannot tell a one-second single tone from the two-tone alarm).
+    "unsure_alarm": [
+        f"{NOT} sure|certain ...4 which|what|if|whether|kind|type|one",
+        "unsure|dunno ...4 which|what|if|whether|kind|type|one",
+        f"do|does|did {NOT} know|tell ...4 which|what|if|whether|kind|type",
+        "dont|don't|didnt|didn't know|tell ...4 which|what|if|whether|kind|type",
+        f"ca|can|could|cannot {NOT} tell ...4 which|what|if|whether|kind|type",
+        "cant|cannot tell ...4 which|what|if|whether|kind|type",
+        "no idea ...4 which|what|if|whether|kind|type",
+        "which alarm|one|beep ...3 is it|it is|this is|is this",
     ],
     # "not the two-tone one": a person telling the alarms apart, not hearing the critical one.
     "not_two_tone": [
@@ -168,7 +187,8 @@ SIGNALS: dict[str, list[str]] = {
         "rock hard",
         "itchy|itching|itches|itch|scratch\\w*",
         "off the charts|scale|roof",
-        "spasms|spasm|stiffness|tone|legs ...3 back|worse|crazy|terrible|awful|horrible|bad|mad|wild|rigid|hard",
+        "spasms|spasm|spasticity|stiffness|tone|legs ...3 back|worse|crazy|terrible|awful|horrible|bad|mad|wild|rigid"
+        "|hard",
         "worse than ever",
         "seeing|see|hearing|hear things|voices|people|bugs|spiders",
         "not there",
@@ -182,7 +202,7 @@ SIGNALS: dict[str, list[str]] = {
     ],
     "took_too_much": [
         "took|taken|swallowed|had|given|gave|ate ...3 double|twice|extra|whole|all|lot|handful|bottle|pack|strip|box",
-        "took|taken|take|swallowed|had|given|gave|ate|taking ...3 too many|much",
+        "took|taken|take|takes|swallowed|swallows|had|has|given|gave|gives|ate|eats|taking ...3 too many|much",
         "too many|much ...3 baclofen|pills|tablets|tabs|meds|doses?",
         "too many|much ...3 @THERAPY",
         "by accident|mistake",
@@ -211,6 +231,28 @@ SIGNALS: dict[str, list[str]] = {
         "hardly|barely keep ...3 eyes|awake",
         "stay|keep ...2 awake",
         "falling asleep",
+    ],
+    # "What to do in an overdose", "what if someone takes too much": asking what to do in a medicine emergency
+    # gets the emergency and poison-help steps however it is framed (never a dosing refusal alone).
+    "overdose_help": [
+        "what|how ...4 do|to ...6 overdose|overdoses|overdosed|od",
+        "what|how ...4 do|to ...6 @overdose",
+        "in|incase case of ...3 overdose|overdoses",
+        "in|incase case of ...3 @overdose",
+        "what if ...5 too much|many",
+        "what if|when ...5 overdose|overdoses|overdosed|ods",
+        "what if|when ...5 @overdose",
+        "what happens|happen if|when ...5 too much|many|overdose|overdoses|overdosed",
+        "what happens|happen if|when ...5 @overdose",
+        "if ...4 took|takes|take|taken|swallowed|had ...3 too much|many",
+    ],
+    # Sudden confusion (delirium) needs help at once (NHS); in an older person on a medicine it may also be a
+    # side effect, so the reply escalates and then answers the question (see BotService.emergency).
+    "new_confusion": [
+        "sudden|suddenly|new|newly ...2 confusion|confused|muddle|muddled|muddly|disorientated|disoriented|delirium"
+        "|delirious",
+        "confusion|confused|muddled|muddle|disorientated|disoriented|delirious ...3 suddenly|overnight",
+        "all of a sudden ...3 confused|muddled|disorientated|disoriented",
     ],
     "dose_increased": [
         "turned|turn|put|set ...3 up|higher",
@@ -304,11 +346,14 @@ SIGNALS: dict[str, list[str]] = {
         "[my|his|her] t[1-6]|c[1-8]",
         "above ...2 injury|level",
     ],
-    "ad_sign": [
+    # The headache or the blood pressure: with a spinal cord injury these mean dysreflexia even with a pump.
+    "ad_headache": [
         "pounding|banging|throbbing|splitting|thumping|bursting|bad|severe|terrible|worst|awful|killer headache|head",
         "head ...3 pounding|banging|throbbing|splitting|thumping|bursting|hurts|hurting|killing|exploding",
         "blood pressure|bp ...3 high|up|sky|through|roof|massive|huge|crazy|\\d{3}",
         "\\d{3}/\\d{2,3}",
+    ],
+    "ad_sign": [
         "sweating|sweaty|sweats|flushed|flushing|blotchy|goosebumps|goose",
         "face ...2 red|flushed|blotchy",
         "stuffy nose",
@@ -394,11 +439,16 @@ SIGNALS: dict[str, list[str]] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """A red flag and the signal groups it needs: at least one signal from every group, none of `unless`."""
+    """A red flag and the signal groups it needs: at least one signal from every group, none of `unless`.
+
+    `any_framing` rules hold however the message is framed: a question about what to do in an overdose is
+    answered with what to do now, not with background facts.
+    """
 
     flag: RedFlag
     needs: tuple[tuple[str, ...], ...]
     unless: tuple[str, ...] = ()
+    any_framing: bool = False
 
     def holds(self, signals: Signals) -> bool:
         """True when every group is present and no excluding signal is."""
@@ -412,6 +462,11 @@ RULES: tuple[Rule, ...] = (
     Rule(RedFlag.PUMP_INFECTION, (("wound",), ("wound_sign",), ("pump",))),
     Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
     Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
+    Rule(
+        RedFlag.PUMP_ALARM,
+        (("pump_device",), ("alarm_sounding",), ("unsure_alarm",), ("alarm_active", "happening_now")),
+        any_framing=True,
+    ),
     Rule(RedFlag.PUMP_ALARM, (("two_tone",), ("alarm_sounding", "pump_device")), unless=("not_two_tone",)),
     Rule(
         RedFlag.PUMP_ALARM,
@@ -419,6 +474,10 @@ RULES: tuple[Rule, ...] = (
         unless=("single_beep", "no_pump"),
     ),
     Rule(RedFlag.OVERDOSE, (("dose_increased",), ("very_sleepy", "depressed"))),
+    # Before pump withdrawal: a spinal cord injury with a pounding headache or sweating is dysreflexia even when
+    # the person also has a pump (sweating is a sign of both; the headache and the injury level decide).
+    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("ad_term",),)),
+    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_headache",))),
     Rule(RedFlag.PUMP_WITHDRAWAL, (("pump_device",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)),
     Rule(
         RedFlag.PUMP_WITHDRAWAL, (("pump",), ("pump_failed",), ("withdrawal_sign", "@withdrawal")), unless=("no_pump",)
@@ -432,16 +491,17 @@ RULES: tuple[Rule, ...] = (
         (("botulinum",), ("swallow_trouble", "breath_trouble", "speech_trouble", "weak_all_over")),
     ),
     Rule(RedFlag.OVERDOSE, (("took_too_much",), ("medicine", "@overdose"))),
+    Rule(RedFlag.OVERDOSE, (("overdose_help",),), any_framing=True),
     Rule(RedFlag.OVERDOSE, (("depressed",), ("medicine", "pump"))),
     Rule(RedFlag.OVERDOSE, (("very_sleepy",), ("took_too_much", "pump"))),
     Rule(RedFlag.TIZANIDINE_FAINTING, (("tizanidine",), ("fainting",))),
     Rule(RedFlag.ORAL_WITHDRAWAL, (("stopped_med",), ("@baclofen",), ("withdrawal_sign", "@withdrawal"))),
-    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("ad_term",),)),
-    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_sign",))),
+    Rule(RedFlag.AUTONOMIC_DYSREFLEXIA, (("sci",), ("ad_sign", "ad_headache"))),
     Rule(RedFlag.CHEST_PAIN, (("chest_pain",),)),
     Rule(RedFlag.STROKE, (("face_droop", "sudden_weakness", "stroke_now"),)),
     Rule(RedFlag.STROKE, (("speech_trouble",),), unless=("botulinum",)),
     Rule(RedFlag.GENERAL, (("general_emergency", "depressed", "breath_trouble", "swallow_trouble"),)),
+    Rule(RedFlag.GENERAL, (("new_confusion",),)),
 )
 
 # Flagged however the message is framed: someone asking "what's the point in living" is not asking for facts.
@@ -498,6 +558,8 @@ class RedFlagDetector:
         for rule in RULES:
             if not rule.holds(signals):
                 continue
-            if rule.flag in ALWAYS or not signals.has("question", "if_clause") or describes_now(signals):
+            if rule.any_framing or rule.flag in ALWAYS or not signals.has("question", "if_clause"):
+                return Detection(rule.flag, signals.labels)
+            if describes_now(signals):
                 return Detection(rule.flag, signals.labels)
         return None
