@@ -7,10 +7,12 @@ import re
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content.loader import load_bundle
-from bot.content.records import ContentBundle
+from bot.content.loader import check_against_protocol, describes, load_bundle, load_protocol, protocol_problems
+from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry
 from bot.content.report import GRADE_TARGET, ContentReport, fact_sheet_sections, readability
 from bot.evaluation import DOSE_AMOUNT
+from bot.safety.red_flags import RedFlag
+from tests.conftest import TODAY
 
 MEDICINE_WORDS = (
     r"(?:dose|doses|medicine|medicines|tablet|tablets|pill|pills|baclofen|tizanidine|dantrolene|diazepam|"
@@ -79,3 +81,76 @@ def test_sources_are_official_pages_or_say_what_they_are(bundle: ContentBundle) 
         s.id for s in bundle.sources.values() if any(h in s.url for h in suspicious) and not (s.note or "").strip()
     ]
     assert not unlabelled
+
+
+# -- the emergency protocol --------------------------------------------------------------------------
+
+# The passage audit finding C1 quoted, as it was: "not usually" emergencies, same-day route, with a pump.
+C1_TEXT = (
+    "Call your doctor or care team the same day about the signs below. They are not usually 911, 999 or 112 "
+    "emergencies, but they should not wait. Call if spasticity suddenly gets much worse for no clear reason. "
+    "Also call if your pump gives a single repeating beep."
+)
+# Audit finding C2: dysreflexia without first aid.
+C2_TEXT = (
+    "Call 911 in the US, 999 in the UK or 112 in the EU now. Signs of autonomic dysreflexia are a sudden pounding "
+    "headache and sweating. If your spinal team gave you a plan for this, follow it while help comes."
+)
+
+
+@pytest.fixture(scope="module")
+def protocol(bundle: ContentBundle) -> dict[str, ProtocolEntry]:
+    return load_protocol(PROJECT_ROOT / "content", bundle.sources)
+
+
+def test_the_protocol_covers_every_red_flag_with_sourced_steps_and_no_dose(
+    protocol: dict[str, ProtocolEntry], bundle: ContentBundle
+) -> None:
+    assert set(protocol) == {flag.value for flag in RedFlag}
+    for entry in protocol.values():
+        assert entry.signs and entry.immediate and entry.call and entry.review_note, entry.flag
+        assert set(entry.sources) <= set(bundle.sources), entry.flag
+        for step in entry.immediate:
+            assert not DOSE_AMOUNT.search(step) and not INSTRUCTION.search(step), (entry.flag, step)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(C1_TEXT, "describes 'pump-withdrawal' but its fastest route is same-day", id="C1-slower-route"),
+        pytest.param(C2_TEXT, "leaves out an immediate step: say one of ['sit up'", id="C2-no-first-aid"),
+        pytest.param(
+            "A two-tone alarm from the pump is not an emergency. Call the pump clinic now.",
+            "calls a sign of 'pump-alarm' not urgent",
+            id="downplayed",
+        ),
+        pytest.param(
+            "Watch for trouble swallowing, speaking or breathing after botox injections.",
+            "describes 'toxin-spread' but its fastest route is no route at all",
+            id="no-route",
+        ),
+    ],
+)
+def test_the_protocol_check_catches_the_audits_findings(
+    protocol: dict[str, ProtocolEntry], text: str, expected: str
+) -> None:
+    passage = PassageRecord("x", "emergencies", "x", text, ("q",), ("NHS-URGENT",), TODAY)
+    problems = protocol_problems(protocol, passage)
+    assert any(expected in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize(
+    "passage_id", ["emergency-autonomic-dysreflexia", "emergency-urgent-call-doctor", "emergency-itb-withdrawal"]
+)
+def test_the_fixed_emergency_passages_follow_the_protocol(
+    protocol: dict[str, ProtocolEntry], bundle: ContentBundle, passage_id: str
+) -> None:
+    passage = bundle.passages[passage_id]
+    assert any(describes(entry, passage.text) for entry in protocol.values())
+    assert protocol_problems(protocol, passage) == []
+
+
+def test_every_published_passage_follows_the_protocol(
+    protocol: dict[str, ProtocolEntry], bundle: ContentBundle
+) -> None:
+    assert check_against_protocol(protocol, bundle.published_passages()) == []

@@ -258,3 +258,81 @@ def test_a_database_from_before_review_data_is_upgraded_by_the_next_load(
     columns = {c["name"] for c in sql_inspect(store.engine).get_columns("content_passages")}
     assert set(new_columns) <= columns
     assert store.snapshot(include_drafts=True) == bundle
+
+
+# -- the emergency protocol --------------------------------------------------------------------------
+
+
+def _protocol_entry(flag: str) -> dict[str, Any]:
+    return {
+        "flag": flag, "title": f"About {flag}", "urgency": "emergency", "signs": ["a sign"],
+        "immediate": ["Call emergency services now."], "call": "emergency services now", "sources": ["S1"],
+        "reviewed": "2026-11-20", "mentions": ["never written anywhere"], "must_say": [["emergency"]],
+    }  # fmt: skip
+
+
+def _protocol_folder(factory: Callable[..., Path], change: Callable[[list[dict[str, Any]]], None]) -> Path:
+    from bot.safety.red_flags import RedFlag
+
+    entries = [_protocol_entry(flag.value) for flag in RedFlag]
+    change(entries)
+    folder = factory()
+    (folder / "emergency_protocol.yml").write_text(__import__("yaml").safe_dump({"protocol": entries}))
+    return folder
+
+
+def _entry(key: str, value: Any) -> Callable[[list[dict[str, Any]]], None]:
+    def change(entries: list[dict[str, Any]]) -> None:
+        entries[0][key] = value
+
+    return change
+
+
+PROTOCOL_CASES = [
+    pytest.param(lambda e: e.pop(), "general", "red flag has no protocol entry", id="missing-flag"),
+    pytest.param(_entry("flag", "pump-explodes"), "pump-explodes", "unknown red flag", id="unknown-flag"),
+    pytest.param(_entry("urgency", "soonish"), "pump-alarm", "urgency must be one of", id="bad-urgency"),
+    pytest.param(_entry("immediate", []), "pump-alarm", "missing 'immediate'", id="no-steps"),
+    pytest.param(_entry("sources", ["NOPE"]), "pump-alarm", "unknown source 'NOPE'", id="unknown-source"),
+    pytest.param(_entry("mentions", ["beep(("]), "pump-alarm", "invalid regular expression", id="bad-pattern"),
+    pytest.param(_entry("must_say", ["pump team"]), "pump-alarm", "list of lists", id="flat-must-say"),
+    pytest.param(_entry("reviewed", None), "pump-alarm", "missing 'reviewed'", id="not-reviewed"),
+]
+
+
+@pytest.mark.parametrize(("change", "item", "problem"), PROTOCOL_CASES)
+def test_protocol_validation_errors_name_file_item_and_problem(
+    content_factory: Callable[..., Path], change: Any, item: str, problem: str
+) -> None:
+    folder = _protocol_folder(content_factory, change)
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(folder, today=TODAY)
+    found = [p for p in caught.value.problems if p.file == "emergency_protocol.yml" and p.item == item]
+    assert any(problem in p.problem for p in found), [str(p) for p in caught.value.problems]
+
+
+def test_a_complete_protocol_loads_and_a_missing_one_is_not_required_of_small_folders(
+    content_factory: Callable[..., Path],
+) -> None:
+    from bot.content.loader import load_protocol
+    from bot.safety.red_flags import RedFlag
+
+    folder = _protocol_folder(content_factory, lambda entries: None)
+    bundle = load_bundle(folder, today=TODAY)
+    protocol = load_protocol(folder, bundle.sources, today=TODAY)
+    assert set(protocol) == {flag.value for flag in RedFlag}
+    assert load_bundle(content_factory(), today=TODAY).passages  # no protocol file: nothing to check
+    with pytest.raises(ContentValidationError, match="file is missing"):
+        load_protocol(content_factory(), bundle.sources, today=TODAY)
+
+
+def test_a_passage_that_breaks_the_protocol_fails_the_load(content_factory: Callable[..., Path]) -> None:
+    def change(entries: list[dict[str, Any]]) -> None:
+        entries[0]["mentions"] = ["relaxes stiff muscles"]  # p1's text describes "pump-alarm" now
+
+    with pytest.raises(ContentValidationError) as caught:
+        load_bundle(_protocol_folder(content_factory, change), today=TODAY)
+    problems = caught.value.problems
+    assert {(p.file, p.item) for p in problems} == {("passages/a.yml", "p1")}
+    assert any("fastest route is no route at all; the protocol says emergency" in p.problem for p in problems)
+    assert any("leaves out an immediate step: say one of ['emergency']" in p.problem for p in problems)

@@ -316,13 +316,15 @@ def _parse_passages(
 
 
 def _regexes(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
-    patterns = _strings(item, key, label, out)
-    for pattern in patterns:
+    valid: list[str] = []
+    for pattern in _strings(item, key, label, out):
         try:
             re.compile(pattern)
         except re.error as exc:
             out.add(label, f"'{key}' has an invalid regular expression {pattern!r} ({exc})")
-    return tuple(p.lower() for p in patterns)
+        else:
+            valid.append(pattern.lower())
+    return tuple(valid)
 
 
 def _groups(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[tuple[str, ...], ...]:
@@ -378,6 +380,7 @@ def _parse_protocol(
                 re.compile(context)
             except re.error as exc:
                 out.add(label, f"'context' is an invalid regular expression ({exc})")
+                context = None
         entry = ProtocolEntry(
             flag=flag,
             title=_text(item, "title", label, out),
@@ -402,7 +405,7 @@ def _parse_protocol(
 
 # A sentence that plays a danger down. It must never share a sentence with a sign of the protocol.
 DOWNPLAY = re.compile(
-    r"\bnot (?:usually |yet |always |normally |really )?(?:an? )?(?:emergenc(?:y|ies)|urgent)\b"
+    r"\bnot (?:usually |yet |always |normally |really )?(?:an? )?(?:[\w,]+ ){0,6}?(?:emergenc(?:y|ies)|urgent)\b"
     r"|\bnothing to worry about\b|\bno need to (?:worry|call|rush|hurry|panic)\b|\bcan wait\b"
 )
 # How fast a passage sends people for help, fastest first; a passage's route is the fastest it names.
@@ -425,8 +428,12 @@ def _plain(text: str) -> str:
 
 
 def passage_route(text: str) -> Urgency | None:
-    """The fastest route to help a text names (None when it names no route at all)."""
-    plain = _plain(text)
+    """The fastest route to help a text names (None when it names no route at all).
+
+    Sentences that play a danger down do not count: "they are not usually 911 or 999 emergencies" names
+    the numbers only to say they are not needed.
+    """
+    plain = " ".join(s for s in SENTENCE_END.split(_plain(text)) if not DOWNPLAY.search(s))
     for urgency, pattern in ROUTES:
         if pattern.search(plain):
             return urgency
