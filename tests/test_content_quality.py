@@ -154,3 +154,29 @@ def test_every_published_passage_follows_the_protocol(
     protocol: dict[str, ProtocolEntry], bundle: ContentBundle
 ) -> None:
     assert check_against_protocol(protocol, bundle.published_passages()) == []
+
+
+# -- review data in the editors' report ----------------------------------------------------------------
+
+
+def test_the_report_lists_passages_awaiting_signoff_and_overdue_reviews() -> None:
+    import datetime as dt
+
+    from bot.content.records import ClinicalSignoff
+
+    def passage(ident: str, reviewed: dt.date, signed: dt.date | None = None) -> PassageRecord:
+        signoff = ClinicalSignoff("Dr A. Example, consultant", signed) if signed else None
+        return PassageRecord(ident, "t", ident, "Text.", ("q",), ("S",), reviewed, clinical_signoff=signoff)
+
+    today = dt.date(2026, 12, 6)
+    passages = [
+        passage("signed", dt.date(2026, 11, 1), signed=dt.date(2026, 11, 20)),
+        passage("signed-before-last-change", dt.date(2026, 11, 25), signed=dt.date(2026, 11, 20)),
+        passage("never-signed", dt.date(2026, 11, 25)),
+        passage("old", dt.date(2025, 11, 1), signed=dt.date(2025, 11, 2)),
+    ]
+    report = ContentReport(ContentBundle(passages={p.id: p for p in passages}), today)
+    assert report.awaiting_signoff() == ["signed-before-last-change", "never-signed"]
+    assert report.overdue_reviews() == [("old", 400)]
+    text = report.to_text()
+    assert "Awaiting clinical sign-off (2 of 4)" in text and "  old  (400 days)" in text

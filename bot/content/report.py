@@ -19,6 +19,8 @@ from bot.content.records import ContentBundle
 
 FACT_SHEET_SECTION = re.compile(r"^## (\d+)\. (.+)$", re.MULTILINE)
 GRADE_TARGET = 8.0
+# A passage whose writers' review is older than this is due for another check against its sources.
+REVIEW_MAX_AGE_DAYS = 365
 
 
 def readability(text: str) -> float:
@@ -59,6 +61,22 @@ class ContentReport:
         covered = {t.section for t in self.bundle.topics.values() if t.id in topics_with_passages}
         return [(n, title) for n, title in sorted(self.sections.items()) if n not in covered]
 
+    def awaiting_signoff(self) -> list[str]:
+        """Published passages with no clinical sign-off, or one older than the writers' last change to them.
+
+        A sign-off dated before the passage's `reviewed` date approved an earlier text, so it no longer counts.
+        """
+        return [
+            p.id
+            for p in self.bundle.published_passages()
+            if p.clinical_signoff is None or p.clinical_signoff.date < p.reviewed
+        ]
+
+    def overdue_reviews(self) -> list[tuple[str, int]]:
+        """(passage id, age in days) of published passages reviewed more than `REVIEW_MAX_AGE_DAYS` ago."""
+        aged = [(p.id, (self.today - p.reviewed).days) for p in self.bundle.published_passages()]
+        return sorted(((pid, age) for pid, age in aged if age > REVIEW_MAX_AGE_DAYS), key=lambda x: -x[1])
+
     def unreached(self) -> list[str]:
         """Published passages that no evaluation question ranks first (empty if not computed)."""
         if self.reached is None:
@@ -80,6 +98,19 @@ class ContentReport:
         lines.append(
             f"Sources cited by no passage: {len(unused)}" + (f" ({', '.join(unused[:12])}...)" if unused else "")
         )
+        overdue = self.overdue_reviews()
+        lines += ["", f"Reviewed more than {REVIEW_MAX_AGE_DAYS // 365} year ago, due for a re-check ({len(overdue)}):"]
+        lines += [f"  {pid}  ({age} days)" for pid, age in overdue] or ["  none"]
+        awaiting = self.awaiting_signoff()
+        lines += [
+            "",
+            f"Awaiting clinical sign-off ({len(awaiting)} of {len(passages)}): the writers' reviews are not a "
+            "clinical sign-off; a named clinician of the deploying organisation signs passages off "
+            "(clinical_signoff in the passage files).",
+        ]
+        lines += [f"  {pid}" for pid in awaiting[:oldest]]
+        if len(awaiting) > oldest:
+            lines.append(f"  ... and {len(awaiting) - oldest} more")
         lines += ["", f"Oldest review dates ({oldest}):"]
         for passage in sorted(passages, key=lambda p: (p.reviewed, p.id))[:oldest]:
             age = (self.today - passage.reviewed).days
