@@ -44,6 +44,7 @@ from bot.channels.telegram_format import format_message
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
 from bot.payloads import ChannelCommand
+from bot.replies import CRISIS_LINES, EMERGENCY_SHORT
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ HELP_TEXT = (
     "• Or tap one of the topic buttons I send.\n"
     "• /topics shows the main topics; /restart starts a new conversation; /help shows this message.\n"
     "I can't advise on your own doses or treatment: please ask your care team about that.\n"
-    "In an emergency call 911 (US), 999 (UK) or 112 (EU)."
+    f"{EMERGENCY_SHORT}"
 )
 MEDIA_NOTE = (
     "Thank you. I can only read text, so I can't open {what}. Please type your question in words, for "
@@ -67,7 +68,7 @@ MEDIA_NOTE = (
 )
 UNKNOWN_COMMAND = "I don't know that command. Type your question in your own words, or send /help."
 EXPIRED_BUTTON = "This button has expired. Please type your question instead."
-SORRY = "I'm sorry, something went wrong on my side. Please try again in a moment."
+SORRY = f"I'm sorry, something went wrong on my side. Please try again in a moment. {EMERGENCY_SHORT} {CRISIS_LINES}"
 
 # Telegram message fields that carry something other than text, and how to name them in the note.
 MEDIA_KINDS = {
