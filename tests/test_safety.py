@@ -579,3 +579,21 @@ def test_the_protocol_steps_are_cited_and_an_unreadable_protocol_still_gives_num
     fallback = broken.emergency("help", RedFlag.AUTONOMIC_DYSREFLEXIA)
     assert fallback.text.startswith(EMERGENCY_NUMBERS) and IMMEDIATE_HEADING not in fallback.text
     assert fallback.passage_ids == ("emergency-autonomic-dysreflexia",)
+
+
+def test_the_emergency_and_crisis_numbers_are_written_once_and_given_the_same_way_everywhere() -> None:
+    from bot import scaled, service
+    from bot.channels import telegram
+    from bot.replies import CRISIS_LINE_LIST, EMERGENCY_NUMBER_LIST
+
+    for text in (service.UNAVAILABLE, telegram.SORRY, scaled.UNAVAILABLE_TEXT):
+        assert EMERGENCY_NUMBER_LIST in text and CRISIS_LINE_LIST in text, text
+    assert EMERGENCY_NUMBER_LIST in telegram.HELP_TEXT
+    # No other code spells the numbers out: the matchers and the content check only look for them.
+    allowed = {"replies.py", "evaluation.py", "red_flags.py", "loader.py"}
+    spelled = [
+        str(path.relative_to(PROJECT_ROOT))
+        for path in (PROJECT_ROOT / "bot").rglob("*.py")
+        if path.name not in allowed and re.search(r"\b(?:911|999|116 123)\b", path.read_text(encoding="utf-8"))
+    ]
+    assert not spelled
