@@ -130,7 +130,8 @@ def test_m4_running_out_of_baclofen_gets_an_urgent_supply_today(running_bot: Any
 def test_m5_a_paralysed_limb_can_be_spastic(running_bot: Any) -> None:
     reply = ask(running_bot, "am i paralysed if my muscles are tight?")
     lowered = reply.lower()
-    assert "paralysed muscle can still be stiff" in lowered or "paralysed" in lowered and "stiff" in lowered, reply
+    assert "a paralysed muscle can still be stiff" in lowered, reply
+    assert "different from paralysis, where a muscle cannot work at all" not in lowered
 
 
 # -- medicine emergencies, and signs that may be a side effect ----------------------------------------------
