@@ -29,7 +29,11 @@ HTTP API), and decides there, with the conversation's tracker, how a message sta
 "The bot's last turn" is every bot message since the person's previous message, plus the introduction of a
 session when that message opened the session: Rasa logs the introduction just before the message that started
 the session, although it was sent in reply to it. An introduction being logged right now, for the message
-being read, is not part of it: the person has not seen it yet.
+being read, is not part of it: the person has not seen it yet. Rasa's SQL tracker store loads a conversation
+only from its latest `SessionStarted` on, which leaves out that introduction and the restart note (both are
+logged just before it); so when a payload is not found among the loaded events and they begin at a session
+start, the earlier events are read from the store once (`with_earlier_events`). Only messages starting with
+"/" that would otherwise be read as text pay for that query.
 
 The socket.io widget sends no command of its own (its greeting is drawn by the page), and the editors' shell
 sends only what the person typed or a pressed button's payload, so neither needs an exception.
@@ -178,6 +182,28 @@ def text_to_read(text: str) -> tuple[str, int]:
     return text[start:], start
 
 
+async def with_earlier_events(tracker_store: Any, tracker: Any) -> list[Event]:
+    """The tracker's events, preceded by what the store holds before them when they begin at a session start.
+
+    The earlier events are those the store keeps before the `SessionStarted` the tracker begins with (found by
+    its timestamp); when the store cannot say, the tracker's own events are all there is.
+    """
+    events = list(tracker.events)
+    if not events or not isinstance(events[0], SessionStarted) or tracker_store is None:
+        return events
+    try:
+        full = await tracker_store.retrieve_full_tracker(tracker.sender_id)
+    except Exception:  # the payload is then read as text, which is the safe side
+        logger.exception("Could not read the earlier events of a conversation")
+        return events
+    earlier = list(full.events) if full is not None else []
+    start = events[0].timestamp
+    for index in range(len(earlier) - 1, -1, -1):
+        if isinstance(earlier[index], SessionStarted) and earlier[index].timestamp == start:
+            return earlier[:index] + events
+    return events
+
+
 class ChannelCommand(UserMessage):
     """A channel's own command turned into an intent (Telegram's /start is "/greet"); honoured unoffered.
 
@@ -209,8 +235,13 @@ async def parse_message(
     person's text back, and its entity offsets are moved to match it.
     """
     text = message.text or ""
+    command = isinstance(message, ChannelCommand)
     offered = offered_payloads(tracker.events) if tracker is not None else frozenset()
-    reading = read(text, offered, channel_command=isinstance(message, ChannelCommand))
+    reading = read(text, offered, channel_command=command)
+    if reading is Reading.READ_AS_TEXT and tracker is not None:
+        events = await with_earlier_events(getattr(self, "tracker_store", None), tracker)
+        if len(events) > len(tracker.events):
+            reading = read(text, offered_payloads(events), channel_command=command)
     if reading is not Reading.READ_AS_TEXT:
         if reading.is_payload:
             logger.debug("Intent payload honoured (%s)", reading.value)
