@@ -147,11 +147,13 @@ def test_m5_a_paralysed_limb_can_be_spastic(running_bot: Any) -> None:
 )
 def test_an_overdose_gets_emergency_and_poison_help_never_a_refusal_alone(running_bot: Any, text: str) -> None:
     reply = emergency(running_bot, text)
-    in_order(reply, "cannot be woken", "call emergency services now", "1-800-222-1222", "nhs 111", "112")
+    in_order(reply, "cannot be woken", "call emergency services now", "1-800-222-1222 in the us, nhs 111 in the uk")
     assert "do not make them sick" in reply.lower()
     assert not reply.startswith("I can't give advice about your own medicine")
 
 
 def test_a_side_effect_question_with_emergency_signs_escalates_first_then_answers(running_bot: Any) -> None:
     reply = emergency(running_bot, "could my mum's new drowsiness and muddle be from baclofen?")
-    in_order(reply, EMERGENCY_NUMBERS, "call emergency services now", "About your question:", "baclofen")
+    in_order(reply, EMERGENCY_NUMBERS, "call emergency services now", "About your question:")
+    answer = reply.split("About your question:", 1)[1].lower()
+    assert "baclofen" in answer and "drows" in answer, answer
