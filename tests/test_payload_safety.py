@@ -336,7 +336,7 @@ TYPED_BYPASSES = {
     "restart with words": (f"/restart@1 {PUMP_ALARM}", "emergency"),
     "a second line": (f"{BOTOX}\n{PUMP_ALARM}", "emergency"),
     "dosing": (f"/ask_question@1 {DOSE_QUESTION}", "dosing"),
-    "dosing after a bare intent": (f"/thanks {DOSE_QUESTION}", "dosing"),
+    "dosing after empty entities": (f"/thanks{{}} {DOSE_QUESTION}", "dosing"),
 }
 
 
