@@ -637,6 +637,11 @@ class BotService:
             hits = [h for h in hits if not states_dose(h.passage.text)]
             if hits and hits[0].score >= self.threshold * EMERGENCY_MATCH_RATIO:
                 chosen = [hits[0].passage]
+                if entry is None:
+                    # No red flag (the classifier alone said emergency): the steps of the passage's own flag.
+                    flag = next((f for f, pid in PASSAGE_FOR.items() if pid == chosen[0].id), None)
+                    entry = self.protocol().get(flag.value) if flag else None
+                    first = [(immediate_steps(entry), entry.sources)] if entry and entry.immediate else []
         if not chosen:
             text = lead if red_flag is RedFlag.SUICIDE_SELF_HARM else f"{lead}\n{CRISIS_LINES}"
             if not first:

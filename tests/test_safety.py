@@ -597,3 +597,12 @@ def test_the_emergency_and_crisis_numbers_are_written_once_and_given_the_same_wa
         if path.name not in allowed and re.search(r"\b(?:911|999|116 123)\b", path.read_text(encoding="utf-8"))
     ]
     assert not spelled
+
+
+def test_an_emergency_without_a_red_flag_gets_the_steps_of_the_passage_retrieval_chose(
+    real_service: BotService,
+) -> None:
+    reply = real_service.emergency("the pump is making a two tone alarm")  # the classifier alone said emergency
+    steps = real_service.protocol()["pump-alarm"].immediate
+    assert reply.passage_ids == ("emergency-pump-two-tone-alarm",)
+    assert reply.text.index(EMERGENCY_NUMBERS) < reply.text.index(steps[0]) < reply.text.index("A two-tone alarm")
