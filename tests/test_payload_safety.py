@@ -497,8 +497,23 @@ def test_editor_shell_a_typed_payload_is_escalated_and_an_offered_button_honoure
 
 
 @pytest.fixture(scope="module")
-def telegram_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any]]:
-    """The real bot with the Telegram channel on, talking to a local fake Bot API."""
+def telegram_bot(
+    request: pytest.FixtureRequest, test_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Any, Any, str]]:
+    """The real bot with the Telegram channel on, talking to a local fake Bot API: (bot, api, webhook secret).
+
+    The shared bot has the channel on when the session provides its fake API (`telegram_api`); otherwise a bot
+    with the channel on is started for this module.
+    """
+    try:
+        shared_api = request.getfixturevalue("telegram_api")
+    except pytest.FixtureLookupError:
+        shared_api = None
+    if shared_api is not None:
+        from tests.support.editor_bot import TELEGRAM_SECRET
+
+        yield request.getfixturevalue("running_bot"), shared_api, str(TELEGRAM_SECRET)
+        return
     from tests.support.fake_telegram import FakeTelegram
     from tests.support.servers import start_bot
     from tests.test_telegram import SECRET
@@ -507,7 +522,7 @@ def telegram_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         env = {"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url, "TELEGRAM_WEBHOOK_SECRET": SECRET}
         bot = start_bot(tmp_path_factory.mktemp("telegram-bot"), test_model, extra_env=env)
         try:
-            yield bot, api
+            yield bot, api, SECRET
         finally:
             bot.stop()
 
@@ -515,10 +530,8 @@ def telegram_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 class TelegramChat:
     """One private chat with the bot over its webhook, as Telegram would post the updates."""
 
-    def __init__(self, bot: Any, api: Any) -> None:
-        from tests.test_telegram import SECRET
-
-        self.bot, self.api, self.secret = bot, api, SECRET
+    def __init__(self, bot: Any, api: Any, secret: str) -> None:
+        self.bot, self.api, self.secret = bot, api, secret
         self.chat_id = int(time.time() * 1000) % 10**9 + uuid.uuid4().int % 1000
         self.next_update = self.chat_id * 1000
 
@@ -557,12 +570,12 @@ def with_keyboard(sent: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_telegram_commands_buttons_and_typed_payloads(telegram_bot: tuple[Any, Any]) -> None:
+def test_telegram_commands_buttons_and_typed_payloads(telegram_bot: tuple[Any, Any, str]) -> None:
     from bot.channels.telegram import UNKNOWN_COMMAND
     from tests.support.fake_telegram import visible_text
 
-    bot, api = telegram_bot
-    chat = TelegramChat(bot, api)
+    bot, api, secret = telegram_bot
+    chat = TelegramChat(bot, api, secret)
     sender = str(chat.chat_id)
 
     # The channel's own commands still reach their intents.
