@@ -180,3 +180,24 @@ def test_the_report_lists_passages_awaiting_signoff_and_overdue_reviews() -> Non
     assert report.overdue_reviews() == [("old", 400)]
     text = report.to_text()
     assert "Awaiting clinical sign-off (2 of 4)" in text and "  old  (400 days)" in text
+    assert "Emergency protocol" not in text  # no protocol given: nothing to list
+
+
+def test_the_report_lists_protocol_entries_awaiting_signoff(
+    protocol: dict[str, ProtocolEntry], bundle: ContentBundle
+) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from bot.content.records import ClinicalSignoff
+
+    signed = dict(protocol)
+    entry = signed["stroke"]
+    signed["stroke"] = dataclasses.replace(
+        entry, clinical_signoff=ClinicalSignoff("Dr A. Example, stroke physician", entry.reviewed)
+    )
+    report = ContentReport(bundle, dt.date(2026, 12, 6), protocol=signed)
+    assert "stroke" not in report.protocol_awaiting_signoff()
+    assert f"Emergency protocol entries awaiting clinical sign-off ({len(signed) - 1} of {len(signed)})" in (
+        report.to_text()
+    )

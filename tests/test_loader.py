@@ -297,7 +297,11 @@ PROTOCOL_CASES = [
     pytest.param(_entry("mentions", ["beep(("]), "pump-alarm", "invalid regular expression", id="bad-pattern"),
     pytest.param(_entry("must_say", ["pump team"]), "pump-alarm", "list of lists", id="flat-must-say"),
     pytest.param(_entry("reviewed", None), "pump-alarm", "missing 'reviewed'", id="not-reviewed"),
-]
+    pytest.param(
+        _entry("clinical_signoff", {"by": "writers", "date": "2026-11-01"}), "pump-alarm", "must name the clinician",
+        id="signoff-placeholder",
+    ),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(("change", "item", "problem"), PROTOCOL_CASES)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import PROJECT_ROOT, get_settings
-from bot.content.loader import ContentValidationError, load_bundle
+from bot.content.loader import PROTOCOL_FILE, ContentValidationError, load_bundle, load_protocol
 from bot.content.records import ContentBundle
 from bot.content.report import ContentReport, fact_sheet_sections
 from bot.content.store import SqlContentStore, count_rows
@@ -50,7 +50,8 @@ def build_report(bundle: ContentBundle, content_dir: Path, reach: list[Path], fa
             for question in _questions(path):
                 hits, _ = service.rank(question, limit=1)
                 reached.update(h.passage.id for h in hits)
-    return ContentReport(bundle, dt.date.today(), fact_sheet_sections(fact_sheet), reached)
+    protocol = load_protocol(content_dir, bundle.sources) if (content_dir / PROTOCOL_FILE).is_file() else {}
+    return ContentReport(bundle, dt.date.today(), fact_sheet_sections(fact_sheet), reached, protocol)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -394,6 +394,7 @@ def _parse_protocol(
             context=context.lower() if context else None,
             must_say=_groups(item, "must_say", label, out),
             review_note=_text(item, "review_note", label, out, required=False) or None,
+            clinical_signoff=_signoff(item, label, out, today),
         )
         if flag and flag not in entries:
             entries[flag] = entry

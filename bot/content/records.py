@@ -112,6 +112,7 @@ class ProtocolEntry:
     context: str | None = None
     must_say: tuple[tuple[str, ...], ...] = ()
     review_note: str | None = None
+    clinical_signoff: ClinicalSignoff | None = None
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import textstat
 
-from bot.content.records import ContentBundle
+from bot.content.records import ContentBundle, ProtocolEntry
 
 FACT_SHEET_SECTION = re.compile(r"^## (\d+)\. (.+)$", re.MULTILINE)
 GRADE_TARGET = 8.0
@@ -43,6 +43,7 @@ class ContentReport:
     today: dt.date
     sections: dict[int, str] = field(default_factory=dict)
     reached: set[str] | None = None
+    protocol: dict[str, ProtocolEntry] = field(default_factory=dict)
 
     @property
     def grades(self) -> dict[str, float]:
@@ -70,6 +71,12 @@ class ContentReport:
             p.id
             for p in self.bundle.published_passages()
             if p.clinical_signoff is None or p.clinical_signoff.date < p.reviewed
+        ]
+
+    def protocol_awaiting_signoff(self) -> list[str]:
+        """Emergency protocol entries with no clinical sign-off, or one older than their last review."""
+        return [
+            e.flag for e in self.protocol.values() if e.clinical_signoff is None or e.clinical_signoff.date < e.reviewed
         ]
 
     def overdue_reviews(self) -> list[tuple[str, int]]:
@@ -111,6 +118,11 @@ class ContentReport:
         lines += [f"  {pid}" for pid in awaiting[:oldest]]
         if len(awaiting) > oldest:
             lines.append(f"  ... and {len(awaiting) - oldest} more")
+        if self.protocol:
+            waiting = self.protocol_awaiting_signoff()
+            total = len(self.protocol)
+            lines.append(f"Emergency protocol entries awaiting clinical sign-off ({len(waiting)} of {total}):")
+            lines += [f"  {flag}" for flag in waiting] or ["  none"]
         lines += ["", f"Oldest review dates ({oldest}):"]
         for passage in sorted(passages, key=lambda p: (p.reviewed, p.id))[:oldest]:
             age = (self.today - passage.reviewed).days
