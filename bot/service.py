@@ -72,6 +72,7 @@ ANSWER_AFTER_EMERGENCY: frozenset[RedFlag] = frozenset(
         RedFlag.TIZANIDINE_FAINTING,
         RedFlag.ORAL_WITHDRAWAL,
         RedFlag.STROKE,
+        RedFlag.TOXIN_SPREAD,
     }
 )
 ASKS = re.compile(

@@ -549,17 +549,23 @@ def test_a_medicine_emergency_gets_the_emergency_and_poison_help_steps(
     assert "Do not make them sick" in reply.text
 
 
+@pytest.mark.parametrize(
+    ("text", "answer_topic"),
+    [
+        ("could my mum's new drowsiness and muddle be from baclofen?", "baclofen"),
+        ("weak all over a week after my botox, is that normal?", "botulinum-toxin"),
+    ],
+)
 def test_a_side_effect_question_with_emergency_signs_escalates_then_answers(
-    net: SafetyNet, real_service: BotService
+    net: SafetyNet, real_service: BotService, text: str, answer_topic: str
 ) -> None:
-    text = "could my mum's new drowsiness and muddle be from baclofen?"
     verdict = net.check(text)
     assert verdict.red_flag is not None
     reply = reply_for(real_service, text, verdict)
     assert reply.text.startswith(EMERGENCY_NUMBERS)
-    assert "emergency department" in reply.text  # sudden confusion: A&E or 999 (NHS)
+    assert "call emergency services now" in reply.text.lower()
     answer = real_service.bundle.passages[reply.passage_ids[-1]]
-    assert answer.topic != "emergencies" and "baclofen" in answer.text.lower()
+    assert answer.topic == answer_topic
     assert reply.text.index(IMMEDIATE_HEADING) < reply.text.index(AFTER_EMERGENCY) < reply.text.index(answer.text)
 
 
