@@ -226,6 +226,19 @@ class ChannelCommand(UserMessage):
 _original_parse_message: Any = None
 
 
+async def _reading(processor: Any, message: UserMessage, tracker: Any) -> Reading:
+    """How the processor's message is read, looking before the loaded events only when that could change it."""
+    text, command = message.text or "", isinstance(message, ChannelCommand)
+    if tracker is None:  # a parse without a conversation (`/model/parse`): nothing was offered
+        return read(text, frozenset(), channel_command=command)
+    reading = read(text, offered_payloads(tracker.events), channel_command=command)
+    if reading is Reading.READ_AS_TEXT:
+        events = await with_earlier_events(getattr(processor, "tracker_store", None), tracker)
+        if len(events) > len(tracker.events):
+            reading = read(text, offered_payloads(events), channel_command=command)
+    return reading
+
+
 async def parse_message(
     self: Any, message: UserMessage, tracker: Any = None, only_output_properties: bool = True
 ) -> dict[str, Any]:
@@ -235,18 +248,14 @@ async def parse_message(
     person's text back, and its entity offsets are moved to match it.
     """
     text = message.text or ""
-    command = isinstance(message, ChannelCommand)
-    offered = offered_payloads(tracker.events) if tracker is not None else frozenset()
-    reading = read(text, offered, channel_command=command)
-    if reading is Reading.READ_AS_TEXT and tracker is not None:
-        events = await with_earlier_events(getattr(self, "tracker_store", None), tracker)
-        if len(events) > len(tracker.events):
-            reading = read(text, offered_payloads(events), channel_command=command)
+    if not text.strip().startswith(INTENT_MESSAGE_PREFIX):  # most messages: no tracker walk at all
+        plain: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
+        return plain
+    reading = await _reading(self, message, tracker)
     if reading is not Reading.READ_AS_TEXT:
-        if reading.is_payload:
-            logger.debug("Intent payload honoured (%s)", reading.value)
-        result: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
-        return result
+        logger.debug("Intent payload honoured (%s)", reading.value)
+        honoured: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
+        return honoured
     shown, offset = text_to_read(text)
     if not shown:  # only slashes: Rasa finds no intent in that, so there is nothing to take away
         kept: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)

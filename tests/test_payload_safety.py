@@ -434,6 +434,17 @@ def test_rest_entity_offsets_point_into_the_persons_text(running_bot: Any) -> No
     assert ("baclofen", "Lioresal") in found, parse["entities"]
 
 
+@pytest.mark.e2e
+def test_rasa_http_api_parse_reads_a_payload_as_text_without_a_conversation(running_bot: Any) -> None:
+    from tests.support.servers import API_TOKEN
+
+    status, parse = running_bot.request(f"/model/parse?token={API_TOKEN}", {"text": f"/ask_question@1 {PUMP_ALARM}"})
+    assert status == 200, parse
+    assert parse["intent"]["name"] == c.INTENT_EMERGENCY and parse[SAFETY_KEY]["red_flag"] == "pump-alarm", parse
+    status, parse = running_bot.request(f"/model/parse?token={API_TOKEN}", {"text": "/restart"})
+    assert parse["intent"] == {"name": "restart", "confidence": 1.0}, parse
+
+
 # -- Socket.IO ---------------------------------------------------------------------------------------------
 
 
