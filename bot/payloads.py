@@ -109,7 +109,7 @@ def parse_payload(text: str) -> Payload | None:
     raw = match.group("entities") or ""
     try:
         entities = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")) if raw else ""
-    except ValueError:
+    except (ValueError, RecursionError):  # a deeply nested "JSON" typed to break the parser is just text
         entities = raw
     return Payload(
         match.group("intent").strip(), match.group("confidence") or "", entities, match.group("rest").strip()

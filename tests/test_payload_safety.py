@@ -155,6 +155,12 @@ READ_CASES: dict[str, tuple[str, frozenset[str], bool, Reading]] = {
         False,
         Reading.READ_AS_TEXT,
     ),
+    "JSON nested too deep to decode": (
+        '/ask_topic{"a":' + "[" * 50_000 + "]" * 50_000 + "}",
+        OFFERED,
+        False,
+        Reading.READ_AS_TEXT,
+    ),
     "restart": ("/restart", frozenset(), False, Reading.CONVERSATION_CONTROL),
     "session start": (" /session_start ", frozenset(), False, Reading.CONVERSATION_CONTROL),
     "restart with words": (f"/restart@1 {PUMP_ALARM}", frozenset(), False, Reading.READ_AS_TEXT),
