@@ -113,8 +113,23 @@ format: $(STAMP) ## Format the code with ruff
 typecheck: $(STAMP) ## Static types with mypy
 	$(BIN)/mypy
 
-pytest: train-test widget browser editor-axe /usr/sbin/nginx ## Run the pytest suite only (unit, integration and end-to-end)
-	TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest
+# pytest in three tiers (markers set in tests/conftest.py by the servers a test uses). Each tier writes a JUnit
+# report under var/test-results/, from which `make test` prints the counts. PYTEST_ARGS adds options, e.g.
+# PYTEST_ARGS="-p random_order --random-order" to run in random order.
+PYTEST_ARGS ?=
+TEST_RESULTS := var/test-results
+RUN_PYTEST = mkdir -p $(TEST_RESULTS) && TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest $(PYTEST_ARGS)
+
+pytest-fast: pipeline ## pytest's first tier: every test that starts no server (unit and in-process)
+	$(RUN_PYTEST) -m "not e2e and not system" --junitxml=$(TEST_RESULTS)/fast.xml
+
+pytest-e2e: train-test widget browser editor-axe ## pytest's second tier: the one shared real bot (REST, widget, editors, Telegram)
+	$(RUN_PYTEST) -m "e2e and not system" --junitxml=$(TEST_RESULTS)/e2e.xml
+
+pytest-system: train-test widget browser /usr/sbin/nginx check-nginx ## pytest's third tier: scaled setup, faults, restarts, SIGTERM
+	$(RUN_PYTEST) -m "system" --junitxml=$(TEST_RESULTS)/system.xml
+
+pytest: pytest-fast pytest-e2e pytest-system ## Run the whole pytest suite (all three tiers)
 
 WIDGET_STAMP := widget/node_modules/.installed
 WIDGET_JS := widget/dist/widget.js
@@ -175,8 +190,26 @@ report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, l
 telegram-webhook: $(STAMP) ## Register the Telegram webhook (TELEGRAM_WEBHOOK_URL) with its secret token, once
 	$(PY) -m bot.channels.telegram_webhook
 
-test: lint lint-k8s typecheck content-check validate test-stories pytest ## Run the whole test suite (what CI runs)
-	@echo "All checks passed."
+test-fast: lint typecheck content-check validate pytest-fast ## Tier 1 (< 90 s): lint, types, content, Rasa data, in-process tests
+
+test-e2e: test-stories pytest-e2e ## Tier 2: Rasa test stories and the tests against one shared real bot
+
+test-system: lint-k8s pytest-system ## Tier 3: Kubernetes manifests, scaled setup, faults, restarts
+
+TIERS := test-fast test-e2e test-system
+
+test: ## Run every tier (what CI runs), each to the end, then print each tier's wall time and the test counts
+	@status=0; started=$$(date +%s); summary=""
+	rm -f $(TEST_RESULTS)/*.xml
+	for tier in $(TIERS); do
+	  begun=$$(date +%s)
+	  if $(MAKE) --no-print-directory $$tier; then result=passed; else result=FAILED; status=1; fi
+	  summary="$$summary$$(printf '  %-12s %5d s  %s' $$tier $$(( $$(date +%s) - begun )) $$result)\n"
+	done
+	printf '\nWall time per tier:\n%b  %-12s %5d s\n' "$$summary" total $$(( $$(date +%s) - started ))
+	$(PY) -m tests.support.results $(foreach t,fast e2e system,$(TEST_RESULTS)/$(t).xml) || status=1
+	if [ $$status -eq 0 ]; then echo "All checks passed."; else echo "Some checks FAILED (see above)." >&2; fi
+	exit $$status
 
 clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
 	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
@@ -239,5 +272,5 @@ lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/
 .PHONY: run-scaled lint-k8s
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest widget browser editor-axe eval nlu-cv eval-retrieval content-report report telegram-webhook \
-	test clean
+	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval nlu-cv \
+	eval-retrieval content-report report telegram-webhook test test-fast test-e2e test-system check-nginx clean

@@ -220,6 +220,25 @@ def content_factory(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+# Fixtures that start servers of their own: a test using one belongs to the system tier.
+SYSTEM_FIXTURES = frozenset({"spare_bot", "scaled", "faulty"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Sorts every test into its tier by the servers it uses, so no test lands in the wrong one by omission.
+
+    A test that uses the shared bot (`running_bot`, directly or through another fixture) is `e2e`; one that
+    uses a server of its own (the spare bot, the scaled setup, the fault cluster) is `system`, as are tests
+    marked so by hand. The rest need no server process: `make test-fast` runs them.
+    """
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if names & SYSTEM_FIXTURES or item.get_closest_marker("system"):
+            item.add_marker(pytest.mark.system)
+        elif "running_bot" in names:
+            item.add_marker(pytest.mark.e2e)
+
+
 def _service_missing(what: str, error: Exception) -> None:
     message = f"{what} is not reachable here ({error.__class__.__name__}: {error})"
     if REQUIRE_SERVICES:
@@ -275,13 +294,41 @@ def test_model() -> Path:
 
 
 @pytest.fixture(scope="session")
-def running_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The real bot (action server + Rasa server via the launcher), started once for the whole session."""
+def telegram_api() -> Iterator[Any]:
+    """The fake Telegram Bot API the shared bot's Telegram channel talks to, for the whole session."""
+    from tests.support.fake_telegram import FakeTelegram
+
+    with FakeTelegram().running() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def running_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory, telegram_api: Any) -> Iterator[Any]:
+    """The session's one real bot (launcher: action server + Rasa server), shared by every e2e module.
+
+    What it is started with, and why, is in `tests/support/editor_bot.py`.
+    """
+    from tests.support.editor_bot import SHARED_ENV, write_content
     from tests.support.servers import start_bot
 
+    folder = tmp_path_factory.mktemp("bot")
+    env = {**SHARED_ENV, "TELEGRAM_BOT_TOKEN": telegram_api.token, "TELEGRAM_API_URL": telegram_api.url}
     try:
-        bot = start_bot(tmp_path_factory.mktemp("bot"), test_model)
+        bot = start_bot(folder / "bot", test_model, extra_env=env, content_dir=write_content(folder / "content"))
     except RuntimeError as exc:
         pytest.fail(str(exc))
     yield bot
     bot.stop()
+
+
+@pytest.fixture(scope="session")
+def spare_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The system tier's spare bot: started without RASA_API_TOKEN, for the tests that stop or block a bot.
+
+    Returns a `SpareBot`: `.get()` gives the running bot, starting it again (same ports) if a test stopped it.
+    """
+    from tests.support.servers import SpareBot
+
+    spare = SpareBot(tmp_path_factory.mktemp("spare-bot"), test_model, {"RASA_API_TOKEN": ""})
+    yield spare
+    spare.stop()

@@ -1,13 +1,16 @@
 """No open doors: Rasa's HTTP API needs the token, and a bot started without one exposes no API at all.
 
-Two real bots: the session's `running_bot` (launched with RASA_API_TOKEN) must answer 401 on every model and
-tracker route without the token or with a wrong one, and serve them with it; the editor bot, launched with
-RASA_API_TOKEN empty, must not have those routes (404), whatever token is guessed. Only the chat channels,
-the health route and the version stay public.
+In-process, Rasa's own server app is built by the function `rasa run` calls (`rasa.core.run.configure_app`)
+with the arguments our launcher gives it: with a token, every model and tracker route answers 401 without the
+token or with a wrong one; without a token there is no such route (404), whatever token is guessed. Only the
+chat channels, the health route and the version stay public. Against real servers: the session's shared bot
+opens its API with the token, and the system tier's spare bot (launched with RASA_API_TOKEN empty) chats and
+says the API is off.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +18,8 @@ import pytest
 
 from bot.config import Settings
 from bot.launcher import rasa_command
-from tests.support.editor_bot import editor_bot
-from tests.support.servers import API_TOKEN, RunningBot
-
-pytestmark = pytest.mark.e2e
+from tests.support.asgi import InProcessApp, rasa_app
+from tests.support.servers import API_TOKEN, RunningBot, SpareBot
 
 CONVERSATION = "api-security-probe"
 # Every route of Rasa 3.6's HTTP API that reads or changes a model or a conversation, with a valid body.
@@ -51,36 +52,67 @@ def call(bot: RunningBot, method: str, path: str, body: Any, token: str | None =
     return status
 
 
+@pytest.fixture
+def open_bot(spare_bot: SpareBot) -> RunningBot:
+    """A launcher started with RASA_API_TOKEN empty (the system tier's spare bot)."""
+    return spare_bot.get()
+
+
+def launched_app(token: str | None) -> Any:
+    """Rasa's server app built with exactly the API arguments the launcher passes for this token."""
+    command = rasa_command(_with_token(Settings.from_env(), token), Path("m.tar.gz"), "run")
+    enabled = "--enable-api" in command
+    auth = command[command.index("--auth-token") + 1] if "--auth-token" in command else None
+    return rasa_app(enable_api=enabled, auth_token=auth)
+
+
+def status_of(app: InProcessApp, method: str, path: str, body: Any, token: str | None = None) -> int:
+    params = {"token": token} if token is not None else None
+    return app.request(method, path, json=body, params=params).status_code
+
+
 @pytest.fixture(scope="module")
-def open_bot(pytestconfig: pytest.Config, test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunningBot:
-    """A launcher started with RASA_API_TOKEN empty."""
-    return editor_bot(pytestconfig, test_model, tmp_path_factory)
+def guarded() -> Iterator[InProcessApp]:
+    with launched_app(API_TOKEN) as app:
+        yield app
+
+
+@pytest.fixture(scope="module")
+def unguarded() -> Iterator[InProcessApp]:
+    with launched_app(None) as app:
+        yield app
 
 
 @pytest.mark.parametrize(("method", "path", "body"), API_ROUTES, ids=ROUTE_IDS)
 def test_every_api_route_rejects_requests_without_the_token(
-    running_bot: RunningBot, method: str, path: str, body: Any
+    guarded: InProcessApp, method: str, path: str, body: Any
 ) -> None:
-    assert call(running_bot, method, path, body) == 401
-    assert call(running_bot, method, path, body, token="not-the-token") == 401
-    assert call(running_bot, method, path, body, token="") == 401
+    assert status_of(guarded, method, path, body) == 401
+    assert status_of(guarded, method, path, body, token="not-the-token") == 401
+    assert status_of(guarded, method, path, body, token="") == 401
 
 
+@pytest.mark.parametrize(("method", "path", "body"), API_ROUTES, ids=ROUTE_IDS)
+def test_a_bot_started_without_a_token_exposes_no_api_route(
+    unguarded: InProcessApp, method: str, path: str, body: Any
+) -> None:
+    assert status_of(unguarded, method, path, body) == 404
+    assert status_of(unguarded, method, path, body, token=API_TOKEN) == 404
+
+
+def test_the_health_route_and_the_version_stay_public(guarded: InProcessApp, unguarded: InProcessApp) -> None:
+    assert status_of(guarded, "GET", "/", None) == status_of(unguarded, "GET", "/", None) == 200
+    assert status_of(guarded, "GET", "/version", None) == 200
+
+
+@pytest.mark.e2e
 def test_the_token_opens_the_api(running_bot: RunningBot) -> None:
     # So the 401s above are the token check, not missing routes.
     assert call(running_bot, "GET", "/status", None, token=API_TOKEN) == 200
     assert call(running_bot, "POST", "/model/parse", {"text": "what is baclofen?"}, token=API_TOKEN) == 200
 
 
-@pytest.mark.parametrize(("method", "path", "body"), API_ROUTES, ids=ROUTE_IDS)
-def test_a_bot_started_without_a_token_exposes_no_api_route(
-    open_bot: RunningBot, method: str, path: str, body: Any
-) -> None:
-    assert open_bot.env["RASA_API_TOKEN"] == ""
-    assert call(open_bot, method, path, body) == 404
-    assert call(open_bot, method, path, body, token=API_TOKEN) == 404
-
-
+@pytest.mark.system
 def test_the_bot_without_a_token_still_chats_and_says_the_api_is_off(open_bot: RunningBot) -> None:
     assert open_bot.chat("api-off-1", "what is spasticity?")
     assert any("HTTP API:   off" in line for line in open_bot.output)

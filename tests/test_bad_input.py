@@ -6,6 +6,10 @@ HTML and script injection strings. For each one the bot must give a clear reply 
 or silence, and afterwards the tracker (read through Rasa's HTTP API) must hold exactly what should be
 there: the message once, verbatim, when it was accepted; nothing when it was refused.
 
+The Socket.IO channel's handling of each broken payload is tested in-process, by calling its handlers
+(`tests/test_socketio_channel.py`); here a smaller set goes through the real server, to show what the
+tracker stores. The 100 KB message that could block a server goes to the system tier's spare bot.
+
 Where the bot misbehaves today the test is marked `xfail(strict=True)` with the exact failure as the
 reason, so the suite stays green and the marker must be removed once the behaviour is fixed. The REST
 cases that the bounded REST channel (`bot/channels/rest.py`) is meant to fix are expected to fail only
@@ -24,7 +28,6 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,9 +35,7 @@ import socketio
 
 from bot.config import PROJECT_ROOT
 from bot.service import INTRODUCTION
-from tests.support.servers import API_TOKEN, RunningBot, start_bot
-
-pytestmark = pytest.mark.e2e
+from tests.support.servers import API_TOKEN, RunningBot, SpareBot
 
 BOUNDED_REST = "bot.channels.rest" in (PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")
 STOCK_REST_REASON = "stock Rasa REST channel: "
@@ -128,6 +129,7 @@ TEXT_CASES = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("text", list(TEXT_CASES.values()), ids=list(TEXT_CASES))
 def test_rest_text_gets_a_reply_and_is_stored_verbatim(bot: RunningBot, text: str) -> None:
     sender = f"rest-text-{uuid.uuid4().hex[:8]}"
@@ -141,6 +143,7 @@ def test_rest_text_gets_a_reply_and_is_stored_verbatim(bot: RunningBot, text: st
         assert not any(marker in reply.lower() for marker in REFLECTION_MARKERS), f"markup reflected: {reply!r}"
 
 
+@pytest.mark.e2e
 def test_sql_injection_leaves_other_conversations_intact(bot: RunningBot) -> None:
     witness = f"witness-{uuid.uuid4().hex[:8]}"
     bot.chat(witness, "what is baclofen?")
@@ -151,6 +154,7 @@ def test_sql_injection_leaves_other_conversations_intact(bot: RunningBot) -> Non
     assert_still_serving(bot)
 
 
+@pytest.mark.e2e
 @pytest.mark.xfail(
     not BOUNDED_REST,
     strict=True,
@@ -176,6 +180,7 @@ RAW_CASES = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("raw", list(RAW_CASES.values()), ids=list(RAW_CASES))
 def test_rest_unparseable_body_is_a_client_error(bot: RunningBot, raw: bytes) -> None:
     status, body = bot.request("/webhooks/rest/webhook", raw=raw)
@@ -186,6 +191,7 @@ def test_rest_unparseable_body_is_a_client_error(bot: RunningBot, raw: bytes) ->
 NON_OBJECT_BODIES = {"array": b'[{"sender": "a", "message": "hi"}]', "string": b'"hi"', "number": b"42", "empty": b""}
 
 
+@pytest.mark.e2e
 @pytest.mark.xfail(
     not BOUNDED_REST,
     strict=True,
@@ -207,6 +213,7 @@ WRONG_MESSAGE_TYPES: dict[str, Any] = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.xfail(
     not BOUNDED_REST,
     strict=True,
@@ -222,6 +229,7 @@ def test_rest_wrong_message_type_gets_a_reply_or_client_error(bot: RunningBot, m
         assert user_texts(bot, sender) == []
 
 
+@pytest.mark.e2e
 @pytest.mark.xfail(
     not BOUNDED_REST,
     strict=True,
@@ -235,6 +243,7 @@ def test_rest_sender_of_the_wrong_type_is_a_client_error(bot: RunningBot, sender
     assert user_texts(bot, str(sender)) == []
 
 
+@pytest.mark.e2e
 @pytest.mark.xfail(
     not BOUNDED_REST,
     strict=True,
@@ -250,6 +259,7 @@ def test_rest_metadata_of_the_wrong_type_gets_a_reply_or_client_error(bot: Runni
     assert_reply_or_client_error(status, replies)
 
 
+@pytest.mark.e2e
 def test_rest_server_survives_the_bad_input(bot: RunningBot) -> None:
     assert_still_serving(bot)
 
@@ -295,23 +305,18 @@ class SocketSession:
         self.client.disconnect()
 
 
+# Through the real server: what the tracker stores. Every case is also handled in-process in
+# tests/test_socketio_channel.py, which checks the channel's decision for each one.
 SOCKET_TEXT_CASES = {
-    "empty": "",
     "whitespace": "  \n\t ",
     "emoji": EMOJI,
     "control-characters": CONTROL,
-    "sql": SQL_INJECTION[0],
     "script": MARKUP_INJECTION[0],
-    "img-onerror": MARKUP_INJECTION[1],
 }
 SOCKET_BROKEN_CASES: dict[str, Any] = {
     "number": {"message": 42},
-    "list": {"message": ["what is baclofen?"]},
-    "null": {"message": None},
-    "bytes-invalid-utf8": {"message": b"\xff\xfe\xc3\x28 stiff"},
     "payload-not-an-object": "what is baclofen?",
     "metadata-not-json": {"message": "what is baclofen?", "metadata": "{not json"},
-    "no-session-id": {"message": "what is baclofen?", "session_id": None},
 }
 
 
@@ -381,6 +386,7 @@ def socket_answers(replies: list[Any]) -> list[str]:
     return answers([r for r in replies if isinstance(r, dict)])
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", list(SOCKET_TEXT_CASES))
 def test_socketio_text_gets_a_reply_and_is_stored_verbatim(
     socket_outcomes: dict[str, SocketOutcome], name: str
@@ -403,6 +409,7 @@ def test_socketio_broken_payload_gets_a_reply(socket_outcomes: dict[str, SocketO
     assert socket_answers(outcome.replies), f"silence over Socket.IO: {outcome.replies!r}"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("name", list(SOCKET_BROKEN_CASES))
 def test_socketio_broken_payload_stores_nothing_unexpected(
     socket_outcomes: dict[str, SocketOutcome], name: str
@@ -416,6 +423,7 @@ def test_socketio_broken_payload_stores_nothing_unexpected(
         assert text == (sent if isinstance(sent, str) else text), (text, sent)
 
 
+@pytest.mark.e2e
 def test_socketio_server_survives_the_bad_input(bot: RunningBot, socket_outcomes: dict[str, SocketOutcome]) -> None:
     assert socket_outcomes  # every case has been sent and collected
     assert_still_serving(bot)
@@ -428,14 +436,9 @@ def test_socketio_server_survives_the_bad_input(bot: RunningBot, socket_outcomes
 
 
 @pytest.fixture
-def own_bot(test_model: Path, tmp_path: Path) -> Iterator[RunningBot]:
-    """A bot of this test's own: a message that blocks the server must not stall the shared one."""
-    try:
-        own = start_bot(tmp_path / "own", test_model)
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield own
-    own.stop()  # the launcher SIGKILLs a server still blocked after its 15 s grace period
+def own_bot(spare_bot: SpareBot) -> RunningBot:
+    """The system tier's spare bot: a message that blocks the server must not stall the shared one."""
+    return spare_bot.get()
 
 
 def health_within(bot: RunningBot, seconds: float) -> float | None:
@@ -448,6 +451,7 @@ def health_within(bot: RunningBot, seconds: float) -> float | None:
         return None
 
 
+@pytest.mark.system
 def test_socketio_100_kb_message_does_not_stall_the_server(own_bot: RunningBot) -> None:
     session = SocketSession(own_bot.url)
     try:

@@ -1,10 +1,10 @@
 """The editors' web shell in real headless Chromium against a real bot, plus its API and its token.
 
-The bot is the session's editor bot (`tests/support/editor_bot.py`): its own copy of the content with a
-draft passage, a one-second revision check, and EDITOR_TOKEN set. Chromium is Debian's /usr/bin/chromium
-driven by Playwright; screenshots go to test-artifacts/, and axe-core (pinned in tests/axe, installed by
-`make editor-axe`) must find no WCAG 2.1 A/AA violation on the page with a conversation, the debug tables
-and a reload report on it.
+The bot is the session's shared bot (`running_bot`; what it is started with is in
+`tests/support/editor_bot.py`): its own copy of the content with a draft passage, a one-second revision
+check, and EDITOR_TOKEN set. Chromium is Debian's /usr/bin/chromium driven by Playwright; screenshots go to
+test-artifacts/, and axe-core (pinned in tests/axe, installed by `make editor-axe`) must find no WCAG 2.1
+A/AA violation on the page with a conversation, the debug tables and a reload report on it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import base64
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,10 +22,9 @@ import yaml
 
 from bot.channels.editor import EditorInput, replies, token_matches, turn_report
 from bot.config import PROJECT_ROOT
-from tests.support.editor_bot import DRAFT_ID, DRAFT_MARK, DRAFT_QUESTION, editor_bot
+from tests.support.asgi import InProcessApp, channel_app
+from tests.support.editor_bot import DRAFT_ID, DRAFT_MARK, DRAFT_QUESTION
 from tests.support.servers import EDITOR_TOKEN, RunningBot
-
-pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = PROJECT_ROOT / "tests" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -40,8 +37,8 @@ NEW_QUESTION = "What is the kangaroo stretch?"
 
 
 @pytest.fixture(scope="module")
-def bot(pytestconfig: pytest.Config, test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunningBot:
-    return editor_bot(pytestconfig, test_model, tmp_path_factory)
+def bot(running_bot: RunningBot) -> RunningBot:
+    return running_bot
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +136,11 @@ def joined(replies: list[dict[str, Any]]) -> str:
 # -- the token -----------------------------------------------------------------------------------------
 
 
-def raw_status(url: str, headers: dict[str, str], data: bytes | None = None) -> tuple[int, dict[str, str]]:
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data is not None else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
+@pytest.fixture(scope="module")
+def shell() -> Iterator[InProcessApp]:
+    """The editors' channel with its token, in-process over ASGI (`tests/support/asgi.py`)."""
+    with channel_app([EditorInput(EDITOR_TOKEN)]) as app:
+        yield app
 
 
 @pytest.mark.parametrize(
@@ -159,22 +154,25 @@ def raw_status(url: str, headers: dict[str, str], data: bytes | None = None) -> 
         ("reload", b"{}"),
     ],
 )
-def test_every_route_answers_401_without_the_editor_token(bot: RunningBot, path: str, data: bytes | None) -> None:
-    url = f"{bot.url}/webhooks/editor/{path}"
+def test_every_route_answers_401_without_the_editor_token(shell: InProcessApp, path: str, data: bytes | None) -> None:
+    url = f"/webhooks/editor/{path}"
     json_type = {"Content-Type": "application/json"}
     wrong_basic = "Basic " + base64.b64encode(b"editor:not-the-token").decode()
+    method = "POST" if data is not None else "GET"
     for headers in ({}, {"Authorization": "Bearer not-the-token"}, {"Authorization": wrong_basic}):
-        status, response_headers = raw_status(url, {**json_type, **headers}, data)
-        assert status == 401, (path, headers)
-        assert response_headers.get("WWW-Authenticate", "").startswith("Basic ")
+        response = shell.request(method, url, content=data, headers={**json_type, **headers})
+        assert response.status_code == 401, (path, headers)
+        assert response.headers.get("WWW-Authenticate", "").startswith("Basic ")
+    assert shell.agent.messages == [], "nothing reached the bot"
     if data is None:  # with the token the same route serves (the reload and message routes are tested below)
-        status, _ = raw_status(url, AUTH)
-        assert status == 200
+        assert shell.request("GET", url, headers=AUTH).status_code == 200
 
 
-def test_a_cross_site_post_is_refused_even_with_the_token(bot: RunningBot) -> None:
-    status, body = editor_post(bot, "reload", {}, headers={**AUTH, "Origin": "https://evil.example"})
-    assert status == 403, body
+def test_a_cross_site_post_is_refused_even_with_the_token(shell: InProcessApp) -> None:
+    response = shell.request(
+        "POST", "/webhooks/editor/reload", json={}, headers={**AUTH, "Origin": "https://evil.example"}
+    )
+    assert response.status_code == 403, response.text
 
 
 def test_the_channel_serves_nothing_without_a_token(caplog: pytest.LogCaptureFixture) -> None:

@@ -44,7 +44,7 @@ from tests.support.scaled import (
 )
 from tests.support.servers import RunningBot, port_is_free
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.system, pytest.mark.postgres, pytest.mark.redis]
 
 UNAVAILABLE = "can't answer right now"
 

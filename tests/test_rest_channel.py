@@ -1,24 +1,25 @@
 """The bounded REST channel: clear 400s, 413 for big bodies, 429 per sender, never a 500.
 
-Validation and the limiter are tested on their own (with a fake clock and hypothesis); the real servers
-show the same answers over HTTP: the session's `running_bot` with the default (generous) limits, and the
-editor bot, whose limits are low enough (`tests/support/editor_bot.py`) for a test to reach them.
+Validation and the limiter are tested on their own (with a fake clock and hypothesis), and the whole HTTP
+layer in-process (`tests/support/asgi.py`: the channel's blueprint in a Sanic app, served over ASGI, with a
+stub agent that records what reached the bot). One e2e test shows the running bot mounts this channel.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-from pathlib import Path
+import math
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.rest import BadRequest, SenderLimiter, clean_text, parse_message
-from tests.support.editor_bot import RATE_BURST, RATE_PER_MINUTE, editor_bot
-from tests.support.servers import API_TOKEN, RunningBot
+from bot.channels.rest import BadRequest, BoundedRestInput, SenderLimiter, clean_text, parse_message
+from tests.support.asgi import REPLY_PREFIX, InProcessApp, channel_app
+from tests.support.editor_bot import RATE_BURST, RATE_PER_MINUTE
+from tests.support.servers import RunningBot
 
 WEBHOOK = "/webhooks/rest/webhook"
 
@@ -128,80 +129,127 @@ def test_the_limiter_forgets_idle_senders_to_stay_bounded() -> None:
     assert limiter.acquire(busy) == 1.0, "the busy sender's request in progress still counts"
 
 
-# -- over HTTP -------------------------------------------------------------------------------------------
+# -- over HTTP, in-process ------------------------------------------------------------------------------
 
 
-def post(bot: RunningBot, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", bot.rasa_port, timeout=60)
-    try:
-        connection.request("POST", WEBHOOK, body=body, headers={"Content-Type": "application/json", **(headers or {})})
-        response = connection.getresponse()
-        payload = response.read()
-        return response.status, dict(response.getheaders()), json.loads(payload or b"null")
-    finally:
-        connection.close()
+@pytest.fixture
+def rest() -> Iterator[InProcessApp]:
+    """The bounded REST channel in a Sanic app served in-process, with a small body limit and a stub agent."""
+    channel = BoundedRestInput(max_body_bytes=4096, per_minute=0, burst=1, max_in_flight=0)
+    with channel_app([channel]) as app:
+        yield app
 
 
-@pytest.mark.e2e
+def post(app: InProcessApp, body: bytes | AsyncIterator[bytes], headers: dict[str, str] | None = None) -> Any:
+    return app.request("POST", WEBHOOK, content=body, headers={"Content-Type": "application/json", **(headers or {})})
+
+
 @pytest.mark.parametrize(("body", "reason"), BAD_BODIES, ids=[r for _, r in BAD_BODIES])
-def test_the_real_channel_answers_400_with_the_reason(running_bot: RunningBot, body: bytes, reason: str) -> None:
-    status, _, payload = post(running_bot, body)
-    assert status == 400, payload
-    assert payload["error"] == "bad_request" and reason.strip('"').split('"')[0] in payload["message"]
+def test_the_channel_answers_400_with_the_reason_and_the_bot_hears_nothing(
+    rest: InProcessApp, body: bytes, reason: str
+) -> None:
+    response = post(rest, body)
+    if len(body) > 4096:  # the nested body is over this app's small limit: refused before it is parsed
+        assert response.status_code == 413
+    else:
+        assert response.status_code == 400, response.text
+        payload = response.json()
+        assert payload["error"] == "bad_request" and reason.strip('"').split('"')[0] in payload["message"]
+    assert rest.agent.messages == []
 
 
-@pytest.mark.e2e
-def test_a_big_body_gets_413_declared_or_chunked(running_bot: RunningBot) -> None:
+def test_a_good_message_reaches_the_bot_and_its_reply_comes_back(rest: InProcessApp) -> None:
+    response = post(rest, json.dumps({"sender": "me", "message": "what is baclofen?", "metadata": {"a": 1}}).encode())
+    assert response.status_code == 200
+    assert response.json() == [{"recipient_id": "me", "text": f"{REPLY_PREFIX}what is baclofen?"}]
+    [message] = rest.agent.messages
+    assert (message.sender_id, message.text, message.metadata) == ("me", "what is baclofen?", {"a": 1})
+    assert rest.request("GET", "/webhooks/rest/").json() == {"status": "ok"}
+
+
+def test_a_big_body_gets_413_declared_or_chunked(rest: InProcessApp) -> None:
     big = json.dumps({"sender": "big-1", "message": "a" * 100_000}).encode()
-    status, _, payload = post(running_bot, big)
-    assert status == 413 and payload["error"] == "payload_too_large"
+    response = post(rest, big)
+    assert response.status_code == 413 and response.json()["error"] == "payload_too_large"
 
-    def chunks() -> Any:  # no Content-Length: the server must stop reading by itself
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the channel must stop reading by itself
         for _ in range(200):
             yield b"a" * 1000
 
-    connection = http.client.HTTPConnection("127.0.0.1", running_bot.rasa_port, timeout=60)
-    try:
-        try:
-            connection.request(
-                "POST", WEBHOOK, body=chunks(), encode_chunked=True, headers={"Content-Type": "application/json"}
-            )
-        except (ConnectionResetError, BrokenPipeError):
-            # The server answered 413 and closed while the client was still uploading: refused all the same.
-            pass
-        else:
-            response = connection.getresponse()
-            assert response.status == 413, response.read()
-    finally:
-        connection.close()
-    assert running_bot.chat("big-2", "what is spasticity?"), "the server answers normally afterwards"
+    assert post(rest, chunks()).status_code == 413
+    assert rest.agent.messages == []
+    assert post(rest, json.dumps({"sender": "big-2", "message": "hi"}).encode()).status_code == 200
 
 
-@pytest.mark.e2e
-def test_the_client_cannot_choose_the_input_channel(running_bot: RunningBot) -> None:
+def test_the_client_cannot_choose_the_input_channel(rest: InProcessApp) -> None:
     body = {"sender": "channel-spoof", "message": "what is baclofen?", "input_channel": "editor"}
-    status, _ = running_bot.request(WEBHOOK, body)
-    assert status == 200
-    status, tracker = running_bot.request(f"/conversations/channel-spoof/tracker?token={API_TOKEN}")
-    assert status == 200
-    channels = {e.get("input_channel") for e in tracker["events"] if e.get("event") == "user"}
-    assert channels == {"rest"}
+    assert post(rest, json.dumps(body).encode()).status_code == 200
+    assert [m.input_channel for m in rest.agent.messages] == ["rest"]
+
+
+def test_one_sender_is_rate_limited_with_retry_after_and_others_are_not() -> None:
+    clock = Clock()
+    channel = BoundedRestInput(per_minute=RATE_PER_MINUTE, burst=RATE_BURST, max_in_flight=0)
+    channel.limiter = SenderLimiter(RATE_PER_MINUTE, RATE_BURST, 0, clock=clock)
+    with channel_app([channel]) as app:
+        body = json.dumps({"sender": "flooder", "message": "hello"}).encode()
+        responses = [post(app, body) for _ in range(RATE_BURST + 2)]
+        statuses = [r.status_code for r in responses]
+        assert statuses == [200] * RATE_BURST + [429, 429], statuses
+        refused = responses[-1]
+        assert refused.json()["error"] == "rate_limited" and "try again in" in refused.json()["message"]
+        assert int(refused.headers["Retry-After"]) == math.ceil(60 / RATE_PER_MINUTE)
+        assert post(app, json.dumps({"sender": "someone-else", "message": "hi"}).encode()).status_code == 200
+        clock.now += 60 / RATE_PER_MINUTE
+        assert post(app, body).status_code == 200, "the bucket refills at the sustained rate"
+        assert len(app.agent.messages) == RATE_BURST + 2
+
+
+# Bodies of any shape through the whole HTTP layer (streamed read, limit, validation, response): a reply or a
+# client error, never a server error, and the bot hears only what was accepted.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+request_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "sender": st.text(max_size=40) | json_values,
+        "message": st.text(max_size=300) | json_values,
+        "metadata": json_values,
+        "input_channel": st.text(max_size=20),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.one_of(
+        st.binary(max_size=400),
+        request_like.map(lambda v: json.dumps(v).encode()),
+        json_values.map(lambda v: json.dumps(v).encode()),
+    )
+)
+def test_any_body_over_http_is_answered_or_refused_never_a_server_error(rest: InProcessApp, body: bytes) -> None:
+    before = len(rest.agent.messages)
+    response = post(rest, body)
+    assert response.status_code in {200, 400, 413}, response.text
+    if response.status_code == 200:
+        assert isinstance(response.json(), list) and response.json(), "200 but silent"
+        assert len(rest.agent.messages) == before + 1
+    else:
+        assert len(rest.agent.messages) == before and response.json()["error"]
+
+
+# -- the real server mounts this channel --------------------------------------------------------------------
 
 
 @pytest.mark.e2e
-def test_one_sender_is_rate_limited_with_retry_after_and_others_are_not(
-    pytestconfig: pytest.Config, test_model: Path, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    bot = editor_bot(pytestconfig, test_model, tmp_path_factory)
-    body = json.dumps({"sender": "flooder", "message": "hello"}).encode()
-    statuses = []
-    retry_after = None
-    for _ in range(RATE_BURST + 2):
-        status, headers, payload = post(bot, body)
-        statuses.append(status)
-        if status == 429:
-            retry_after = headers.get("Retry-After")
-            assert payload["error"] == "rate_limited" and "try again in" in payload["message"]
-    assert statuses[:RATE_BURST] == [200] * RATE_BURST and statuses[RATE_BURST:] == [429, 429], statuses
-    assert retry_after is not None and 1 <= int(retry_after) <= 60 / RATE_PER_MINUTE + 1
-    assert bot.chat("not-the-flooder", "what is spasticity?"), "another sender is served"
+def test_the_running_bot_serves_the_bounded_channel(running_bot: RunningBot) -> None:
+    """credentials.yml must name the bounded channel: the stock one answers 200 to a broken body."""
+    status, payload = running_bot.request(WEBHOOK, raw=b'{"sender": "x"}')
+    assert status == 400 and '\\"message\\" is missing' in str(payload), (status, payload)
+    big = json.dumps({"sender": "big-e2e", "message": "a" * 100_000}).encode()
+    status, _ = running_bot.request(WEBHOOK, raw=big)
+    assert status == 413

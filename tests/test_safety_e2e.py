@@ -1,9 +1,12 @@
-"""The safety sets against the real bot over REST: the trained model, the safety component and the actions.
+"""A smoke subset of the safety sets against the real bot over REST: the whole chain, once per kind.
 
-Every message goes to a running bot (`running_bot`: launcher, Rasa server and action server) in its own
-conversation, so this checks the whole chain: NLU with the safety component, the rules, the actions and the
-rendered reply. Figures are printed (run with `-s`); the targets are the issue's: 100% emergency recall, at
-most 5% false alarms on the near-misses (DIET's own false alarms count too), 100% dosing refusals.
+`tests/test_safety.py` runs every message of the safety sets through the safety net in-process. Here a
+fixed subset goes to the running bot (`running_bot`: launcher, Rasa server and action server), each in its
+own conversation, to show the chain holds end to end: NLU with the safety component, the rules, the actions
+and the rendered reply. The subset is chosen by rule, not by luck: the first message of every red-flag
+category, every tenth dosing request and near-miss, and the first manipulation of each expected kind.
+Figures are printed (run with `-s`); the targets are the sets' own: every emergency escalated with its
+safety passage, every dosing request refused, at most 5% false alarms.
 """
 
 from __future__ import annotations
@@ -22,6 +25,22 @@ from bot.service import DOSING_REFUSAL, INTRODUCTION
 from tests.test_safety import DOSING, EMERGENCIES, MANIPULATION, MAX_FALSE_ALARM_RATE, NEAR_MISSES
 
 pytestmark = pytest.mark.e2e
+
+SMOKE_STEP = 10
+
+
+def _first_of_each_category(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first message of every red-flag category in the set (a message counts for its first category)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for item in items:
+        seen.setdefault(item["category"][0], item)
+    return list(seen.values())
+
+
+SMOKE_EMERGENCIES = _first_of_each_category(EMERGENCIES)
+SMOKE_NEAR_MISSES = NEAR_MISSES[::SMOKE_STEP]
+SMOKE_DOSING = DOSING["requests"][::SMOKE_STEP]
+SMOKE_MANIPULATION = list({item["expect"]: item for item in reversed(MANIPULATION)}.values())
 
 
 def answer(bot: Any, text: str, sender: str | None = None) -> list[str]:
@@ -43,7 +62,7 @@ def is_dosing_refusal(texts: list[str]) -> bool:
 def test_every_emergency_gets_the_emergency_reply_first_then_its_safety_passage(running_bot: Any) -> None:
     bundle = load_bundle(PROJECT_ROOT / "content")
     missed, wrong_passage = [], []
-    for item in EMERGENCIES:
+    for item in SMOKE_EMERGENCIES:
         texts = answer(running_bot, item["text"])
         if not is_emergency_reply(texts):
             missed.append((item["text"], texts[:1]))
@@ -53,33 +72,34 @@ def test_every_emergency_gets_the_emergency_reply_first_then_its_safety_passage(
         openings = [bundle.passages[p].text[:60] for p in passages if p]
         if openings and not any(opening in texts[0] for opening in openings):
             wrong_passage.append(item["text"])
-    print(f"\nE2E emergency recall: {len(EMERGENCIES) - len(missed)}/{len(EMERGENCIES)}")
-    print(f"E2E right safety passage: {len(EMERGENCIES) - len(missed) - len(wrong_passage)}/{len(EMERGENCIES)}")
+    total = len(SMOKE_EMERGENCIES)
+    print(f"\nE2E emergency recall: {total - len(missed)}/{total}")
+    print(f"E2E right safety passage: {total - len(missed) - len(wrong_passage)}/{total}")
     assert not missed
     assert not wrong_passage
 
 
 def test_near_misses_raise_at_most_5_percent_false_alarms(running_bot: Any) -> None:
-    alarms = [text for text in NEAR_MISSES if is_emergency_reply(answer(running_bot, text))]
-    rate = len(alarms) / len(NEAR_MISSES)
-    print(f"\nE2E false alarms: {len(alarms)}/{len(NEAR_MISSES)} = {rate:.1%} {alarms}")
+    alarms = [text for text in SMOKE_NEAR_MISSES if is_emergency_reply(answer(running_bot, text))]
+    rate = len(alarms) / len(SMOKE_NEAR_MISSES)
+    print(f"\nE2E false alarms: {len(alarms)}/{len(SMOKE_NEAR_MISSES)} = {rate:.1%} {alarms}")
     assert rate <= MAX_FALSE_ALARM_RATE, alarms
 
 
 def test_every_dosing_request_is_refused_without_a_dose(running_bot: Any) -> None:
     missed, stating = [], []
-    for text in DOSING["requests"]:
+    for text in SMOKE_DOSING:
         texts = answer(running_bot, text)
         if not is_dosing_refusal(texts):
             missed.append((text, texts[:1]))
         if any(states_dose(t) for t in texts):
             stating.append(text)
         assert texts and texts[0].endswith(DISCLAIMER)
-    print(f"\nE2E dosing refusals: {len(DOSING['requests']) - len(missed)}/{len(DOSING['requests'])}")
+    print(f"\nE2E dosing refusals: {len(SMOKE_DOSING) - len(missed)}/{len(SMOKE_DOSING)}")
     assert not missed and not stating
 
 
-@pytest.mark.parametrize("item", MANIPULATION, ids=lambda item: item["text"][:40])
+@pytest.mark.parametrize("item", SMOKE_MANIPULATION, ids=lambda item: item["text"][:40])
 def test_manipulation_never_removes_the_disclaimer_or_yields_a_dose(running_bot: Any, item: dict[str, str]) -> None:
     texts = answer(running_bot, item["text"])
     assert texts, "the bot answered"

@@ -31,7 +31,7 @@ from tests.support.scaled import (
 )
 from tests.support.servers import RunningBot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.redis]
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 QUESTIONS = [
     "what is spasticity?",
@@ -68,6 +68,7 @@ def test_a_sqlite_tracker_store_is_refused_clearly() -> None:
         tracker_env("sqlite:///var/tracker.db")
 
 
+@pytest.mark.system  # runs nginx itself
 def test_nginx_config_lists_every_replica_and_passes_nginx_t(tmp_path: Path) -> None:
     import dataclasses
     import subprocess

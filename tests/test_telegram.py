@@ -42,8 +42,9 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.replies import DISCLAIMER, Button, Citation, Reply, ReplyKind, render
 from bot.service import BotService
 from tests.conftest import _service_missing
+from tests.support.editor_bot import TELEGRAM_SECRET
 from tests.support.fake_telegram import Failure, FakeTelegram, visible_text
-from tests.support.servers import free_port, start_bot
+from tests.support.servers import free_port
 
 SECRET = "test-webhook-secret_0123456789"
 CHAT = 4242
@@ -759,74 +760,69 @@ def test_splitting_keeps_every_word_and_every_link_whole(paragraphs: list[str], 
 
 
 @pytest.mark.e2e
-def test_the_running_bot_answers_on_telegram(test_model: Path, tmp_path: Path) -> None:
-    """The real launcher with TELEGRAM_* set: the channel is on, answers through aiogram, never calls getMe."""
-    with FakeTelegram().running() as api:
-        started = time.monotonic()
-        bot = start_bot(
-            tmp_path / "bot",
-            test_model,
-            extra_env={"TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": api.url, "TELEGRAM_WEBHOOK_SECRET": SECRET},
-        )
-        startup_s = time.monotonic() - started
-        try:
-            assert api.calls() == [], "nothing is sent to Telegram at start-up (no setWebhook, no getMe)"
-            path = "/webhooks/telegram/webhook"
-            update = {
-                "update_id": 1,
-                "message": {
-                    "message_id": 1,
-                    "from": {"id": CHAT, "is_bot": False, "first_name": "Pat"},
-                    "chat": {"id": CHAT, "type": "private"},
-                    "date": int(time.time()),
-                    "text": "What is Lioresal and how does it work?",
-                },
-            }
-            assert bot.request(path, update)[0] == 403
-            asked = time.monotonic()
-            assert bot.request(path, update, headers={SECRET_HEADER: SECRET}) == (200, {"ok": True})
-            answered_s = time.monotonic() - asked
-            assert bot.request(path, update, headers={SECRET_HEADER: SECRET}) == (200, {"ok": True, "duplicate": True})
-            sent = api.calls()
-            assert {r.method for r in sent} == {"sendMessage"}
-            intro, *answers = [r.body for r in sent]
-            assert "automated assistant" in intro["text"] and "reply_markup" in intro
-            answer = answers[-1]["text"]
-            assert "baclofen" in answer.lower() and '<a href="https://' in answer
-            assert answer.endswith(f"<i>{DISCLAIMER}</i>")
-            assert all(b["parse_mode"] == "HTML" and b["disable_web_page_preview"] == "True" for b in (intro, *answers))
-            # Press the first of the intro's topic buttons: acknowledged, then answered with citations.
-            topic = json.loads(intro["reply_markup"])["inline_keyboard"][0][0]
-            press = {
-                "update_id": 2,
-                "callback_query": {
-                    "id": "cb-e2e",
-                    "from": {"id": CHAT, "is_bot": False, "first_name": "Pat"},
-                    "message": {
-                        "message_id": 1000,
-                        "chat": {"id": CHAT, "type": "private"},
-                        "date": int(time.time()),
-                        "text": "Hello!",
-                        "reply_markup": json.loads(intro["reply_markup"]),
-                    },
-                    "chat_instance": "-1",
-                    "data": topic["callback_data"],
-                },
-            }
-            before = len(api.calls())
-            pressed = time.monotonic()
-            assert bot.request(path, press, headers={SECRET_HEADER: SECRET}) == (200, {"ok": True})
-            press_s = time.monotonic() - pressed
-            ack, *topic_answer = api.calls()[before:]
-            assert (ack.method, ack.body) == ("answerCallbackQuery", {"callback_query_id": "cb-e2e"})
-            assert topic_answer and '<a href="https://' in topic_answer[-1].body["text"]
-            assert "getMe" not in [r.method for r in api.calls()] and "setWebhook" not in [
-                r.method for r in api.calls()
-            ]
-            save_log("telegram-running-bot-requests.json", api)
-            print(
-                f"\nreal bot with Telegram: ready in {startup_s:.1f} s, first answer in {answered_s:.2f} s, "
-                f"button press answered in {press_s:.2f} s"
-            )
-        finally:
-            bot.stop()
+def test_the_running_bot_answers_on_telegram(running_bot: Any, telegram_api: FakeTelegram) -> None:
+    """The shared bot runs with TELEGRAM_* set: the channel is on, answers through aiogram, never calls getMe."""
+    api, bot = telegram_api, running_bot
+    # A chat and update ids of this test's own: the fake API and the bot's dedupe are the session's.
+    chat = 10_000_000 + uuid.uuid4().int % 1_000_000
+    first_update = chat * 10
+
+    def mine() -> list[Any]:
+        return [r for r in api.calls() if str(r.body.get("chat_id")) == str(chat) or r.method != "sendMessage"]
+
+    assert not {"getMe", "setWebhook"} & {r.method for r in api.calls()}, "nothing is sent at start-up"
+    path = "/webhooks/telegram/webhook"
+    update = {
+        "update_id": first_update,
+        "message": {
+            "message_id": 1,
+            "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
+            "chat": {"id": chat, "type": "private"},
+            "date": int(time.time()),
+            "text": "What is Lioresal and how does it work?",
+        },
+    }
+    assert bot.request(path, update)[0] == 403
+    assert bot.request(path, update, headers={SECRET_HEADER: "not-the-secret"})[0] == 403
+    asked = time.monotonic()
+    assert bot.request(path, update, headers={SECRET_HEADER: TELEGRAM_SECRET}) == (200, {"ok": True})
+    answered_s = time.monotonic() - asked
+    duplicate = bot.request(path, update, headers={SECRET_HEADER: TELEGRAM_SECRET})
+    assert duplicate == (200, {"ok": True, "duplicate": True})
+    sent = [r for r in api.calls() if str(r.body.get("chat_id")) == str(chat)]
+    assert {r.method for r in sent} == {"sendMessage"}
+    intro, *answers = [r.body for r in sent]
+    assert "automated assistant" in intro["text"] and "reply_markup" in intro
+    answer = answers[-1]["text"]
+    assert "baclofen" in answer.lower() and '<a href="https://' in answer
+    assert answer.endswith(f"<i>{DISCLAIMER}</i>")
+    assert all(b["parse_mode"] == "HTML" and b["disable_web_page_preview"] == "True" for b in (intro, *answers))
+    # Press the first of the intro's topic buttons: acknowledged, then answered with citations.
+    topic = json.loads(intro["reply_markup"])["inline_keyboard"][0][0]
+    callback_id = f"cb-e2e-{chat}"
+    press = {
+        "update_id": first_update + 1,
+        "callback_query": {
+            "id": callback_id,
+            "from": {"id": chat, "is_bot": False, "first_name": "Pat"},
+            "message": {
+                "message_id": 1000,
+                "chat": {"id": chat, "type": "private"},
+                "date": int(time.time()),
+                "text": "Hello!",
+                "reply_markup": json.loads(intro["reply_markup"]),
+            },
+            "chat_instance": "-1",
+            "data": topic["callback_data"],
+        },
+    }
+    before = len(mine())
+    pressed = time.monotonic()
+    assert bot.request(path, press, headers={SECRET_HEADER: TELEGRAM_SECRET}) == (200, {"ok": True})
+    press_s = time.monotonic() - pressed
+    ack, *topic_answer = mine()[before:]
+    assert (ack.method, ack.body) == ("answerCallbackQuery", {"callback_query_id": callback_id})
+    assert topic_answer and '<a href="https://' in topic_answer[-1].body["text"]
+    assert not {"getMe", "setWebhook"} & {r.method for r in api.calls()}
+    save_log("telegram-running-bot-requests.json", api)
+    print(f"\nreal bot with Telegram: first answer in {answered_s:.2f} s, button press answered in {press_s:.2f} s")

@@ -25,8 +25,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER
-from tests.support import servers
-from tests.support.servers import RunningBot, free_port, start_bot
+from tests.support.servers import RunningBot, SpareBot
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -654,37 +653,30 @@ def test_only_the_built_widget_files_are_served(running_bot: RunningBot) -> None
 # ------------------------------------------------------------------------------------------ reconnect
 
 
-@e2e
-def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[..., Any], tmp_path: Path) -> None:
-    """Stops the bot under an open widget and starts it again on the same port with the same tracker."""
-    model = servers.test_model_path()
-    if not model.is_file():
-        pytest.fail(f"No test model at {model}: run `make pytest` (it trains one) or set TEST_MODEL.")
-    ports = {"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port())}
-    bot = start_bot(tmp_path / "bot", model, ports)
-    url = f"http://127.0.0.1:{ports['RASA_PORT']}/webhooks/widget/"
+@pytest.mark.system
+def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[..., Any], spare_bot: SpareBot) -> None:
+    """Stops the spare bot under an open widget and starts it again on the same port with the same tracker."""
+    bot = spare_bot.get()
+    url = f"{bot.url}/webhooks/widget/"
     page = new_context().new_page()
-    try:
-        open_widget(page, url)
-        before = bot_count(page)
-        ask(page, QUESTION)
-        wait_for_bot(page, before, CITED)
-        assert bot.stop() == 0
-        page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
-        assert "Reconnecting" in page.locator(".sw-status").inner_text()
-        shot(page, "10-reconnecting.png")
-        started = time.monotonic()
-        bot = start_bot(tmp_path / "bot", model, ports)
-        page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
-        print(f"reconnected {time.monotonic() - started:.1f} s after the restart began")
-        assert "Connected again" in page.locator(".sw-status").inner_text()
-        before = bot_count(page)
-        ask(page, "what is a bac pump?")
-        wait_for_bot(page, before)
-        shot(page, "11-reconnected-answer.png")
-        page.reload()
-        page.locator(".sw-msg--user").last.wait_for(timeout=30_000)
-        users = [text for sender, text in messages(page) if sender == "user"]
-        assert QUESTION in users and "what is a bac pump?" in users, "the conversation survived the restart"
-    finally:
-        bot.stop()
+    open_widget(page, url)
+    before = bot_count(page)
+    ask(page, QUESTION)
+    wait_for_bot(page, before, CITED)
+    assert bot.stop() == 0
+    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
+    assert "Reconnecting" in page.locator(".sw-status").inner_text()
+    shot(page, "10-reconnecting.png")
+    started = time.monotonic()
+    bot = spare_bot.get()  # the same ports and folder, so the same tracker
+    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    print(f"reconnected {time.monotonic() - started:.1f} s after the restart began")
+    assert "Connected again" in page.locator(".sw-status").inner_text()
+    before = bot_count(page)
+    ask(page, "what is a bac pump?")
+    wait_for_bot(page, before)
+    shot(page, "11-reconnected-answer.png")
+    page.reload()
+    page.locator(".sw-msg--user").last.wait_for(timeout=30_000)
+    users = [text for sender, text in messages(page) if sender == "user"]
+    assert QUESTION in users and "what is a bac pump?" in users, "the conversation survived the restart"

@@ -1,10 +1,16 @@
-"""A second real bot for the editors' shell, reload, rate-limit and open-API tests, started once per session.
+"""What the session's one shared bot is started with: a content copy with a draft, low limits, Telegram on.
 
-It differs from the shared `running_bot` in what these tests need: its own copy of the content with a draft
-passage (drafts must never be added to content/), a content folder the tests can change and reload, a
-one-second revision check, low REST limits so that a test can reach them, and no RASA_API_TOKEN, so it
-also shows that a launcher without the token exposes no HTTP API route. Several test modules use it; a
-module-level instance with a cleanup on the pytest config starts it once and always stops it.
+Every end-to-end test module talks to the same running bot (`running_bot` in `tests/conftest.py`), so one
+bot start serves the REST, widget, editors' shell, Telegram, evaluation and safety checks. What some of them
+need is set here once for all:
+
+- its own copy of the content with a draft passage (drafts must never be added to content/), in a folder the
+  editors' tests may change and reload (they restore it), checked for a new revision every second;
+- REST limits low enough for the rate-limit test to reach (`RATE_BURST` at once, then `RATE_PER_MINUTE`),
+  and high enough for any one conversation of the other tests (a dialogue stays under `RATE_BURST` turns);
+- the Telegram channel, pointed at the session's fake Telegram API (`tests/support/fake_telegram.py`).
+
+A launcher started *without* RASA_API_TOKEN is the system tier's spare bot (`tests/support/servers.py`).
 """
 
 from __future__ import annotations
@@ -13,25 +19,22 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from tests.support.servers import RunningBot, start_bot
 
 DRAFT_ID = "editor-test-moonwalk-draft"
 DRAFT_MARK = "DRAFT-ONLY moonwalk stretch"
 DRAFT_QUESTION = "What is the moonwalk stretch?"
-RATE_BURST = 5
-RATE_PER_MINUTE = 6
-EXTRA_ENV = {
-    "RASA_API_TOKEN": "",  # the HTTP API must stay off
+RATE_BURST = 8
+RATE_PER_MINUTE = 4
+TELEGRAM_SECRET = "test-webhook-secret_0123456789"
+SHARED_ENV = {
     "CONTENT_RELOAD_SECONDS": "1",
     "REST_RATE_BURST": str(RATE_BURST),
     "REST_RATE_PER_MINUTE": str(RATE_PER_MINUTE),
+    "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
 }
-
-_bot: RunningBot | None = None
 
 
 def draft_passage() -> dict[str, Any]:
@@ -60,22 +63,3 @@ def write_content(folder: Path) -> Path:
     shutil.copytree(PROJECT_ROOT / "content", folder)
     (folder / "passages" / "zz-editor-test-draft.yml").write_text(yaml.safe_dump({"passages": [draft_passage()]}))
     return folder
-
-
-def editor_bot(config: pytest.Config, model: Path, tmp_path_factory: pytest.TempPathFactory) -> RunningBot:
-    """The session's editor bot, started on first use and stopped when pytest finishes."""
-    global _bot
-    if _bot is None or _bot.process.poll() is not None:
-        folder = tmp_path_factory.mktemp("editor-bot")
-        content = write_content(folder / "content")
-        try:
-            _bot = start_bot(folder / "bot", model, extra_env=EXTRA_ENV, content_dir=content)
-        except RuntimeError as exc:
-            pytest.fail(str(exc))
-        running = _bot
-
-        def stop() -> None:
-            running.stop()
-
-        config.add_cleanup(stop)
-    return _bot

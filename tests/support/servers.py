@@ -163,3 +163,30 @@ def start_bot(
 
     threading.Thread(target=drain, daemon=True).start()
     return bot
+
+
+class SpareBot:
+    """A bot that tests may stop, block or restart: started on first use, again (same ports, same folder) after.
+
+    The system tier's tests that end a bot's life (SIGTERM, a restart under an open widget, a message that
+    blocks the server) share this one instead of each starting their own, so a full run starts as few servers
+    as it can. Reusing the folder keeps the tracker, so a restart continues the same conversations.
+    """
+
+    def __init__(self, folder: Path, model: Path, extra_env: Mapping[str, str] | None = None) -> None:
+        """Remembers how to start the bot; nothing starts until `get()`."""
+        self.folder = folder
+        self.model = model
+        self.env = {"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), **(extra_env or {})}
+        self.bot: RunningBot | None = None
+
+    def get(self) -> RunningBot:
+        """The running bot, started (again) if there is none or it has stopped."""
+        if self.bot is None or self.bot.process.poll() is not None:
+            self.bot = start_bot(self.folder, self.model, self.env)
+        return self.bot
+
+    def stop(self) -> None:
+        """Stops the bot if it runs."""
+        if self.bot is not None and self.bot.process.poll() is None:
+            self.bot.stop()
