@@ -246,6 +246,18 @@ SIGNALS: dict[str, list[str]] = {
         "what happens|happen if|when ...5 @overdose",
         "if ...4 took|takes|take|taken|swallowed|had ...3 too much|many",
     ],
+    # A child who swallowed someone's medicine: poison help now, even before any sign (HRSA, NHS).
+    "child": [
+        "toddler|toddlers|baby|child|children|kid|kids|grandson|granddaughter|grandchild|grandkid|grandkids|little",
+        "\\d+ year|yr|yo [old]",
+        "son|daughter|boy|girl",
+    ],
+    "ingested": [
+        "swallowed|ate|eaten|chewed|drank|drunk|into ...1 some|my|his|her|your|the|mums|mum|dads|dad|nans"
+        "|grandmas|all|few|couple|handful|bottle|pack|packet|box ...2 @THERAPY",
+        "swallowed|ate|eaten|chewed|drank|drunk|into ...1 some|my|his|her|your|the|mums|mum|dads|dad|nans|grandmas"
+        "|all|few|couple|handful ...2 pills|tablets|tabs|meds|medicine|medicines|capsules|liquid",
+    ],
     # Sudden confusion (delirium) needs help at once (NHS); in an older person on a medicine it may also be a
     # side effect, so the reply escalates and then answers the question (see BotService.emergency).
     "new_confusion": [
@@ -492,6 +504,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(RedFlag.OVERDOSE, (("took_too_much",), ("medicine", "@overdose"))),
     Rule(RedFlag.OVERDOSE, (("overdose_help",),), any_framing=True),
+    Rule(RedFlag.OVERDOSE, (("child",), ("ingested",)), any_framing=True),
     Rule(RedFlag.OVERDOSE, (("depressed",), ("medicine", "pump"))),
     Rule(RedFlag.OVERDOSE, (("very_sleepy",), ("took_too_much", "pump"))),
     Rule(RedFlag.TIZANIDINE_FAINTING, (("tizanidine",), ("fainting",))),
