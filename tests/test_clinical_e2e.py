@@ -114,6 +114,13 @@ def test_m2_asking_whether_a_beep_is_an_emergency_says_when_to_treat_it_as_one(r
     assert "not yet an emergency" not in lowered
 
 
+def test_m2_a_single_beep_told_apart_from_the_two_tone_alarm_is_answered_not_escalated(running_bot: Any) -> None:
+    reply = ask(running_bot, "the pump keeps doing one single beep, not the 2 tone one, is that urgent")
+    lowered = reply.lower()
+    assert not reply.startswith(EMERGENCY_NUMBERS), reply
+    assert "same day" in lowered and "not sure which alarm" in lowered, reply
+
+
 def test_m3_running_out_of_tizanidine_with_a_racing_heart_says_what_to_do_today(running_bot: Any) -> None:
     reply = ask(running_bot, "ran out of zanaflex heart racing")
     lowered = reply.lower()
@@ -143,6 +150,7 @@ def test_m5_a_paralysed_limb_can_be_spastic(running_bot: Any) -> None:
         "what to do in an overdose of tizanidine",
         "what if someone takes too much",
         "my dad took double his baclofen by mistake",
+        "my toddler ate some of my tizanidine tablets",
     ],
 )
 def test_an_overdose_gets_emergency_and_poison_help_never_a_refusal_alone(running_bot: Any, text: str) -> None:
