@@ -7,12 +7,19 @@ import re
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content.loader import check_against_protocol, describes, load_bundle, load_protocol, protocol_problems
+from bot.content.loader import (
+    check_against_protocol,
+    describes,
+    load_bundle,
+    load_protocol,
+    number_problems,
+    protocol_problems,
+)
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry
 from bot.content.report import GRADE_TARGET, ContentReport, fact_sheet_sections, readability
 from bot.evaluation import DOSE_AMOUNT
 from bot.safety.red_flags import RedFlag
-from tests.conftest import TODAY
+from tests.conftest import TODAY, missing
 
 MEDICINE_WORDS = (
     r"(?:dose|doses|medicine|medicines|tablet|tablets|pill|pills|baclofen|tizanidine|dantrolene|diazepam|"
@@ -68,7 +75,7 @@ def test_most_passages_read_at_grade_eight_or_below(bundle: ContentBundle) -> No
 def test_every_fact_sheet_section_has_a_passage(bundle: ContentBundle) -> None:
     sections = fact_sheet_sections(FACT_SHEET)
     if not sections:
-        pytest.skip(f"the fact sheet is not beside the project ({FACT_SHEET})")
+        missing(f"the fact sheet is not beside the project ({FACT_SHEET})")
     report = ContentReport(bundle, __import__("datetime").date.today(), sections)
     assert set(sections) == set(range(1, 25))
     assert report.uncovered_sections() == []
@@ -201,3 +208,16 @@ def test_the_report_lists_protocol_entries_awaiting_signoff(
     assert f"Emergency protocol entries awaiting clinical sign-off ({len(signed) - 1} of {len(signed)})" in (
         report.to_text()
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("Call 999 in the UK or 911 in the US now.", True),  # audit (c)1: 112 left out
+        ("Call 911 in the US, 999 in the UK or 112 in the EU now.", False),
+        ("US: call or text 988; UK: Samaritans 116 123; EU: 112.", False),  # the crisis lines
+        ("Stretch every day.", False),
+    ],
+)
+def test_emergency_numbers_are_given_together(text: str, flagged: bool) -> None:
+    assert bool(number_problems(text)) is flagged

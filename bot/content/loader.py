@@ -478,16 +478,34 @@ def protocol_problems(protocol: dict[str, ProtocolEntry], passage: PassageRecord
     return problems
 
 
+EMERGENCY_NUMBERS = ("911", "999", "112")
+
+
+def number_problems(text: str) -> list[str]:
+    """A passage that gives an emergency number gives all three (US, UK, EU), the same way the bot does.
+
+    112 alone is allowed: it is also the EU's answer among the crisis lines (988, Samaritans 116 123, 112).
+    """
+    given = [n for n in EMERGENCY_NUMBERS if re.search(rf"\b{n}\b", text)]
+    if given and given != ["112"] and len(given) < len(EMERGENCY_NUMBERS):
+        missing = ", ".join(n for n in EMERGENCY_NUMBERS if n not in given)
+        return [f"gives {', '.join(given)} but not {missing}: give 911 (US), 999 (UK) and 112 (EU) together"]
+    return []
+
+
 def check_against_protocol(
     protocol: dict[str, ProtocolEntry], passages: list[PassageRecord], files: dict[str, str] | None = None
 ) -> list[ContentProblem]:
-    """Every way the published passages disagree with the emergency protocol, located for the editor."""
+    """Every way the published passages disagree with the emergency protocol, located for the editor.
+
+    Also checks that emergency numbers are given together (`number_problems`), which needs no protocol.
+    """
     files = files or {}
     found: list[ContentProblem] = []
     for passage in passages:
         if not passage.published:
             continue
-        for problem in protocol_problems(protocol, passage):
+        for problem in [*protocol_problems(protocol, passage), *number_problems(passage.text)]:
             found.append(ContentProblem(files.get(passage.id, PASSAGES_DIR), passage.id, problem))
     return found
 
@@ -562,11 +580,12 @@ def load_bundle(content_dir: Path, today: dt.date | None = None) -> ContentBundl
             )
         )
     protocol_path = content_dir / PROTOCOL_FILE
+    protocol: dict[str, ProtocolEntry] = {}
     if protocol_path.is_file():
         protocol = _parse_protocol(
             _read_yaml(protocol_path, content_dir, problems), collector(protocol_path), sources, today
         )
-        problems.extend(check_against_protocol(protocol, passages, passage_seen))
+    problems.extend(check_against_protocol(protocol, passages, passage_seen))
     if problems:
         raise ContentValidationError(problems)
     # Positions keep the files' order through a database round trip.
