@@ -252,6 +252,8 @@ def test_a_database_from_before_review_data_is_upgraded_by_the_next_load(
     with store.engine.begin() as connection:  # the table as the previous release created it
         for column in new_columns:
             connection.exec_driver_sql(f"ALTER TABLE content_passages DROP COLUMN {column}")
+    # A bot running the new code reads the old database at once: the columns are added on the first read.
+    assert list(store.snapshot(include_drafts=True).passages) == ["p1", "p2"]
     bundle = load_bundle(_folder(content_factory, _with_review_data), today=TODAY)
     report = store.replace(bundle)
     assert report.updated["passages"] == 1

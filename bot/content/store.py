@@ -257,6 +257,8 @@ class SqlContentStore(ContentStore):
         inspector = inspect(self.engine)
         preparer = self.engine.dialect.identifier_preparer
         for table in Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue  # create_all makes it whole; a reader leaves absent tables to the next load
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name in present:
@@ -276,7 +278,30 @@ class SqlContentStore(ContentStore):
                 logger.info("added column %s.%s to the content database", table.name, column.name)
 
     def snapshot(self, include_drafts: bool = False) -> ContentBundle:
-        """Reads every source, topic and passage in one session."""
+        """Reads every source, topic and passage in one session.
+
+        A database loaded by an older release lacks the columns added since; rather than fail every read
+        until the next `make content`, the missing (nullable) columns are added and the read is retried once.
+        """
+        try:
+            return self._read(include_drafts)
+        except (OperationalError, ProgrammingError):
+            if not self._missing_columns():
+                raise
+            self._add_missing_columns()
+            return self._read(include_drafts)
+
+    def _missing_columns(self) -> list[str]:
+        inspector = inspect(self.engine)
+        missing: list[str] = []
+        for table in Base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            missing += [f"{table.name}.{c.name}" for c in table.columns if c.name not in present]
+        return missing
+
+    def _read(self, include_drafts: bool) -> ContentBundle:
         with Session(self.engine, future=True) as session:
             sources = {s.id: _source_record(s) for s in session.scalars(select(Source).order_by(Source.id))}
             topics = {t.id: _topic_record(t) for t in session.scalars(select(Topic).order_by(Topic.position))}
