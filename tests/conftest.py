@@ -221,7 +221,7 @@ def content_factory(tmp_path: Path) -> Callable[..., Path]:
 
 
 # Fixtures that start servers of their own: a test using one belongs to the system tier.
-SYSTEM_FIXTURES = frozenset({"spare_bot", "scaled", "faulty"})
+SYSTEM_FIXTURES = frozenset({"spare_bot", "cluster", "scaled", "faulty"})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -239,11 +239,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
-def _service_missing(what: str, error: Exception) -> None:
-    message = f"{what} is not reachable here ({error.__class__.__name__}: {error})"
+def missing(message: str) -> None:
+    """Something a test needs from outside the repository is not here: skip, or fail under `.ci/run`.
+
+    On a person's machine a missing service or file skips the test with the reason; CI sets REQUIRE_SERVICES,
+    so there the same absence is a failure instead of a silent gap in what was checked.
+    """
     if REQUIRE_SERVICES:
         pytest.fail(f"{message}; REQUIRE_SERVICES is set, so this is a failure")
     pytest.skip(f"{message}; set REQUIRE_SERVICES=1 to make this a failure")
+
+
+def _service_missing(what: str, error: Exception) -> None:
+    missing(f"{what} is not reachable here ({error.__class__.__name__}: {error})")
 
 
 @pytest.fixture
@@ -332,3 +340,23 @@ def spare_bot(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     spare = SpareBot(tmp_path_factory.mktemp("spare-bot"), test_model, {"RASA_API_TOKEN": ""})
     yield spare
     spare.stop()
+
+
+@pytest.fixture(scope="session")
+def cluster(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The session's scaled bot (2 Rasa + 2 action servers, nginx), on PostgreSQL and Redis behind fault proxies.
+
+    Started once with both proxies cut (the fault tests check what it said while it waited), and shared by
+    tests/test_faults.py and tests/test_scaled.py. Returns a `tests.support.scaled.Faulty`.
+    """
+    from tests.support.scaled import start_fault_cluster
+
+    try:
+        started = start_fault_cluster(tmp_path_factory.mktemp("cluster"), test_model)
+        faulty = started.__enter__()
+    except Exception as exc:
+        if exc.__class__.__name__ == "OperationalError":
+            _service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
+        raise
+    yield faulty
+    started.__exit__(None, None, None)

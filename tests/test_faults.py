@@ -2,8 +2,10 @@
 
 PostgreSQL and Redis are shared with other work and are never stopped: the bot reaches them through
 `FaultProxy`s that these tests cut (connections refused and reset) and restore. Servers are killed with
-SIGKILL, as a crash or an out-of-memory kill would. The module starts the bot once, with both proxies cut,
-so the first fault is "the database and Redis are unavailable at start".
+SIGKILL, as a crash or an out-of-memory kill would. The session starts this bot once (`cluster` in
+`tests/conftest.py`), with both proxies cut, so the first fault is "the database and Redis are unavailable at
+start"; tests/test_scaled.py uses the same bot. Every test leaves the bot as it found it (proxies restored,
+killed servers back), so the tests pass in any order.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,37 +28,12 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.scaled import READY_LINE
-from tests.conftest import _service_missing
-from tests.support.fault_proxy import FaultProxy
-from tests.support.scaled import (
-    POSTGRES_URL,
-    check_turns,
-    load_content,
-    postgres_schema,
-    replica_pids,
-    start_scaled,
-    tracker_events,
-    wait_for_line,
-    with_schema,
-)
-from tests.support.servers import RunningBot, port_is_free
+from tests.support.scaled import Faulty, check_turns, replica_pids, tracker_events, wait_for_line
+from tests.support.servers import port_is_free
 
 pytestmark = [pytest.mark.system, pytest.mark.postgres, pytest.mark.redis]
 
 UNAVAILABLE = "can't answer right now"
-
-
-@dataclass
-class Faulty:
-    """The running scaled bot, the proxies in front of its PostgreSQL and Redis, and what start-up printed."""
-
-    bot: RunningBot
-    direct_url: str
-    pg: FaultProxy
-    redis: FaultProxy
-    startup: str
-    shared: dict[str, Any] = field(default_factory=dict)
 
 
 def _texts(replies: list[dict[str, Any]]) -> list[str]:
@@ -96,43 +71,10 @@ def _user_texts(url: str, sender: str) -> list[str]:
     return [str(e.get("text")) for e in tracker_events(url, sender) if e["event"] == "user"]
 
 
-@pytest.fixture(scope="module")
-def faulty(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faulty]:
-    """Starts the scaled bot while PostgreSQL and Redis are cut off, then lets them through."""
-    try:
-        schema_cm = postgres_schema()
-        schema = schema_cm.__enter__()
-    except Exception as exc:
-        _service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
-    direct = with_schema(POSTGRES_URL, schema)
-    pg, redis = FaultProxy("127.0.0.1", 5432), FaultProxy("127.0.0.1", 6379)
-    bot: RunningBot | None = None
-    try:
-        load_content(direct)
-        pg.cut()
-        redis.cut()
-        proxied = with_schema(f"postgresql+psycopg2://127.0.0.1:{pg.port}/test", schema)
-        bot = start_scaled(
-            tmp_path_factory.mktemp("faults"),
-            test_model,
-            proxied,
-            f"f{uuid.uuid4().hex[:8]}",
-            extra_env={"LOCK_STORE_URL": f"redis://127.0.0.1:{redis.port}/1"},
-            wait_ready=False,
-        )
-        waiting = wait_for_line(bot, "Waiting for services that do not answer yet", 120)
-        time.sleep(3)  # it keeps waiting while they stay away
-        assert not any(READY_LINE in line for line in bot.output)
-        pg.restore()
-        redis.restore()
-        ready = wait_for_line(bot, READY_LINE, 400, after=waiting)
-        yield Faulty(bot, direct, pg, redis, "".join(bot.output[waiting : ready + 1]))
-    finally:
-        if bot is not None:
-            bot.stop()
-        pg.close()
-        redis.close()
-        schema_cm.__exit__(None, None, None)
+@pytest.fixture
+def faulty(cluster: Faulty) -> Faulty:
+    """The session's scaled bot behind fault proxies (`tests/conftest.py`), shared with tests/test_scaled.py."""
+    return cluster
 
 
 def test_database_and_redis_unavailable_at_start_clear_error_then_recovery(faulty: Faulty) -> None:
@@ -143,8 +85,12 @@ def test_database_and_redis_unavailable_at_start_clear_error_then_recovery(fault
     assert faulty.bot.chat("start", "what is spasticity?")
 
 
-def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(faulty: Faulty) -> None:
-    """Replica 1 dies mid-conversation: nginx sends the rest to replica 2, which reads the tracker from PostgreSQL."""
+def test_a_killed_rasa_replica_costs_no_request_and_comes_back_to_continue_the_conversation(faulty: Faulty) -> None:
+    """Replica 1 dies mid-conversation: nginx sends the rest to replica 2, which reads the tracker from PostgreSQL.
+
+    Then the supervisor restarts replica 1, which picks the conversation up where it was left. The test waits
+    for that, so every later test finds both replicas serving, whatever order the tests run in.
+    """
     bot = faulty.bot
     sender = f"restart-{uuid.uuid4().hex[:6]}"
     status, replies = _post(bot.rasa_port + 1, sender, "how long do botox shots last?")
@@ -155,7 +101,7 @@ def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(f
     deadline = time.monotonic() + 10
     while not port_is_free(bot.rasa_port + 1) and time.monotonic() < deadline:  # its children hold the socket
         time.sleep(0.05)
-    faulty.shared["restart"] = (sender, len(bot.output))
+    mark = len(bot.output)
     webhook = "/webhooks/rest/webhook"
     results = [bot.request(webhook, {"sender": sender, "message": "does it hurt?"})]
     for n in range(5):
@@ -165,6 +111,25 @@ def test_a_killed_rasa_replica_costs_no_request_and_the_conversation_continues(f
     assert _user_texts(faulty.direct_url, sender) == ["how long do botox shots last?", "does it hurt?"]
     therapy = [e["value"] for e in tracker_events(faulty.direct_url, sender) if e.get("name") == "therapy"]
     assert therapy[-1] == "botulinum-toxin", "the follow-up was read in the conversation's context"
+    wait_for_line(bot, "Rasa server 1 is starting again", 60, after=mark)
+    deadline = time.monotonic() + 400
+    status = 0
+    while time.monotonic() < deadline and status != 200:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{bot.rasa_port + 1}/", timeout=5) as response:
+                status = response.status
+        except (urllib.error.URLError, OSError):
+            time.sleep(2)
+    assert status == 200, "the supervisor restarted Rasa server 1"
+    status, replies = _post(bot.rasa_port + 1, sender, "how long does it last?")
+    assert status == 200 and replies
+    assert _user_texts(faulty.direct_url, sender) == [
+        "how long do botox shots last?",
+        "does it hurt?",
+        "how long does it last?",
+    ]
+    therapy = [e["value"] for e in tracker_events(faulty.direct_url, sender) if e.get("name") == "therapy"]
+    assert therapy[-1] == "botulinum-toxin"
 
 
 def test_action_servers_down_the_bot_says_so_then_recovers(faulty: Faulty) -> None:
@@ -209,16 +174,15 @@ def test_database_down_mid_run_clear_error_then_recovery(faulty: Faulty) -> None
     assert "Error happened when trying to" in log and "SQLTrackerStore" in log, "the log says the store is away"
     # Both replicas' pooled connections died with the outage: the first message on each must still be stored.
     for n, port in enumerate((bot.rasa_port + 1, bot.rasa_port + 2)):
-        if not port_is_free(port):  # replica 1 may still be restarting from an earlier test
-            status, replies = _post(port, sender, f"is baclofen safe? ({n})")
-            assert status == 200 and replies
-            assert f"is baclofen safe? ({n})" in _user_texts(faulty.direct_url, sender), "stored again at once"
+        status, replies = _post(port, sender, f"is baclofen safe? ({n})")
+        assert status == 200 and replies
+        assert f"is baclofen safe? ({n})" in _user_texts(faulty.direct_url, sender), "stored again at once"
     stored = _user_texts(faulty.direct_url, sender)
     assert stored[0] == "what is a bac pump?", "what was stored before the outage is intact"
 
 
 def test_redis_unavailable_messages_still_answered_then_serialised_again(faulty: Faulty) -> None:
-    """Through nginx (replica 1 may still be restarting from an earlier test; tests/test_scaled.py hammers both)."""
+    """Through nginx (tests/test_scaled.py hammers both replicas directly)."""
     bot = faulty.bot
 
     def burst(sender: str, count: int) -> dict[str, list[str | None]]:
@@ -283,28 +247,3 @@ def test_content_reloaded_while_serving_no_failed_request(faulty: Faulty, tmp_pa
             break
         time.sleep(1)
     assert any(marker in t for t in texts), "the reloaded content is served"
-
-
-def test_the_restarted_rasa_replica_continues_the_conversation_from_postgresql(faulty: Faulty) -> None:
-    """Replica 1, killed earlier in this module, is back and picks up the conversation where it was left."""
-    bot = faulty.bot
-    sender, mark = faulty.shared["restart"]
-    wait_for_line(bot, "Rasa server 1 is starting again", 60, after=mark)
-    deadline = time.monotonic() + 400
-    status = 0
-    while time.monotonic() < deadline and status != 200:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{bot.rasa_port + 1}/", timeout=5) as response:
-                status = response.status
-        except (urllib.error.URLError, OSError):
-            time.sleep(2)
-    assert status == 200, "the supervisor restarted Rasa server 1"
-    status, replies = _post(bot.rasa_port + 1, sender, "how long does it last?")
-    assert status == 200 and replies
-    assert _user_texts(faulty.direct_url, sender) == [
-        "how long do botox shots last?",
-        "does it hurt?",
-        "how long does it last?",
-    ]
-    therapy = [e["value"] for e in tracker_events(faulty.direct_url, sender) if e.get("name") == "therapy"]
-    assert therapy[-1] == "botulinum-toxin"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,11 @@ from typing import Any
 import pytest
 
 from bot.scaled import render_nginx, tracker_env, unavailable_action_response
-from tests.conftest import _service_missing
+from tests.conftest import missing
 from tests.support.scaled import (
-    POSTGRES_URL,
+    Faulty,
     check_turns,
-    load_content,
-    postgres_schema,
-    start_scaled,
     tracker_events,
-    with_schema,
 )
 from tests.support.servers import RunningBot
 
@@ -84,7 +79,7 @@ def test_nginx_config_lists_every_replica_and_passes_nginx_t(tmp_path: Path) -> 
     (tmp_path / "tmp").mkdir()
     (tmp_path / "nginx.conf").write_text(config)
     if not Path(NGINX).is_file():
-        pytest.skip(f"nginx is not installed at {NGINX}")
+        missing(f"nginx is not installed at {NGINX} (make /usr/sbin/nginx installs it)")
     checked = subprocess.run(
         [NGINX, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "e.log")],
         capture_output=True,
@@ -108,24 +103,10 @@ def test_the_unavailable_reply_is_valid_action_server_json_inside_an_nginx_strin
 # -- the real scaled bot ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def scaled(test_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningBot, str]]:
-    """The scaled bot with two replicas on a fresh PostgreSQL schema and Redis prefix, for this module."""
-    try:
-        schema_cm = postgres_schema()
-        schema = schema_cm.__enter__()
-    except Exception as exc:
-        _service_missing(f"PostgreSQL at {POSTGRES_URL}", exc)
-    url = with_schema(POSTGRES_URL, schema)
-    try:
-        load_content(url)
-        bot = start_scaled(tmp_path_factory.mktemp("scaled"), test_model, url, f"t{uuid.uuid4().hex[:8]}")
-    except Exception:
-        schema_cm.__exit__(None, None, None)
-        raise
-    yield bot, url
-    bot.stop()
-    schema_cm.__exit__(None, None, None)
+@pytest.fixture
+def scaled(cluster: Faulty) -> tuple[RunningBot, str]:
+    """The session's scaled bot (`cluster`, shared with tests/test_faults.py) and its PostgreSQL URL."""
+    return cluster.bot, cluster.direct_url
 
 
 def _post(port: int, sender: str, message: str) -> tuple[int, list[dict[str, Any]]]:

@@ -1,7 +1,9 @@
 """Starts the real scaled bot (bot/scaled.py: nginx, Rasa and action replicas) for integration tests.
 
-Each test module starts one scaled bot on its own PostgreSQL schema and Redis key prefix, so runs never touch
-each other's data, and reads the tracker store straight from PostgreSQL to check what the replicas wrote.
+The session starts one scaled bot (`cluster` in tests/conftest.py, through `start_fault_cluster`) on its own
+PostgreSQL schema and Redis key prefix, so runs never touch each other's data, behind fault proxies that the
+fault tests cut and restore. The tests read the tracker store straight from PostgreSQL to check what the
+replicas wrote.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.config import PROJECT_ROOT
 from bot.scaled import READY_LINE
+from tests.support.fault_proxy import FaultProxy
 from tests.support.servers import API_TOKEN, STARTUP_TIMEOUT_S, RunningBot
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg2://127.0.0.1:5432/test")
@@ -210,3 +214,55 @@ def check_turns(events: list[dict[str, Any]], received: Mapping[str, list[str | 
         assert last_action["name"] == "action_listen", f"turn {n} was cut short by another message"
     timestamps = [e["timestamp"] for e in events]
     assert timestamps == sorted(timestamps), "events were stored out of order"
+
+
+@dataclass
+class Faulty:
+    """The running scaled bot, the proxies in front of its PostgreSQL and Redis, and what start-up printed."""
+
+    bot: RunningBot
+    direct_url: str
+    pg: FaultProxy
+    redis: FaultProxy
+    startup: str
+
+
+@contextlib.contextmanager
+def start_fault_cluster(folder: Path, model: Path) -> Iterator[Faulty]:
+    """Starts the scaled bot while PostgreSQL and Redis are cut off (behind proxies), then lets them through.
+
+    So the first fault, "the database and Redis are unavailable at start", is part of starting it: the
+    start-up output it printed while waiting is kept in `Faulty.startup`.
+
+    Raises:
+        sqlalchemy.exc.OperationalError: when PostgreSQL is not reachable (the caller skips or fails on it).
+    """
+    with postgres_schema() as schema:
+        direct = with_schema(POSTGRES_URL, schema)
+        pg, redis = FaultProxy("127.0.0.1", 5432), FaultProxy("127.0.0.1", 6379)
+        bot: RunningBot | None = None
+        try:
+            load_content(direct)
+            pg.cut()
+            redis.cut()
+            proxied = with_schema(f"postgresql+psycopg2://127.0.0.1:{pg.port}/test", schema)
+            bot = start_scaled(
+                folder,
+                model,
+                proxied,
+                f"f{uuid.uuid4().hex[:8]}",
+                extra_env={"LOCK_STORE_URL": f"redis://127.0.0.1:{redis.port}/1"},
+                wait_ready=False,
+            )
+            waiting = wait_for_line(bot, "Waiting for services that do not answer yet", 120)
+            time.sleep(3)  # it keeps waiting while they stay away
+            assert not any(READY_LINE in line for line in bot.output)
+            pg.restore()
+            redis.restore()
+            ready = wait_for_line(bot, READY_LINE, 400, after=waiting)
+            yield Faulty(bot, direct, pg, redis, "".join(bot.output[waiting : ready + 1]))
+        finally:
+            if bot is not None:
+                bot.stop()
+            pg.close()
+            redis.close()
