@@ -224,6 +224,7 @@ def content_factory(tmp_path: Path) -> Callable[..., Path]:
 SYSTEM_FIXTURES = frozenset({"spare_bot", "cluster", "scaled", "faulty"})
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Sorts every test into its tier by the servers it uses, so no test lands in the wrong one by omission.
 
@@ -237,6 +238,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.system)
         elif "running_bot" in names:
             item.add_marker(pytest.mark.e2e)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest-random-order has shuffled, when it is asked to
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Runs the tests marked `ends_bot` (they leave the spare bot stopped) last.
+
+    So no other test waits for the spare bot to start again. That saves time only: every test passes in any
+    order, since the spare bot restarts when a test needs it.
+    """
+    session.items.sort(key=lambda item: item.get_closest_marker("ends_bot") is not None)
 
 
 def missing(message: str) -> None:

@@ -612,3 +612,16 @@ def test_an_emergency_without_a_red_flag_gets_the_steps_of_the_passage_retrieval
     steps = real_service.protocol()["pump-alarm"].immediate
     assert reply.passage_ids == ("emergency-pump-two-tone-alarm",)
     assert reply.text.index(EMERGENCY_NUMBERS) < reply.text.index(steps[0]) < reply.text.index("A two-tone alarm")
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("what are the signs someone has had too much baclofen, my mum mixes up her tablets sometimes", False),
+        ("dad keeps mixing his pills up, what happens if he has too much tizanidine", False),
+        ("my mum mixes her tablets up, should she double her baclofen", True),
+        ("can i up my baclofen", True),
+    ],
+)
+def test_mixing_tablets_up_is_confusion_not_a_dose_change(net: SafetyNet, text: str, refused: bool) -> None:
+    assert net.check(text).is_dosing is refused

@@ -136,7 +136,14 @@ class SignalMatcher:
         return Signals(frozenset(labels))
 
 
+# "Mixes up her tablets" means confuses them; its "up" is not a request to raise a dose ("up my baclofen").
+_MIX_UP = re.compile(r"\bmix(es|ed|ing)?((?: \w+)?) up\b")
+
+
 def normalise(text: str) -> str:
-    """The text the detectors read: lower case, curly quotes straightened, whitespace collapsed."""
+    """The text the detectors read: lower case, curly quotes straightened, whitespace collapsed.
+
+    "Mix up" (confuse) is read as "muddle", so its particle is not taken for a dose change.
+    """
     text = (text or "").replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return " ".join(text.lower().split())
+    return _MIX_UP.sub(r"muddle\2", " ".join(text.lower().split()))

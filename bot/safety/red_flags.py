@@ -289,6 +289,10 @@ SIGNALS: dict[str, list[str]] = {
     ],
     # -- botulinum toxin spreading
     "botulinum": ["@botulinum-toxin"],
+    "pill_swallowing": [
+        "swallow\\w*|swalow\\w*|swollow\\w* ...3 tablets|tablet|pills|pill|tabs|capsules|meds|medicine|medicines",
+        "tablets|tablet|pills|pill|tabs|capsules ...4 hard|difficult|trouble|struggle|struggles ...2 swallow\\w*",
+    ],
     "swallow_trouble": [
         "@swallowing-problems",
         f"cannot|hard|trouble|struggling|struggle|difficult|difficulty|problems?|unable|barely|hardly|{NOT} ...5"
@@ -401,6 +405,12 @@ SIGNALS: dict[str, list[str]] = {
         "think|worried|scared|afraid|maybe|might|could ...4 stroke",
     ],
     # -- suicidal thoughts and self-harm
+    # "Hurt myself" is self-harm unless it tells of an accident ("I fell and hurt myself", "didn't think I'd hurt
+    # myself when I fell"): then the fall and the injury are what the person asks about.
+    "self_hurt": ["hurt|hurting ...2 myself|himself|herself|self"],
+    "accident": [
+        "fall|falls|fell|fallen|falling|tripped|trip|slipped|slip|knocked|bumped|banged|crash|crashed|accident",
+    ],
     "suicidal": [
         "kill|killing ...2 myself|himself|herself|themselves|self",
         "end|ending ...2 my|his|her|their|own ...1 life|lives",
@@ -415,7 +425,9 @@ SIGNALS: dict[str, list[str]] = {
         "better ...2 off ...2 without me|dead",
         "point in|of living|life|going",
         "what's|whats|no point",
-        "hurt|hurting|harm|harming|cut|cutting|burn|burning|starve|starving ...2 myself|himself|herself|self",
+        "harm|harming|cut|cutting|burn|burning|starve|starving ...2 myself|himself|herself|self",
+        "want|wants|wanted|wanna|going|gonna|urge|urges|feel|feeling|keep|keeps ...3 hurt|hurting ...2 myself|himself"
+        "|herself",
         "self [-] harm\\w*",
         "save|saved|saving|stockpil\\w*|hoard\\w* ...3 pills|tablets|meds",
         "save|saved|saving|stockpil\\w*|hoard\\w* ...3 @THERAPY",
@@ -471,6 +483,7 @@ class Rule:
 # pump wound with a fever is an infection before it is withdrawal.
 RULES: tuple[Rule, ...] = (
     Rule(RedFlag.SUICIDE_SELF_HARM, (("suicidal",),)),
+    Rule(RedFlag.SUICIDE_SELF_HARM, (("self_hurt",),), unless=("accident",)),
     Rule(RedFlag.PUMP_INFECTION, (("wound",), ("wound_sign",), ("pump",))),
     Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
     Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
@@ -513,7 +526,9 @@ RULES: tuple[Rule, ...] = (
     Rule(RedFlag.CHEST_PAIN, (("chest_pain",),)),
     Rule(RedFlag.STROKE, (("face_droop", "sudden_weakness", "stroke_now"),)),
     Rule(RedFlag.STROKE, (("speech_trouble",),), unless=("botulinum",)),
-    Rule(RedFlag.GENERAL, (("general_emergency", "depressed", "breath_trouble", "swallow_trouble"),)),
+    Rule(RedFlag.GENERAL, (("general_emergency", "depressed", "breath_trouble"),)),
+    # Trouble swallowing tablets is an everyday problem (is there a liquid?), not choking or a toxin's spread.
+    Rule(RedFlag.GENERAL, (("swallow_trouble",),), unless=("pill_swallowing",)),
     Rule(RedFlag.GENERAL, (("new_confusion",),)),
 )
 

@@ -135,6 +135,7 @@ def start_bot(
         **(extra_env or {}),
     }
     env.pop("ACTION_ENDPOINT_URL", None)
+    rasa_port, action_port = int(env["RASA_PORT"]), int(env["ACTION_PORT"])  # `extra_env` may choose them
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.launcher", "run", "--model", str(model)],
         cwd=PROJECT_ROOT,
