@@ -115,7 +115,7 @@ typecheck: $(STAMP) ## Static types with mypy
 
 # pytest in three tiers (markers set in tests/conftest.py by the servers a test uses). Each tier writes a JUnit
 # report under var/test-results/, from which `make test` prints the counts. PYTEST_ARGS adds options, e.g.
-# PYTEST_ARGS="-p random_order --random-order" to run in random order.
+# PYTEST_ARGS=--random-order to run in random order.
 PYTEST_ARGS ?=
 TEST_RESULTS := var/test-results
 RUN_PYTEST = mkdir -p $(TEST_RESULTS) && TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest $(PYTEST_ARGS)
@@ -135,8 +135,12 @@ WIDGET_STAMP := widget/node_modules/.installed
 WIDGET_JS := widget/dist/widget.js
 
 # npm ci only when the manifest or the lock changed; esbuild only when a source did.
+NODE_MIN_MAJOR := 18
+CHECK_NODE = command -v npm >/dev/null && command -v node >/dev/null || { echo "npm and Node.js $(NODE_MIN_MAJOR) or newer are needed for $(1) (Debian: apt-get install nodejs npm)." >&2; exit 1; }; \
+	major="$$(node --version | sed -n 's/^v\([0-9]*\)\..*/\1/p')"; [ -n "$$major" ] && [ "$$major" -ge $(NODE_MIN_MAJOR) ] || { echo "Node.js $$(node --version) is too old for $(1): $(NODE_MIN_MAJOR) or newer is needed." >&2; exit 1; }
+
 $(WIDGET_STAMP): widget/package.json widget/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed to build the website widget." >&2; exit 1; }
+	@$(call CHECK_NODE,the website widget)
 	cd widget && npm ci --no-audit --no-fund
 	touch $(CURDIR)/$@
 
@@ -149,7 +153,7 @@ EDITOR_AXE_STAMP := tests/axe/node_modules/.installed
 
 # The editors' shell accessibility test runs this pinned axe-core (tests/axe/package-lock.json).
 $(EDITOR_AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js 18 or newer) is needed for the accessibility tests." >&2; exit 1; }
+	@$(call CHECK_NODE,the accessibility tests)
 	cd tests/axe && npm ci --no-audit --no-fund --ignore-scripts
 	touch $(CURDIR)/$@
 

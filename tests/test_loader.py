@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content.loader import ContentValidationError, load_bundle
+from bot.content.loader import ContentValidationError, load_bundle, unofficial_host
 from bot.content.store import SqlContentStore, count_rows
 from tests.conftest import TODAY, valid_content_data
 
@@ -53,6 +53,20 @@ CASES = [
     pytest.param(_set("p:text", None), "a.yml", "p1", "missing 'text'", id="missing-text"),
     pytest.param(_set("s:url", "htps//nhs uk"), "sources.yml", "S1", "malformed URL", id="malformed-url"),
     pytest.param(_set("s:url", "ftp://example.org/x"), "sources.yml", "S1", "malformed URL", id="non-http-url"),
+    pytest.param(
+        _set("s:url", "https://nhshighland-dev-stg.azurewebsites.net/baclofen"),
+        "sources.yml",
+        "S1",
+        "development, staging or test server",
+        id="staging-host",
+    ),
+    pytest.param(
+        _set("s:url", "https://vdocuments.mx/lioresal-intrathecal.html"),
+        "sources.yml",
+        "S1",
+        "cite the publisher's own page",
+        id="copy-site",
+    ),
     pytest.param(_set("p:reviewed", "2031-01-01"), "a.yml", "p1", "in the future", id="future-review"),
     pytest.param(_set("p:reviewed", "yesterday"), "a.yml", "p1", "YYYY-MM-DD", id="bad-date"),
     pytest.param(_set("p:topic", "nowhere"), "a.yml", "p1", "unknown topic 'nowhere'", id="unknown-topic"),
@@ -342,3 +356,24 @@ def test_a_passage_that_breaks_the_protocol_fails_the_load(content_factory: Call
     assert {(p.file, p.item) for p in problems} == {("passages/a.yml", "p1")}
     assert any("fastest route is no route at all; the protocol says emergency" in p.problem for p in problems)
     assert any("leaves out an immediate step: say one of ['emergency']" in p.problem for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("url", "flagged"),
+    [
+        ("https://staging.medscape.com/article/1", True),
+        ("https://sit.mimsdev.com/drug/gabapentin", True),
+        ("https://uat.taylorfrancis.com/books/1", True),
+        ("https://nhshighland-dev-stg.azurewebsites.net/x", True),
+        ("https://studylib.net/doc/6876502/x", True),
+        ("https://www.scribd.com/document/1", True),
+        ("https://www.pocketpills.com/drugs/dantrolene", True),
+        ("https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=1", False),
+        ("https://www.nhs.uk/medicines/baclofen/", False),
+        ("https://spine-pinderfields.org.uk/x", False),
+        ("https://periop-handbook.ukclinicalpharmacy.org/drug/baclofen", False),
+        ("https://www.developmentaldisabilities.org/x", False),
+    ],
+)
+def test_development_staging_and_copy_hosts_cannot_be_cited(url: str, flagged: bool) -> None:
+    assert (unofficial_host(url) is not None) is flagged

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,35 @@ def valid_url(url: str) -> bool:
     return parsed.scheme in {"http", "https"} and "." in host and " " not in url
 
 
+# A source must be the publisher's own public page. A development, staging or test copy of a site changes or
+# vanishes without notice, and a copy, document-sharing or shop site is not the publisher: a clinician cannot
+# tell whether its text is the current official one (see the clinical audit, "weak or mismatched sources").
+NON_PUBLIC_HOST_LABEL = re.compile(r"^(?:dev|develop|development|staging|stage|stg|uat|sit|qa|test|preprod|beta)\d*$")
+NON_PUBLIC_HOST_PART = re.compile(r"(?:^|[-.])(?:dev|staging|stg|uat|preprod)(?:[-.]|\d|$)")
+COPY_HOSTS = frozenset(
+    {
+        "vdocuments.mx", "vdocuments.net", "studylib.net", "scribd.com", "yumpu.com", "docplayer.net",
+        "pdfcoffee.com", "dokumen.pub", "dokumen.tips", "slideshare.net", "coursehero.com", "documents.pub",
+        "fdocuments.in", "blackboxrx.com", "pharmacologicalsciences.us", "pocketpills.com", "reference.com",
+        "guidelinecentral.com", "mairievillerslamontagne.fr", "puregoldmedical.com",
+    }
+)  # fmt: skip
+
+
+def unofficial_host(url: str) -> str | None:
+    """Why `url` cannot be cited (a development or staging host, a copy or shop site), or None."""
+    host = (urlparse(url).hostname or "").lower()
+    labels = host.split(".")
+    registered = ".".join(labels[-2:])
+    if host in COPY_HOSTS or registered in COPY_HOSTS:
+        return f"{registered} copies other publishers' documents or sells medicines; cite the publisher's own page"
+    if any(NON_PUBLIC_HOST_LABEL.match(label) for label in labels[:-2]) or any(
+        NON_PUBLIC_HOST_PART.search(label) for label in labels[:-1]
+    ):
+        return f"{host} is a development, staging or test server; cite the public site"
+    return None
+
+
 def _strings(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
     value = item.get(key)
     if value is None:
@@ -198,6 +228,17 @@ def _strings(item: dict[str, Any], key: str, label: str, out: _Collector) -> tup
     return tuple(result)
 
 
+def _cited(item: dict[str, Any], label: str, out: _Collector, sources: Mapping[str, Any], what: str) -> tuple[str, ...]:
+    """The source ids an item cites; each must be known, and every passage or protocol entry cites one at least."""
+    source_ids = _strings(item, "sources", label, out)
+    if not source_ids:
+        out.add(label, f"missing source: every {what} names at least one source")
+    for source_id in source_ids:
+        if source_id not in sources:
+            out.add(label, f"unknown source {source_id!r}")
+    return source_ids
+
+
 def _parse_sources(data: Any, out: _Collector, seen: dict[str, str], today: dt.date) -> dict[str, SourceRecord]:
     sources: dict[str, SourceRecord] = {}
     for index, item in enumerate(_items(data, "sources", out), start=1):
@@ -206,6 +247,8 @@ def _parse_sources(data: Any, out: _Collector, seen: dict[str, str], today: dt.d
         url = _text(item, "url", label, out)
         if url and not valid_url(url):
             out.add(label, f"malformed URL {url!r}")
+        elif url and (why := unofficial_host(url)):
+            out.add(label, f"URL {url!r} cannot be cited: {why}")
         record = SourceRecord(
             id=ident,
             publisher=_text(item, "publisher", label, out),
@@ -281,12 +324,7 @@ def _parse_passages(
         topic = _text(item, "topic", label, out)
         if topic and topic not in topics:
             out.add(label, f"unknown topic {topic!r}")
-        source_ids = _strings(item, "sources", label, out)
-        if not source_ids:
-            out.add(label, "missing source: every passage names at least one source")
-        for source_id in source_ids:
-            if source_id not in sources:
-                out.add(label, f"unknown source {source_id!r}")
+        source_ids = _cited(item, label, out, sources, "passage")
         if len(set(source_ids)) != len(source_ids):
             out.add(label, "a source is listed twice")
         status_raw = str(item.get("status", Status.DRAFT.value)).strip().lower()
@@ -368,12 +406,7 @@ def _parse_protocol(
             out.add(label, "missing 'signs': list what people notice")
         if not immediate:
             out.add(label, "missing 'immediate': list what to do now")
-        source_ids = _strings(item, "sources", label, out)
-        if not source_ids:
-            out.add(label, "missing source: every protocol entry names at least one source")
-        for source_id in source_ids:
-            if source_id not in sources:
-                out.add(label, f"unknown source {source_id!r}")
+        source_ids = _cited(item, label, out, sources, "protocol entry")
         context = _text(item, "context", label, out, required=False) or None
         if context:
             try:
