@@ -64,65 +64,101 @@ def states_dose(text: str) -> bool:
     return DOSE_AMOUNT.search(text or "") is not None
 
 
-PERSON = (
-    "i|me|my|myself|mine|we|us|our|he|him|his|she|her|hers|they|them|their|son|daughter|mum|mom|dad|wife|husband"
-    "|child|kid|patient|character"
+# -- the words the patterns are made of ---------------------------------------------------------------
+
+# Medicines the terminology knows (a physiotherapy, a splint or an operation has no dose), and other medicines
+# people take alongside them.
+DRUG_TERMS = (
+    "@baclofen|@tizanidine|@dantrolene|@benzodiazepines|@gabapentin|@cannabinoids|@cbd-products"
+    "|@synthetic-cannabinoids|@clonidine|@carbamazepine|@oxcarbazepine|@antispasticity-medicines|@botulinum-toxin"
+    "|@nerve-blocks|@itb-trial|@medicine|@opioid"
 )
 OTHER_MEDICINE = (
     "ibuprofen|paracetamol|acetaminophen|tylenol|advil|nurofen|aspirin|naproxen|melatonin|tramadol|codeine"
     "|co-codamol|oxycodone|morphine|cipro|ciprofloxacin|fluvoxamine|antidepressants?|sertraline|amitriptyline"
     "|duloxetine|fluoxetine|citalopram|pregabalin|lyrica|antibiotics?|painkillers?|antihistamines?|zopiclone"
-    "|diphenhydramine|oxybutynin|modafinil|steroids?|prednisolone|prednisone|insulin|warfarin"
+    "|diphenhydramine|oxybutynin|modafinil|steroids?|prednisolone|prednisone|insulin|warfarin|clonazepam|lorazepam"
 )
-
 OTHER_MEDICINE_TOKEN = re.compile(OTHER_MEDICINE)
+MEDICINE_WORDS = f"{OTHER_MEDICINE}|meds|medicines?|medications?|tablets?|tabs?|pills?|capsules?|shots?"
+DOSE_WORDS = (
+    "dose|doses|dosage|dosages|doseage|dosing|dosis|mg|mgs|milligrams?|ml|mls|mcg|micrograms?|units|puffs?|drops"
+    "|sprays?|rate|setting|settings"
+)
+PUMP_WORDS = "pump|pumps|itb"
+# Placeholders a pattern line may use. A terminology term and a word cannot share one token slot of the
+# notation, so a line with `{MED}` stands for one pattern per alternative.
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {
+    "{MED}": (DRUG_TERMS, MEDICINE_WORDS),  # a medicine, by name or as "my tablets"
+    "{OBJ}": (DRUG_TERMS, MEDICINE_WORDS, DOSE_WORDS),  # a medicine or its dose: what a dose change acts on
+    "{PUMP}": ("@baclofen-pump", PUMP_WORDS),
+}
 
-SIGNALS: dict[str, list[str]] = {
-    "medicine": [
-        "@THERAPY",
-        OTHER_MEDICINE,
-        "sleeping|pain|water|bp|heart pills|tablets|meds",
-        "blood pressure pills|tablets|meds",
-        "pain killers?",
-    ],
-    "dose_word": [
-        "dose|doses|dosage|dosages|dosing|doseage|dosis|amount|strength|mg|mgs|milligrams?|ml|mls|mcg|micrograms?"
-        "|units|pills?|tablets?|tabs|capsules?|puffs|drops|rate|setting|settings",
-    ],
-    # The person, or someone they speak for.
+# Who the medicine is for: the person, someone they care for, or a person described for a dose.
+PERSON = (
+    "i|im|i'm|ive|id|me|my|myself|mine|we|us|our|he|hes|him|his|she|shes|her|hers|their|son|sons|daughter"
+    "|daughters|mum|mums|mom|moms|dad|dads|wife|wifes|husband|husbands|child|kid|patient|character"
+)
+OWNER = "my|his|her|their|our|your|mums?|dads?|sons?|daughters?|wifes?|husbands?"
+# Verbs that change a dose when their object is a medicine or a dose ("double my baclofen", "lower the dose").
+CHANGE_VERB = (
+    "double|doubling|triple|halve|halving|split|splitting|cut|cutting|increase|increasing|raise|raising|lower"
+    "|lowering|reduce|reducing|decrease|decreasing|bump|bumping|boost|boosting|adjust|adjusting|change|changing"
+    "|alter|altering|skip|skipping|miss|missing|swap|swapping|switch|switching|space|spacing|spread"
+)
+STOP_VERB = "stop|stopping|quit|quitting|discontinue|discontinuing|cease|drop|dropping|ditch|ditching"
+TAKE_VERB = "take|taking|give|giving"
+NUMBER = "\\d+(?:[.,]\\d+)?|two|three|four|five|six|seven|eight|ten|couple|few"
+
+# Each signal is one way of saying something, one readable line per pattern (notation: bot.safety.matching).
+# A line with a placeholder of PLACEHOLDERS stands for one pattern per alternative.
+SIGNAL_LINES: dict[str, list[str]] = {
+    # A medicine is named (not physiotherapy, stretching, splints or an operation: they have no dose).
+    "drug": ["{MED}", "{PUMP}"],
+    "dose_word": [DOSE_WORDS],
+    # The person asking, or someone they ask for.
     "person": [
         PERSON,
-        "someone ...2 me|my",
+        "someone|somebody ...2 me|my|like",
         "for a|an ...2 \\d+|adult|child|kid|man|woman|year|kg|kilos?",
         # asking for advice or permission, or about a dose now, is asking for oneself
         "recommend|recommended|suggest|advise|prescribe",
-        "ok|okay|alright|fine|allowed to|if",
+        "ok|okay|alright|fine|allowed",
         "today|tonight|now|tomorrow",
     ],
-    # A request: asking whether or how much.
+    # A question or a request at all.
     "request": [
         "should|can|could|may|must|shall|do|does|would|is|it|ok|okay|safe|fine|alright|allowed|need|needs",
         "how|what|whats|wat|which|tell|give|say|just|please|want|wanted|hypothetically|pretend|help",
+        "or not",
     ],
-    # How much or how many to take (not "how much does the pump cost", not "how many times a year").
+    # -- asking for an amount ---------------------------------------------------------------------------
+    # "how much baclofen", "how many mg", "how much should i take" (not "how much does the pump cost").
     "how_much": [
-        "how much|many ...4 take|taking|have|give|giving|use|need|needs|should|can|could|is|mg|ml|mcg|units|tablets"
-        "|pills|tabs|drops|puffs|dose|doses",
-        "how much|many ...4 @THERAPY",
+        "how much|many ...2 {OBJ}",
+        "how much|many ...4 take|taking|give|giving|use|cut|reduce|drop|should|can|could",
     ],
-    "how_much_take": ["how much|many ...4 take|taking|give|giving"],
+    # "how much should my son take": the medicine is implied, the person is not.
+    "how_much_take": ["how much|many ...4 take|taking|give|giving|have"],
     "not_amount": [
-        "how much|many ...4 cost|costs|price|pay|weigh|weighs|times|years?|months?|weeks?|people|patients|hours"
-        "|minutes|injections|refills|operations",
+        "how much|many ...4 cost|costs|price|pay|weigh|weighs|times|years?|months?|weeks?|days?|people|patients"
+        "|hours|minutes|injections|refills|operations|sessions",
         "how much does|do|is ...3 cost",
         "decide|decides|decided|choose|chooses|work|works|figure|calculate|calculates ...3 how much|many",
     ],
+    # "what dose of dysport", "which dose", "what mg of tizanidine", "what dose do i start at".
+    "dose_of": ["what|whats|wat|which dose|doses|dosage|mg|strength|amount|number of|for|should|do|would|is"],
     "which_dose": [
-        "what|whats|wat|which|the|right|correct|best|max|maximum|highest|safe|normal|usual|ideal|proper|rite"
-        " ...3 dose|doses|dosage|amount|mg|strength|number",
-        "max|maximum|most|highest|limit ...3 @THERAPY",
-        "max|maximum|most|highest|limit ...3 i|can|for",
+        "what|whats|wat|which|right|correct|best|ideal|proper|rite ...3 dose|doses|dosage|amount|mg|strength|number",
     ],
+    "amount_adjective": [
+        "max|maximum|highest|safe|safest|right|correct|usual|normal|starting|recommended|proper|ideal|best|lowest"
+        "|minimum|standard|typical|strongest|adult|childs|children's|childrens ...2 dose|doses|dosage|amount|mg",
+        "max|maximum|most|highest|limit ...1 {MED}",
+    ],
+    # "what should the pump be set to"
+    "dose_setting": ["what|how ...6 set|programmed ...1 to|at"],
+    "capacity": ["hold|holds|contain|contains|capacity|store|stores|reservoir"],
     "dose_for_person": [
         "dose|doses|dosage|amount|mg|milligrams|strength|tablets|pills|tabs ...4 for me|him|her|them|us|myself",
         "dose|doses|dosage|amount|mg|milligrams|strength ...4 for my|a|an|someone|somebody",
@@ -142,57 +178,94 @@ SIGNALS: dict[str, list[str]] = {
         "how many mg|milligrams|mgs|ml|units|mcg",
         "only ...3 a|the number",
     ],
-    # The amount itself: "30mg", "10 mg", "600".
+    # The amount itself: "30mg", "10 mg", "2 tizanidine", "two of my tablets", "3 times a day".
     "amount": [
         f"\\d+(?:[.,]\\d+)? {UNIT}",
-        "\\d+ ...1 @THERAPY",
         "\\d+(?:mg|ml|mcg)",
+        f"{NUMBER} {{OBJ}}",
+        f"{NUMBER} of [{OWNER}|the|these|those] {{OBJ}}",
         "\\d+ times|x",
-        "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 my|his|her|the",
-        "one|two|three|four|five|six|2|3|4|5|6|half|couple|few ...2 of ...2 @THERAPY",
     ],
-    "amount_adjective": [
-        "max|maximum|highest|safe|safest|right|correct|usual|normal|starting|recommended|proper|ideal|best|lowest"
-        "|minimum|standard|typical|strongest ...2 dose|doses|dosage|amount|mg",
+    # -- acting on a medicine or its dose: the object of the verb is the medicine or the dose ---------------
+    "change_dose": [
+        f"{CHANGE_VERB} ...2 {{OBJ}}",
+        "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
+        "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
+        "double|doubling up",
+        "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
+        # "an extra valium", "more baclofen", "half her dose", "take less baclofen"
+        f"more|less|extra|another|fewer|double|half|twice [of] [{OWNER}|the|a|an] {{OBJ}}",
+        f"{TAKE_VERB}|have ...2 another|extra|second one",
+        "twice|double|half|three ...1 as often",
+        # when to take it: "take my evening tizanidine early", "take it now or wait", "take them all at night"
+        f"{TAKE_VERB} ...4 early|earlier|later|sooner|now|tonight|all|again|twice",
+        f"{TAKE_VERB} ...4 before|after|with|without|in|at ...2 food|meals?|eating|breakfast|bed|bedtime|morning|night"
+        "|evening|empty",
+        f"what time|when ...3 {TAKE_VERB}",
+        f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays dose|doses|one",
+        "how often ...3 take|give|use|have",
+        "leave|wait|space ...3 between ...3 {OBJ}",
+        f"{CHANGE_VERB}|space ...1 it|them|out",
+        # the pump's dose: "turn up my pump", "adjust my pump rate", "could my pump be set higher"
+        f"{CHANGE_VERB}|turn|turning ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower",
+        "turn|turning|bump|put ...1 up|down ...2 {PUMP}",
+        "my|his|her|their|our {PUMP} ...2 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
-    "capacity": ["hold|holds|contain|contains|capacity|store|stores|reservoir"],
-    "one_more": ["another|extra|second|more ...1 one|dose|doses|tablet|tablets|pill|pills|tab|tabs"],
-    "take_it": ["should|can|could|do|may i|we|he|she ...1 take|give ...1 it|them|these|those|one|this"],
-    "circumstance": ["while|when|whilst|after|if ...1 taking|on|using"],
-    "my_medicine": [
-        "my|his|her|our|their ...2 @THERAPY",
-        "my|his|her|our|their ...2 pills|tablets|tabs|meds|dose|doses|dosage|pump",
-    ],
-    "take": [
-        "take|taking|takes|took|have|having|give|giving|use|using|go|switch|put|get|be|been|stay|leave|wait|space",
-    ],
-    "change": [
-        "double|doubling|doubled|triple|extra|another|more|less|fewer|half|halve|halving|halves|split|cut|cutting"
-        "|up|increase|increasing|raise|raising|higher|lower|lowering|reduce|reducing|decrease|decreasing|bump|boost"
-        "|adjust|adjusting|change|changing|alter|switch|switching|swap|instead|early|earlier|later|late|between"
-        "|skip|skipping|miss|missed|missing|stretch|last|top|turn|bigger|smaller|stronger|weaker|larger",
-        "cut|turn|step|top|wind ...1 down|up",
-    ],
-    "stop": [
-        "stop|stopping|quit|quitting|discontinue|cease|drop",
-        "come|coming|get|getting|go|going ...1 off",
-        "wean|weaning|taper|tapering",
+    "stop_dose": [
+        f"{STOP_VERB} ...2 {{OBJ}}",
+        f"{STOP_VERB} ...1 it|them|taking|using|giving",
+        "come|coming|get|getting|go|going ...1 off ...2 {OBJ}",
+        "come|coming|get|getting|go|going ...1 off ...2 {PUMP}",
+        "wean|weaning|taper|tapering|withdraw|withdrawing ...3 {OBJ}",
+        f"wean|weaning|taper|tapering off|down|from [{OWNER}|it|them]",
         "cold turkey",
     ],
-    "take_request": [
-        "should|can|could|may|must|shall|do|ok|okay|safe|fine|alright ...4 take|taking|give|giving|use|using",
+    "restart_dose": [
+        "restart|restarting|resume|resuming ...3 {OBJ}",
+        "back on ...2 {OBJ}",
+        "start|starting ...3 {OBJ} ...1 again|back",
+        "start|starting again|back",
     ],
-    "restart": ["restart|restarting|resume|resuming", "start|starting|go|get ...2 again|back", "back on"],
-    "mix": ["with|and|together|mix|mixing|combine|combining|combined|alongside|plus|whilst|while", "on top of"],
-    "mix_verb": ["mix|mixing|combine|combining|combined|together|alongside|interact"],
+    # The object left implicit: "can i take another one", "should i double up", "take it with food".
+    "implied_dose": [
+        f"{TAKE_VERB}|have ...2 another|extra|second one",
+        "double|doubling up",
+        f"{TAKE_VERB} it|them",
+    ],
+    # Two medicines together ("baclofen with my diazepam", "tizanidine and cipro").
+    "two_together": ["{MED} ...3 with|and|plus|alongside|together ...3 {MED}"],
+    "mix_verb": ["mix|mixing|combine|combining|together|alongside|interact"],
+    "take": [f"{TAKE_VERB}|have|having|use|using"],
+    # The object is the person's own medicine ("my baclofen", "her dose").
+    "owned": [f"{OWNER} ...2 {{OBJ}}", f"{OWNER} ...2 {{PUMP}}"],
+    # A question about what happens, or what is risky, in general ("what happens if you stop baclofen").
     "general_only": [
-        "why",
         "what happens",
         "what|whats|what's [is] the reason",
-        "is|it|why|what ...2 dangerous|bad|risky|harmful",
+        "is|it|what ...2 dangerous|bad|risky|harmful",
         "you|people|someone|patients ...2 stop|stopping|start|starting",
         f"{NOT} be stopped",
     ],
+}
+# A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
+EXPLANATION = re.compile(r"^(?:why|how come)\b(?! not\b)")
+
+
+def expand(line: str) -> list[str]:
+    """The patterns one line of SIGNAL_LINES stands for: one per alternative of each placeholder it uses.
+
+    Examples:
+        "stop ...2 {PUMP}" gives "stop ...2 @baclofen-pump" and "stop ...2 pump|pumps|itb".
+    """
+    items = [[item] if item not in PLACEHOLDERS else list(PLACEHOLDERS[item]) for item in line.split()]
+    patterns = [""]
+    for choices in items:
+        patterns = [f"{done} {choice}".strip() for done in patterns for choice in choices]
+    return patterns
+
+
+SIGNALS: dict[str, list[str]] = {
+    name: [pattern for line in lines for pattern in expand(line)] for name, lines in SIGNAL_LINES.items()
 }
 
 
@@ -205,48 +278,61 @@ class DosingDetection:
     signals: frozenset[str]
 
 
+def asks_for_amount(signals: Signals) -> bool:
+    """Whether the message asks how much of a medicine (for anyone: the library never gives a dose).
+
+    "how much baclofen should i take", "what dose of dysport", "whats the max baclofen", "is 30 mg too much";
+    not "how much does the pump cost", "how much physio" or "what is the maximum dose the pump can hold".
+    """
+    drug = signals.has("drug")
+    if signals.has("explicit", "dose_for_person"):
+        return True
+    if signals.has("how_much") and drug and not signals.has("not_amount"):
+        return True
+    if signals.has("how_much_take") and signals.has("person") and not signals.has("not_amount"):
+        return True
+    if signals.has("dose_of", "dose_setting") and drug:
+        return True
+    if signals.has("which_dose") and drug and signals.has("person"):
+        return True
+    if signals.has("amount_adjective") and drug:
+        return not signals.has("capacity") or signals.has("person")
+    return signals.has("amount") and drug
+
+
+def asks_to_act_on_a_dose(signals: Signals, explanation: bool) -> bool:
+    """Whether a person asks to change, stop, restart or mix their medicine (see module docstring).
+
+    The action must fall on a medicine or its dose ("up my baclofen", not "up the stairs"; "stop my
+    diazepam", not "stop the spasms"), and someone must be asking for themselves or for someone they care
+    for. A question about what happens in general ("what happens if you stop baclofen") is not a request,
+    unless it is about the person's own medicine ("is it bad if i stop my baclofen"); a "why" question asks
+    for a reason, which the library gives.
+    """
+    if explanation or not signals.has("person"):
+        return False
+    acts = signals.has("change_dose", "stop_dose", "restart_dose")
+    mixes = signals.has("two_together") and signals.has("mix_verb", "take")
+    if not (acts or mixes) or not signals.has("drug", "dose_word", "implied_dose"):
+        return False
+    return signals.has("owned") or not signals.has("general_only")
+
+
 def _kind(signals: Signals) -> DosingRequest:
-    if signals.has("restart"):
+    if signals.has("restart_dose"):
         return DosingRequest.RESTART
-    if signals.has("stop"):
+    if signals.has("stop_dose"):
         return DosingRequest.STOP
-    if signals.count(["mix_verb"]) or (signals.has("mix") and signals.has("two_medicines")):
+    if signals.has("two_together") and signals.has("mix_verb", "take"):
         return DosingRequest.MIX
-    if signals.has("change"):
+    if signals.has("change_dose"):
         return DosingRequest.CHANGE
     return DosingRequest.AMOUNT
 
 
-def is_personal_request(signals: Signals) -> bool:
-    """Whether the signals add up to a request for the person's own dose (see module docstring).
-
-    Each test is one way of asking: for an amount ("how much should I take", "is 30 mg enough"), for a
-    change to a medicine the person takes ("can I double my baclofen"), or about mixing two medicines.
-    """
-    medicine = signals.has("medicine", "dose_word", "one_more")
-    personal = signals.has("person")
-    if signals.has("explicit", "dose_for_person"):
-        return True
-    if signals.has("how_much") and not signals.has("not_amount") and medicine:
-        return True
-    if signals.has("how_much_take") and not signals.has("not_amount") and personal:
-        return True
-    if signals.has("which_dose") and medicine and (personal or signals.has("amount_adjective")):
-        return not signals.has("capacity") or personal
-    if signals.has("amount") and signals.has("medicine", "dose_word"):
-        return True
-    acts = signals.has("change", "stop", "restart")
-    if acts and medicine and personal and (signals.has("my_medicine") or not signals.has("general_only")):
-        return True
-    if signals.has("take_request") and personal and medicine and not signals.has("circumstance"):
-        return True
-    if signals.has("take_it") and not signals.has("circumstance"):
-        return True
-    if signals.has("mix_verb") and medicine and personal:
-        return True
-    if signals.has("two_medicines") and signals.has("mix", "mix_verb") and signals.has("request"):
-        return personal or signals.has("mix_verb")
-    return False
+def is_personal_request(signals: Signals, explanation: bool = False) -> bool:
+    """Whether the signals add up to a dosing request: an amount, or an action on the person's medicine."""
+    return asks_for_amount(signals) or asks_to_act_on_a_dose(signals, explanation)
 
 
 class DosingDetector:
@@ -267,9 +353,6 @@ class DosingDetector:
         """The dosing request in an already analysed (lower-cased) doc, or None."""
         signals = self.matcher(doc)
         therapies = tuple(dict.fromkeys(ent.ent_id_ for ent in doc.ents if ent.label_ == "THERAPY" and ent.ent_id_))
-        other = sum(1 for token in doc if OTHER_MEDICINE_TOKEN.fullmatch(token.lower_))
-        if len(therapies) + other >= 2:
-            signals = Signals(signals.labels | {"two_medicines"})
-        if not is_personal_request(signals):
+        if not is_personal_request(signals, EXPLANATION.match(doc.text) is not None):
             return None
         return DosingDetection(_kind(signals), therapies, signals.labels)
