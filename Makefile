@@ -179,6 +179,11 @@ EVAL_QUESTIONS ?= tests/eval/questions.yml
 eval: $(STAMP) ## Judge the running bot (make run) on a question file: pass rates, latency, failures
 	$(PY) -m bot.evaluation $(EVAL_QUESTIONS) --url $(BOT_URL) --json var/eval/report.json
 
+EVAL_DIALOGUES ?= tests/eval/dialogues.yml
+
+eval-dialogues: $(STAMP) ## Judge the running bot on multi-turn dialogues: per turn, later turns (>= 92%), whole dialogues (>= 85%)
+	$(PY) -m bot.dialogue_evaluation $(EVAL_DIALOGUES) --url $(BOT_URL) --json var/eval/dialogues-report.json
+
 nlu-cv: pipeline ## NLU 5-fold cross-validation: intent macro-F1 (>= 0.92) and out-of-scope F1 (>= 0.85)
 	$(PY) -m bot.nlu_eval --folds 5
 
@@ -276,5 +281,5 @@ lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/
 .PHONY: run-scaled lint-k8s
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval nlu-cv \
+	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval eval-dialogues nlu-cv \
 	eval-retrieval content-report report telegram-webhook test test-fast test-e2e test-system check-nginx clean
