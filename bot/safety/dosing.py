@@ -86,12 +86,18 @@ DOSE_WORDS = (
     "|sprays?|rate|setting|settings"
 )
 PUMP_WORDS = "pump|pumps|itb"
+# Treatments that have no dose: "how much physio", "switch physio", "stop wearing his splints".
+NO_DOSE_TERMS = (
+    "@physiotherapy|@stretching|@occupational-therapy|@orthoses|@serial-casting|@hydrotherapy|@standing-frame"
+    "|@electrical-stimulation|@positioning|@complementary-therapies|@rhizotomy|@orthopaedic-surgery|@operation"
+)
 # Placeholders a pattern line may use. A terminology term and a word cannot share one token slot of the
 # notation, so a line with `{MED}` stands for one pattern per alternative.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "{MED}": (DRUG_TERMS, MEDICINE_WORDS),  # a medicine, by name or as "my tablets"
     "{OBJ}": (DRUG_TERMS, MEDICINE_WORDS, DOSE_WORDS),  # a medicine or its dose: what a dose change acts on
     "{PUMP}": ("@baclofen-pump", PUMP_WORDS),
+    "{CLINICIAN}": ("@doctor", "@physiotherapy", "nurse|nurses|team|clinic|specialist|therapist|they"),
 }
 
 # Who the medicine is for: the person, someone they care for, or a person described for a dose.
@@ -144,6 +150,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "how much|many ...4 cost|costs|price|pay|weigh|weighs|times|years?|months?|weeks?|days?|people|patients"
         "|hours|minutes|injections|refills|operations|sessions",
         "how much does|do|is ...3 cost",
+        f"how much|many [more] {NO_DOSE_TERMS}",
         "decide|decides|decided|choose|chooses|work|works|figure|calculate|calculates ...3 how much|many",
     ],
     # "what dose of dysport", "which dose", "what mg of tizanidine", "what dose do i start at".
@@ -193,8 +200,9 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
         "double|doubling up",
         "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
-        # "an extra valium", "more baclofen", "half her dose", "take less baclofen"
-        f"more|less|extra|another|fewer|double|half|twice [of] [{OWNER}|the|a|an] {{OBJ}}",
+        # "take an extra valium", "give my dad more baclofen", "give her half her dose" (not "need more tablets")
+        f"{TAKE_VERB}|have|having|use|using|do ...3 more|less|extra|another|fewer|double|half|twice [of] [{OWNER}|the|a"
+        "|an] {OBJ}",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "twice|double|half|three ...1 as often",
         # when to take it: "take my evening tizanidine early", "take it now or wait", "take them all at night"
@@ -224,7 +232,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "restart|restarting|resume|resuming ...3 {OBJ}",
         "back on ...2 {OBJ}",
         "start|starting ...3 {OBJ} ...1 again|back",
-        "start|starting again|back",
+        "start|starting ...2 again|back",
+        "restart|restarting|resume|resuming ...3 {PUMP}",
     ],
     # The object left implicit: "can i take another one", "should i double up", "take it with food".
     "implied_dose": [
@@ -245,6 +254,9 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "is|it|what ...2 dangerous|bad|risky|harmful",
         "you|people|someone|patients ...2 stop|stopping|start|starting",
         f"{NOT} be stopped",
+        # a clinician's plan the person asks about: "my consultant wants to change me from tablets to the pump"
+        "{CLINICIAN} ...2 want|wants|wanted|going|plan|plans|planning|said|says"
+        "|decided|suggested ...1 to",
     ],
 }
 # A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
