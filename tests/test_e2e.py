@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
+from bot.service import CLARIFY
 from tests.support.servers import API_TOKEN, RunningBot, SpareBot, port_is_free
 
 Bot = RunningBot
@@ -93,6 +94,17 @@ def test_restart_clears_the_conversation_and_the_next_message_is_introduced(bot:
     # The follow-up no longer has a topic to lean on, and no second introduction comes first.
     replies = bot.chat(restarter, "how long does it last?")
     assert len(replies) == 1 and "automated assistant" not in replies[0]["text"]
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("text", ["!!!", "🙂🙂🙂", "?", "👍👍"])
+def test_a_message_without_words_gets_the_clarification_never_goodbye(bot: Bot, text: str) -> None:
+    sender = fresh("no-words")
+    bot.chat(sender, "/session_start")
+    replies = bot.chat(sender, text)
+    assert replies and replies[0]["text"].startswith(CLARIFY), replies
+    assert replies[0].get("buttons"), "the likely topics are offered as buttons"
+    assert replies[0]["text"].endswith(DISCLAIMER)
 
 
 @pytest.mark.e2e

@@ -211,3 +211,24 @@ def test_vocabulary_features_mark_the_librarys_words(
     assert row[COL_KNOWN] == float(bool(known)) and row[COL_UNKNOWN] == float(bool(unknown))
     assert row[COL_SHARE_KNOWN] == pytest.approx(share)
     assert row[COL_ALL_KNOWN] == float(bool(known) and not unknown)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("what is baclofen?", True),
+        ("3", True),
+        ("¿qué es la espasticidad?", True),
+        ("痙縮", True),
+        ("!!!", False),
+        ("🙂🙂🙂", False),
+        ("?", False),
+        ("... :( :-)", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_message_of_only_symbols_emoji_or_punctuation_has_no_words(text: str | None, words: bool) -> None:
+    from bot.nlp.rasa_components import has_words
+
+    assert has_words(text) is words

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -334,21 +335,29 @@ class TermFeaturizer(SparseFeaturizer, GraphComponent):
         return training_data
 
 
+def has_words(text: str | None) -> bool:
+    """Whether the text holds a letter or a digit of any script (not only symbols, emoji or punctuation)."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text or "")
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
-    """Rasa's `LogisticRegressionClassifier`, except that a message with no features gets no intent.
+    """Rasa's `LogisticRegressionClassifier`, except that a message without words gets no intent.
 
     A message of only spaces or tabs has no tokens, so no featurizer gives it features, and Rasa 3.6's
     classifier then stacks an empty row and fails the whole pipeline: the person hears nothing (seen over
-    Socket.IO, where a blank message reaches NLU). Here such a message gets an empty intent with confidence 0,
-    the FallbackClassifier after it turns that into `nlu_fallback`, and the bot asks what the person wants.
+    Socket.IO, where a blank message reaches NLU). A message of only symbols, emoji or punctuation ("!!!",
+    "🙂🙂🙂", "?") has features from its characters, and the classifier read it as a goodbye. Either gets an
+    empty intent with confidence 0 here; the FallbackClassifier after it turns that into `nlu_fallback`, and the
+    bot asks what the person wants (the clarification), never says goodbye or answers.
     """
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Classifies the messages that have features; the others get no intent."""
+        """Classifies the messages that have words and features; the others get no intent."""
         featured = []
         for message in messages:
-            if message.get_sparse_features(TEXT)[1] is None and message.get_dense_features(TEXT)[1] is None:
+            featureless = message.get_sparse_features(TEXT)[1] is None and message.get_dense_features(TEXT)[1] is None
+            if featureless or not has_words(message.get(TEXT)):
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
             else:
