@@ -112,6 +112,7 @@ CHANGE_VERB = (
     "|lowering|reduce|reducing|decrease|decreasing|bump|bumping|boost|boosting|adjust|adjusting|change|changing"
     "|alter|altering|skip|skipping|miss|missing|swap|swapping|switch|switching|space|spacing|spread"
 )
+OTHER_TAKE = "have|having|use|using|do|pop|popping|try|trying|swallow"
 STOP_VERB = "stop|stopping|quit|quitting|discontinue|discontinuing|cease|drop|dropping|ditch|ditching"
 TAKE_VERB = "take|taking|give|giving"
 NUMBER = "\\d+(?:[.,]\\d+)?|two|three|four|five|six|seven|eight|ten|couple|few"
@@ -192,32 +193,39 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{NUMBER} {{OBJ}}",
         f"{NUMBER} of [{OWNER}|the|these|those] {{OBJ}}",
         "\\d+ times|x",
+        "every \\d+|few|couple|other ...1 hours?|hrs|days?",
     ],
     # -- acting on a medicine or its dose: the object of the verb is the medicine or the dose ---------------
     "change_dose": [
         f"{CHANGE_VERB} ...2 {{OBJ}}",
+        "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
         "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
         "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
+        "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
         "double|doubling up",
         "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
-        # "take an extra valium", "give my dad more baclofen", "give her half her dose" (not "need more tablets")
-        f"{TAKE_VERB}|have|having|use|using|do ...3 more|less|extra|another|fewer|double|half|twice [of] [{OWNER}|the|a"
-        "|an] {OBJ}",
+        # "take a bit more", "give my dad more baclofen", "give her half her dose" (not "need more tablets")
+        f"{TAKE_VERB}|{OTHER_TAKE} ...3 more|less|extra|another|fewer|double|half|twice",
+        # "an extra valium", "another dose", "a second tablet", "double dose"
+        "extra|another|second|double|bigger|smaller [of] [my|his|her|their|the] {OBJ}",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "twice|double|half|three ...1 as often",
         # when to take it: "take my evening tizanidine early", "take it now or wait", "take them all at night"
         f"{TAKE_VERB} ...4 early|earlier|later|sooner|now|tonight|all|again|twice",
-        f"{TAKE_VERB} ...4 before|after|with|without|in|at ...2 food|meals?|eating|breakfast|bed|bedtime|morning|night"
-        "|evening|empty",
+        f"{TAKE_VERB}|have|having ...2 {{OBJ}} ...2 early|earlier|later|sooner|now|tonight",
+        f"{TAKE_VERB} ...4 when|whenever|as|if|only ...2 need|needed|want|like",
+        f"{TAKE_VERB} ...4 before|after|with|without|in|at|on ...2 food|meals?|eating|breakfast|bed|bedtime|morning"
+        "|night|evening|empty",
         f"what time|when ...3 {TAKE_VERB}",
         f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays dose|doses|one",
         "how often ...3 take|give|use|have",
         "leave|wait|space ...3 between ...3 {OBJ}",
         f"{CHANGE_VERB}|space ...1 it|them|out",
         # the pump's dose: "turn up my pump", "adjust my pump rate", "could my pump be set higher"
-        f"{CHANGE_VERB}|turn|turning ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower",
+        f"{CHANGE_VERB}|turn|turning ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower|myself|himself"
+        "|herself|ourselves",
         "turn|turning|bump|put ...1 up|down ...2 {PUMP}",
-        "my|his|her|their|our {PUMP} ...2 set|turned|put|programmed ...1 higher|lower|up|down",
+        "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
     "stop_dose": [
         f"{STOP_VERB} ...2 {{OBJ}}",
@@ -233,8 +241,14 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "back on ...2 {OBJ}",
         "start|starting ...3 {OBJ} ...1 again|back",
         "start|starting ...2 again|back",
+        "where ...2 left off",
         "restart|restarting|resume|resuming ...3 {PUMP}",
     ],
+    # Asking whether to take or give one's medicine is asking when, how often or how much ("can i take my
+    # baclofen at lunch as well", "should i give him his baclofen tonight"), unless it asks about doing
+    # something else while taking it ("can i drive while taking baclofen").
+    "take_request": [f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} ...2 {{OBJ}}"],
+    "circumstance": ["while|when|whilst|after|if ...1 taking|on|using"],
     # The object left implicit: "can i take another one", "should i double up", "take it with food".
     "implied_dose": [
         f"{TAKE_VERB}|have ...2 another|extra|second one",
@@ -255,8 +269,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "you|people|someone|patients ...2 stop|stopping|start|starting",
         f"{NOT} be stopped",
         # a clinician's plan the person asks about: "my consultant wants to change me from tablets to the pump"
-        "{CLINICIAN} ...2 want|wants|wanted|going|plan|plans|planning|said|says"
-        "|decided|suggested ...1 to",
+        "{CLINICIAN} ...2 want|wants|wanted|going|plan|plans|planning|said|says|decided|suggested ...1 to",
     ],
 }
 # A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
@@ -324,6 +337,7 @@ def asks_to_act_on_a_dose(signals: Signals, explanation: bool) -> bool:
     if explanation or not signals.has("person"):
         return False
     acts = signals.has("change_dose", "stop_dose", "restart_dose")
+    acts = acts or (signals.has("take_request") and not signals.has("circumstance"))
     mixes = signals.has("two_together") and signals.has("mix_verb", "take")
     if not (acts or mixes) or not signals.has("drug", "dose_word", "implied_dose"):
         return False
