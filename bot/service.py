@@ -26,6 +26,7 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
+from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
     CRISIS_LINES,
     EMERGENCY_NUMBERS,
@@ -508,6 +509,21 @@ class BotService:
             return None
         return Turn(self._answer([passage], None), self._context_for(passage.topic, [], context))
 
+    def overview(self, question: str, term_ids: list[str] | None = None) -> Turn | None:
+        """An overview question that names no therapy: the step-by-step passage, the main choices as buttons."""
+        if not is_overview_question(question):
+            return None
+        named = [*(term_ids or []), *self._ensure_loaded()[2].analyse(question).term_ids()]
+        if any(self.terms.get(t) and self.terms[t].label == ENTITY_THERAPY for t in named):
+            return None
+        bundle = self.bundle
+        passage = bundle.passages.get(OVERVIEW_PASSAGE)
+        if passage is None or passage.status != Status.PUBLISHED:
+            return None
+        choices = topic_buttons([bundle.topics[t] for t in OVERVIEW_TOPICS if t in bundle.topics])
+        reply = passage_reply(ReplyKind.ANSWER, [passage], bundle, buttons=choices + FEEDBACK_BUTTONS)
+        return Turn(reply, Context(passage.topic, None))
+
     def _context_for(self, topic: str, mentioned: list[str], context: Context | None) -> Context:
         context = context or Context()
         named_therapies = [m for m in mentioned if self.terms.get(m) and self.terms[m].label == ENTITY_THERAPY]
@@ -545,6 +561,9 @@ class BotService:
             if overview is not None:
                 return Turn(self._answer([overview], None), self._context_for(topic_id, [], None))
         text, clipped = self._clip(question)
+        overview_turn = self.overview(text, term_ids)
+        if overview_turn is not None:
+            return overview_turn
         hits, mentioned = self.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:

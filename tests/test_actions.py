@@ -21,8 +21,9 @@ from actions.actions import (
     ServiceAction,
 )
 from bot import constants as c
+from bot.config import PROJECT_ROOT
 from bot.content.store import InMemoryContentStore
-from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
+from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS, ReplyKind, render, topic_payload
 from bot.service import BotService, ContentUnavailable
 
 
@@ -249,3 +250,40 @@ def test_a_long_story_read_as_out_of_scope_is_answered_when_a_passage_fits_it_cl
     short = "lioresal?"  # short and naming nothing the entity ruler saw: the scope statement
     messages, _ = run(ActionOutOfScope(service), make_tracker(short, c.INTENT_OUT_OF_SCOPE))
     assert messages[0]["text"].startswith("I can only help with spasticity")
+
+
+@pytest.mark.parametrize(
+    ("text", "overview"),
+    [
+        ("so what are my options?", True),
+        ("what treatments are there", True),
+        ("where do i even start", True),
+        ("what can be done for spasticity", True),
+        ("how is spasticity treated", True),
+        ("what are the side effects of baclofen", False),
+        ("what options are there for the pump refill", False),
+        ("can i do anything about that myself", False),
+        (
+            "my 2yo just got diagnosed with CP. who should be looking after her tight legs, where do we even start",
+            False,
+        ),
+    ],
+)
+def test_overview_questions_are_recognised(text: str, overview: bool) -> None:
+    from bot.overview import is_overview_question
+
+    named_therapy = "baclofen" in text or "pump" in text
+    assert (is_overview_question(text) and not named_therapy) is overview
+
+
+def test_an_overview_question_gets_the_step_by_step_passage_and_the_main_choices_as_buttons() -> None:
+    from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS
+    from bot.service import service_from_content
+
+    real = service_from_content(PROJECT_ROOT / "content")
+    turn = real.answer_question("so what are my options?")
+    assert turn.reply.kind == ReplyKind.ANSWER and turn.reply.passage_ids == (OVERVIEW_PASSAGE,)
+    offered = [b.payload for b in turn.reply.buttons]
+    assert [p for p in offered if "topic" in p] == [topic_payload(t) for t in OVERVIEW_TOPICS]
+    assert render(turn.reply).text.endswith(DISCLAIMER)
+    assert real.answer_question("what are the side effects of baclofen").reply.passage_ids != (OVERVIEW_PASSAGE,)
