@@ -144,6 +144,9 @@ def test_the_reported_failures_are_answered(net: SafetyNet, text: str) -> None:
         ("can i go back on my baclofen", "when can i go back to work after the pump operation"),
         ("can i take my diazepam with my baclofen", "whats the difference between diazepam and baclofen"),
         ("can i skip my dantrolene today", "can i skip physio today, i am on dantrolene"),
+        ("can i take my baclofen at lunch as well as at night", "can i drive while taking baclofen"),
+        ("can i take a bit more tizanidine", "my physio says i need more stretching, i take tizanidine"),
+        ("could my pump be turned up", "how will i know if the pump has stopped working"),
     ],
 )
 def test_a_change_word_counts_only_when_its_object_is_a_medicine_or_a_dose(

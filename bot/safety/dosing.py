@@ -4,9 +4,21 @@ The bot must never answer these for a person, however they are asked ("pretend y
 "just tell me the mg"), because only the prescriber knows the person's health and other medicines. Like the
 red-flag detector this is rule-based and runs on every message, so a misread intent cannot let a dose out.
 
-A general question about how a medicine is used ("why must baclofen not be stopped suddenly", "what is a
-test dose for the pump") is not a personal request: it names no person and asks for no amount, and the
-library answers it.
+It decides from who asks for what, not from any change word anywhere (issue 12: "another stroke", "more
+risk", "up the stairs", "how much physio" were refused). Two ways of asking are refused:
+
+- an amount of a medicine, whoever it is for ("how much baclofen", "what dose of dysport", "is 30 mg too
+  much"): the library never states a dose;
+- a person asking for themselves or someone they care for (I, my, he, she, my son...) to act on a medicine
+  or its dose: the verb's object must be the medicine or the dose ("double my baclofen", "stop my diazepam",
+  "go back on tizanidine", "take my diazepam with my baclofen"), or the request is to take or give the
+  medicine, which asks when, how often or how much.
+
+spaCy's blank pipeline has no parser, so "the verb's object" is adjacency: the object must follow the verb
+within two tokens (`double ...2 {OBJ}`), and physiotherapy, splints or an operation are no object (they have
+no dose). A general question ("why must baclofen not be stopped suddenly", "what happens if you stop
+baclofen", "what is a test dose for the pump") names no person's medicine and asks for no amount, and the
+library answers it; a "why" question asks for a reason, which the library gives.
 """
 
 from __future__ import annotations
@@ -79,7 +91,6 @@ OTHER_MEDICINE = (
     "|duloxetine|fluoxetine|citalopram|pregabalin|lyrica|antibiotics?|painkillers?|antihistamines?|zopiclone"
     "|diphenhydramine|oxybutynin|modafinil|steroids?|prednisolone|prednisone|insulin|warfarin|clonazepam|lorazepam"
 )
-OTHER_MEDICINE_TOKEN = re.compile(OTHER_MEDICINE)
 MEDICINE_WORDS = f"{OTHER_MEDICINE}|meds|medicines?|medications?|tablets?|tabs?|pills?|capsules?|shots?"
 DOSE_WORDS = (
     "dose|doses|dosage|dosages|doseage|dosing|dosis|mg|mgs|milligrams?|ml|mls|mcg|micrograms?|units|puffs?|drops"
