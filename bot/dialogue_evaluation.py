@@ -11,7 +11,8 @@ conversation (opened with `/session_start`, as `make eval` does), and each reply
   previous or another subject;
 - an `answer` must not be a dosing refusal (plain questions that mention a medicine must not be refused);
 - `clarification` (a message without words): no citation, no goodbye, topics offered as buttons;
-- `overview` ("what are my options"): a cited answer that offers at least two choices as buttons;
+- `overview` ("what are my options"): a cited answer naming three of its key facts (the main choices) in its
+  text or buttons, and offering at least two choices as buttons;
 - `smalltalk` (and feedback such as "not helpful") is never cited, refused or escalated, and is a goodbye
   only when the turn expects one.
 
@@ -49,11 +50,10 @@ CATEGORIES = (*evaluation.CATEGORIES, "clarification", "overview")
 TURN_COUNTS = range(2, 6)  # turns in a dialogue
 TURN_KEYS = frozenset({"text", "category", "key_facts", "wrong_subject"})
 DIALOGUE_KEYS = frozenset({"id", "kind", "heldout", "turns"})
-# Words of the bot's dosing refusal (bot.service.DOSING_REFUSAL; a unit test keeps the two in step).
-REFUSAL_MARK = "advice about your own medicine"
-GOODBYE_MARK = "goodbye"
-# A clarification asks again; without key facts of its own, a turn accepts any of these.
-CLARIFY_PHRASES = ("understood", "understand", "other words")
+REFUSAL_MARK, GOODBYE_MARK = "advice about your own medicine", "goodbye"  # the bot's words: a unit test checks them
+# Key facts a turn must have, and must mention: an overview names several of the main choices (its key facts).
+FACTS_NEEDED = {"answer": 1, "overview": 3}
+CLARIFY_PHRASES = ("understood", "understand", "other words")  # a clarification asks again with one of these
 RETRIES_ON_429, MAX_RETRY_WAIT = 3, 10.0  # a rate-limited request is tried again, after at most this many seconds
 
 PARTS = {"all": None, "visible": False, "heldout": True}  # report part -> the dialogues' `heldout` value
@@ -126,8 +126,8 @@ def _turn(item: Any, where: str) -> Turn:
     if category not in CATEGORIES:
         raise ValueError(f"{where}: category must be one of {', '.join(CATEGORIES)}")
     key_facts = _strings(item.get("key_facts"), where, "key_facts")
-    if category in ("answer", "overview") and not key_facts:
-        raise ValueError(f"{where}: an {category} turn needs 'key_facts'")
+    if len(key_facts) < FACTS_NEEDED.get(category, 0):
+        raise ValueError(f"{where}: an {category} turn needs at least {FACTS_NEEDED[category]} 'key_facts'")
     return Turn(item["text"], category, key_facts, _strings(item.get("wrong_subject"), where, "wrong_subject"))
 
 
@@ -201,8 +201,8 @@ def judge_turn(turn: Turn, messages: Messages) -> list[str]:
     # An overview may name its choices in the text or on the buttons; a clarification must ask again.
     facts = turn.key_facts or (CLARIFY_PHRASES if turn.category == "clarification" else ())
     searched = body + "\n" + "\n".join(buttons).lower() if turn.category == "overview" else body
-    if facts and not any(f in searched for f in facts):
-        reasons.append(f"mentions none of {list(facts)}")
+    if facts and sum(f in searched for f in facts) < min(len(facts), FACTS_NEEDED.get(turn.category, 1)):
+        reasons.append(f"mentions {sum(f in searched for f in facts) or 'none'} of {list(facts)}")
     wrong = [w for w in turn.wrong_subject if w in body]
     if wrong:
         reasons.append(f"wrong subject: mentions {wrong}")

@@ -47,6 +47,7 @@ def plain(text: str, buttons: list[dict[str, str]] | None = None) -> list[dict[s
     return [message]
 
 
+MAIN = ("stretch", "splint", "tablet", "surgery")  # an overview names three of the main choices
 ANSWER = Turn("does it hurt", "answer", ("bruising",), ("baclofen",))
 REFUSAL = "I can't give advice about your own medicine or dose. Please ask your prescriber or pharmacist."
 CLARIFY = "I'm not sure I understood. Is your question about one of these? You can also ask it in other words."
@@ -80,6 +81,8 @@ CLARIFY = "I'm not sure I understood. Is your question about one of these? You c
         (Turn("options?", "overview", ("oral baclofen",)), cited("Treatments range widely.", TOPICS), None),
         (Turn("options?", "overview", ("stretching",)), cited("Stretching comes first.", FEEDBACK), "choice button"),
         (Turn("options?", "overview", ("stretching",)), plain("Stretching comes first.", TOPICS), "no citation"),
+        (Turn("options?", "overview", MAIN), cited("Stretching, splints, then tablets.", TOPICS), None),
+        (Turn("options?", "overview", MAIN), cited("Stretching and splints come first.", TOPICS), "mentions 2 of"),
         (Turn("ok", "smalltalk"), plain("You're welcome. Anything else?"), None),
         (Turn("ok", "smalltalk"), plain("Goodbye, and take care."), "goodbye mid-conversation"),
         (Turn("ok thx bye", "smalltalk", ("goodbye",)), plain("Goodbye, and take care."), None),
@@ -148,8 +151,8 @@ def turn_changed(**changes: Any) -> dict[str, Any]:
         ([turn_changed(text=" ")], "d1: turn 2: needs a non-empty 'text'"),
         ([turn_changed(key_fact=["x"])], r"d1: turn 2: unknown key\(s\) \['key_fact'\]"),
         ([turn_changed(category="chat")], "d1: turn 2: category must be one of"),
-        ([turn_changed(key_facts=[])], "d1: turn 2: an answer turn needs 'key_facts'"),
-        ([turn_changed(category="overview", key_facts=None)], "d1: turn 2: an overview turn needs 'key_facts'"),
+        ([turn_changed(key_facts=[])], "d1: turn 2: an answer turn needs at least 1 'key_facts'"),
+        ([turn_changed(category="overview", key_facts=["physio", "pump"])], "an overview turn needs at least 3"),
         ([turn_changed(key_facts="bruising")], "d1: turn 2: 'key_facts' must be a list"),
         ([turn_changed(wrong_subject=[""])], "d1: turn 2: 'wrong_subject' must be a list"),
     ],
