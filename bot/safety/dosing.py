@@ -94,7 +94,7 @@ OTHER_MEDICINE = (
 MEDICINE_WORDS = f"{OTHER_MEDICINE}|meds|medicines?|medications?|tablets?|tabs?|pills?|capsules?|shots?"
 DOSE_WORDS = (
     "dose|doses|dosage|dosages|doseage|dosing|dosis|mg|mgs|milligrams?|ml|mls|mcg|micrograms?|units|puffs?|drops"
-    "|sprays?|rate|setting|settings"
+    "|sprays?|rate|setting|settings|spoons?|spoonfuls?|teaspoons?|sachets?|syringes?"
 )
 PUMP_WORDS = "pump|pumps|itb"
 # Treatments that have no dose: "how much physio", "switch physio", "stop wearing his splints".
@@ -134,6 +134,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # A medicine is named (not physiotherapy, stretching, splints or an operation: they have no dose).
     "drug": ["{MED}", "{PUMP}"],
     "dose_word": [DOSE_WORDS],
+    # "i was told 10mg": a dose amount with its unit.
+    "unit_amount": [f"\\d+(?:[.,]\\d+)? {UNIT}", "\\d+(?:mg|ml|mcg)"],
     # The person asking, or someone they ask for.
     "person": [
         PERSON,
@@ -153,6 +155,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # -- asking for an amount ---------------------------------------------------------------------------
     # "how much baclofen", "how many mg", "how much should i take" (not "how much does the pump cost").
     "how_much": [
+        "{MED} ...2 how much|many",
         "how much|many ...2 {OBJ}",
         "how much|many ...4 take|taking|give|giving|use|cut|reduce|drop|should|can|could",
     ],
@@ -166,7 +169,10 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "decide|decides|decided|choose|chooses|work|works|figure|calculate|calculates ...3 how much|many",
     ],
     # "what dose of dysport", "which dose", "what mg of tizanidine", "what dose do i start at".
-    "dose_of": ["what|whats|wat|which dose|doses|dosage|mg|strength|amount|number of|for|should|do|would|is"],
+    "dose_of": [
+        "what|whats|wat|which dose|doses|dosage|mg|strength|amount|number of|for|should|do|would|is",
+        "what|whats|wat|which ...2 dose|doses|dosage|mg|amount of|for",
+    ],
     "which_dose": [
         "what|whats|wat|which|right|correct|best|ideal|proper|rite ...3 dose|doses|dosage|amount|mg|strength|number",
     ],
@@ -214,6 +220,14 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
         "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
         "double|doubling up",
+        "doubling|halving|tripling",
+        "more|less {OBJ} or",
+        "{OBJ} ...1 in half|2|two|quarters|halves",
+        "chop|chopping ...2 {OBJ}",
+        # someone else's medicine: "can i give my son some of my baclofen", "can i borrow my mums baclofen"
+        f"{TAKE_VERB}|borrow|share|sharing|use ...3 some|any|bit|one of ...2 {{OBJ}}",
+        "borrow|borrowing|share|sharing ...2 {OBJ}",
+        "{PUMP} dose|rate|setting|settings ...2 put|turned|set|moved ...1 up|down|higher|lower",
         "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
         # "take a bit more", "give my dad more baclofen", "give her half her dose" (not "need more tablets")
         f"{TAKE_VERB}|{OTHER_TAKE} ...3 more|less|extra|another|fewer|double|half|twice",
@@ -239,6 +253,11 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
     "stop_dose": [
+        f"{NOT} need|needs|want|wants ...2 {{OBJ}} ...2 anymore|any|now|again",
+        f"{NOT} bother|bothering ...2 {{OBJ}}",
+        "go|going|manage|try|trying|cope ...2 without ...2 {OBJ}",
+        "keep|continue|carry ...2 taking|giving|using|on ...2 {OBJ}",
+        "or ...2 stop|quit",
         f"{STOP_VERB} ...2 {{OBJ}}",
         f"{STOP_VERB} ...1 it|them|taking|using|giving",
         "come|coming|get|getting|go|going ...1 off ...2 {OBJ}",
@@ -248,6 +267,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "cold turkey",
     ],
     "restart_dose": [
+        "back to ...3 {OBJ}",
         "restart|restarting|resume|resuming ...3 {OBJ}",
         "back on ...2 {OBJ}",
         "start|starting ...3 {OBJ} ...1 again|back",
@@ -262,6 +282,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
     "circumstance": ["while|when|whilst|after|if ...1 taking|on|using"],
     # The object left implicit: "can i take another one", "should i double up", "take it with food".
     "implied_dose": [
+        "doubling|halving|tripling",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "double|doubling up",
         f"{TAKE_VERB} it|them",
@@ -283,8 +304,13 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "{CLINICIAN} ...2 want|wants|wanted|going|plan|plans|planning|said|says|decided|suggested ...1 to",
     ],
 }
-# A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
-EXPLANATION = re.compile(r"^(?:why|how come)\b(?! not\b)")
+# Signals read from how the message opens, which the token patterns cannot see.
+OPENINGS: dict[str, re.Pattern[str]] = {
+    # A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
+    "explanation": re.compile(r"^(?:why|how come)\b(?! not\b)"),
+    # A message that opens with the dose asks for it: "dose of tizanidine for sleep?".
+    "dose_first": re.compile(r"^(?:dose|doses|dosage|dosing)\b"),
+}
 
 
 def expand(line: str) -> list[str]:
@@ -321,13 +347,13 @@ def asks_for_amount(signals: Signals) -> bool:
     not "how much does the pump cost", "how much physio" or "what is the maximum dose the pump can hold".
     """
     drug = signals.has("drug")
-    if signals.has("explicit", "dose_for_person"):
+    if signals.has("explicit", "dose_for_person") or (signals.has("unit_amount") and signals.has("person")):
         return True
     if signals.has("how_much") and drug and not signals.has("not_amount"):
         return True
     if signals.has("how_much_take") and signals.has("person") and not signals.has("not_amount"):
         return True
-    if signals.has("dose_of", "dose_setting") and drug:
+    if signals.has("dose_of", "dose_setting", "dose_first") and drug:
         return True
     if signals.has("which_dose") and drug and signals.has("person"):
         return True
@@ -336,7 +362,7 @@ def asks_for_amount(signals: Signals) -> bool:
     return signals.has("amount") and drug
 
 
-def asks_to_act_on_a_dose(signals: Signals, explanation: bool) -> bool:
+def asks_to_act_on_a_dose(signals: Signals) -> bool:
     """Whether a person asks to change, stop, restart or mix their medicine (see module docstring).
 
     The action must fall on a medicine or its dose ("up my baclofen", not "up the stairs"; "stop my
@@ -345,7 +371,7 @@ def asks_to_act_on_a_dose(signals: Signals, explanation: bool) -> bool:
     unless it is about the person's own medicine ("is it bad if i stop my baclofen"); a "why" question asks
     for a reason, which the library gives.
     """
-    if explanation or not signals.has("person"):
+    if signals.has("explanation") or not signals.has("person"):
         return False
     acts = signals.has("change_dose", "stop_dose", "restart_dose")
     acts = acts or (signals.has("take_request") and not signals.has("circumstance"))
@@ -367,9 +393,9 @@ def _kind(signals: Signals) -> DosingRequest:
     return DosingRequest.AMOUNT
 
 
-def is_personal_request(signals: Signals, explanation: bool = False) -> bool:
+def is_personal_request(signals: Signals) -> bool:
     """Whether the signals add up to a dosing request: an amount, or an action on the person's medicine."""
-    return asks_for_amount(signals) or asks_to_act_on_a_dose(signals, explanation)
+    return asks_for_amount(signals) or asks_to_act_on_a_dose(signals)
 
 
 class DosingDetector:
@@ -390,6 +416,8 @@ class DosingDetector:
         """The dosing request in an already analysed (lower-cased) doc, or None."""
         signals = self.matcher(doc)
         therapies = tuple(dict.fromkeys(ent.ent_id_ for ent in doc.ents if ent.label_ == "THERAPY" and ent.ent_id_))
-        if not is_personal_request(signals, EXPLANATION.match(doc.text) is not None):
+        opening = {name for name, pattern in OPENINGS.items() if pattern.match(doc.text)}
+        signals = Signals(signals.labels | opening)
+        if not is_personal_request(signals):
             return None
         return DosingDetection(_kind(signals), therapies, signals.labels)
