@@ -83,7 +83,7 @@ def states_dose(text: str) -> bool:
 DRUG_TERMS = (
     "@baclofen|@tizanidine|@dantrolene|@benzodiazepines|@gabapentin|@cannabinoids|@cbd-products"
     "|@synthetic-cannabinoids|@clonidine|@carbamazepine|@oxcarbazepine|@antispasticity-medicines|@botulinum-toxin"
-    "|@nerve-blocks|@itb-trial|@medicine|@opioid"
+    "|@nerve-blocks|@itb-trial|@medicine|@opioid|@liquid"
 )
 OTHER_MEDICINE = (
     "ibuprofen|paracetamol|acetaminophen|tylenol|advil|nurofen|aspirin|naproxen|melatonin|tramadol|codeine"
@@ -123,7 +123,7 @@ CHANGE_VERB = (
     "|lowering|reduce|reducing|decrease|decreasing|bump|bumping|boost|boosting|adjust|adjusting|change|changing"
     "|alter|altering|skip|skipping|miss|missing|swap|swapping|switch|switching|space|spacing|spread"
 )
-OTHER_TAKE = "have|having|use|using|do|pop|popping|try|trying|swallow"
+OTHER_TAKE = "have|having|use|using|pop|popping|try|trying|swallow"
 STOP_VERB = "stop|stopping|quit|quitting|discontinue|discontinuing|cease|drop|dropping|ditch|ditching"
 TAKE_VERB = "take|taking|give|giving"
 NUMBER = "\\d+(?:[.,]\\d+)?|two|three|four|five|six|seven|eight|ten|couple|few"
@@ -189,6 +189,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "dose|doses|dosage|amount|mg|milligrams|strength ...4 for my|a|an|someone|somebody",
         "dose|doses|dosage|amount|mg|milligrams|strength ...4 is|be right|rite|correct|ok|okay|safe|enough",
         "my|his|her|their|our dose|doses|dosage|amount|mg|strength",
+        "{MED} ...1 enough",
+        "what|whats ...1 too much|many|little ...1 {OBJ}",
         "my|his|her|their|our ...2 dose|doses|dosage|mg|rate|setting",
         "dose|dosage|mg ...3 should|would|do|does ...2 my|i|he|she|we",
         "should|can ...3 my ...3 dose|doses|dosage|rate|setting",
@@ -217,6 +219,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{CHANGE_VERB} ...2 {{OBJ}}",
         "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
         "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
+        "cut|cutting|step|stepping back|down",
+        "less|fewer [of] [my|his|her|their|the] {OBJ}",
         "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
         "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
         "double|doubling up",
@@ -242,7 +246,11 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{TAKE_VERB} ...4 before|after|with|without|in|at|on ...2 food|meals?|eating|breakfast|bed|bedtime|morning"
         "|night|evening|empty",
         f"what time|when ...3 {TAKE_VERB}",
-        f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays dose|doses|one",
+        f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays ...1 dose|doses|one",
+        "take|taking|give|giving|have|having \\d+|two|three|four|five|six|both",
+        "what|how ...3 do ...2 about|with ...3 {OBJ}",
+        "missed|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
+        "get|getting|go|going|build|building|work|working|move up to ...3 {OBJ}",
         "how often ...3 take|give|use|have",
         "leave|wait|space ...3 between ...3 {OBJ}",
         f"{CHANGE_VERB}|space ...1 it|them|out",
@@ -253,6 +261,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
     "stop_dose": [
+        "give|giving up ...2 {OBJ}",
         f"{NOT} need|needs|want|wants ...2 {{OBJ}} ...2 anymore|any|now|again",
         f"{NOT} bother|bothering ...2 {{OBJ}}",
         "go|going|manage|try|trying|cope ...2 without ...2 {OBJ}",
@@ -371,7 +380,12 @@ def asks_to_act_on_a_dose(signals: Signals) -> bool:
     unless it is about the person's own medicine ("is it bad if i stop my baclofen"); a "why" question asks
     for a reason, which the library gives.
     """
-    if signals.has("explanation") or not signals.has("person"):
+    if signals.has("explanation"):
+        return False
+    # Taking two medicines together is asked for someone, whoever is named: "is it safe to use X and Y together".
+    if signals.has("two_together") and signals.has("mix_verb") and signals.has("take"):
+        return not signals.has("general_only")
+    if not signals.has("person"):
         return False
     acts = signals.has("change_dose", "stop_dose", "restart_dose")
     acts = acts or (signals.has("take_request") and not signals.has("circumstance"))
