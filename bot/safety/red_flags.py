@@ -265,6 +265,9 @@ SIGNALS: dict[str, list[str]] = {
         "|delirious",
         "confusion|confused|muddled|muddle|disorientated|disoriented|delirious ...3 suddenly|overnight",
         "all of a sudden ...3 confused|muddled|disorientated|disoriented",
+        # Hallucinations that start now are delirium too (and a sign of baclofen withdrawal or overdose).
+        "hallucinating|hallucinates|hallucinated|hallucinations",
+        "seeing|sees|saw|hearing|hears|heard ...2 things|people|voices|stuff ...3 not|nt|n't|nobody",
     ],
     "dose_increased": [
         "turned|turn|put|set ...3 up|higher",
