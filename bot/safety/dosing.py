@@ -121,7 +121,8 @@ OWNER = "my|his|her|their|our|your|mums?|dads?|sons?|daughters?|wifes?|husbands?
 CHANGE_VERB = (
     "double|doubling|triple|halve|halving|split|splitting|cut|cutting|increase|increasing|raise|raising|lower"
     "|lowering|reduce|reducing|decrease|decreasing|bump|bumping|boost|boosting|adjust|adjusting|change|changing"
-    "|alter|altering|skip|skipping|miss|missing|swap|swapping|switch|switching|space|spacing|spread"
+    "|alter|altering|skip|skipping|miss|missing|swap|swapping|switch|switching|space|spacing|spread|replace|replacing"
+    "|substitute"
 )
 OTHER_TAKE = "have|having|use|using|pop|popping|try|trying|swallow"
 STOP_VERB = "stop|stopping|quit|quitting|discontinue|discontinuing|cease|drop|dropping|ditch|ditching"
@@ -220,6 +221,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
         "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
         "cut|cutting|step|stepping back|down",
+        "move|moving|shift|shifting ...3 one|dose|doses|tablet|tablets|pill|pills",
+        "have|need to take|give ...2 {OBJ} ...2 every|forever|always|each",
         "less|fewer [of] [my|his|her|their|the] {OBJ}",
         "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
         "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
@@ -261,6 +264,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
     "stop_dose": [
+        f"{STOP_VERB} ...2 {{PUMP}}",
         "give|giving up ...2 {OBJ}",
         f"{NOT} need|needs|want|wants ...2 {{OBJ}} ...2 anymore|any|now|again",
         f"{NOT} bother|bothering ...2 {{OBJ}}",
@@ -288,16 +292,29 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # baclofen at lunch as well", "should i give him his baclofen tonight"), unless it asks about doing
     # something else while taking it ("can i drive while taking baclofen").
     "take_request": [f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} ...2 {{OBJ}}"],
-    "circumstance": ["while|when|whilst|after|if ...1 taking|on|using"],
+    "circumstance": [
+        "while|when|whilst|after|if ...1 taking|on|using",
+        "on|in|at|through|to ...2 plane|flight|flying|airport|holiday|abroad|school|nursery|work|camp|trip",
+    ],
+    # Advice on the size of a dose, for whoever: "should the botox dose be bigger next time".
+    "advice_change": [
+        "should|could|would ...3 {OBJ} ...2 be|go|get ...1 bigger|higher|lower|smaller|stronger|weaker|increased"
+        "|reduced|upped|doubled|halved|raised|lowered|changed",
+    ],
     # The object left implicit: "can i take another one", "should i double up", "take it with food".
     "implied_dose": [
+        "more|less|higher|lower than ...3 leaflet|label|prescribed|prescription|recommended",
         "doubling|halving|tripling",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "double|doubling up",
         f"{TAKE_VERB} it|them",
     ],
     # Two medicines together ("baclofen with my diazepam", "tizanidine and cipro").
-    "two_together": ["{MED} ...3 with|and|plus|alongside|together ...3 {MED}"],
+    "two_together": [
+        "{MED} ...3 with|and|plus|alongside|together ...3 {MED}",
+        "{MED} ...3 as well as ...3 {MED}",
+        "{MED} ...3 on top of ...3 {MED}",
+    ],
     "mix_verb": ["mix|mixing|combine|combining|together|alongside|interact"],
     "take": [f"{TAKE_VERB}|have|having|use|using"],
     # The object is the person's own medicine ("my baclofen", "her dose").
@@ -362,7 +379,7 @@ def asks_for_amount(signals: Signals) -> bool:
         return True
     if signals.has("how_much_take") and signals.has("person") and not signals.has("not_amount"):
         return True
-    if signals.has("dose_of", "dose_setting", "dose_first") and drug:
+    if signals.has("dose_of", "dose_setting", "dose_first", "advice_change") and drug:
         return True
     if signals.has("which_dose") and drug and signals.has("person"):
         return True
@@ -402,7 +419,7 @@ def _kind(signals: Signals) -> DosingRequest:
         return DosingRequest.STOP
     if signals.has("two_together") and signals.has("mix_verb", "take"):
         return DosingRequest.MIX
-    if signals.has("change_dose"):
+    if signals.has("change_dose", "advice_change"):
         return DosingRequest.CHANGE
     return DosingRequest.AMOUNT
 
