@@ -200,6 +200,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "tell|give|say|send|type|write|show ...3 me ...3 the|a|my|how ...3 mg|milligrams|dose|dosage|number|amount"
         "|many|much",
         "tell|say ...3 the|my|a ...2 mg|milligrams|dose|dosage|number|amount",
+        "tell|give|say|send|show me ...3 mg|milligrams|dose|dosage|doses|number|amount",
         "just the|a number|mg|dose",
         "what|which ...3 dose|dosage|mg|amount ...3 would|should|do you",
         "the mg",
@@ -218,13 +219,15 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # -- acting on a medicine or its dose: the object of the verb is the medicine or the dose ---------------
     "change_dose": [
         f"{CHANGE_VERB} ...2 {{OBJ}}",
+        f"{CHANGE_VERB} ...2 amount|strength|number of ...2 {{OBJ}}",
+        f"if|should|could|can|shall ...2 {NOT} take|give|have ...2 {{OBJ}}",
         "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
         "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
         "cut|cutting|step|stepping back|down",
         "move|moving|shift|shifting ...3 one|dose|doses|tablet|tablets|pill|pills",
         "have|need to take|give ...2 {OBJ} ...2 every|forever|always|each",
         "less|fewer [of] [my|his|her|their|the] {OBJ}",
-        "i|we|he|she|they|to|you|just up|upping ...2 {OBJ}",
+        "i|we|he|she|they|to|you|just|ill|i'll|will|gonna|wanna|can|could|should|may|might up|upping ...2 {OBJ}",
         "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
         "double|doubling up",
         "doubling|halving|tripling",
@@ -252,14 +255,14 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays ...1 dose|doses|one",
         "take|taking|give|giving|have|having \\d+|two|three|four|five|six|both",
         "what|how ...3 do ...2 about|with ...3 {OBJ}",
-        "missed|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
+        "miss|missed|forget|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
         "get|getting|go|going|build|building|work|working|move up to ...3 {OBJ}",
         "how often ...3 take|give|use|have",
         "leave|wait|space ...3 between ...3 {OBJ}",
         f"{CHANGE_VERB}|space ...1 it|them|out",
         # the pump's dose: "turn up my pump", "adjust my pump rate", "could my pump be set higher"
-        f"{CHANGE_VERB}|turn|turning ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower|myself|himself"
-        "|herself|ourselves",
+        f"{CHANGE_VERB}|turn|turning|put|putting ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower|myself"
+        "|himself|herself|ourselves",
         "turn|turning|bump|put ...1 up|down ...2 {PUMP}",
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
