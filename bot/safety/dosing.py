@@ -179,7 +179,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
     ],
     "amount_adjective": [
         "max|maximum|highest|safe|safest|right|correct|usual|normal|starting|recommended|proper|ideal|best|lowest"
-        "|minimum|standard|typical|strongest|adult|childs|children's|childrens ...2 dose|doses|dosage|amount|mg",
+        "|minimum|standard|typical|strongest|adult|childs|children's|childrens|good ...2 dose|doses|dosage|amount|mg"
+        "|number|units",
         "max|maximum|most|highest|limit ...1 {MED}",
     ],
     # "what should the pump be set to"
@@ -243,12 +244,14 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{TAKE_VERB}|{OTHER_TAKE} ...3 more|less|extra|another|fewer|double|half|twice",
         # "an extra valium", "another dose", "a second tablet", "double dose"
         "extra|another|second|double|bigger|smaller [of] [my|his|her|their|the] {OBJ}",
+        "one|two|1|2 more|extra {OBJ}",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "twice|double|half|three ...1 as often",
         # when to take it: "take my evening tizanidine early", "take it now or wait", "take them all at night"
         f"{TAKE_VERB} ...4 early|earlier|later|sooner|now|tonight|all|again|twice",
         f"{TAKE_VERB}|have|having ...2 {{OBJ}} ...2 early|earlier|later|sooner|now|tonight",
         f"{TAKE_VERB} ...4 when|whenever|as|if|only ...2 need|needed|want|like",
+        f"{TAKE_VERB} ...4 on|for ...1 bad|good|worse|some|certain days|nights|weeks",
         f"{TAKE_VERB} ...4 before|after|with|without|in|at|on ...2 food|meals?|eating|breakfast|bed|bedtime|morning"
         "|night|evening|empty",
         f"what time|when ...3 {TAKE_VERB}",
@@ -267,6 +270,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
     ],
     "stop_dose": [
+        "leave|leaving off|out ...2 {OBJ}",
         f"{STOP_VERB} ...2 {{PUMP}}",
         "give|giving up ...2 {OBJ}",
         f"{NOT} need|needs|want|wants ...2 {{OBJ}} ...2 anymore|any|now|again",
