@@ -62,8 +62,12 @@ def editor_preview(tracker: Tracker) -> EditorPreview | None:
 
 
 def context_from(tracker: Tracker) -> Context:
-    """The topic and therapy under discussion, from the slots."""
-    return Context(topic=tracker.get_slot(c.SLOT_TOPIC), therapy=tracker.get_slot(c.SLOT_THERAPY))
+    """The topic and therapy under discussion and the question last answered, from the slots."""
+    return Context(
+        topic=tracker.get_slot(c.SLOT_TOPIC),
+        therapy=tracker.get_slot(c.SLOT_THERAPY),
+        previous=tracker.get_slot(c.SLOT_ANSWERED_QUESTION),
+    )
 
 
 def context_events(turn: Turn, question: str = "") -> list[EventType]:
@@ -218,8 +222,9 @@ class ActionRecordFeedback(ServiceAction):
         question = tracker.get_slot(c.SLOT_ANSWERED_QUESTION) or ""
         if passages and not from_editor(tracker):
             self.feedback.record_feedback(tracker.sender_id, str(question), [str(p) for p in passages], helpful)
-        # Cleared so that pressing the button twice does not count twice.
-        events: list[EventType] = [SlotSet(c.SLOT_ANSWERED_PASSAGES, None), SlotSet(c.SLOT_ANSWERED_QUESTION, None)]
+        # The passages are cleared so that pressing the button twice does not count twice; the question stays,
+        # so a follow-up after the feedback is still read in the conversation's subject.
+        events: list[EventType] = [SlotSet(c.SLOT_ANSWERED_PASSAGES, None)]
         return self.service.feedback_thanks(helpful), events
 
 

@@ -26,6 +26,7 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
+from bot.nlp.words import has_words
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
     CRISIS_LINES,
@@ -98,6 +99,7 @@ NO_ANSWER = (
 )
 # A message NLU read as out of scope is still answered if it is this long (in words) and a passage scores this
 # many times the answer threshold: see BotService.out_of_scope_or_answer.
+SHORT_FOLLOWUP_WORDS = 6
 LONG_MESSAGE_WORDS = 10
 LONG_MESSAGE_MARGIN = 1.5
 OUT_OF_SCOPE = (
@@ -141,10 +143,15 @@ class ContentUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Context:
-    """What the conversation is about, from the slots."""
+    """What the conversation is about, from the slots.
+
+    `previous` is the question last answered: a follow-up about a new aspect of the same subject ("and what
+    sets it off?") often names no subject at all, and the earlier question supplies it.
+    """
 
     topic: str | None = None
     therapy: str | None = None
+    previous: str | None = None
 
 
 @dataclass(frozen=True)
@@ -458,6 +465,15 @@ class BotService:
             hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
+            # A new aspect of the same subject: the question read with the subject (the terms) of the one
+            # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
+            if context.previous:
+                subject = analyser.analyse(context.previous).term_ids()
+                combined = [*tokens, *subject]
+                boost = {context.topic: TOPIC_BOOST}
+                hits = retriever.search(combined, limit=limit, boost_topics=boost, text=question)
+                if hits and hits[0].score >= self.threshold:
+                    return hits, mentioned
             expanded = [*tokens, context.therapy] if context.therapy else tokens
             boost = {context.topic: TOPIC_BOOST}
             return retriever.search(expanded, limit=limit, boost_topics=boost, text=question), mentioned
@@ -586,9 +602,10 @@ class BotService:
             attempts: how many clarifications were already offered in a row just before this message.
         """
         context = context or Context()
-        turn = self.answer_question(question, context=context)
-        if turn.reply.kind == ReplyKind.ANSWER:
-            return turn
+        if has_words(question):  # "!!!" or "🙂" asks nothing: never answered, not even from the context
+            turn = self.answer_question(question, context=context)
+            if turn.reply.kind == ReplyKind.ANSWER:
+                return turn
         if attempts >= 1:
             return Turn(Reply(ReplyKind.GIVE_UP, GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context)
         text, _ = self._clip(question)
@@ -756,6 +773,12 @@ class BotService:
         if term_ids or len(question.split()) >= LONG_MESSAGE_WORDS:
             bar = None if term_ids else self.threshold * LONG_MESSAGE_MARGIN
             turn = self.answer_question(question, term_ids=term_ids, context=context, min_score=bar)
+            if turn.reply.kind == ReplyKind.ANSWER:
+                return turn
+        elif context.topic and len(question.split()) <= SHORT_FOLLOWUP_WORDS:
+            # "and a grade 3?" in a talk about the Ashworth scale: a short message read in the conversation's
+            # subject; answered only if a passage of that subject fits it (off-topic chat fits none).
+            turn = self.answer_question(question, context=context, followup=True)
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
         return Turn(self.out_of_scope(), context)

@@ -19,7 +19,7 @@ from actions.actions import (
 )
 from bot import constants as c
 from bot.feedback import InMemoryFeedbackStore
-from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS, passage_payload
+from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS, ReplyKind, passage_payload
 from bot.service import CLARIFY, GIVE_UP, BotService, Context
 from tests.test_actions import make_tracker, run
 
@@ -209,3 +209,21 @@ def test_editors_votes_and_gaps_are_not_stored_as_patients(
     slots = {c.SLOT_ANSWERED_PASSAGES: ["botox-side-effects"], c.SLOT_ANSWERED_QUESTION: "does botox hurt"}
     run(ActionRecordFeedback(service, feedback), editor_tracker("/feedback_helpful", c.INTENT_FEEDBACK_HELPFUL, slots))
     assert feedback.unanswered == [] and feedback.votes == []
+
+
+def test_a_message_without_words_is_never_answered_not_even_from_the_context(service: BotService) -> None:
+    context = Context(topic="baclofen", therapy="baclofen", previous="What is baclofen?")
+    for text in ("!!!", "🙂🙂", "?"):
+        assert service.clarify(text, context, attempts=0).reply.kind == ReplyKind.CLARIFY
+
+
+def test_a_new_aspect_of_the_subject_is_read_with_the_subject_of_the_last_question() -> None:
+    from bot.config import PROJECT_ROOT
+    from bot.service import service_from_content
+
+    real = service_from_content(PROJECT_ROOT / "content")
+    first = real.answer_question("what causes spasms at night")
+    context = Context(first.context.topic, first.context.therapy, previous="what causes spasms at night")
+    follow = real.answer_question("and what sets it off?", context=context, followup=True)
+    assert follow.reply.kind == ReplyKind.ANSWER and follow.context.topic == "triggers"
+    assert set(follow.reply.passage_ids).isdisjoint(first.reply.passage_ids), "a new aspect, not the same answer"

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.constants import TERM_ENTITY_LABELS
 from bot.nlp.terminology import WORD_LABEL
+from bot.nlp.words import has_words
 
 logger = logging.getLogger(__name__)
 
@@ -333,11 +333,6 @@ class TermFeaturizer(SparseFeaturizer, GraphComponent):
         for example in training_data.training_examples:
             self._featurize(example)
         return training_data
-
-
-def has_words(text: str | None) -> bool:
-    """Whether the text holds a letter or a digit of any script (not only symbols, emoji or punctuation)."""
-    return any(unicodedata.category(char)[0] in "LN" for char in text or "")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
