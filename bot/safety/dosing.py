@@ -160,6 +160,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "how much|many ...2 {OBJ}",
         "how much|many ...4 take|taking|give|giving|use|cut|reduce|drop|should|can|could",
     ],
+    # "4 a day": an amount per day, with a taking verb or a medicine.
+    "daily_amount": ["\\d+|two|three|four|five|six|eight a|per|each day|night|week|morning|evening"],
     # "how much should my son take": the medicine is implied, the person is not.
     "how_much_take": ["how much|many ...4 take|taking|give|giving|have"],
     "not_amount": [
@@ -255,7 +257,9 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{TAKE_VERB} ...4 before|after|with|without|in|at|on ...2 food|meals?|eating|breakfast|bed|bedtime|morning"
         "|night|evening|empty",
         f"what time|when ...3 {TAKE_VERB}",
-        f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays ...1 dose|doses|one",
+        f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays ...1 dose|doses|one|ones",
+        f"{OWNER} ...2 {{OBJ}} ...2 go|goes|be|get|come ...1 up|down|higher|lower|increased|reduced|upped|changed",
+        f"{TAKE_VERB} ...3 {{OBJ}} ...1 when|whenever ...2 spasms|spasm|stiff|stiffness|bad|worse|pain|needed",
         "take|taking|give|giving|have|having \\d+|two|three|four|five|six|both",
         "what|how ...3 do ...2 about|with ...3 {OBJ}",
         "miss|missed|forget|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
@@ -310,6 +314,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
     ],
     # The object left implicit: "can i take another one", "should i double up", "take it with food".
     "implied_dose": [
+        f"{TAKE_VERB}|have double|twice|triple|half",
         "more|less|higher|lower than ...3 leaflet|label|prescribed|prescription|recommended",
         "doubling|halving|tripling",
         f"{TAKE_VERB}|have ...2 another|extra|second one",
@@ -324,6 +329,8 @@ SIGNAL_LINES: dict[str, list[str]] = {
     ],
     "mix_verb": ["mix|mixing|combine|combining|together|alongside|interact"],
     "take": [f"{TAKE_VERB}|have|having|use|using"],
+    # The person asks about themselves: "should i", "can he".
+    "asks_self": ["should|shall|can|could|may i|we|he|she"],
     # The object is the person's own medicine ("my baclofen", "her dose").
     "owned": [f"{OWNER} ...2 {{OBJ}}", f"{OWNER} ...2 {{PUMP}}"],
     # A question about what happens, or what is risky, in general ("what happens if you stop baclofen").
@@ -392,6 +399,8 @@ def asks_for_amount(signals: Signals) -> bool:
         return True
     if signals.has("amount_adjective") and drug:
         return not signals.has("capacity") or signals.has("person")
+    if signals.has("daily_amount") and (drug or signals.has("take")) and signals.has("person"):
+        return True
     return signals.has("amount") and drug
 
 
@@ -416,7 +425,7 @@ def asks_to_act_on_a_dose(signals: Signals) -> bool:
     mixes = signals.has("two_together") and signals.has("mix_verb", "take")
     if not (acts or mixes) or not signals.has("drug", "dose_word", "implied_dose"):
         return False
-    return signals.has("owned") or not signals.has("general_only")
+    return signals.has("owned", "asks_self") or not signals.has("general_only")
 
 
 def _kind(signals: Signals) -> DosingRequest:
