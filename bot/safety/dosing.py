@@ -147,12 +147,6 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "ok|okay|alright|fine|allowed",
         "today|tonight|now|tomorrow",
     ],
-    # A question or a request at all.
-    "request": [
-        "should|can|could|may|must|shall|do|does|would|is|it|ok|okay|safe|fine|alright|allowed|need|needs",
-        "how|what|whats|wat|which|tell|give|say|just|please|want|wanted|hypothetically|pretend|help",
-        "or not",
-    ],
     # -- asking for an amount ---------------------------------------------------------------------------
     # "how much baclofen", "how many mg", "how much should i take" (not "how much does the pump cost").
     "how_much": [
@@ -221,57 +215,60 @@ SIGNAL_LINES: dict[str, list[str]] = {
     ],
     # -- acting on a medicine or its dose: the object of the verb is the medicine or the dose ---------------
     "change_dose": [
+        # a change verb whose object is the medicine or its dose: "double my baclofen", "lower the dose"
         f"{CHANGE_VERB} ...2 {{OBJ}}",
         f"{CHANGE_VERB} ...2 amount|strength|number of ...2 {{OBJ}}",
-        f"if|should|could|can|shall ...2 {NOT} take|give|have ...2 {{OBJ}}",
-        "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
+        f"{CHANGE_VERB}|space ...1 it|them|out",
+        "i|we|he|she|they|to|you|just|ill|i'll|will|gonna|wanna|can|could|should|may|might up|upping ...2 {OBJ}",
         "cut|cutting|step|stepping|wind|winding down|back [on] ...2 {OBJ}",
         "cut|cutting|step|stepping back|down",
-        "move|moving|shift|shifting ...3 one|dose|doses|tablet|tablets|pill|pills",
-        "have|need to take|give ...2 {OBJ} ...2 every|forever|always|each",
-        "less|fewer [of] [my|his|her|their|the] {OBJ}",
-        "i|we|he|she|they|to|you|just|ill|i'll|will|gonna|wanna|can|could|should|may|might up|upping ...2 {OBJ}",
-        "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
+        "chop|chopping ...2 {OBJ}",
+        "{OBJ} ...1 in half|2|two|quarters|halves",
         "double|doubling up",
         "doubling|halving|tripling",
+        "go|going|move|moving up|down a|one ...1 dose|doses|notch|level|tablet",
+        "get|getting|go|going|build|building|work|working|move up to ...3 {OBJ}",
+        f"{OWNER} ...2 {{OBJ}} ...2 go|goes|be|get|come ...1 up|down|higher|lower|increased|reduced|upped|changed",
+        "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
+        # skipping or missing one: "skip my dantrolene", "miss a day of tizanidine", "if i dont take it today"
+        "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
+        f"if|should|could|can|shall ...2 {NOT} take|give|have ...2 {{OBJ}}",
+        "miss|missed|forget|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
+        "what|how ...3 do ...2 about|with ...3 {OBJ}",
+        # more or less of it: "take a bit more", "give my dad more baclofen" (not "need more tablets"),
+        # "an extra valium", "one more baclofen", "should i have two"
+        f"{TAKE_VERB}|{OTHER_TAKE} ...3 more|less|extra|another|fewer|double|half|twice",
+        "extra|another|second|double|bigger|smaller [of] [my|his|her|their|the] {OBJ}",
+        "one|two|1|2 more|extra {OBJ}",
+        "less|fewer [of] [my|his|her|their|the] {OBJ}",
         "more|less {OBJ} or",
-        "{OBJ} ...1 in half|2|two|quarters|halves",
-        "chop|chopping ...2 {OBJ}",
+        f"{TAKE_VERB}|have ...2 another|extra|second one",
+        "take|taking|give|giving|have|having \\d+|two|three|four|five|six|both",
+        "twice|double|half|three ...1 as often",
         # someone else's medicine: "can i give my son some of my baclofen", "can i borrow my mums baclofen"
         f"{TAKE_VERB}|borrow|share|sharing|use ...3 some|any|bit|one of ...2 {{OBJ}}",
         "borrow|borrowing|share|sharing ...2 {OBJ}",
-        "{PUMP} dose|rate|setting|settings ...2 put|turned|set|moved ...1 up|down|higher|lower",
-        "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
-        # "take a bit more", "give my dad more baclofen", "give her half her dose" (not "need more tablets")
-        f"{TAKE_VERB}|{OTHER_TAKE} ...3 more|less|extra|another|fewer|double|half|twice",
-        # "an extra valium", "another dose", "a second tablet", "double dose"
-        "extra|another|second|double|bigger|smaller [of] [my|his|her|their|the] {OBJ}",
-        "one|two|1|2 more|extra {OBJ}",
-        f"{TAKE_VERB}|have ...2 another|extra|second one",
-        "twice|double|half|three ...1 as often",
-        # when to take it: "take my evening tizanidine early", "take it now or wait", "take them all at night"
+        # when or how often: "take my evening tizanidine early", "take it now or wait", "take them all at night",
+        # "only on bad days", "when the spasms start", "before or after food", "move the 2pm one to 5"
         f"{TAKE_VERB} ...4 early|earlier|later|sooner|now|tonight|all|again|twice",
         f"{TAKE_VERB}|have|having ...2 {{OBJ}} ...2 early|earlier|later|sooner|now|tonight",
         f"{TAKE_VERB} ...4 when|whenever|as|if|only ...2 need|needed|want|like",
         f"{TAKE_VERB} ...4 on|for ...1 bad|good|worse|some|certain days|nights|weeks",
+        f"{TAKE_VERB} ...3 {{OBJ}} ...1 when|whenever ...2 spasms|spasm|stiff|stiffness|bad|worse|pain|needed",
         f"{TAKE_VERB} ...4 before|after|with|without|in|at|on ...2 food|meals?|eating|breakfast|bed|bedtime|morning"
         "|night|evening|empty",
-        f"what time|when ...3 {TAKE_VERB}",
         f"{TAKE_VERB}|skip|miss ...3 {OWNER}|the|this|next|tonights|todays ...1 dose|doses|one|ones",
-        f"{OWNER} ...2 {{OBJ}} ...2 go|goes|be|get|come ...1 up|down|higher|lower|increased|reduced|upped|changed",
-        f"{TAKE_VERB} ...3 {{OBJ}} ...1 when|whenever ...2 spasms|spasm|stiff|stiffness|bad|worse|pain|needed",
-        "take|taking|give|giving|have|having \\d+|two|three|four|five|six|both",
-        "what|how ...3 do ...2 about|with ...3 {OBJ}",
-        "miss|missed|forget|forgot|forgotten ...2 dose|doses|tablets?|pills?|meds",
-        "get|getting|go|going|build|building|work|working|move up to ...3 {OBJ}",
+        f"what time|when ...3 {TAKE_VERB}",
         "how often ...3 take|give|use|have",
+        "have|need to take|give ...2 {OBJ} ...2 every|forever|always|each",
         "leave|wait|space ...3 between ...3 {OBJ}",
-        f"{CHANGE_VERB}|space ...1 it|them|out",
+        "move|moving|shift|shifting ...3 one|dose|doses|tablet|tablets|pill|pills",
         # the pump's dose: "turn up my pump", "adjust my pump rate", "could my pump be set higher"
         f"{CHANGE_VERB}|turn|turning|put|putting ...2 {{PUMP}} dose|rate|setting|settings|up|down|higher|lower|myself"
         "|himself|herself|ourselves",
         "turn|turning|bump|put ...1 up|down ...2 {PUMP}",
         "my|his|her|their|our {PUMP} ...4 set|turned|put|programmed ...1 higher|lower|up|down",
+        "{PUMP} dose|rate|setting|settings ...2 put|turned|set|moved ...1 up|down|higher|lower",
     ],
     "stop_dose": [
         "leave|leaving off|out ...2 {OBJ}",
