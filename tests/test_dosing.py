@@ -147,6 +147,7 @@ def test_the_reported_failures_are_answered(net: SafetyNet, text: str) -> None:
         ("can i take my baclofen at lunch as well as at night", "can i drive while taking baclofen"),
         ("can i take a bit more tizanidine", "my physio says i need more stretching, i take tizanidine"),
         ("could my pump be turned up", "how will i know if the pump has stopped working"),
+        ("should i give my son his baclofen tonight", "can i take my sativex abroad"),
     ],
 )
 def test_a_change_word_counts_only_when_its_object_is_a_medicine_or_a_dose(

@@ -302,7 +302,10 @@ SIGNAL_LINES: dict[str, list[str]] = {
     "take_request": [f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} ...2 {{OBJ}}"],
     "circumstance": [
         "while|when|whilst|after|if ...1 taking|on|using",
-        "on|in|at|through|to ...2 plane|flight|flying|airport|holiday|abroad|school|nursery|work|camp|trip",
+        "on|in|at|through|to ...2 school|nursery|work|camp",
+        # taking it somewhere: "can i take my sativex abroad", "should i take my baclofen to the hospital"
+        "abroad|customs|airport|plane|flight|flying|holiday|holidays|trip|luggage|suitcase|hospital",
+        "@travel",
     ],
     # Advice on the size of a dose, for whoever: "should the botox dose be bigger next time".
     "advice_change": [
