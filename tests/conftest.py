@@ -143,6 +143,17 @@ def real_terms() -> list[Term]:
 
 
 @pytest.fixture(scope="session")
+def real_service() -> BotService:
+    """The service over the real content files with the configured threshold, built once per session.
+
+    Tests must not change it (it is shared); one that needs a changed library builds its own.
+    """
+    from bot.service import service_from_content
+
+    return service_from_content(PROJECT_ROOT / "content")
+
+
+@pytest.fixture(scope="session")
 def real_analyser(real_terms: list[Term]) -> TextAnalyser:
     """The pipeline built from the real terminology file."""
     return TextAnalyser(build_pipeline(real_terms))

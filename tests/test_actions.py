@@ -21,7 +21,6 @@ from actions.actions import (
     ServiceAction,
 )
 from bot import constants as c
-from bot.config import PROJECT_ROOT
 from bot.content.store import InMemoryContentStore
 from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS, ReplyKind, render, topic_payload
 from bot.service import BotService, ContentUnavailable
@@ -276,11 +275,12 @@ def test_overview_questions_are_recognised(text: str, overview: bool) -> None:
     assert (is_overview_question(text) and not named_therapy) is overview
 
 
-def test_an_overview_question_gets_the_step_by_step_passage_and_the_main_choices_as_buttons() -> None:
+def test_an_overview_question_gets_the_step_by_step_passage_and_the_main_choices_as_buttons(
+    real_service: BotService,
+) -> None:
     from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS
-    from bot.service import service_from_content
 
-    real = service_from_content(PROJECT_ROOT / "content")
+    real = real_service
     turn = real.answer_question("so what are my options?")
     assert turn.reply.kind == ReplyKind.ANSWER and turn.reply.passage_ids == (OVERVIEW_PASSAGE,)
     offered = [b.payload for b in turn.reply.buttons]

@@ -217,11 +217,8 @@ def test_a_message_without_words_is_never_answered_not_even_from_the_context(ser
         assert service.clarify(text, context, attempts=0).reply.kind == ReplyKind.CLARIFY
 
 
-def test_a_new_aspect_of_the_subject_is_read_with_the_subject_of_the_last_question() -> None:
-    from bot.config import PROJECT_ROOT
-    from bot.service import service_from_content
-
-    real = service_from_content(PROJECT_ROOT / "content")
+def test_a_new_aspect_of_the_subject_is_read_with_the_subject_of_the_last_question(real_service: BotService) -> None:
+    real = real_service
     first = real.answer_question("what causes spasms at night")
     context = Context(first.context.topic, first.context.therapy, previous="what causes spasms at night")
     follow = real.answer_question("and what sets it off?", context=context, followup=True)

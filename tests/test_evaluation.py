@@ -11,7 +11,7 @@ from bot.config import PROJECT_ROOT
 from bot.evaluation import CATEGORIES, Question, Report, Result, judge, load_questions
 from bot.replies import DISCLAIMER
 from bot.retrieval.evaluate import evaluate, load_pairs, normalise
-from bot.service import BotService, service_from_content
+from bot.service import BotService
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
 CITED = f"Baclofen relaxes muscles. [1]\nSources:\n[1] NHS: Baclofen. https://www.nhs.uk/x\n{DISCLAIMER}"
@@ -80,8 +80,8 @@ def test_visible_question_set_covers_every_category_and_topic() -> None:
 
 
 @pytest.fixture(scope="module")
-def content_service() -> BotService:
-    return service_from_content(PROJECT_ROOT / "content")
+def content_service(real_service: BotService) -> BotService:
+    return real_service
 
 
 def test_retrieval_pairs_are_not_the_passages_own_questions(content_service: BotService) -> None:

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 from rank_bm25 import BM25Okapi
 
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import Settings
 from bot.content.records import ContentBundle, PassageRecord
 from bot.content.store import InMemoryContentStore
 from bot.evaluation import Question
@@ -19,7 +19,7 @@ from bot.retrieval import Retriever
 from bot.retrieval.evaluate import check_answers
 from bot.retrieval.index import MIN_UNKNOWN_LENGTH, NO_TERM_FLOOR, UNKNOWN_SHARE_CAP, UNKNOWN_WORD_WEIGHT
 from bot.retrieval.spelling import Speller, distance, max_edits
-from bot.service import BotService, service_from_content
+from bot.service import BotService
 
 THRESHOLD = Settings.from_env().answer_threshold  # the configured "no good answer" threshold
 
@@ -225,12 +225,6 @@ def test_a_long_chatty_question_is_still_answered(small_service: BotService) -> 
     hits, _ = small_service.rank(question)
     assert hits[0].passage.id == "baclofen-side-effects"
     assert hits[0].score >= THRESHOLD
-
-
-@pytest.fixture(scope="module")
-def real_service() -> BotService:
-    """The service over the real content files, with the configured threshold."""
-    return service_from_content(PROJECT_ROOT / "content")
 
 
 def test_the_real_library_answers_chatty_questions_and_refuses_off_topic_ones(real_service: BotService) -> None:

@@ -124,17 +124,21 @@ def test_history_is_bounded_in_count_and_text_size() -> None:
     assert len(history["messages"][-1]["text"]) == MAX_TEXT_CHARS
 
 
+WIDGET_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # as crypto.randomUUID() writes one (fixed: stable test ids)
+
+
 @pytest.mark.parametrize(
     ("value", "ok"),
     [
-        (str(uuid.uuid4()), True),
-        (str(uuid.uuid4()).upper(), False),
-        (uuid.uuid4().hex, False),
+        (WIDGET_ID, True),
+        (WIDGET_ID.upper(), False),
+        (WIDGET_ID.replace("-", ""), False),
         ("patient-1", False),
-        (str(uuid.uuid1()), False),
-        (str(uuid.uuid4()) + "\n", False),
+        (str(uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")), False),  # a version 1 UUID
+        (WIDGET_ID + "\n", False),
         ("", False),
     ],
+    ids=["v4", "upper-case", "no-dashes", "not-a-uuid", "version-1", "trailing-newline", "empty"],
 )
 def test_only_widget_made_session_ids_are_accepted(value: str, ok: bool) -> None:
     assert is_session_id(value) is ok
