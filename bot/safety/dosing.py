@@ -230,6 +230,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "get|getting|go|going|build|building|work|working|move up to ...3 {OBJ}",
         f"{OWNER} ...2 {{OBJ}} ...2 go|goes|be|get|come ...1 up|down|higher|lower|increased|reduced|upped|changed",
         "bigger|higher|lower|smaller|stronger|weaker|larger ...2 dose|doses|dosage",
+        "have|having|get|getting ...3 {OBJ} ...1 doubled|halved|increased|reduced|upped|lowered|raised|adjusted",
         # skipping or missing one: "skip my dantrolene", "miss a day of tizanidine", "if i dont take it today"
         "skip|skipping|miss|missing a|one ...1 day|night|week|morning|evening of ...1 {OBJ}",
         f"if|should|could|can|shall ...2 {NOT} take|give|have ...2 {{OBJ}}",
