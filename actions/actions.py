@@ -182,6 +182,10 @@ class ActionAnswerQuestion(ServiceAction):
             if chosen is not None:
                 return chosen.reply, context_events(chosen, self.service.question_of(str(passage_id)))
         if intent == c.INTENT_ASK_TOPIC and not topic_id:
+            # "What are my options?" reads like a request for the menu; it gets the treatment overview instead.
+            overview = self.service.overview(latest_text(tracker), term_ids(tracker))
+            if overview is not None:
+                return overview.reply, context_events(overview, latest_text(tracker))
             return self.service.topics_menu(), []
         turn = self.service.answer_question(
             latest_text(tracker),

@@ -4,8 +4,8 @@ Someone new to spasticity often asks for the whole map before any one treatment.
 against the library finds no single passage that fits it well, so the person got "I don't have a good answer".
 Instead the bot answers with the passage that explains how treatment is usually built up step by step, and
 offers the main choices as buttons, so the next step needs no typing. The patterns are plain phrases a
-reviewer can read; a question that names a therapy ("what are the options after botox?") or tells a longer
-story is ranked as usual.
+reviewer can read; a question that names a therapy ("what are the options after botox?") or asks something
+else as well is ranked as usual.
 """
 
 from __future__ import annotations
@@ -27,28 +27,39 @@ OVERVIEW_TOPICS = (
 
 _WHO = r"(?:my|his|her|our|their|the|your|all the|any)"
 _CHOICES = r"(?:options?|choices?|treatments?|therap(?:y|ies)|things)"
+_OTHER = r"(?:other |else |different |main |possible )?"
 OVERVIEW_QUESTION = re.compile(
     "|".join(
         [
-            rf"\bwhat(?:'s| is| are| r)? {_WHO} (?:main |other |different )?{_CHOICES}\b",
-            rf"\bwhat(?: kinds? of| sorts? of)? {_CHOICES} (?:are|r|is) (?:there|available|out there)\b",
-            rf"\bwhat {_CHOICES} (?:can|could|do|does|might) (?:help|work|be tried|they try|they offer)\b",
+            rf"\bwhat(?:'s| is| are| r)? {_WHO} {_OTHER}{_CHOICES}\b",
+            rf"\bwhat(?: kinds? of| sorts? of)? {_OTHER}{_CHOICES} (?:are|r|is) (?:there|available|out there)\b",
+            rf"\bwhat {_OTHER}{_CHOICES} (?:can|could|do|does|might) (?:help|work|be tried|they try|they offer)\b",
             r"\bwhere (?:do|should|can|would) (?:i|we|he|she|they) (?:even )?(?:start|begin)\b",
-            r"\bwhat can (?:be done|they do|doctors do|anyone do)\b",
-            rf"\b(?:list|show me|tell me) (?:all )?{_WHO}? ?{_CHOICES}\b",
+            r"\bwhat (?:else )?can (?:actually |really |even )?(?:be done|they do|doctors do|anyone do)\b",
+            r"\bwhat (?:else )?can (?:we|i|he|she|you) do about (?:it|this|that|them)$",
+            rf"\b(?:list|show me|tell me) (?:all )?{_WHO}? ?{_OTHER}{_CHOICES}\b",
             r"\bhow (?:is|can) (?:spasticity|stiffness|it) (?:be )?treated\b",
             r"\bwhat are the ways to (?:treat|manage|help)\b",
         ]
     )
 )
 
-
-# Longer messages tell a story and ask something in particular ("who should look after her legs, where do we
-# even start"): they are ranked as usual.
-MAX_OVERVIEW_WORDS = 12
+# A clause is read on its own: a long message may tell its story first ("my dad had a spinal injury, his
+# spasms are bad, what are the options"). But when another clause asks something of its own ("who should
+# look after her legs, where do we start"), that question is ranked as usual.
+MAX_CLAUSE_WORDS = 12
+_CLAUSES = re.compile(r"[,.;:!?\n]+")
+_QUESTION_WORDS = re.compile(
+    r"^(?:who|whom|whose|why|how|when|which|what|whats|can|could|does|do|is|are|should|will)\b"
+)
 
 
 def is_overview_question(text: str) -> bool:
-    """Whether a short message asks for the map of treatments rather than about one of them."""
-    words = text.lower().replace("\u2019", "'").split()
-    return len(words) <= MAX_OVERVIEW_WORDS and bool(OVERVIEW_QUESTION.search(" ".join(words)))
+    """Whether a message asks for the map of treatments rather than about one of them."""
+    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    clauses = [c.strip() for c in _CLAUSES.split(lowered) if c.strip()]
+    for index, clause in enumerate(clauses):
+        if len(clause.split()) <= MAX_CLAUSE_WORDS and OVERVIEW_QUESTION.search(clause):
+            others = clauses[:index] + clauses[index + 1 :]
+            return not any(_QUESTION_WORDS.match(other) for other in others)
+    return False

@@ -266,6 +266,10 @@ def test_a_long_story_read_as_out_of_scope_is_answered_when_a_passage_fits_it_cl
             "my 2yo just got diagnosed with CP. who should be looking after her tight legs, where do we even start",
             False,
         ),
+        ("my dad had a spinal cord injury, his spasms are really bad, what are the options", True),
+        ("what can actually be done for spasticity", True),
+        ("what other options are there", True),
+        ("what can i do about that myself", False),
     ],
 )
 def test_overview_questions_are_recognised(text: str, overview: bool) -> None:
