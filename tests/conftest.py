@@ -154,6 +154,23 @@ def real_service() -> BotService:
 
 
 @pytest.fixture(scope="session")
+def safety_parts(real_terms: list[Term]) -> tuple[Any, BotService]:
+    """The safety net and a service over the real content, sharing one pipeline built from the terminology.
+
+    Built once for the session: the safety and dosing tests run thousands of messages through it.
+    """
+    from bot.safety import SafetyNet
+
+    nlp = build_pipeline(real_terms)
+    analyser = TextAnalyser(nlp)
+    content = PROJECT_ROOT / "content"
+    from bot.content.loader import load_bundle
+
+    service = BotService(InMemoryContentStore(load_bundle(content)), lambda: analyser, real_terms, threshold=0.3)
+    return SafetyNet(nlp), service
+
+
+@pytest.fixture(scope="session")
 def real_analyser(real_terms: list[Term]) -> TextAnalyser:
     """The pipeline built from the real terminology file."""
     return TextAnalyser(build_pipeline(real_terms))

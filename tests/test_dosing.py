@@ -17,10 +17,6 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.content.loader import load_bundle
-from bot.content.store import InMemoryContentStore
-from bot.nlp.pipeline import TextAnalyser, build_pipeline
-from bot.nlp.terminology import load_terms
 from bot.replies import render
 from bot.safety import SafetyNet, Verdict
 from bot.safety.dosing import PLACEHOLDERS, SIGNAL_LINES, SIGNALS, DosingRequest, expand, states_dose
@@ -48,14 +44,9 @@ REQUEST_SETS = {
 
 
 @pytest.fixture(scope="module")
-def parts() -> tuple[SafetyNet, BotService]:
-    """The safety net and a service over the real content, sharing one pipeline built from the terminology."""
-    content = PROJECT_ROOT / "content"
-    terms = load_terms(content / "terminology.yml")
-    nlp = build_pipeline(terms)
-    analyser = TextAnalyser(nlp)
-    service = BotService(InMemoryContentStore(load_bundle(content)), lambda: analyser, terms, threshold=0.3)
-    return SafetyNet(nlp), service
+def parts(safety_parts: tuple[SafetyNet, BotService]) -> tuple[SafetyNet, BotService]:
+    """The session's safety net and service over the real content (`safety_parts` in tests/conftest.py)."""
+    return safety_parts
 
 
 @pytest.fixture(scope="module")

@@ -22,9 +22,6 @@ from actions.actions import ActionEmergency, ActionRefuseDosing
 from bot import constants as c
 from bot.config import PROJECT_ROOT
 from bot.content.loader import load_bundle
-from bot.content.store import InMemoryContentStore
-from bot.nlp.pipeline import TextAnalyser, build_pipeline
-from bot.nlp.terminology import load_terms
 from bot.replies import (
     CRISIS_LINES,
     DISCLAIMER,
@@ -55,17 +52,6 @@ EMERGENCIES: list[dict[str, Any]] = load_set("emergencies")["messages"]
 NEAR_MISSES: list[str] = load_set("near_misses")["messages"]
 DOSING: dict[str, list[str]] = load_set("dosing")
 MANIPULATION: list[dict[str, str]] = load_set("manipulation")["messages"]
-
-
-@pytest.fixture(scope="module")
-def safety_parts() -> tuple[SafetyNet, BotService]:
-    """The safety net and a service over the real content, sharing one pipeline built from the terminology."""
-    content = PROJECT_ROOT / "content"
-    terms = load_terms(content / "terminology.yml")
-    nlp = build_pipeline(terms)
-    analyser = TextAnalyser(nlp)
-    service = BotService(InMemoryContentStore(load_bundle(content)), lambda: analyser, terms, threshold=0.3)
-    return SafetyNet(nlp), service
 
 
 @pytest.fixture(scope="module")
