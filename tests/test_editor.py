@@ -283,13 +283,23 @@ def content_dir(bot: RunningBot) -> Path:
     return Path(bot.env["CONTENT_DIR"])
 
 
-def new_passage() -> dict[str, Any]:
+def new_passage(animal: str = "kangaroo") -> dict[str, Any]:
+    """A made-up passage; each test that loads one uses its own animal, so no test sees another's leftovers.
+
+    (After a load the running bot may answer a turn or two from the content it had: a test must not depend
+    on another test's passage being gone.)
+    """
     return {
-        "id": NEW_PASSAGE_ID,
+        "id": f"editor-test-{animal}-stretch",
         "topic": "physiotherapy",
-        "title": "The kangaroo stretch",
-        "text": f"{NEW_MARK} is a made-up calf stretch that exists only in this test's content folder.",
-        "questions": [NEW_QUESTION, "How do I do the kangaroo stretch?", "Does the kangaroo stretch help stiff legs?"],
+        "title": f"The {animal} stretch",
+        "text": f"{animal.upper()}-MARK: the {animal} stretch is a made-up calf stretch that exists only in this "
+        "test's content folder.",
+        "questions": [
+            f"What is the {animal} stretch?",
+            f"How do I do the {animal} stretch?",
+            f"Does the {animal} stretch help stiff legs?",
+        ],
         "sources": ["NINDS-SP"],
         "reviewed": "2026-11-25",
         "status": "published",
@@ -347,8 +357,9 @@ def test_the_reload_button_loads_changed_files_without_a_restart(page: Any, bot:
 def test_content_reloaded_while_serving_fails_no_request(bot: RunningBot) -> None:
     # Patients keep asking (each sender stays under the test bot's low rate limit) while editors reload
     # two different versions of a passage back and forth; every request must get a full answer.
-    passage_file = content_dir(bot) / "passages" / "zz-editor-test-reload.yml"
-    versions = [new_passage(), {**new_passage(), "text": f"{NEW_MARK} (second version) is still made up."}]
+    passage_file = content_dir(bot) / "passages" / "zz-editor-test-reload-under-load.yml"
+    mark, question = "WALLABY-MARK", "What is the wallaby stretch?"
+    versions = [new_passage("wallaby"), {**new_passage("wallaby"), "text": f"{mark} (second version) is made up."}]
     results: list[tuple[int, str]] = []
     stop = threading.Event()
     lock = threading.Lock()
@@ -358,7 +369,7 @@ def test_content_reloaded_while_serving_fails_no_request(bot: RunningBot) -> Non
         while not stop.is_set():
             count += 1
             sender = f"patient-load-{worker}-{count}"
-            for message in (NEW_QUESTION, "what is spasticity?"):
+            for message in (question, "what is spasticity?"):
                 status, replies = bot.request("/webhooks/rest/webhook", {"sender": sender, "message": message})
                 text = joined(replies) if isinstance(replies, list) else str(replies)
                 with lock:
@@ -383,7 +394,7 @@ def test_content_reloaded_while_serving_fails_no_request(bot: RunningBot) -> Non
             deadline = time.monotonic() + 90
             while time.monotonic() < deadline:
                 with lock:
-                    fresh = [t for _, t in results[seen:] if NEW_MARK in t]
+                    fresh = [t for _, t in results[seen:] if mark in t]
                 if any(("(second version)" in t) == second for t in fresh):
                     break
                 time.sleep(0.5)
