@@ -67,6 +67,20 @@ def _wait_dead(pid: int) -> None:
     raise AssertionError(f"process {pid} did not die")
 
 
+def _healthy(url: str, timeout: float) -> bool:
+    """Waits until `url` answers 200; False if it does not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(1)
+    return False
+
+
 def _user_texts(url: str, sender: str) -> list[str]:
     return [str(e.get("text")) for e in tracker_events(url, sender) if e["event"] == "user"]
 
@@ -156,6 +170,9 @@ def test_action_servers_down_the_bot_says_so_then_recovers(faulty: Faulty) -> No
             break
         time.sleep(2)
     assert any("Sources:" in t for t in texts), f"the bot answers from the library again: {texts}"
+    # Leave the bot as it was found: both action servers back, not only the first (the next test may need both).
+    for port in (bot.action_port + 1, bot.action_port + 2):
+        assert _healthy(f"http://127.0.0.1:{port}/health", 240), f"action server on {port} did not come back"
 
 
 def test_database_down_mid_run_clear_error_then_recovery(faulty: Faulty) -> None:
@@ -200,6 +217,10 @@ def test_redis_unavailable_messages_still_answered_then_serialised_again(faulty:
     finally:
         faulty.redis.restore()
     assert "The Redis lock store at 127.0.0.1 is unreachable" in "".join(bot.output[mark:])
+    # Each replica finds Redis again on its next lock (one message each, other conversations); only then is the
+    # burst of one conversation through both replicas expected to be serialised across them.
+    for n, port in enumerate((bot.rasa_port + 1, bot.rasa_port + 2)):
+        assert _post(port, f"redis-warm-{n}-{uuid.uuid4().hex[:4]}", "what is a bac pump?")[0] == 200
     sender = f"redis-back-{uuid.uuid4().hex[:4]}"
     received = burst(sender, 8)
     check_turns(tracker_events(faulty.direct_url, sender), received)
