@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 import urllib.error
@@ -318,7 +317,10 @@ class DialogueReport:
             **parts,
             "per_category": {c: row for c, row in per_category.items() if row["total"]},
             "per_kind": {k: row for k, row in per_kind.items() if row["dialogues"]["total"]},
-            "latency_ms": {"p50": round(_quantile(latencies, 0.5), 1), "p95": round(_quantile(latencies, 0.95), 1)},
+            "latency_ms": {
+                "p50": round(evaluation.nearest_rank(latencies, 0.5), 1),
+                "p95": round(evaluation.nearest_rank(latencies, 0.95), 1),
+            },
         }
 
     def to_text(self) -> str:
@@ -348,11 +350,6 @@ class DialogueReport:
 
 def _cell(row: dict[str, Any]) -> str:
     return f"{row['passed']}/{row['total']} {row['rate'] * 100:.1f}%"
-
-
-def _quantile(values: Sequence[float], quantile: float) -> float:
-    ordered = sorted(values)  # nearest rank, as bot.evaluation does
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(quantile * len(ordered)) - 1))] if ordered else 0.0
 
 
 def evaluate(dialogues: Sequence[Dialogue], send: Sender, concurrency: int = 4) -> DialogueReport:

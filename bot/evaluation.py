@@ -93,11 +93,7 @@ class Report:
 
     def latency(self, quantile: float) -> float:
         """A latency quantile in milliseconds (nearest rank)."""
-        values = sorted(r.latency_ms for r in self.results)
-        if not values:
-            return 0.0
-        index = min(len(values) - 1, max(0, math.ceil(quantile * len(values)) - 1))
-        return values[index]
+        return nearest_rank([r.latency_ms for r in self.results], quantile)
 
     def summary(self) -> dict[str, Any]:
         """The figures, as written to the JSON report."""
@@ -139,6 +135,12 @@ class Report:
             lines.append(f"    why: {'; '.join(result.reasons)}")
             lines.append(f"    reply: {reply[:400]}")
         return "\n".join(lines)
+
+
+def nearest_rank(values: Sequence[float], quantile: float) -> float:
+    """The nearest-rank quantile (0..1) of the values; 0.0 for none (the evaluation reports use it for latency)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(quantile * len(ordered)) - 1))] if ordered else 0.0
 
 
 def load_questions(path: Path) -> list[Question]:

@@ -24,6 +24,7 @@ from bot.dialogue_evaluation import (
     run_dialogue,
     targets_met,
 )
+from bot.evaluation import nearest_rank
 from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS
 
 DIALOGUES = PROJECT_ROOT / "tests" / "eval" / "dialogues.yml"
@@ -233,8 +234,8 @@ def test_the_report_rates_first_and_later_turns_dialogues_parts_and_kinds() -> N
     assert summary["per_category"] == {"answer": {"passed": 6, "total": 8, "rate": 0.75}}
     assert summary["heldout"]["dialogues"]["total"] == 2 and summary["visible"]["later_turns"]["passed"] == 1
     assert summary["latency_ms"]["p95"] >= summary["latency_ms"]["p50"] >= 0
-    assert de._quantile([float(i * 10) for i in range(1, 11)], 0.5) == 50.0
-    assert de._quantile([float(i * 10) for i in range(1, 11)], 0.95) == 100.0
+    assert nearest_rank([float(i * 10) for i in range(1, 11)], 0.5) == 50.0
+    assert nearest_rank([float(i * 10) for i in range(1, 11)], 0.95) == 100.0
     text = report.to_text()
     assert "2 failed dialogue(s)" in text and "- d [switch, held out]" in text
     assert "mentions none of ['bruising']" in text and "The pump needs refills" in text
