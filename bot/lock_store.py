@@ -37,15 +37,18 @@ import asyncio
 import contextlib
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import redis  # type: ignore[import-untyped,unused-ignore]  # redis 4.6 ships no type hints
 import redis.asyncio  # type: ignore[import-untyped,unused-ignore]
 from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
+from redis.exceptions import ConnectionError as RedisConnectionError  # type: ignore[import-untyped,unused-ignore]
 from redis.exceptions import RedisError  # type: ignore[import-untyped,unused-ignore]
 
 logger = logging.getLogger(__name__)
@@ -66,20 +69,24 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 # Keeps the three keys alive while any ticket is; they vanish by themselves after every owner died.
 _KEEP = """
 local function keep(lease_ms)
-  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, 2 * lease_ms + 1000) end
+  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], 2 * lease_ms + 1000) end
 end
 """
 
-# KEYS: next, queue, lease. ARGV: lease in ms. Returns the new ticket.
+# KEYS: next, queue, lease, issued (this request's own key). ARGV: lease in ms. Returns the new ticket, or the
+# ticket already issued to this request: a call retried after a lost reply must not take a second place in the
+# queue (that place would never be served or renewed, and would hold the conversation up for a whole lease).
 ISSUE = (
     _NOW
-    + _KEEP
     + """
+local issued = redis.call('GET', KEYS[4])
+if issued then return tonumber(issued) end
 local lease_ms = tonumber(ARGV[1])
 local ticket = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], ticket, ticket)
 redis.call('HSET', KEYS[3], ticket, now + lease_ms)
-keep(lease_ms)
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], 2 * lease_ms + 1000) end
+redis.call('SET', KEYS[4], ticket, 'PX', lease_ms)
 return ticket
 """
 )
@@ -111,9 +118,10 @@ end
 """
 )
 
-# KEYS: next, queue, lease. ARGV: ticket. Removes the ticket; the last one out removes the lock, counter
-# included, in the same step, so no ticket can be issued into a lock that is being deleted.
+# KEYS: next, queue, lease, issued. ARGV: ticket. Removes the ticket and its request's key; the last one out
+# removes the lock, counter included, in the same step, so no ticket can be issued into a lock being deleted.
 RELEASE = """
+redis.call('DEL', KEYS[4])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 if redis.call('ZCARD', KEYS[2]) == 0 then
@@ -121,6 +129,14 @@ if redis.call('ZCARD', KEYS[2]) == 0 then
 end
 return 1
 """
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    """A ticket's number and the key of the request that was issued it (so a retried issue is not a second)."""
+
+    number: int
+    request_key: str
 
 
 class _LocalLocks:
@@ -177,7 +193,7 @@ class AtomicRedisLockStore(LockStore):
         self._scripts: dict[str, Any] = {}
         self._sync_client: redis.Redis | None = None
         self._local = _LocalLocks()
-        self._unreleased: list[tuple[str, int]] = []
+        self._unreleased: list[tuple[str, _Ticket]] = []
         self._degraded = False
 
     def _default_client(self) -> redis.asyncio.Redis:
@@ -205,14 +221,34 @@ class AtomicRedisLockStore(LockStore):
             }
         return self._scripts[name]
 
-    async def _issue(self, conversation_id: str, lease_ms: int) -> int:
-        return int(await self._script("issue")(keys=self.keys_for(conversation_id), args=[lease_ms]))
+    async def _run(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        """Runs one script; a connection that breaks is retried once, on a fresh connection.
+
+        Every connection in the pool dies with an outage, and the pool notices only when it uses one: without
+        this, the first few messages after Redis is back would each meet a dead connection, fall back to the
+        replica's local lock, and two replicas could interleave one conversation. The scripts are safe to run
+        twice (issuing is keyed by the request, trying and releasing are idempotent). A timeout is not a
+        `ConnectionError` in redis-py and is not retried: Redis is really away, and the message must not wait
+        twice as long.
+        """
+        script = self._script(name)
+        try:
+            return await script(keys=keys, args=args)
+        except RedisConnectionError:
+            assert self._client is not None
+            await self._client.connection_pool.disconnect(inuse_connections=False)
+            return await script(keys=keys, args=args)
+
+    async def _issue(self, conversation_id: str, lease_ms: int) -> _Ticket:
+        request_key = f"{self.key_prefix}{{{conversation_id}}}:issued:{uuid.uuid4().hex}"
+        number = int(await self._run("issue", [*self.keys_for(conversation_id), request_key], [lease_ms]))
+        return _Ticket(number, request_key)
 
     async def _try(self, conversation_id: str, ticket: int, lease_ms: int) -> int:
-        return int(await self._script("try")(keys=self.keys_for(conversation_id), args=[ticket, lease_ms]))
+        return int(await self._run("try", self.keys_for(conversation_id), [ticket, lease_ms]))
 
-    async def _release(self, conversation_id: str, ticket: int) -> None:
-        await self._script("release")(keys=self.keys_for(conversation_id), args=[ticket])
+    async def _release(self, conversation_id: str, ticket: _Ticket) -> None:
+        await self._run("release", [*self.keys_for(conversation_id), ticket.request_key], [ticket.number])
 
     async def _flush_unreleased(self) -> None:
         """Releases tickets whose release failed during an outage, so their conversations do not wait."""
@@ -260,11 +296,11 @@ class AtomicRedisLockStore(LockStore):
         """
         del wait_time_in_seconds
         lease_ms = max(1000, int(lock_lifetime * 1000))
-        ticket: int | None = None
+        ticket: _Ticket | None = None
         try:
             await self._flush_unreleased()
             ticket = await self._issue(conversation_id, lease_ms)
-            served = await self._wait_for(conversation_id, ticket, lease_ms)
+            served = await self._wait_for(conversation_id, ticket.number, lease_ms)
         except RedisError as error:
             self._outage(error, conversation_id)
             served = False
@@ -282,21 +318,23 @@ class AtomicRedisLockStore(LockStore):
             return
         assert ticket is not None
         self._recovered()
-        renewal = asyncio.ensure_future(self._renew(conversation_id, ticket, lease_ms))
+        renewal = asyncio.ensure_future(self._renew(conversation_id, ticket.number, lease_ms))
         try:
-            yield TicketLock(conversation_id, deque([Ticket(ticket, time.time() + lock_lifetime)]))
+            yield TicketLock(conversation_id, deque([Ticket(ticket.number, time.time() + lock_lifetime)]))
         finally:
             renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewal
             await self._release_or_remember(conversation_id, ticket)
 
-    async def _release_or_remember(self, conversation_id: str, ticket: int) -> None:
+    async def _release_or_remember(self, conversation_id: str, ticket: _Ticket) -> None:
         """Releases the ticket even if the request is being cancelled; during an outage, retries later."""
         try:
             await asyncio.shield(self._release(conversation_id, ticket))
         except RedisError as error:
-            logger.warning("Could not release ticket %d of '%s' (%s); will retry.", ticket, conversation_id, error)
+            logger.warning(
+                "Could not release ticket %d of '%s' (%s); will retry.", ticket.number, conversation_id, error
+            )
             self._unreleased.append((conversation_id, ticket))
 
     async def _wait_for(self, conversation_id: str, ticket: int, lease_ms: int) -> bool:

@@ -210,3 +210,56 @@ def test_redis_outage_and_recovery(prefix: str, caplog: pytest.LogCaptureFixture
         assert any("unreachable" in r.getMessage() for r in caplog.records)
         assert direct.exists(queue_key) == 0, "the ticket stranded by the outage was released on recovery"
         direct.close()
+
+
+@pytest.mark.redis
+def test_after_an_outage_every_pooled_connection_is_replaced_before_a_lock_falls_back(
+    prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Once Redis is back, no lock falls back to the local lock because it met a connection the outage killed.
+
+    Busy replicas pool many connections and an outage kills them all; a fall-back after Redis is back lets two
+    replicas interleave one conversation (seen as lost turns in tests/test_faults.py, in random order).
+    """
+    with FaultProxy(REDIS_HOST, REDIS_PORT) as proxy:
+        store = AtomicRedisLockStore(url=f"redis://127.0.0.1:{proxy.port}/{REDIS_DB}", key_prefix=prefix)
+
+        async def hold(conversation: str) -> None:
+            async with store.lock(conversation):
+                await asyncio.sleep(0.05)
+
+        async def main() -> None:
+            await asyncio.gather(*(hold(f"c{i}") for i in range(12)))  # twelve pooled connections
+            assert store._client is not None
+            pooled = len(store._client.connection_pool._available_connections)
+            assert pooled >= 6, f"the pool should hold many connections, holds {pooled}"
+            proxy.cut()
+            proxy.restore()
+            with caplog.at_level(logging.ERROR, logger="bot.lock_store"):
+                await asyncio.gather(*(hold(f"c{i}") for i in range(12)))
+
+        asyncio.run(main())
+        assert not [r for r in caplog.records if "unreachable" in r.getMessage()], "every lock was Redis's"
+
+
+@pytest.mark.redis
+def test_issuing_is_keyed_by_the_request_so_a_retry_takes_no_second_place(prefix: str) -> None:
+    """The issue script run twice for one request (a retry after a lost reply) returns the same ticket."""
+    store = AtomicRedisLockStore(url=REDIS_URL, key_prefix=prefix)
+    direct = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
+    keys = [*store.keys_for("c"), f"{prefix}:{{c}}:issued:request-1"]
+
+    second = [*keys[:3], f"{prefix}:{{c}}:issued:request-2"]
+
+    async def main() -> list[int]:
+        issue = store._script("issue")
+        numbers = [int(await issue(keys=k, args=[60_000])) for k in (keys, keys, second)]
+        assert direct.zcard(keys[1]) == 2, "two requests, two places in the queue"
+        release = store._script("release")
+        for number, request_keys in zip((1, 2), (keys, second), strict=True):
+            await release(keys=request_keys, args=[number])
+        return numbers
+
+    assert asyncio.run(main()) == [1, 1, 2]
+    assert list(direct.scan_iter(f"{prefix}:*")) == [], "releasing the last ticket leaves no key behind"
+    direct.close()

@@ -203,7 +203,9 @@ def check_turns(events: list[dict[str, Any]], received: Mapping[str, list[str | 
     """
     user_positions = [i for i, e in enumerate(events) if e["event"] == "user"]
     stored = [events[i]["text"] for i in user_positions]
-    assert sorted(stored) == sorted(received), "a message was lost or stored twice"
+    assert sorted(stored) == sorted(received), (
+        f"a message was lost or stored twice: stored {sorted(stored)}, sent {sorted(received)}"
+    )
     for n, position in enumerate(user_positions):
         end = user_positions[n + 1] if n + 1 < len(user_positions) else len(events)
         opening = events[:position] if n == 0 else []
