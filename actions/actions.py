@@ -21,7 +21,9 @@ from rasa_sdk.types import DomainDict
 
 from bot import constants as c
 from bot.config import get_settings
+from bot.conversation import answer_pointer, more
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
+from bot.nlp.moves import MoveKind, move_from
 from bot.replies import Reply, ReplyKind, render
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
@@ -70,16 +72,30 @@ def context_from(tracker: Tracker) -> Context:
     )
 
 
-def context_events(turn: Turn, question: str = "") -> list[EventType]:
-    """Slot events that carry the conversation's new context and, after an answer, what was answered."""
+def shown_passages(tracker: Tracker) -> list[str]:
+    """Every passage shown in this conversation so far, oldest first (at most `MAX_SHOWN`)."""
+    return [str(p) for p in tracker.get_slot(c.SLOT_SHOWN_PASSAGES) or []]
+
+
+def context_events(turn: Turn, question: str = "", shown: list[str] | None = None) -> list[EventType]:
+    """Slot events that carry the conversation's new context and, after an answer, what was answered.
+
+    Args:
+        turn: the reply and the context it moves the conversation to.
+        question: the question answered; after "tell me more" it stays the one the subject came from.
+        shown: the passages shown before this turn; the answer's passages are added (newest last).
+    """
     events: list[EventType] = [
         SlotSet(c.SLOT_TOPIC, turn.context.topic),
         SlotSet(c.SLOT_THERAPY, turn.context.therapy),
     ]
     if turn.reply.kind == ReplyKind.ANSWER:
+        passages = list(turn.reply.passage_ids)
+        earlier = [p for p in shown or [] if p not in passages]
         events += [
             SlotSet(c.SLOT_ANSWERED_QUESTION, question or None),
-            SlotSet(c.SLOT_ANSWERED_PASSAGES, list(turn.reply.passage_ids)),
+            SlotSet(c.SLOT_ANSWERED_PASSAGES, passages),
+            SlotSet(c.SLOT_SHOWN_PASSAGES, [*earlier, *passages][-c.MAX_SHOWN :]),
         ]
     return events
 
@@ -180,22 +196,38 @@ class ActionAnswerQuestion(ServiceAction):
         if passage_id:
             chosen = self.service.answer_passage(str(passage_id), context_from(tracker))
             if chosen is not None:
-                return chosen.reply, context_events(chosen, self.service.question_of(str(passage_id)))
+                question = self.service.question_of(str(passage_id))
+                return chosen.reply, context_events(chosen, question, shown_passages(tracker))
+        context = context_from(tracker)
+        shown = shown_passages(tracker)
+        move = move_from(tracker.latest_message)
+        if move is not None and move.kind == MoveKind.MORE and (context.previous or context.topic):
+            turn = more(self.service, context, shown)
+            return turn.reply, context_events(turn, context.previous or "", shown)
+        if move is not None and move.kind == MoveKind.ORDINAL and move.index is not None:
+            last = [str(p) for p in tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []] or shown[-2:]
+            pointed = answer_pointer(self.service, latest_text(tracker), move.index, last, context)
+            if pointed is not None:
+                return pointed.reply, context_events(pointed, latest_text(tracker), shown)
         if intent == c.INTENT_ASK_TOPIC and not topic_id:
             # "What are my options?" reads like a request for the menu; it gets the treatment overview instead.
             overview = self.service.overview(latest_text(tracker), term_ids(tracker))
             if overview is not None:
-                return overview.reply, context_events(overview, latest_text(tracker))
+                return overview.reply, context_events(overview, latest_text(tracker), shown)
+            # "Tell me about the injections": answered from the library when it can be, else the menu.
+            turn = self.service.answer_question(latest_text(tracker), term_ids=term_ids(tracker), context=context)
+            if turn.reply.kind == ReplyKind.ANSWER:
+                return turn.reply, context_events(turn, latest_text(tracker), shown)
             return self.service.topics_menu(), []
         turn = self.service.answer_question(
             latest_text(tracker),
             term_ids=term_ids(tracker),
-            context=context_from(tracker),
+            context=context,
             followup=intent == c.INTENT_ASK_FOLLOWUP,
             topic_id=topic_id,
         )
         self.note_unanswered(tracker, turn.reply)
-        return turn.reply, context_events(turn, latest_text(tracker))
+        return turn.reply, context_events(turn, latest_text(tracker), shown)
 
 
 class ActionFallback(ServiceAction):
@@ -209,7 +241,7 @@ class ActionFallback(ServiceAction):
         """Clarifies with the likely topics the first time, gives up politely the second time in a row."""
         turn = self.service.clarify(latest_text(tracker), context_from(tracker), consecutive_fallbacks(tracker))
         self.note_unanswered(tracker, turn.reply)
-        return turn.reply, context_events(turn, latest_text(tracker))
+        return turn.reply, context_events(turn, latest_text(tracker), shown_passages(tracker))
 
 
 class ActionRecordFeedback(ServiceAction):
@@ -269,7 +301,7 @@ class ActionOutOfScope(ServiceAction):
         text = latest_text(tracker)
         turn = self.service.out_of_scope_or_answer(text, term_ids(tracker), context_from(tracker))
         if turn.reply.kind == ReplyKind.ANSWER:
-            return turn.reply, context_events(turn, text)
+            return turn.reply, context_events(turn, text, shown_passages(tracker))
         return turn.reply, []
 
 

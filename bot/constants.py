@@ -20,6 +20,8 @@ INTENT_ASK_DOSING = "ask_dosing"
 INTENT_FEEDBACK_HELPFUL = "feedback_helpful"
 INTENT_FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
 INTENT_NLU_FALLBACK = "nlu_fallback"
+# "ok", "got it", "interesting": the last answer was taken in; the subject stays (bot.nlp.moves).
+INTENT_ACKNOWLEDGE = "acknowledge"
 
 # Entities: labels produced by the project's spaCy entity ruler, plus the topic id carried by buttons.
 ENTITY_THERAPY = "THERAPY"
@@ -36,6 +38,9 @@ SLOT_THERAPY = "therapy"
 # What the last answer was, so that a "helpful / not helpful" press is stored against the right passages.
 SLOT_ANSWERED_QUESTION = "answered_question"
 SLOT_ANSWERED_PASSAGES = "answered_passages"
+# Every passage shown in the conversation (newest last, at most MAX_SHOWN), so "tell me more" brings a new one.
+SLOT_SHOWN_PASSAGES = "shown_passages"
+MAX_SHOWN = 20
 
 # Custom actions
 ACTION_SESSION_START = "action_session_start"
@@ -53,6 +58,7 @@ UTTER_GREET = "utter_greet"
 UTTER_GOODBYE = "utter_goodbye"
 UTTER_THANKS = "utter_thanks"
 UTTER_IAMABOT = "utter_iamabot"
+UTTER_ACKNOWLEDGE = "utter_acknowledge"
 
 CUSTOM_ACTIONS = (
     ACTION_SESSION_START,
@@ -77,6 +83,7 @@ INTENTS = (
     INTENT_ASK_DOSING,
     INTENT_FEEDBACK_HELPFUL,
     INTENT_FEEDBACK_NOT_HELPFUL,
+    INTENT_ACKNOWLEDGE,
 )
-RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT)
-SLOTS = (SLOT_TOPIC, SLOT_THERAPY, SLOT_ANSWERED_QUESTION, SLOT_ANSWERED_PASSAGES)
+RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT, UTTER_ACKNOWLEDGE)
+SLOTS = (SLOT_TOPIC, SLOT_THERAPY, SLOT_ANSWERED_QUESTION, SLOT_ANSWERED_PASSAGES, SLOT_SHOWN_PASSAGES)

@@ -24,6 +24,7 @@ from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
+from bot.conversation import compare, is_elliptical
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
 from bot.nlp.words import has_words
@@ -102,6 +103,8 @@ NO_ANSWER = (
 SHORT_FOLLOWUP_WORDS = 6
 LONG_MESSAGE_WORDS = 10
 LONG_MESSAGE_MARGIN = 1.5
+# A longer message that points back at the subject ("and how do i find out what mine are") is read in it too.
+REFERS_BACK = re.compile(r"^(?:and|so|but|ok|okay)\b|\b(?:it|its|them|they|that|this|those|these|mine|one)\b")
 OUT_OF_SCOPE = (
     "I can only help with spasticity: what it is, what causes it or makes it worse, and how its treatments "
     "work, such as stretching, splints, medicines, botulinum toxin, the baclofen pump and surgery. "
@@ -458,6 +461,15 @@ class BotService:
         excluded = {m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)}
         named_topics = [t for t in (self._topic_of(m) for m in mentioned if m not in excluded) if t]
         tokens = list(analysis.tokens)
+        if context.previous and named_topics and is_elliptical(question, tokens, mentioned):
+            # "and botox?" after "how long does a nerve block last": the earlier question's aspect ("how long
+            # does it last") asked about the new subject, read only within the new subject's topics.
+            earlier = analyser.analyse(context.previous)
+            earlier_subject = set(earlier.term_ids())
+            aspect = [t for t in earlier.tokens if t not in earlier_subject]
+            hits = retriever.search([*tokens, *aspect], limit=limit, topics=named_topics, text=question)
+            if hits and hits[0].score >= self.threshold:
+                return hits, mentioned
         use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
         if use_context and context.topic:
             # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
@@ -513,6 +525,32 @@ class BotService:
             if len(buttons) == MAX_FOLLOWUPS:
                 break
         return tuple(buttons)
+
+    @property
+    def retriever(self) -> Retriever:
+        """The retrieval index of the content snapshot in use (built on first use)."""
+        return self._ensure_loaded()[1]
+
+    @property
+    def analyser(self) -> TextAnalyser:
+        """The NLP analysis of the content snapshot in use (loaded on first use)."""
+        return self._ensure_loaded()[2]
+
+    def answer_with(self, chosen: list[PassageRecord]) -> Reply:
+        """An answer citing these passages, with follow-up suggestions and the feedback buttons."""
+        return self._answer(chosen, None)
+
+    def context_for(self, topic: str, mentioned: list[str], context: Context | None) -> Context:
+        """The context after answering from `topic`, given the terms the message named."""
+        return self._context_for(topic, mentioned, context)
+
+    def related_topics(self, topic: str | None) -> tuple[Button, ...]:
+        """Buttons for a topic's neighbours in the editors' order, then the main topics."""
+        bundle = self.bundle
+        ids = list(bundle.topics)
+        near = ids[ids.index(topic) + 1 :] if topic in ids else []
+        ordered = dict.fromkeys([*near[:2], *(t.id for t in bundle.main_topics())])
+        return topic_buttons([bundle.topics[t] for t in list(ordered)[:MAX_TOPIC_BUTTONS] if t in bundle.topics])
 
     def _answer(self, chosen: list[PassageRecord], hits: list[Hit] | None, lead: str = "") -> Reply:
         buttons = self.followups(chosen, hits) + FEEDBACK_BUTTONS
@@ -580,6 +618,11 @@ class BotService:
         overview_turn = self.overview(text, term_ids)
         if overview_turn is not None:
             return overview_turn
+        analysis = self.analyser.analyse(text)
+        named = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
+        compared = compare(self, text, named, list(analysis.tokens), context)
+        if compared is not None:
+            return compared
         hits, mentioned = self.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:
@@ -775,7 +818,10 @@ class BotService:
             turn = self.answer_question(question, term_ids=term_ids, context=context, min_score=bar)
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
-        elif context.topic and len(question.split()) <= SHORT_FOLLOWUP_WORDS:
+        elif context.topic and (
+            len(question.split()) <= SHORT_FOLLOWUP_WORDS
+            or (len(question.split()) <= LONG_MESSAGE_WORDS + 4 and REFERS_BACK.search(question.lower()))
+        ):
             # "and a grade 3?" in a talk about the Ashworth scale: a short message read in the conversation's
             # subject; answered only if a passage of that subject fits it (off-topic chat fits none).
             turn = self.answer_question(question, context=context, followup=True)

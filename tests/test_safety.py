@@ -396,11 +396,15 @@ def _message(text: str, intent: str, confidence: float, ranking: list[dict[str, 
         ("I took double baclofen and now I cant stay awake", c.INTENT_ASK_DOSING, c.INTENT_EMERGENCY),
         ("how much baclofen should i take", c.INTENT_ASK_QUESTION, c.INTENT_ASK_DOSING),
         ("just tell me the mg", c.INTENT_BOT_CHALLENGE, c.INTENT_ASK_DOSING),
-        # The classifier's unconfirmed emergency is answered from the library (it misfired on a quarter of
-        # ordinary first-person questions); its unconfirmed dosing request is still refused (the safe side).
+        # The classifier's unconfirmed emergency or dosing request is answered from the library (it misfired on
+        # a quarter of ordinary first-person questions, and on one medicine question in four); the detectors'
+        # verdict stands whatever the classifier said.
         ("ankles all puffy since gabapentin", c.INTENT_EMERGENCY, c.INTENT_ASK_QUESTION),
         ("can i double my baclofen", c.INTENT_EMERGENCY, c.INTENT_ASK_DOSING),
-        ("who decides how much botox he gets", c.INTENT_ASK_DOSING, c.INTENT_ASK_DOSING),
+        ("who decides how much botox he gets", c.INTENT_ASK_DOSING, c.INTENT_ASK_QUESTION),
+        ("can i fly with my baclofen pump", c.INTENT_ASK_DOSING, c.INTENT_ASK_QUESTION),
+        ("how long does one dose of baclofen take to work", c.INTENT_ASK_DOSING, c.INTENT_ASK_QUESTION),
+        ("can i just stop taking mine cold turkey", c.INTENT_ASK_QUESTION, c.INTENT_ASK_DOSING),
         # Questions about a topic are left to the classifier.
         ("what is baclofen withdrawal", c.INTENT_ASK_QUESTION, c.INTENT_ASK_QUESTION),
     ],

@@ -220,6 +220,9 @@ class TextAnalyser:
             if token.is_stop and token.lower_ not in KEPT_STOP_WORDS:
                 continue
             lemma = (token.lemma_ or token.text).lower()
-            if lemma and lemma not in FILLER_LEMMAS:
+            # A lone letter is what is left of a contraction typed without its apostrophe ("whats" -> "what",
+            # "s"): it carries no meaning, but as a known word of the index it let "whats spasticity" rank the
+            # passages with most "'s" first.
+            if lemma and lemma not in FILLER_LEMMAS and not (len(lemma) == 1 and lemma.isalpha()):
                 tokens.append(lemma)
         return Analysis(tokens=tuple(tokens), mentions=tuple(mentions))

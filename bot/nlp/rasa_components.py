@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -39,11 +40,26 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.constants import TERM_ENTITY_LABELS
+from bot.constants import (
+    INTENT_ACKNOWLEDGE,
+    INTENT_ASK_FOLLOWUP,
+    INTENT_ASK_QUESTION,
+    INTENT_ASK_TOPIC,
+    INTENT_BOT_CHALLENGE,
+    INTENT_FEEDBACK_HELPFUL,
+    INTENT_FEEDBACK_NOT_HELPFUL,
+    INTENT_GOODBYE,
+    INTENT_OUT_OF_SCOPE,
+    TERM_ENTITY_LABELS,
+)
+from bot.nlp.moves import MOVE_KEY, MoveKind, asks_something, normalise, read_move
 from bot.nlp.terminology import WORD_LABEL
 from bot.nlp.words import has_words
 
 logger = logging.getLogger(__name__)
+
+# Intents that ask the bot something, in the order they are preferred when a goodbye was misread.
+ASKING_INTENTS = (INTENT_ASK_FOLLOWUP, INTENT_ASK_QUESTION, INTENT_ASK_TOPIC, INTENT_OUT_OF_SCOPE)
 
 EXTRACTOR = "SpacyEntityExtractor"
 
@@ -360,3 +376,77 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         if featured:
             super().process(featured)
         return messages
+
+
+# "are you a bot?" names who it is talking to; "is there a cure" does not.
+BOT_WORDS = re.compile(
+    r"\b(?:bot|robot|chatbot|human|person|people|real|ai|machine|computer|automated|program|chatgpt|someone"
+    r"|somebody|anyone|nurse|doctor|who are you|what are you|who am i)\b"
+)
+
+
+def misread_small_talk(predicted: str, text: str) -> bool:
+    """Whether the classifier's small-talk intent cannot be right for this message (see the component)."""
+    if predicted == INTENT_ACKNOWLEDGE:
+        return True  # only the phrase patterns acknowledge
+    if predicted in (INTENT_GOODBYE, INTENT_FEEDBACK_HELPFUL, INTENT_FEEDBACK_NOT_HELPFUL):
+        return asks_something(text)
+    if predicted == INTENT_BOT_CHALLENGE:
+        return BOT_WORDS.search(normalise(text)) is None
+    return False
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class ConversationMoveClassifier(GraphComponent):
+    """Reads conversational moves ("ok", "go on", "the first one") that the classifier cannot (bot.nlp.moves).
+
+    Placed after the FallbackClassifier and before the safety net, so an emergency or a dosing request still
+    wins. An acknowledgement becomes `acknowledge`; a request for more, or a pointer back at the last answer's
+    list, becomes `ask_followup`. The move itself travels in the parse data under `move`, where the answering
+    action reads it.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ConversationMoveClassifier:
+        """Creates the component; it has nothing to train or load."""
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Overrides the intent of each message that is a conversational move and records the move.
+
+        The other way round, a question is never small talk: the classifier said goodbye to "and at night?",
+        acknowledged "and saunas", took "who shouldnt use it" for a vote and "is there a cure" for "are you a
+        bot?" (few words, one of them in a small-talk example). Such a message gets the classifier's best
+        intent that asks something instead (`misread_small_talk`).
+        """
+        for message in messages:
+            text = message.get(TEXT) or ""
+            move = read_move(text)
+            if move is None:
+                predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+                if misread_small_talk(str(predicted), text):
+                    self._demote(message)
+                continue
+            intent = INTENT_ACKNOWLEDGE if move.kind == MoveKind.ACKNOWLEDGE else INTENT_ASK_FOLLOWUP
+            chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
+            ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
+            message.set(INTENT, chosen, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [dict(chosen), *ranking], add_to_output=True)
+            message.set(MOVE_KEY, move.as_parse_data(), add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _demote(message: Message) -> None:
+        """Replaces the predicted intent with the best ranked one that asks something (a question by default)."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        best = next((dict(r) for r in ranking if r.get(INTENT_NAME_KEY) in ASKING_INTENTS), None)
+        chosen = best or {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.0}
+        rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != chosen[INTENT_NAME_KEY]]
+        message.set(INTENT, chosen, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, [dict(chosen), *rest], add_to_output=True)

@@ -127,6 +127,7 @@ CHANGE_VERB = (
 OTHER_TAKE = "have|having|use|using|pop|popping|try|trying|swallow"
 STOP_VERB = "stop|stopping|quit|quitting|discontinue|discontinuing|cease|drop|dropping|ditch|ditching"
 TAKE_VERB = "take|taking|give|giving"
+POSSESSIVE = "mine|hers|his|theirs|ours"
 NUMBER = "\\d+(?:[.,]\\d+)?|two|three|four|five|six|seven|eight|ten|couple|few"
 
 # Each signal is one way of saying something, one readable line per pattern (notation: bot.safety.matching).
@@ -300,7 +301,11 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # Asking whether to take or give one's medicine is asking when, how often or how much ("can i take my
     # baclofen at lunch as well", "should i give him his baclofen tonight"), unless it asks about doing
     # something else while taking it ("can i drive while taking baclofen").
-    "take_request": [f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} ...2 {{OBJ}}"],
+    "take_request": [
+        f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} ...2 {{OBJ}}",
+        # the medicine named earlier in the conversation: "can i take mine with the cipro"
+        f"should|can|could|may|shall|ok|okay|safe|fine|alright ...3 {TAKE_VERB} {POSSESSIVE}",
+    ],
     "circumstance": [
         "while|when|whilst|after|if ...1 taking|on|using",
         "on|in|at|through|to ...2 school|nursery|work|camp",
@@ -321,12 +326,17 @@ SIGNAL_LINES: dict[str, list[str]] = {
         f"{TAKE_VERB}|have ...2 another|extra|second one",
         "double|doubling up",
         f"{TAKE_VERB} it|them",
+        # "stop taking mine", "quit using them", "cold turkey": stopping what one takes is stopping a medicine
+        f"{TAKE_VERB}|using {POSSESSIVE}",
+        f"{STOP_VERB} taking|using",
+        "cold turkey",
     ],
     # Two medicines together ("baclofen with my diazepam", "tizanidine and cipro").
     "two_together": [
         "{MED} ...3 with|and|plus|alongside|together ...3 {MED}",
         "{MED} ...3 as well as ...3 {MED}",
         "{MED} ...3 on top of ...3 {MED}",
+        f"{TAKE_VERB} it|them|{POSSESSIVE} ...2 with|and|alongside ...3 {{MED}}",
     ],
     "mix_verb": ["mix|mixing|combine|combining|together|alongside|interact"],
     "take": [f"{TAKE_VERB}|have|having|use|using"],

@@ -6,8 +6,12 @@ confidence fallback) can never hide an emergency or let a dosing request reach t
 
 - a red flag sets the intent to `emergency` with confidence 1.0 (emergency wins over dosing);
 - otherwise a personal dosing request sets it to `ask_dosing`;
-- a classifier's `ask_dosing` that the detectors do not confirm is kept (`trust_classifier_dosing`, default
-  true): a needless refusal still carries a general passage and costs little;
+- a classifier's `ask_dosing` that the detectors do not confirm is NOT kept either (`trust_classifier_dosing`,
+  default false): measured on the multi-turn evaluation, DIET refused one ordinary medicine question in four
+  of a set written to probe it ("can i fly with my baclofen pump", "is botox safe for kids", "how long does one
+  dose of baclofen take to work"), while the dosing detector alone refuses every request of every dosing set
+  (tests/test_dosing.py). A patient told "I can't advise on your medicine" for an ordinary question stops
+  asking (issue 12);
 - a classifier's `emergency` that the detectors do not confirm is NOT kept (`trust_classifier_emergency`,
   default false) and becomes `ask_question`: measured end to end, DIET sent 22% of near-misses and a quarter
   of ordinary first-person questions ("ankles all puffy since gabapentin", confidence 0.99) to the emergency
@@ -64,7 +68,7 @@ def apply_verdict(
     trust_classifier: bool | None = None,
     *,
     trust_emergency: bool = False,
-    trust_dosing: bool = True,
+    trust_dosing: bool = False,
 ) -> str | None:
     """Overrides the message's intent according to the verdict; returns the intent it replaced, if any.
 
@@ -114,7 +118,7 @@ class SafetyNetClassifier(GraphComponent):
         `ask_dosing` when the detectors do not confirm them (see the module docstring for why the defaults
         differ); `trust_classifier` sets both.
         """
-        return {"nlp_dir": "", "trust_classifier_emergency": False, "trust_classifier_dosing": True}
+        return {"nlp_dir": "", "trust_classifier_emergency": False, "trust_classifier_dosing": False}
 
     def __init__(self, config: dict[str, Any], net: SafetyNet | None = None) -> None:
         """Keeps the config; `net` lets tests pass a safety net built from the terminology file."""
@@ -153,7 +157,7 @@ class SafetyNetClassifier(GraphComponent):
                 verdict,
                 None if both is None else bool(both),
                 trust_emergency=bool(self._config.get("trust_classifier_emergency", False)),
-                trust_dosing=bool(self._config.get("trust_classifier_dosing", True)),
+                trust_dosing=bool(self._config.get("trust_classifier_dosing", False)),
             )
             data = verdict.as_parse_data()
             if replaced is not None:

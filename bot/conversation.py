@@ -1,0 +1,173 @@
+"""Turns that only make sense in the conversation: "tell me more", and "the first one you mentioned".
+
+Both depend on what the person has already been shown, which the actions keep in slots (the question last
+answered, the passages last answered and every passage shown in the conversation so far). The service ranks
+and renders; this module decides which passage such a turn is about.
+
+- **More** ("go on", "more please"): the next passage about the question last answered that the person has
+  not seen, ranked as that question would rank them; if none fits, the next passage of the topic in the
+  editors' order. Nothing left says so plainly instead of repeating an answer.
+- **A pointer into the last answer** ("the first one you mentioned, how does it work", "the second one"): the
+  treatments the last answer named, in the order it named them; the rest of the message is then asked about
+  that treatment ("how does it work" about baclofen). A message with nothing else gets the treatment's
+  overview.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from bot.constants import ENTITY_THERAPY
+from bot.nlp.moves import ORDINAL, normalise
+from bot.replies import Reply, ReplyKind
+
+if TYPE_CHECKING:
+    from bot.content.records import PassageRecord
+    from bot.service import BotService, Context, Turn
+
+NOTHING_MORE = (
+    "That is all my library has on this. You could ask about another part of it in your own words, or choose "
+    "one of these topics."
+)
+# A passage ranked for the earlier question counts as "more about it" down to this share of the threshold.
+MORE_FLOOR = 0.5
+# Terms too general to be "the first one" of a list of treatments.
+GENERAL_TERMS = frozenset({"antispasticity-medicines", "medicine", "operation"})
+# Words around a pointer that ask nothing themselves: "the first one you mentioned", "on the list".
+_POINTER_WORDS = re.compile(
+    r"\b(?:(?:that |which )?(?:you|u) (?:mentioned|said|listed|named)|on (?:the|that|your) list|what about|"
+    r"tell me about|and|so|ok|okay|please|pls)\b"
+)
+
+
+def more(service: BotService, context: Context, shown: list[str]) -> Turn:
+    """Answers "tell me more": the best passage about the subject under discussion not yet shown."""
+    from bot.service import Turn
+
+    seen = set(shown)
+    bundle = service.bundle
+    candidates: list[PassageRecord] = []
+    if context.previous:
+        hits, _ = service.rank(context.previous, limit=12)
+        floor = service.threshold * MORE_FLOOR
+        fitting = [h.passage for h in hits if h.score >= floor and h.passage.id not in seen]
+        # The subject's own topic first: "more" about the pump is more about the pump, not a near neighbour.
+        candidates += sorted(fitting, key=lambda p: p.topic != context.topic)  # stable: rank order kept
+    if context.topic:
+        candidates += [p for p in bundle.published_passages() if p.topic == context.topic and p.id not in seen]
+    candidates = [p for p in candidates if p.topic != "emergencies"]
+    if not candidates:
+        buttons = service.related_topics(context.topic)
+        return Turn(Reply(ReplyKind.NO_ANSWER, NOTHING_MORE, buttons=buttons), context)
+    chosen = candidates[0]
+    return Turn(service.answer_with([chosen]), service.context_for(chosen.topic, [], context))
+
+
+def listed_treatments(service: BotService, passage_ids: list[str]) -> list[str]:
+    """The treatments (term ids) the given passages name, in the order they name them, each once."""
+    analyser = service.analyser
+    named: list[str] = []
+    for passage_id in passage_ids:
+        passage = service.bundle.passages.get(passage_id)
+        if passage is None:
+            continue
+        for mention in analyser.analyse(passage.text).mentions:
+            if mention.label == ENTITY_THERAPY and mention.term_id not in GENERAL_TERMS:
+                named.append(mention.term_id)
+    return list(dict.fromkeys(named))
+
+
+def rest_of(question: str) -> str:
+    """The message without its pointer: "the first one you mentioned, how does it work" -> "how does it work"."""
+    plain = ORDINAL.sub(" ", normalise(question))
+    return " ".join(_POINTER_WORDS.sub(" ", plain).split())
+
+
+def answer_pointer(service: BotService, question: str, index: int, last: list[str], context: Context) -> Turn | None:
+    """Answers about the treatment the pointer picks from the last answer; None if it picks none."""
+    from bot.service import Context
+
+    treatments = listed_treatments(service, last)
+    if not treatments or index >= len(treatments) or index < -len(treatments):
+        return None
+    term_id = treatments[index]
+    term = service.terms.get(term_id)
+    if term is None or term.topic is None:
+        return None
+    rest = rest_of(question)
+    subject = Context(term.topic, term_id, context.previous)
+    if len(rest.split()) < 2:
+        return service.answer_question("", context=subject, topic_id=term.topic)
+    return service.answer_question(f"{rest} {term.name}", term_ids=[term_id], context=subject, followup=True)
+
+
+COMPARISON = re.compile(
+    r"\b(?:compare[sd]?|comparing|comparison|differen(?:t|ce|ces)|differ|vs|versus|better than|worse than|"
+    r"better or worse|same as|similar to|which is better|which one is better|\w+er than|(?:less|more) (?:\w+ )?than)\b"
+)
+
+
+# The word family of a comparison, as the lookup lemmatizer leaves it (it does not join "different" and "differ").
+COMPARISON_WORDS = ("differ", "different", "difference", "compare", "better")
+
+
+def compare(
+    service: BotService, question: str, mentioned: list[str], tokens: list[str], context: Context
+) -> Turn | None:
+    """Compares two treatments ("how does it compare to baclofen"): a passage about each, or one about both.
+
+    The treatments are the ones the message names, and the one under discussion when it names only one
+    ("how is that different from baclofen" after dantrolene). None when the message compares fewer than two.
+    """
+    from bot.service import Turn
+
+    if not COMPARISON.search(normalise(question)):
+        return None
+    therapies = [m for m in mentioned if service.terms.get(m) and service.terms[m].label == ENTITY_THERAPY]
+    if len(therapies) == 1 and context.therapy and context.therapy not in therapies:
+        therapies = [context.therapy, *therapies]
+    therapies = list(dict.fromkeys(therapies))[:2]
+    if len(therapies) < 2:
+        return None
+    retriever = service.retriever
+    topics = [str(service.terms[t].topic) for t in therapies if service.terms[t].topic]
+    if len(topics) < 2:
+        return None
+    words = [t for t in tokens if t not in therapies]
+    # One passage that explains both (the pump against tablets) answers the comparison best.
+    # Its title or lay questions say "differs", "difference" or "compared" however the message put it.
+    hits = retriever.search([*tokens, *COMPARISON_WORDS], limit=5, topics=topics, text=question)
+    for hit in hits:
+        named = {m.term_id for m in service.analyser.analyse(hit.passage.text).mentions}
+        if hit.score >= service.threshold and set(therapies) <= named:
+            chosen = [hit.passage]
+            break
+    else:
+        chosen = []
+        for therapy, topic in zip(therapies, topics, strict=False):
+            best = retriever.search([*words, therapy], limit=1, topics=[topic], text=question)
+            passage = best[0].passage if best and best[0].score >= service.threshold else None
+            passage = passage or service.topic_overview(topic)
+            if passage is not None and passage not in chosen:
+                chosen.append(passage)
+    if not chosen:
+        return None
+    # The conversation goes on about the treatment named last ("how does it compare to baclofen": baclofen).
+    last = service.terms[therapies[-1]]
+    return Turn(service.answer_with(chosen), service.context_for(str(last.topic), [last.id], context))
+
+
+# "and botox?", "what about tizanidine instead", "how about for kids": a new subject, the same question.
+ELLIPSIS_OPENING = re.compile(r"^(?:ok |okay |so |right )?(?:and|or|what about|how about|same for|same with|wbu)\b")
+# Words an ellipsis may carry besides its subject without asking something new.
+ELLIPSIS_FILLER = frozenset({"instead", "then", "also", "too", "as", "well", "one", "ones", "same", "about"})
+MAX_ELLIPSIS_WORDS = 2
+
+
+def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> bool:
+    """Whether a message names a subject and leaves the question to the one asked before ("and botox?")."""
+    if not mentioned or not ELLIPSIS_OPENING.match(normalise(question)):
+        return False
+    rest = [t for t in tokens if t not in mentioned and t not in ELLIPSIS_FILLER]
+    return len(rest) <= MAX_ELLIPSIS_WORDS

@@ -1,0 +1,157 @@
+"""Conversational moves: short messages whose meaning is what they do in the conversation, not their words.
+
+"ok", "got it", "interesting" acknowledge the last answer; "go on", "more please", "tell me more" ask for more
+on the same subject; "the first one you mentioned" or "the second one" point back at the last answer's list.
+Their words are too few for the intent classifier to read (it sent "go on" to goodbye and answered "ok" with a
+passage), and they mean the same in every conversation, so they are read here by plain phrase patterns that a
+reviewer can check. Everything longer or different is left to the classifier and to retrieval.
+
+The phrases must cover the whole message (after lower-casing and dropping punctuation and emoji), so "ok so
+how does the pump work" is a question, not an acknowledgement.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import Enum
+
+
+class MoveKind(str, Enum):
+    """What a short message does in the conversation."""
+
+    ACKNOWLEDGE = "acknowledge"
+    MORE = "more"
+    ORDINAL = "ordinal"
+
+
+@dataclass(frozen=True)
+class Move:
+    """A recognised move; `index` is the list position an ordinal points at (0-based, -1 for "the last")."""
+
+    kind: MoveKind
+    index: int | None = None
+
+    def as_parse_data(self) -> dict[str, object]:
+        """The move as plain data for Rasa's parse data (`tracker.latest_message["move"]`)."""
+        return {"kind": self.kind.value, "index": self.index}
+
+
+MOVE_KEY = "move"
+
+_OPENERS = r"(?:(?:ok|okay|oh|ah|ahh|yes|yeah|yep|sure|right|alright|please|pls|so|and|hmm|hm|cool|great)\s+)*"
+_CLOSERS = r"(?:\s+(?:please|pls|plz|then|thanks|thank you|ty))*"
+
+ACKNOWLEDGEMENT = re.compile(
+    rf"^{_OPENERS}(?:"
+    + "|".join(
+        [
+            r"ok+|okay+|okey|k+|kk|o\s?k",
+            r"got it|gotcha|i see|i get it|understood|noted|i understand|understand",
+            r"right|alright|all right|fair enough|fine|sure|cool|nice|great|good|wow|oh|ah|hm+|mm+|yeah|yes|yep",
+            r"interesting|(?:that|thats|that's|that is) (?:interesting|good to know|helpful to know|useful to know)",
+            r"good to know|makes sense|(?:that|thats|that's|it) makes sense|sounds good|sounds right",
+            r"(?:ok|okay) (?:got it|i see|makes sense|fair enough|cool|good|fine|noted|understood)",
+        ]
+    )
+    + r")$"
+)
+
+MORE = re.compile(
+    rf"^{_OPENERS}(?:"
+    + "|".join(
+        [
+            r"go on|carry on|continue|keep going|and\??|and then|what else|anything else|say more|elaborate",
+            r"more|more (?:info|information|detail|details)",
+            r"more (?:on|about) (?:that|this|it|them)",
+            r"(?:can|could|would) you (?:tell me|say|explain) (?:a bit |a little |some )?more"
+            r"(?: about (?:that|this|it))?",
+            r"(?:can|could|would) you (?:elaborate|go on|expand on (?:that|this|it))",
+            r"tell me (?:a bit |a little |some )?more(?: about (?:that|this|it|them))?",
+            r"explain (?:a bit |a little )?more|expand on (?:that|this|it)",
+            r"i(?:d| would|'d) like to know more|i want to know more|what else (?:should|do) i (?:need to )?know",
+        ]
+    )
+    + rf"){_CLOSERS}$"
+)
+
+_ORDINALS = {
+    "first": 0,
+    "1st": 0,
+    "one": 0,
+    "1": 0,
+    "second": 1,
+    "2nd": 1,
+    "two": 1,
+    "2": 1,
+    "third": 2,
+    "3rd": 2,
+    "three": 2,
+    "3": 2,
+    "fourth": 3,
+    "4th": 3,
+    "four": 3,
+    "4": 3,
+    "last": -1,
+}
+_ORDINAL_WORD = r"first|1st|second|2nd|third|3rd|fourth|4th|last"
+ORDINAL = re.compile(
+    "|".join(
+        [
+            # "the first one you mentioned", "the second option", "the last one on the list"
+            rf"\bthe ({_ORDINAL_WORD}) (?:one|ones|option|choice|thing|treatment|medicine|med|drug|tablet|pill"
+            r"|injection|idea|suggestion)\b",
+            # "the first you mentioned", "the second on the list"
+            rf"\bthe ({_ORDINAL_WORD}) (?=(?:you|u) (?:mentioned|said|listed|named)|on (?:the|that|your) list)",
+            # "number 2", "option two"
+            r"\b(?:number|option|no\.?) (one|two|three|four|1|2|3|4)\b",
+        ]
+    )
+)
+
+
+def normalise(text: str) -> str:
+    """Lower case, curly quotes straightened, punctuation and emoji dropped, spaces collapsed."""
+    text = (text or "").lower().replace("\u2019", "'")
+    kept = [c if unicodedata.category(c)[0] in "LN" or c in " '" else " " for c in text]
+    return " ".join("".join(kept).split())
+
+
+def read_move(text: str) -> Move | None:
+    """The move a message makes, or None when it is an ordinary message for the classifier."""
+    plain = normalise(text)
+    if not plain:
+        return None
+    if MORE.match(plain):
+        return Move(MoveKind.MORE)
+    if ACKNOWLEDGEMENT.match(plain):
+        return Move(MoveKind.ACKNOWLEDGE)
+    match = ORDINAL.search(plain)
+    if match:
+        word = next(group for group in match.groups() if group)
+        return Move(MoveKind.ORDINAL, _ORDINALS[word])
+    return None
+
+
+ASKS = re.compile(
+    r"^(?:and|but|what|whats|how|hows|why|when|where|which|who|can|could|does|do|did|is|are|should|would|will)\b"
+)
+
+
+def asks_something(text: str) -> bool:
+    """Whether a message reads as a question: a question mark, or an opening like "and ...", "what ..."."""
+    return "?" in (text or "") or ASKS.match(normalise(text)) is not None
+
+
+def move_from(parse_data: dict[str, object] | None) -> Move | None:
+    """The move the NLU pipeline recorded in a message's parse data, if any (unknown values are ignored)."""
+    data = (parse_data or {}).get(MOVE_KEY)
+    if not isinstance(data, dict):
+        return None
+    try:
+        kind = MoveKind(data.get("kind"))
+    except ValueError:
+        return None
+    index = data.get("index")
+    return Move(kind, index if isinstance(index, int) else None)
