@@ -98,9 +98,9 @@ validate: $(STAMP) ## Check the training data and domain with Rasa (warnings fai
 train-test: pipeline ## Train the quick test model (epochs capped at TEST_EPOCHS) into var/models-test
 	$(PY) -m bot.training --out $(TEST_MODEL_DIR) --epochs $(TEST_EPOCHS)
 
-test-stories: train-test ## Run the Rasa test stories in tests/ (prediction errors fail)
+test-stories: train-test ## Run the Rasa test stories in tests/ end to end: intents, entities and actions (errors fail)
 	$(BIN)/rasa test core --model $(TEST_MODEL_DIR)/spasticity.tar.gz --stories tests/test_stories.yml \
-	  --fail-on-prediction-errors --out var/results/stories
+	  --e2e --fail-on-prediction-errors --out var/results/stories
 
 lint: $(STAMP) ## Ruff lint and format check
 	$(BIN)/ruff check bot actions tests bench

@@ -21,7 +21,7 @@ from rasa_sdk.types import DomainDict
 
 from bot import constants as c
 from bot.config import get_settings
-from bot.conversation import answer_pointer, more
+from bot.conversation import answer_pointer, more, safety_in_context
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
 from bot.replies import Reply, ReplyKind, render
@@ -200,9 +200,13 @@ class ActionAnswerQuestion(ServiceAction):
                 return chosen.reply, context_events(chosen, question, shown_passages(tracker))
         context = context_from(tracker)
         shown = shown_passages(tracker)
+        urgent = safety_in_context(self.service, latest_text(tracker), context)
+        if urgent is not None:
+            return urgent, []
         move = move_from(tracker.latest_message)
         if move is not None and move.kind == MoveKind.MORE and (context.previous or context.topic):
-            turn = more(self.service, context, shown)
+            last = [str(p) for p in tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []]
+            turn = more(self.service, context, shown, last or None)
             return turn.reply, context_events(turn, context.previous or "", shown)
         if move is not None and move.kind == MoveKind.ORDINAL and move.index is not None:
             last = [str(p) for p in tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []] or shown[-2:]
@@ -239,6 +243,9 @@ class ActionFallback(ServiceAction):
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """Clarifies with the likely topics the first time, gives up politely the second time in a row."""
+        urgent = safety_in_context(self.service, latest_text(tracker), context_from(tracker))
+        if urgent is not None:
+            return urgent, []
         turn = self.service.clarify(latest_text(tracker), context_from(tracker), consecutive_fallbacks(tracker))
         self.note_unanswered(tracker, turn.reply)
         return turn.reply, context_events(turn, latest_text(tracker), shown_passages(tracker))
@@ -299,6 +306,9 @@ class ActionOutOfScope(ServiceAction):
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """The scope statement, unless the message names our terms and the library answers it."""
         text = latest_text(tracker)
+        urgent = safety_in_context(self.service, text, context_from(tracker))
+        if urgent is not None:
+            return urgent, []
         turn = self.service.out_of_scope_or_answer(text, term_ids(tracker), context_from(tracker))
         if turn.reply.kind == ReplyKind.ANSWER:
             return turn.reply, context_events(turn, text, shown_passages(tracker))

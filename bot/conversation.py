@@ -41,24 +41,51 @@ _POINTER_WORDS = re.compile(
 )
 
 
-def more(service: BotService, context: Context, shown: list[str]) -> Turn:
-    """Answers "tell me more": the best passage about the subject under discussion not yet shown."""
+def more(service: BotService, context: Context, shown: list[str], last: list[str] | None = None) -> Turn:
+    """Answers "tell me more": the best passage about the subject under discussion not yet shown.
+
+    Args:
+        service: the bot service.
+        context: the conversation's subject; `previous` is the question the subject came from.
+        shown: every passage shown in the conversation so far (none of them is shown again).
+        last: the passages of the last answer, the first being the main one (default: the last shown).
+    """
     from bot.service import Turn
 
     seen = set(shown)
     bundle = service.bundle
+    analyser = service.analyser
+    answered = [bundle.passages[p] for p in (last or shown[-1:]) if p in bundle.passages]
+    main = answered[0] if answered else None
+    # The subject is the question asked and the title of what answered it ("The Modified Ashworth Scale"):
+    # the question alone may name only the physio who mentioned the scale.
+    query = " ".join([context.previous or "", main.title if main else ""]).strip()
+    subject = set(analyser.analyse(query).term_ids()) - GENERAL_TERMS
+    topic = main.topic if main else context.topic
+
+    def about_subject(passage: PassageRecord) -> bool:
+        return bool(subject & set(analyser.analyse(f"{passage.title} {passage.text}").term_ids()))
+
     candidates: list[PassageRecord] = []
-    if context.previous:
-        hits, _ = service.rank(context.previous, limit=12)
+    if query:
+        hits, _ = service.rank(query, limit=12)
         floor = service.threshold * MORE_FLOOR
-        fitting = [h.passage for h in hits if h.score >= floor and h.passage.id not in seen]
-        # The subject's own topic first: "more" about the pump is more about the pump, not a near neighbour.
-        candidates += sorted(fitting, key=lambda p: p.topic != context.topic)  # stable: rank order kept
-    if context.topic:
-        candidates += [p for p in bundle.published_passages() if p.topic == context.topic and p.id not in seen]
+        # More about the ITB trial is a passage that speaks of the trial or belongs with it, not a neighbour
+        # that shares the question's other words ("at night"); the main passage's topic first.
+        fitting = [
+            h.passage
+            for h in hits
+            if h.passage.id not in seen
+            and (about_subject(h.passage) or (h.passage.topic == topic and h.score >= floor))
+        ]
+        candidates += sorted(fitting, key=lambda p: p.topic != topic)  # stable: rank order within each
+    if topic:
+        candidates += [
+            p for p in bundle.published_passages() if p.topic == topic and p.id not in seen and about_subject(p)
+        ]
     candidates = [p for p in candidates if p.topic != "emergencies"]
     if not candidates:
-        buttons = service.related_topics(context.topic)
+        buttons = service.related_topics(topic)
         return Turn(Reply(ReplyKind.NO_ANSWER, NOTHING_MORE, buttons=buttons), context)
     chosen = candidates[0]
     return Turn(service.answer_with([chosen]), service.context_for(chosen.topic, [], context))
@@ -171,3 +198,24 @@ def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> boo
         return False
     rest = [t for t in tokens if t not in mentioned and t not in ELLIPSIS_FILLER]
     return len(rest) <= MAX_ELLIPSIS_WORDS
+
+
+def safety_in_context(service: BotService, text: str, context: Context) -> Reply | None:
+    """The emergency or the refusal a message needs when read with the treatment under discussion.
+
+    The safety net reads each message alone, but people do not repeat the subject: after talking about a
+    daughter's pump, "shes itchy all over, really hot and her spasms have come back hard" is pump withdrawal,
+    and after talking about baclofen, "should i stop it" asks to stop baclofen. The message is read again with
+    the treatment's name in front of it; only what that adds is acted on here (what the message shows alone was
+    already acted on by the NLU pipeline). None when the message needs neither.
+    """
+    term = service.terms.get(context.therapy or "")
+    if term is None or term.label != ENTITY_THERAPY or term.id in GENERAL_TERMS or not text.strip():
+        return None
+    verdict = service.safety_net.check(f"{term.name}: {text}")
+    if verdict.red_flag is not None:
+        return service.emergency(text, verdict.red_flag.flag)
+    if verdict.dosing is not None:
+        therapies = verdict.dosing.therapies or (term.id,)
+        return service.refuse_dosing(text, verdict.dosing.request, therapies)
+    return None

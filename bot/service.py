@@ -49,6 +49,7 @@ from bot.safety.red_flags import PASSAGE_FOR, RedFlag
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
+    from bot.safety import SafetyNet
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,19 @@ TOPIC_BOOST = 1.25
 # "What else is there apart from baclofen?": a term right after these words is not what the person asks
 # about, so its topic gets no boost.
 EXCLUDING_WORDS = ("apart from", "besides", "other than", "except", "instead of", "rather than")
+# "What actually is it", "what do they actually do in it": a treatment named earlier in the message is asked about.
+WHAT_IS_IT = re.compile(
+    r"\bwhat(?:'s| is|s)? (?:actually |exactly |even )?(?:is )?(?:it|this|that|they)(?: exactly| actually)?\s*(?:\?|$)"
+    r"|\bwhat (?:do|does|will) (?:they|it) (?:actually |exactly )?do\b"
+)
+# How much a passage counts that neither belongs to nor names the treatment a question names.
+OFF_SUBJECT_DAMPING = 0.7
+# Therapy terms that are often the person who speaks ("my physio said...") or too general to be the subject.
+NOT_A_SUBJECT = frozenset(
+    {"physiotherapy", "occupational-therapy", "antispasticity-medicines", "medicine", "operation"}
+)
+# How much an emergency passage counts for a question that names no emergency (see BotService.rank).
+EMERGENCY_DAMPING = 0.8
 # When the bot has no good answer it offers the topics of the nearest matches, then the main topics.
 LIKELY_TOPICS = 3
 MAX_TOPIC_BUTTONS = 6
@@ -212,6 +226,7 @@ class BotService:
         self._failed_revision: int | None = None
         self._protocol = protocol
         self._protocol_dir = protocol_dir
+        self._safety_net: SafetyNet | None = None
 
     # -- loading -------------------------------------------------------------------------------------
 
@@ -470,7 +485,9 @@ class BotService:
             hits = retriever.search([*tokens, *aspect], limit=limit, topics=named_topics, text=question)
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
-        use_context = bool(context.topic) and not named_topics and (followup or not mentioned)
+        # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
+        aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
+        use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
         if use_context and context.topic:
             # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
             # own words; only if nothing there fits is the therapy added to the query for a wider search.
@@ -479,18 +496,56 @@ class BotService:
                 return hits, mentioned
             # A new aspect of the same subject: the question read with the subject (the terms) of the one
             # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
+            # Either way the subject stays: a passage about another treatment that does not name this one
+            # counts less ("is it permanent?" about the pump is not answered with SDR's permanence).
+            subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
             if context.previous:
                 subject = analyser.analyse(context.previous).term_ids()
                 combined = [*tokens, *subject]
-                boost = {context.topic: TOPIC_BOOST}
-                hits = retriever.search(combined, limit=limit, boost_topics=boost, text=question)
+                boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
+                hits = self._on_subject(
+                    retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
+                    {context.topic},
+                    subject_therapies,
+                    limit,
+                )
                 if hits and hits[0].score >= self.threshold:
                     return hits, mentioned
             expanded = [*tokens, context.therapy] if context.therapy else tokens
-            boost = {context.topic: TOPIC_BOOST}
-            return retriever.search(expanded, limit=limit, boost_topics=boost, text=question), mentioned
+            boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
+            hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
+            return self._on_subject(hits, {context.topic}, subject_therapies, limit), mentioned
         boost = {t: TOPIC_BOOST for t in named_topics}
+        if EMERGENCY_TOPIC not in named_topics:
+            # A question the safety net did not flag is rarely best answered by an emergency passage ("my husband
+            # is being assessed for a pump, what is it" ranked pump withdrawal first); a clear match still wins.
+            boost[EMERGENCY_TOPIC] = EMERGENCY_DAMPING
+        named_therapies = {
+            m
+            for m in mentioned
+            if m not in excluded
+            and m not in NOT_A_SUBJECT
+            and self.terms.get(m)
+            and self.terms[m].label == ENTITY_THERAPY
+        }
+        if named_therapies:
+            # "What does baclofen do to the liver": a passage about another treatment's liver risk must not
+            # answer it.
+            hits = retriever.search(tokens, limit=limit * 4, boost_topics=boost, text=question)
+            return self._on_subject(hits, set(named_topics), named_therapies, limit), mentioned
         return retriever.search(tokens, limit=limit, boost_topics=boost, text=question), mentioned
+
+    def _on_subject(self, hits: list[Hit], topics: set[str], therapies: set[str], limit: int) -> list[Hit]:
+        """The hits, with passages outside `topics` that name none of `therapies` counting less."""
+        if not therapies:
+            return hits[:limit]
+        kept = [
+            h
+            if h.passage.topic in topics or therapies & self.passage_terms(h.passage)
+            else Hit(h.passage, h.score * OFF_SUBJECT_DAMPING)
+            for h in hits
+        ]
+        return sorted(kept, key=lambda h: -h.score)[:limit]
 
     def followups(self, shown: list[PassageRecord], hits: list[Hit] | None = None) -> tuple[Button, ...]:
         """Two or three related questions from the content, as buttons, so the next step needs no typing.
@@ -525,6 +580,20 @@ class BotService:
             if len(buttons) == MAX_FOLLOWUPS:
                 break
         return tuple(buttons)
+
+    @property
+    def safety_net(self) -> SafetyNet:
+        """The safety net over the service's own pipeline, for reading a message in its conversation."""
+        analyser = self.analyser
+        if self._safety_net is None or self._safety_net.nlp is not analyser.nlp:
+            from bot.safety import SafetyNet
+
+            self._safety_net = SafetyNet(analyser.nlp)
+        return self._safety_net
+
+    def passage_terms(self, passage: PassageRecord) -> frozenset[str]:
+        """The terms a passage's title and text name (cached per text, so per content snapshot)."""
+        return _passage_terms(self.analyser, f"{passage.title} {passage.text}")
 
     @property
     def retriever(self) -> Retriever:
@@ -623,6 +692,17 @@ class BotService:
         compared = compare(self, text, named, list(analysis.tokens), context)
         if compared is not None:
             return compared
+        therapies = [t for t in named if self.terms.get(t) and self.terms[t].label == ENTITY_THERAPY]
+        if len(therapies) == 1 and WHAT_IS_IT.search(text.lower()):
+            # "my husband is being assessed for a pump, what actually is it": the story around the question
+            # outweighs its subject in the ranking, but the question asks for the treatment's overview.
+            term = self.terms[therapies[0]]
+            if term.topic == term.id:
+                overview = self.topic_overview(term.topic)
+                if overview is not None:
+                    return Turn(self._answer([overview], None), self._context_for(term.topic, therapies, context))
+            else:  # serial casting is one part of its topic: ask for it by name
+                return self.answer_question(f"what is {term.name}", [term.id], context, min_score=min_score)
         hits, mentioned = self.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:
@@ -828,6 +908,11 @@ class BotService:
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
         return Turn(self.out_of_scope(), context)
+
+
+@lru_cache(maxsize=4096)
+def _passage_terms(analyser: TextAnalyser, text: str) -> frozenset[str]:
+    return frozenset(analyser.analyse(text).term_ids())
 
 
 def _default_analyser(settings: Settings) -> TextAnalyser:

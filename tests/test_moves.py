@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion
 from bot import constants as c
-from bot.conversation import answer_pointer, is_elliptical, listed_treatments, more, rest_of
+from bot.conversation import answer_pointer, is_elliptical, listed_treatments, more, rest_of, safety_in_context
 from bot.nlp.moves import MOVE_KEY, Move, MoveKind, asks_something, move_from, read_move
 from bot.nlp.rasa_components import ConversationMoveClassifier, misread_small_talk
 from bot.replies import ReplyKind
@@ -132,7 +132,9 @@ def test_component_reads_moves_and_demotes_misread_small_talk(
 def test_small_talk_guards() -> None:
     assert asks_something("and at night?") and asks_something("what about kids")
     assert not asks_something("bye, take care")
-    assert misread_small_talk(c.INTENT_ACKNOWLEDGE, "anything")
+    assert misread_small_talk(c.INTENT_ACKNOWLEDGE, "and saunas")
+    assert misread_small_talk(c.INTENT_ACKNOWLEDGE, "the casts go on for about a week right")
+    assert not misread_small_talk(c.INTENT_ACKNOWLEDGE, "ah i see now")
     assert not misread_small_talk(c.INTENT_THANKS, "and what about the pump?")  # thanks is left as it is
 
 
@@ -143,13 +145,18 @@ def test_more_brings_a_passage_of_the_same_subject_not_yet_shown(library: BotSer
     first = library.answer_question("what is the modified ashworth scale")
     shown = list(first.reply.passage_ids)
     context = Context(first.context.topic, first.context.therapy, "what is the modified ashworth scale")
-    seen = set(shown)
-    for _ in range(3):  # "go on", "go on", "go on": each time something new, and about the subject
-        turn = more(library, context, sorted(seen))
+    seen = list(shown)
+    answers = 0
+    for _ in range(6):  # "go on", "go on", ...: each time something new about the subject, until it runs out
+        turn = more(library, context, seen)
+        if turn.reply.kind == ReplyKind.NO_ANSWER:
+            break
         assert turn.reply.kind == ReplyKind.ANSWER
-        assert not seen & set(turn.reply.passage_ids), "never the same passage twice"
+        assert not set(seen) & set(turn.reply.passage_ids), "never the same passage twice"
         assert library.bundle.passages[turn.reply.passage_ids[0]].topic == first.context.topic
-        seen |= set(turn.reply.passage_ids)
+        seen += turn.reply.passage_ids
+        answers += 1
+    assert answers >= 1 and turn.reply.kind == ReplyKind.NO_ANSWER, "something more, then it says it has no more"
 
 
 def test_more_says_plainly_when_the_subject_is_exhausted(library: BotService) -> None:
@@ -261,3 +268,68 @@ def test_shown_passages_are_capped(library: BotService) -> None:
     )
     shown = next(e["value"] for e in events if e["name"] == c.SLOT_SHOWN_PASSAGES)
     assert len(shown) == c.MAX_SHOWN and shown[-1].startswith("spasticity")
+
+
+@pytest.mark.parametrize(
+    ("question", "passage"),
+    [
+        ("my husband is being assessed for a baclofen pump, what actually is it", "baclofen-pump-what-it-is"),
+        ("our daughter is down for SDR next year. what do they actually do in it", "rhizotomy-what-it-is"),
+        ("the doctor mentioned tizanidine, what is that?", "tizanidine-what-it-is"),
+    ],
+)
+def test_what_is_it_after_a_story_gets_the_treatments_overview(
+    library: BotService, question: str, passage: str
+) -> None:
+    assert library.answer_question(question).reply.passage_ids[0] == passage
+
+
+def test_a_named_treatment_is_not_answered_with_another_treatments_passage(library: BotService) -> None:
+    """Tizanidine's liver passage matched "liver" best, but the question is about baclofen."""
+    turn = library.answer_question("what does baclofen do to the liver")
+    for passage_id in turn.reply.passage_ids:
+        passage = library.bundle.passages[passage_id]
+        assert passage.topic == "baclofen" or "baclofen" in library.passage_terms(passage), passage_id
+
+
+def test_an_ordinary_question_is_not_answered_with_an_emergency_passage_it_barely_fits(library: BotService) -> None:
+    hits, _ = library.rank("my husband is being assessed for a baclofen pump, what is the assessment like")
+    assert hits[0].passage.topic != "emergencies"
+    hits, _ = library.rank("what are the warning signs of pump withdrawal")
+    assert any("withdrawal" in h.passage.id for h in hits[:2]), "a clear match still wins"
+
+
+BACLOFEN = Context("baclofen", "baclofen", "what is baclofen")
+PUMP = Context("baclofen-pump", "baclofen-pump", "my daughter has an itb pump, how does it work")
+
+
+@pytest.mark.parametrize(
+    ("context", "text", "kind"),
+    [
+        (BACLOFEN, "should i stop it", ReplyKind.DOSING_REFUSAL),
+        (BACLOFEN, "can i stop it now i feel better", ReplyKind.DOSING_REFUSAL),
+        (BACLOFEN, "is it ok to just stop it", ReplyKind.DOSING_REFUSAL),
+        (PUMP, "shes itchy all over, really hot and her spasms have come back hard", ReplyKind.EMERGENCY),
+        # ordinary follow-ups about the same treatment are answered as usual
+        (BACLOFEN, "how long does it take to work", None),
+        (BACLOFEN, "can i drink alcohol with it", None),
+        (BACLOFEN, "is it safe in pregnancy", None),
+        (PUMP, "what happens if it runs out", None),
+        (PUMP, "can i go on a plane with it", None),
+        (PUMP, "how often is it refilled", None),
+        (Context("assessment", None, "what is clonus"), "can i stop it just by trying really hard", None),
+    ],
+)
+def test_a_message_is_read_for_safety_with_the_treatment_under_discussion(
+    library: BotService, context: Context, text: str, kind: ReplyKind | None
+) -> None:
+    reply = safety_in_context(library, text, context)
+    assert (reply.kind if reply else None) == kind
+
+
+def test_the_answering_action_escalates_what_only_the_conversation_shows(library: BotService) -> None:
+    slots = {c.SLOT_TOPIC: "baclofen-pump", c.SLOT_THERAPY: "baclofen-pump"}
+    dispatcher = CollectingDispatcher()
+    text = "shes itchy all over, really hot and her spasms have come back hard"
+    ActionAnswerQuestion(library).run(dispatcher, _tracker(text, c.INTENT_ASK_QUESTION, slots, None), {})
+    assert "911" in dispatcher.messages[0]["text"].split("\n")[0], "the emergency numbers come first"

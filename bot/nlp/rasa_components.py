@@ -378,6 +378,8 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         return messages
 
 
+# The longest acknowledgement the phrases do not know that the classifier may still call one.
+MAX_ACKNOWLEDGEMENT_WORDS = 4
 # "are you a bot?" names who it is talking to; "is there a cure" does not.
 BOT_WORDS = re.compile(
     r"\b(?:bot|robot|chatbot|human|person|people|real|ai|machine|computer|automated|program|chatgpt|someone"
@@ -388,7 +390,8 @@ BOT_WORDS = re.compile(
 def misread_small_talk(predicted: str, text: str) -> bool:
     """Whether the classifier's small-talk intent cannot be right for this message (see the component)."""
     if predicted == INTENT_ACKNOWLEDGE:
-        return True  # only the phrase patterns acknowledge
+        # "ah i see now" is one, though the phrases miss it; "and saunas" or a longer message is not
+        return asks_something(text) or len(normalise(text).split()) > MAX_ACKNOWLEDGEMENT_WORDS
     if predicted in (INTENT_GOODBYE, INTENT_FEEDBACK_HELPFUL, INTENT_FEEDBACK_NOT_HELPFUL):
         return asks_something(text)
     if predicted == INTENT_BOT_CHALLENGE:
