@@ -10,6 +10,7 @@ appends the disclaimer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,13 @@ from rasa_sdk.types import DomainDict
 from bot import constants as c
 from bot.config import get_settings
 from bot.conversation import answer_pointer, more, safety_in_context
+from bot.language import LANGUAGES, LanguageState, decide, explicit_choice, maybe_spanish
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
-from bot.replies import Reply, ReplyKind, render
+from bot.replies import Button, Reply, ReplyKind, render
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
+from bot.wording import bilingual, localise, render_words, text
 
 if TYPE_CHECKING:
     from bot.feedback import FeedbackStore
@@ -34,13 +37,57 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def send(dispatcher: CollectingDispatcher, reply: Reply, preview: EditorPreview | None = None) -> None:
-    """Sends one reply; the rendering adds numbered sources and the disclaimer.
+def language_of(tracker: Tracker) -> LanguageState:
+    """The conversation's language as action_detect_language left it for this turn."""
+    lang = tracker.get_slot(c.SLOT_LANGUAGE)
+    pending = tracker.get_slot(c.SLOT_LANGUAGE_PENDING)
+    return LanguageState(
+        lang if lang in LANGUAGES else None,
+        tracker.get_slot(c.SLOT_LANGUAGE_SOURCE),
+        pending if pending in LANGUAGES else None,
+    )
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    """The metadata the channel sent with the latest message (language, editors' preview)."""
+    user: dict[str, Any] = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+    metadata = user.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def in_language(
+    service: BotService, reply: Reply, language: LanguageState, message: str = ""
+) -> tuple[Reply, dict[str, str]]:
+    """The reply in the conversation's language, and the words `render` needs for it.
+
+    An emergency in a conversation whose language is only guessed is answered in both languages when the
+    message may be Spanish, so a misread language never hides what to do now.
+    """
+    lang = language.effective
+    protocol = service.protocol() if reply.kind in (ReplyKind.EMERGENCY,) else {}
+    passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
+    if reply.kind == ReplyKind.INTRODUCTION:
+        switch = Button("English", "english") if lang == "es" else Button("Español", "español")
+        reply = dataclasses.replace(reply, buttons=(*reply.buttons, switch))
+    if reply.kind == ReplyKind.EMERGENCY and not language.certain and (lang == "es" or maybe_spanish(message)):
+        # Both disclaimers, one per line; the sources under the Spanish heading (the channels know both).
+        disclaimers = f"{render_words('es')['disclaimer']}\n{render_words('en')['disclaimer']}"
+        return bilingual(reply, protocol, passages), {**render_words("es"), "disclaimer": disclaimers}
+    return localise(reply, lang, protocol, passages), render_words(lang)
+
+
+def send(
+    dispatcher: CollectingDispatcher,
+    reply: Reply,
+    preview: EditorPreview | None = None,
+    words: dict[str, str] | None = None,
+) -> None:
+    """Sends one reply; the rendering adds numbered sources and the disclaimer (in the reply's language).
 
     For an editor's preview the same message also carries the debug data (passages, scores, sources) as
     custom JSON, which only the editors' channel receives.
     """
-    kwargs = render(reply).as_kwargs()
+    kwargs = render(reply, **(words or {})).as_kwargs()
     if preview is not None:
         kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
     dispatcher.utter_message(**kwargs)
@@ -172,12 +219,20 @@ class ServiceAction(Action, ABC):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         """Sends the reply; if the content cannot be reached, says so plainly instead of failing silently."""
         preview = editor_preview(tracker)
+        language = language_of(tracker)
         with self.service.turn(preview):  # one content snapshot for the whole turn
             try:
-                reply, events = self.respond(tracker)
+                if explicit_choice(latest_text(tracker)):
+                    reply, events = self.service.topics_menu(), list[EventType]()
+                    reply = dataclasses.replace(reply, text=text("language_chosen", language.effective))
+                else:
+                    reply, events = self.respond(tracker)
+                reply, words = in_language(self.service, reply, language, latest_text(tracker))
             except ContentUnavailable:
-                reply, events = self.service.unavailable(), []
-        send(dispatcher, reply, preview)
+                reply = self.service.unavailable()
+                reply, words = localise(reply, language.effective), render_words(language.effective)
+                events = []
+        send(dispatcher, reply, preview, words)
         return events
 
 
@@ -348,3 +403,30 @@ class ActionRestart(ServiceAction):
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """The restart note with the introduction, then a cleared conversation in a new session."""
         return self.service.restarted(), [Restarted(), SessionStarted(), ActionExecuted("action_listen")]
+
+
+class ActionDetectLanguage(Action):
+    """Keeps the conversation's language after every message (the `language` slot's custom mapping).
+
+    Rasa runs it before choosing the reply, so the reply, the domain's Spanish responses and the next turns
+    all see the language this message settled (bot.language: explicit choice, then channel, then detection).
+    It needs no content and no database, so it stays cheap.
+    """
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return c.ACTION_DETECT_LANGUAGE
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """Slot events for whatever changed; nothing when the language stays as it was."""
+        before = language_of(tracker)
+        after = decide(before, latest_text(tracker), latest_metadata(tracker))
+        events: list[EventType] = []
+        for slot, old, new in (
+            (c.SLOT_LANGUAGE, before.lang, after.lang),
+            (c.SLOT_LANGUAGE_SOURCE, before.source, after.source),
+            (c.SLOT_LANGUAGE_PENDING, before.pending, after.pending),
+        ):
+            if old != new:
+                events.append(SlotSet(slot, new))
+        return events

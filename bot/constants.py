@@ -41,6 +41,10 @@ SLOT_ANSWERED_PASSAGES = "answered_passages"
 # Every passage shown in the conversation (newest last, at most MAX_SHOWN), so "tell me more" brings a new one.
 SLOT_SHOWN_PASSAGES = "shown_passages"
 MAX_SHOWN = 20
+# The conversation's language ("en"/"es"), where it came from, and a switch seen once (bot.language).
+SLOT_LANGUAGE = "language"
+SLOT_LANGUAGE_SOURCE = "language_source"
+SLOT_LANGUAGE_PENDING = "language_pending"
 
 # Custom actions
 ACTION_SESSION_START = "action_session_start"
@@ -50,6 +54,8 @@ ACTION_REFUSE_DOSING = "action_refuse_dosing"
 ACTION_OUT_OF_SCOPE = "action_out_of_scope"
 ACTION_FALLBACK = "action_fallback"
 ACTION_RECORD_FEEDBACK = "action_record_feedback"
+# Run by Rasa after every message (the language slot's custom mapping): keeps the conversation's language.
+ACTION_DETECT_LANGUAGE = "action_detect_language"
 # Rasa's default restart action, overridden so that a restart starts a new session with the introduction.
 ACTION_RESTART = "action_restart"
 
@@ -69,6 +75,7 @@ CUSTOM_ACTIONS = (
     ACTION_FALLBACK,
     ACTION_RECORD_FEEDBACK,
     ACTION_RESTART,
+    ACTION_DETECT_LANGUAGE,
 )
 INTENTS = (
     INTENT_GREET,
@@ -86,4 +93,13 @@ INTENTS = (
     INTENT_ACKNOWLEDGE,
 )
 RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT, UTTER_ACKNOWLEDGE)
-SLOTS = (SLOT_TOPIC, SLOT_THERAPY, SLOT_ANSWERED_QUESTION, SLOT_ANSWERED_PASSAGES, SLOT_SHOWN_PASSAGES)
+SLOTS = (
+    SLOT_TOPIC,
+    SLOT_THERAPY,
+    SLOT_ANSWERED_QUESTION,
+    SLOT_ANSWERED_PASSAGES,
+    SLOT_SHOWN_PASSAGES,
+    SLOT_LANGUAGE,
+    SLOT_LANGUAGE_SOURCE,
+    SLOT_LANGUAGE_PENDING,
+)

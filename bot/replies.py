@@ -38,6 +38,9 @@ CRISIS_LINES = (
 )
 # A medicine taken by mistake or too much, when the person seems well: advice now, before signs appear.
 POISON_HELP = f"If someone took too much of a medicine by mistake and seems well, get advice now: {POISON_HELP_LIST}."
+# Heads the numbered sources under a reply (the channels find the block by it: `SOURCES_HEADINGS`).
+SOURCES_HEADING = "Sources:"
+SOURCES_HEADINGS = ("Sources:", "Fuentes:")
 # Heads the protocol's immediate steps in a safety reply.
 IMMEDIATE_HEADING = "What to do now:"
 
@@ -183,16 +186,17 @@ def passage_reply(
     )
 
 
-def render(reply: Reply) -> OutgoingMessage:
+def render(reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING) -> OutgoingMessage:
     """Turns a reply into the message that is sent: body, numbered sources, then the disclaimer.
 
-    Every path that sends a reply goes through here, which is what guarantees the disclaimer.
+    Every path that sends a reply goes through here, which is what guarantees the disclaimer. Another
+    language passes its own disclaimer and heading (`bot.wording.render_words`).
     """
     parts = [reply.text.strip()]
     if reply.citations:
         lines = [f"[{c.number}] {c.publisher}: {c.title}. {c.url}" for c in reply.citations]
-        parts.append("Sources:\n" + "\n".join(lines))
-    parts.append(DISCLAIMER)
+        parts.append(f"{sources_heading}\n" + "\n".join(lines))
+    parts.append(disclaimer or DISCLAIMER)
     # Single line breaks only: Rasa's REST channel splits a text at blank lines into separate messages, and
     # the disclaimer must stay in the same message as the answer it qualifies.
     return OutgoingMessage(text="\n".join(p for p in parts if p), buttons=reply.buttons)

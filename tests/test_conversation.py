@@ -193,7 +193,7 @@ def test_restart_clears_the_conversation_and_introduces_a_new_session(service: B
     messages, events = run(ActionRestart(service), make_tracker("/restart", "restart"))
     assert messages[0]["text"].startswith("Starting again") and "automated assistant" in messages[0]["text"]
     assert messages[0]["text"].endswith(DISCLAIMER)
-    assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
+    assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump", "Español"]
     assert events == [Restarted(), SessionStarted(), ActionExecuted("action_listen")]
 
 

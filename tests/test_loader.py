@@ -283,6 +283,7 @@ def _protocol_entry(flag: str) -> dict[str, Any]:
     return {
         "flag": flag, "title": f"About {flag}", "urgency": "emergency", "signs": ["a sign"],
         "immediate": ["Call emergency services now."], "call": "emergency services now", "sources": ["S1"],
+        "immediate_es": ["Llame ahora a los servicios de emergencia."],
         "reviewed": "2026-11-20", "mentions": ["never written anywhere"], "must_say": [["emergency"]],
     }  # fmt: skip
 

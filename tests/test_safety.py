@@ -586,7 +586,8 @@ def test_the_emergency_and_crisis_numbers_are_written_once_and_given_the_same_wa
         assert EMERGENCY_NUMBER_LIST in text and CRISIS_LINE_LIST in text, text
     assert EMERGENCY_NUMBER_LIST in telegram.HELP_TEXT
     # No other code spells the numbers out: the matchers and the content check only look for them.
-    allowed = {"replies.py", "evaluation.py", "red_flags.py", "loader.py"}
+    # wording.py holds the Spanish counterparts of replies.py's lists, once each.
+    allowed = {"replies.py", "wording.py", "evaluation.py", "red_flags.py", "loader.py"}
     spelled = [
         str(path.relative_to(PROJECT_ROOT))
         for path in (PROJECT_ROOT / "bot").rglob("*.py")

@@ -36,6 +36,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.rest import BadRequest, error, parse_message, read_body
 from bot.config import get_settings
+from bot.language import LANGUAGES
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
 
 logger = logging.getLogger(__name__)
@@ -282,9 +283,14 @@ class EditorInput(InputChannel):
                 if not request.headers.get("content-type", "").startswith("application/json"):
                     raise BadRequest("Send JSON (Content-Type: application/json).")
                 incoming = parse_message(raw)
-                drafts = json.loads(raw.decode("utf-8")).get("drafts", False)
+                fields = json.loads(raw.decode("utf-8"))
+                drafts = fields.get("drafts", False)
                 if not isinstance(drafts, bool):
                     raise BadRequest('"drafts" must be true or false.')
+                # Editors test the Spanish replies by answering as a Spanish page would (bot.language).
+                lang = fields.get("lang")
+                if lang is not None and lang not in LANGUAGES:
+                    raise BadRequest(f'"lang" must be one of {", ".join(LANGUAGES)}.')
                 if not SENDER_ID.fullmatch(incoming.sender):
                     raise BadRequest('"sender" may hold only letters, digits, "-" and "_" (at most 64).')
             except PayloadTooLarge:
@@ -302,7 +308,10 @@ class EditorInput(InputChannel):
                         collector,
                         sender_id,
                         input_channel=EDITOR_CHANNEL,
-                        metadata=preview_metadata(self.token, sender_id, text, drafts),
+                        metadata={
+                            **preview_metadata(self.token, sender_id, text, drafts),
+                            **({"lang": lang} if lang else {}),
+                        },
                     )
                 )
                 tracker = await request.app.ctx.agent.tracker_store.retrieve(sender_id)

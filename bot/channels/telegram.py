@@ -283,9 +283,17 @@ class TelegramInput(InputChannel):
                     logger.exception("Could not tell chat %s about the failure", chat_id)
 
     async def _deliver(
-        self, text: str, chat_id: str, output: TelegramOutput, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        text: str,
+        chat_id: str,
+        output: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: Any = None,
     ) -> None:
-        await on_new_message(UserMessage(text, output, chat_id, input_channel=CHANNEL_NAME))
+        # The Telegram app's language ("es", "en-GB") goes along: the bot answers a Spanish app in Spanish.
+        language = sender.get("language_code") if isinstance(sender, dict) else None
+        metadata = {"language_code": language} if isinstance(language, str) and language else None
+        await on_new_message(UserMessage(text, output, chat_id, input_channel=CHANNEL_NAME, metadata=metadata))
 
     async def _on_message(
         self,
@@ -300,7 +308,7 @@ class TelegramInput(InputChannel):
         if isinstance(text, str) and text.strip():
             text = text.strip()
             if not text.startswith("/"):
-                await self._deliver(text, chat_id, output, on_new_message)
+                await self._deliver(text, chat_id, output, on_new_message, message.get("from"))
                 return
             # A typed "/..." is a Telegram command, never a Rasa intent: only buttons the bot offered carry
             # intents, so nobody can type their way to an intent or entity the conversation did not offer.
@@ -347,4 +355,4 @@ class TelegramInput(InputChannel):
             await output.bot.answer_callback_query(query_id)
         except TelegramAPIError as error:
             logger.warning("Could not acknowledge button press %s: %s", query_id, error)
-        await self._deliver(payload, chat_id, output, on_new_message)
+        await self._deliver(payload, chat_id, output, on_new_message, query.get("from"))

@@ -19,10 +19,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.replies import CRISIS_LINES, DISCLAIMER, EMERGENCY_NUMBERS
+from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS
+from bot.wording import TABLES
 
 TELEGRAM_TEXT_LIMIT = 4096
 SOURCES_HEADING = "Sources:"
+# The heading, disclaimer and safety lines in every language the bot speaks (bot.wording).
+SOURCES_HEADINGS = frozenset(table["sources_heading"] for table in TABLES.values())
+DISCLAIMERS = frozenset(table["disclaimer"] for table in TABLES.values())
+SAFETY_LINES = frozenset(
+    {EMERGENCY_NUMBERS, CRISIS_LINES}
+    | {table[key] for table in TABLES.values() for key in ("emergency_numbers", "crisis_lines")}
+)
 # What `bot.replies.render` writes for each source: "[n] Publisher: Title. URL".
 _SOURCE_LINE = re.compile(r"^\[(\d+)\] (.+)\. (https?://\S+)$")
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -96,7 +104,7 @@ def parse_citations(text: str) -> dict[int, str]:
     urls: dict[int, str] = {}
     in_sources = False
     for line in text.split("\n"):
-        if line.strip() == SOURCES_HEADING:
+        if line.strip() in SOURCES_HEADINGS:
             in_sources = True
             continue
         match = _SOURCE_LINE.match(line.strip()) if in_sources else None
@@ -139,9 +147,9 @@ def to_lines(text: str) -> list[Line]:
     for raw in text.strip().split("\n"):
         stripped = raw.strip()
         source = _SOURCE_LINE.match(stripped) if in_sources else None
-        if stripped == SOURCES_HEADING and urls:
+        if stripped in SOURCES_HEADINGS and urls:
             in_sources = True
-            lines.append(Line([Atom(f"<b>{SOURCES_HEADING}</b>", SOURCES_HEADING)], keep_with_next=True))
+            lines.append(Line([Atom(f"<b>{stripped}</b>", stripped)], keep_with_next=True))
             continue
         if source:
             number, label, url = source.groups()
@@ -151,9 +159,9 @@ def to_lines(text: str) -> list[Line]:
         in_sources = False
         if not stripped:
             lines.append(Line([]))
-        elif stripped == DISCLAIMER:
+        elif stripped in DISCLAIMERS:
             lines.append(_body_line(stripped, urls, tag="i"))
-        elif stripped in (EMERGENCY_NUMBERS, CRISIS_LINES):
+        elif stripped in SAFETY_LINES:
             lines.append(_body_line(stripped, urls, tag="b"))
         else:
             lines.append(_body_line(stripped, urls))

@@ -39,6 +39,7 @@ from sanic.response import HTTPResponse
 from bot.channels.rest import clean_text
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER
+from bot.wording import SPANISH
 
 logger = logging.getLogger(__name__)
 
@@ -206,6 +207,7 @@ class WidgetInput(InputChannel):
                 return _error(503, "The conversation history is not available right now.")
             body = conversation_history(tracker.events if tracker is not None else [])
             body["disclaimer"] = DISCLAIMER
+            body["disclaimers"] = [DISCLAIMER, SPANISH["disclaimer"]]
             return response.json(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
         return widget

@@ -27,6 +27,7 @@ from bot.content.records import (
     TopicRecord,
     Urgency,
 )
+from bot.safety.dosing import states_dose
 from bot.safety.red_flags import RedFlag
 
 SOURCES_FILE = "sources.yml"
@@ -375,6 +376,36 @@ def _groups(item: dict[str, Any], key: str, label: str, out: _Collector) -> tupl
     return tuple(tuple(" ".join(str(word).split()).lower() for word in group) for group in value)
 
 
+def _steps(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
+    """A protocol list people read (`signs`, `immediate`, `immediate_es`); each entry must be plain text.
+
+    An unquoted entry with ": " in it is a mapping to YAML, and would be shown to people as `{'...': '...'}`.
+    """
+    value = item.get(key)
+    for number, entry in enumerate(value if isinstance(value, list) else [], start=1):
+        if isinstance(entry, (dict, list)):
+            out.add(label, f"'{key}' entry {number} is not plain text: put an entry that has ': ' in it in quotes")
+    return _strings(item, key, label, out)
+
+
+def _spanish_steps(item: dict[str, Any], label: str, out: _Collector, immediate: tuple[str, ...]) -> tuple[str, ...]:
+    """`immediate_es`: the immediate steps in Spanish, one for each English step, and, like them, no dose."""
+    steps = _steps(item, "immediate_es", label, out)
+    if not steps:
+        out.add(label, "missing 'immediate_es': list the immediate steps in Spanish, one for each English step")
+    elif immediate and len(steps) != len(immediate):
+        out.add(
+            label,
+            f"'immediate_es' has {len(steps)} steps but 'immediate' has {len(immediate)}: write one Spanish step "
+            "for each English step, in the same order",
+        )
+    for key, written in (("immediate", immediate), ("immediate_es", steps)):
+        for number, step in enumerate(written, start=1):
+            if states_dose(step):
+                out.add(label, f"'{key}' step {number} states a dose amount: the protocol never gives a dose")
+    return steps
+
+
 def _parse_protocol(
     data: Any, out: _Collector, sources: dict[str, SourceRecord], today: dt.date
 ) -> dict[str, ProtocolEntry]:
@@ -400,12 +431,13 @@ def _parse_protocol(
             if urgency_raw:
                 out.add(label, f"urgency must be one of {allowed}, got {urgency_raw!r}")
             urgency = Urgency.EMERGENCY
-        signs = _strings(item, "signs", label, out)
-        immediate = _strings(item, "immediate", label, out)
+        signs = _steps(item, "signs", label, out)
+        immediate = _steps(item, "immediate", label, out)
         if not signs:
             out.add(label, "missing 'signs': list what people notice")
         if not immediate:
             out.add(label, "missing 'immediate': list what to do now")
+        immediate_es = _spanish_steps(item, label, out, immediate)
         source_ids = _cited(item, label, out, sources, "protocol entry")
         context = _text(item, "context", label, out, required=False) or None
         if context:
@@ -420,6 +452,7 @@ def _parse_protocol(
             urgency=urgency,
             signs=signs,
             immediate=immediate,
+            immediate_es=immediate_es,
             call=_text(item, "call", label, out),
             sources=source_ids,
             reviewed=_date(item, "reviewed", label, out, today),

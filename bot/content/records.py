@@ -98,6 +98,8 @@ class ProtocolEntry:
 
     `signs`, `immediate` and `call` are what people read; `mentions`, `context` and `must_say` are how the
     content check recognises a passage that describes this emergency and what such a passage must contain.
+    `immediate_es` is `immediate` in Spanish, one step for each English step in the same order, for Spanish
+    replies (the loader requires it and holds it to the same count; empty only for entries built in code).
     """
 
     flag: str
@@ -108,6 +110,7 @@ class ProtocolEntry:
     call: str
     sources: tuple[str, ...]
     reviewed: date
+    immediate_es: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     context: str | None = None
     must_say: tuple[tuple[str, ...], ...] = ()

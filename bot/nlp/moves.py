@@ -53,6 +53,7 @@ ACKNOWLEDGEMENT = re.compile(
             r"interesting|(?:that|thats|that's|that is) (?:interesting|good to know|helpful to know|useful to know)",
             r"good to know|makes sense|(?:that|thats|that's|it) makes sense|sounds good|sounds right",
             r"(?:ok|okay) (?:got it|i see|makes sense|fair enough|cool|good|fine|noted|understood)",
+            r"i get it(?: now)?|i see now|got it now|makes sense now",
         ]
     )
     + r")$"
@@ -71,6 +72,8 @@ MORE = re.compile(
             r"tell me (?:a bit |a little |some )?more(?: about (?:that|this|it|them))?",
             r"explain (?:a bit |a little )?more|expand on (?:that|this|it)",
             r"i(?:d| would|'d) like to know more|i want to know more|what else (?:should|do) i (?:need to )?know",
+            r"(?:can|could|would) you (?:go into|give me|give) (?:a bit |a little |some )?more detail",
+            r"what do (?:you|u) mean(?: by (?:that|this|it))?|(?:sorry )?i (?:dont|don't|do not) (?:get|understand) it",
         ]
     )
     + rf"){_CLOSERS}$"

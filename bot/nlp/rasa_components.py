@@ -378,8 +378,6 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         return messages
 
 
-# The longest acknowledgement the phrases do not know that the classifier may still call one.
-MAX_ACKNOWLEDGEMENT_WORDS = 4
 # "are you a bot?" names who it is talking to; "is there a cure" does not.
 BOT_WORDS = re.compile(
     r"\b(?:bot|robot|chatbot|human|person|people|real|ai|machine|computer|automated|program|chatgpt|someone"
@@ -390,8 +388,7 @@ BOT_WORDS = re.compile(
 def misread_small_talk(predicted: str, text: str) -> bool:
     """Whether the classifier's small-talk intent cannot be right for this message (see the component)."""
     if predicted == INTENT_ACKNOWLEDGE:
-        # "ah i see now" is one, though the phrases miss it; "and saunas" or a longer message is not
-        return asks_something(text) or len(normalise(text).split()) > MAX_ACKNOWLEDGEMENT_WORDS
+        return True  # only the phrases acknowledge: the classifier also said it to "see you around", "ok ta"
     if predicted in (INTENT_GOODBYE, INTENT_FEEDBACK_HELPFUL, INTENT_FEEDBACK_NOT_HELPFUL):
         return asks_something(text)
     if predicted == INTENT_BOT_CHALLENGE:
@@ -446,9 +443,21 @@ class ConversationMoveClassifier(GraphComponent):
 
     @staticmethod
     def _demote(message: Message) -> None:
-        """Replaces the predicted intent with the best ranked one that asks something (a question by default)."""
+        """Replaces the predicted intent with the best ranked one that fits.
+
+        A question gets the best intent that asks something (a question by default); an acknowledgement the
+        phrases do not know gets the classifier's next choice ("see you around": goodbye).
+        """
         ranking = message.get(INTENT_RANKING_KEY) or []
-        best = next((dict(r) for r in ranking if r.get(INTENT_NAME_KEY) in ASKING_INTENTS), None)
+        predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+        text = message.get(TEXT) or ""
+        if predicted == INTENT_ACKNOWLEDGE and not asks_something(text):
+            allowed: tuple[str, ...] = tuple(
+                str(r.get(INTENT_NAME_KEY)) for r in ranking if r.get(INTENT_NAME_KEY) != INTENT_ACKNOWLEDGE
+            )
+        else:
+            allowed = ASKING_INTENTS
+        best = next((dict(r) for r in ranking if r.get(INTENT_NAME_KEY) in allowed), None)
         chosen = best or {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.0}
         rest = [r for r in ranking if r.get(INTENT_NAME_KEY) != chosen[INTENT_NAME_KEY]]
         message.set(INTENT, chosen, add_to_output=True)

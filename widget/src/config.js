@@ -93,7 +93,8 @@ export function readConfig(script, overrides = {}) {
   config.serverUrl = config.serverUrl.replace(/\/+$/, "");
   config.socketPath = String(overrides.socketPath || data.socketPath || DEFAULTS.socketPath);
   config.channelPath = String(overrides.channelPath || data.channelPath || DEFAULTS.channelPath).replace(/\/+$/, "");
-  config.lang = String(overrides.lang || data.lang || DEFAULTS.lang);
+  const pageLang = globalThis.document && globalThis.document.documentElement ? globalThis.document.documentElement.lang : "";
+  config.lang = String(overrides.lang || data.lang || pageLang || DEFAULTS.lang);
   const colour = String(overrides.primaryColor || data.primaryColor || DEFAULTS.primaryColor).trim();
   if (HEX_COLOUR.test(colour)) {
     config.primaryColor = colour;

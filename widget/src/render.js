@@ -27,19 +27,24 @@ export function safeHref(candidate) {
  * The bot's replies are plain text (bot/replies.py `render`): the body with [n] markers, then a
  * "Sources:" line and one "[n] Publisher: Title. URL" line per source, then the disclaimer.
  * @param {string} text
- * @param {string} disclaimer the bot's disclaimer text, when known
+ * @param {string | string[]} disclaimer the bot's disclaimer text (or one per language), when known
  * @returns {{body: string[], sources: {number: string, label: string, url: string | null}[], disclaimer: string | null}}
  */
+// The heading of the sources block in each language the bot speaks (bot/replies.py SOURCES_HEADINGS).
+const SOURCES_HEADINGS = ["Sources:", "Fuentes:"];
+
 export function parseBotText(text, disclaimer) {
   let lines = String(text).replace(/\r\n?/g, "\n").split("\n");
   let foundDisclaimer = null;
-  const known = (disclaimer || "").trim();
-  if (known && lines.length && lines[lines.length - 1].trim() === known) {
-    foundDisclaimer = known;
+  // The bot's disclaimer in each language it speaks (the server sends them all with the history).
+  const known = (Array.isArray(disclaimer) ? disclaimer : [disclaimer]).map((d) => (d || "").trim()).filter(Boolean);
+  const last = lines.length ? lines[lines.length - 1].trim() : "";
+  if (known.includes(last)) {
+    foundDisclaimer = last;
     lines = lines.slice(0, -1);
   }
   const sources = [];
-  const start = lines.findIndex((line) => line.trim() === "Sources:");
+  const start = lines.findIndex((line) => SOURCES_HEADINGS.includes(line.trim()));
   if (start >= 0) {
     let end = start + 1;
     while (end < lines.length && SOURCE_LINE.test(lines[end].trim())) {

@@ -312,7 +312,8 @@ class ChatWidget {
   }
 
   emitUserMessage(text) {
-    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId });
+    // The page's language travels with every message: the bot answers a Spanish page in Spanish.
+    this.socket.emit("user_uttered", { message: text, session_id: this.sessionId, metadata: { lang: this.config.lang } });
     this.showTyping(true);
   }
 
@@ -336,7 +337,8 @@ class ChatWidget {
     const response = await fetch(this.historyUrl(), { headers: { Accept: "application/json" }, credentials: "omit" });
     if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
     const history = await response.json();
-    if (typeof history.disclaimer === "string") this.disclaimer = history.disclaimer;
+    if (Array.isArray(history.disclaimers)) this.disclaimer = history.disclaimers.filter((d) => typeof d === "string");
+    else if (typeof history.disclaimer === "string") this.disclaimer = history.disclaimer;
     const messages = Array.isArray(history.messages) ? history.messages : [];
     for (const message of messages) {
       if (!message || typeof message.text !== "string") continue;

@@ -10,6 +10,7 @@
   const send = document.getElementById("send");
   const busy = document.getElementById("busy");
   const drafts = document.getElementById("drafts");
+  const lang = document.getElementById("lang");
   const reloadButton = document.getElementById("reload");
   const reloadStatus = document.getElementById("reload-status");
   const newConversation = document.getElementById("new-conversation");
@@ -195,7 +196,9 @@
     send.disabled = true;
     busy.hidden = false;
     try {
-      const result = await postJson("message", { sender: sender, message: message, drafts: drafts.checked });
+      const body = { sender: sender, message: message, drafts: drafts.checked };
+      if (lang.value) body.lang = lang.value;
+      const result = await postJson("message", body);
       if (result.status === 200 && result.data) addTurn(result.data);
       else addError("The message was not answered (" + result.status + "): " + ((result.data && result.data.message) || "unknown error"));
     } catch (e) {
