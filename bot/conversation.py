@@ -19,8 +19,9 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.constants import ENTITY_THERAPY
-from bot.nlp.moves import ORDINAL, normalise
+from bot.nlp.moves import ORDINAL, asks_something, normalise
 from bot.replies import Reply, ReplyKind
+from bot.safety.matching import normalise as normalise_safety
 
 if TYPE_CHECKING:
     from bot.content.records import PassageRecord
@@ -200,6 +201,16 @@ def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> boo
     return len(rest) <= MAX_ELLIPSIS_WORDS
 
 
+# Signal labels that name a thing or a person rather than a sign (bot/safety): they are no evidence alone.
+NOT_SIGNS = frozenset(
+    {"@THERAPY", "@SYMPTOM", "@CONDITION", "@WORD", "medicine", "person_state", "child", "pump", "pump_device"}
+)
+MIN_SIGNS_IN_CONTEXT = 3
+# Signals that something is happening to someone now (bot/safety): a question with one of them is not general.
+NOW_SIGNS = frozenset({"happening_now", "alarm_active", "alarm_sounding"})
+MIN_NAME_LENGTH = 3
+
+
 def safety_in_context(service: BotService, text: str, context: Context) -> Reply | None:
     """The emergency or the refusal a message needs when read with the treatment under discussion.
 
@@ -212,9 +223,19 @@ def safety_in_context(service: BotService, text: str, context: Context) -> Reply
     term = service.terms.get(context.therapy or "")
     if term is None or term.label != ENTITY_THERAPY or term.id in GENERAL_TERMS or not text.strip():
         return None
-    verdict = service.safety_net.check(f"{term.name}: {text}")
+    # The plainest name people use ("pump", not "intrathecal baclofen pump (ITB)", which also names a medicine).
+    name = min((p for p in term.synonyms if len(p) >= MIN_NAME_LENGTH), key=len, default=term.name)
+    net = service.safety_net
+    verdict = net.check(f"{name}: {text}")
     if verdict.red_flag is not None:
-        return service.emergency(text, verdict.red_flag.flag)
+        # The treatment is only implied, so the message must show at least two signs of its own: "my legs go
+        # rigid when i stand up" in a talk about the pump is not pump withdrawal; itching, heat and spasms
+        # coming back are.
+        named = net.red_flags.matcher(net.nlp(normalise_safety(f"{name}:"))).labels
+        evidence = set(verdict.red_flag.signals) - set(named) - NOT_SIGNS
+        general = asks_something(text) and not evidence & NOW_SIGNS  # "is confusion a side effect of it?"
+        if len(evidence) >= MIN_SIGNS_IN_CONTEXT and not general:
+            return service.emergency(text, verdict.red_flag.flag)
     if verdict.dosing is not None:
         therapies = verdict.dosing.therapies or (term.id,)
         return service.refuse_dosing(text, verdict.dosing.request, therapies)

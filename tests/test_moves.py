@@ -335,3 +335,16 @@ def test_the_answering_action_escalates_what_only_the_conversation_shows(library
     text = "shes itchy all over, really hot and her spasms have come back hard"
     ActionAnswerQuestion(library).run(dispatcher, _tracker(text, c.INTENT_ASK_QUESTION, slots, None), {})
     assert "911" in dispatcher.messages[0]["text"].split("\n")[0], "the emergency numbers come first"
+
+
+@pytest.mark.parametrize("therapy", ["baclofen-pump", "baclofen", "botulinum-toxin", "tizanidine"])
+def test_reading_in_context_keeps_false_alarms_on_the_near_misses_at_most_5_percent(
+    library: BotService, therapy: str
+) -> None:
+    """The near-miss set read as if each message came in a talk about the treatment (the hardest case: a pump)."""
+    from tests.test_safety import load_set
+
+    messages = [m if isinstance(m, str) else m["text"] for m in load_set("near_misses")["messages"]]
+    context = Context(therapy, therapy, "what is it")
+    alarms = [m for m in messages if (r := safety_in_context(library, m, context)) and r.kind == ReplyKind.EMERGENCY]
+    assert len(alarms) <= 0.05 * len(messages), alarms

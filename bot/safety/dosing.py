@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from bot.safety.matching import NOT, SignalMatcher, Signals, normalise
+from bot.safety import spanish
+from bot.safety.matching import NOT, SignalMatcher, Signals, merge_signals, normalise
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -53,9 +54,16 @@ UNIT = (
 NUMBER_WORDS = "half|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|forty|fifty"
 # A dose amount in a reply: "10 mg", "2.5ml", "two tablets", "half a tablet". Replies of the safety paths
 # (and the passages they quote) must never match it.
+# The same in Spanish ("10 miligramos", "dos pastillas", "media pastilla", "2,5 ml"), for Spanish replies.
+UNIT_ES = (
+    "miligramos?|mililitros?|microgramos?|unidades|comprimidos?|pastillas?|tabletas?|c[aá]psulas?|gotas?"
+    "|inhalaciones|pulverizaciones|gramos?"
+)
+NUMBER_WORDS_ES = "media|medio|un|una|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|doce|quince|veinte|treinta"
+_AMOUNT = rf"\d+(?:[.,]\d+)?|{NUMBER_WORDS}|{NUMBER_WORDS_ES}"
 DOSE_AMOUNT = re.compile(
-    rf"(?<![\w.])(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS})(?:\s*(?:-|to|or)\s*(?:\d+(?:[.,]\d+)?|{NUMBER_WORDS}))?"
-    rf"(?:\s+an?)?\s*(?:{UNIT})\b",
+    rf"(?<![\w.])(?:{_AMOUNT})(?:\s*(?:-|to|or|a|o)\s*(?:{_AMOUNT}))?"
+    rf"(?:\s+an?)?\s*(?:{UNIT}|{UNIT_ES})\b",
     re.IGNORECASE,
 )
 
@@ -91,10 +99,14 @@ OTHER_MEDICINE = (
     "|duloxetine|fluoxetine|citalopram|pregabalin|lyrica|antibiotics?|painkillers?|antihistamines?|zopiclone"
     "|diphenhydramine|oxybutynin|modafinil|steroids?|prednisolone|prednisone|insulin|warfarin|clonazepam|lorazepam"
 )
-MEDICINE_WORDS = f"{OTHER_MEDICINE}|meds|medicines?|medications?|tablets?|tabs?|pills?|capsules?|shots?"
+# The Spanish words join the same alternatives (bot/safety/spanish.py), so a placeholder still stands for the
+# same number of patterns and both languages are matched in one pass.
+MEDICINE_WORDS = (
+    f"{OTHER_MEDICINE}|meds|medicines?|medications?|tablets?|tabs?|pills?|capsules?|shots?|{spanish.MEDICINE}"
+)
 DOSE_WORDS = (
     "dose|doses|dosage|dosages|doseage|dosing|dosis|mg|mgs|milligrams?|ml|mls|mcg|micrograms?|units|puffs?|drops"
-    "|sprays?|rate|setting|settings|spoons?|spoonfuls?|teaspoons?|sachets?|syringes?"
+    f"|sprays?|rate|setting|settings|spoons?|spoonfuls?|teaspoons?|sachets?|syringes?|{spanish.DOSE_WORDS}"
 )
 PUMP_WORDS = "pump|pumps|itb"
 # Treatments that have no dose: "how much physio", "switch physio", "stop wearing his splints".
@@ -108,12 +120,17 @@ PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "{MED}": (DRUG_TERMS, MEDICINE_WORDS),  # a medicine, by name or as "my tablets"
     "{OBJ}": (DRUG_TERMS, MEDICINE_WORDS, DOSE_WORDS),  # a medicine or its dose: what a dose change acts on
     "{PUMP}": ("@baclofen-pump", PUMP_WORDS),
-    "{CLINICIAN}": ("@doctor", "@physiotherapy", "nurse|nurses|team|clinic|specialist|therapist|they"),
+    "{CLINICIAN}": (
+        "@doctor",
+        "@physiotherapy",
+        f"nurse|nurses|team|clinic|specialist|therapist|they|{spanish.CLINICIAN_WORDS}",
+    ),
 }
 
 # Who the medicine is for: the person, someone they care for, or a person described for a dose.
+# Not "son" alone: in Spanish it is "are" ("¿cuáles son los efectos...?"); "my son" has its "my" (and see below).
 PERSON = (
-    "i|im|i'm|ive|id|me|my|myself|mine|we|us|our|he|hes|him|his|she|shes|her|hers|their|son|sons|daughter"
+    "i|im|i'm|ive|id|me|my|myself|mine|we|us|our|he|hes|him|his|she|shes|her|hers|their|daughter"
     "|daughters|mum|mums|mom|moms|dad|dads|wife|wifes|husband|husbands|child|kid|patient|character"
 )
 OWNER = "my|his|her|their|our|your|mums?|dads?|sons?|daughters?|wifes?|husbands?"
@@ -131,8 +148,9 @@ POSSESSIVE = "mine|hers|his|theirs|ours"
 NUMBER = "\\d+(?:[.,]\\d+)?|two|three|four|five|six|seven|eight|ten|couple|few"
 
 # Each signal is one way of saying something, one readable line per pattern (notation: bot.safety.matching).
-# A line with a placeholder of PLACEHOLDERS stands for one pattern per alternative.
-SIGNAL_LINES: dict[str, list[str]] = {
+# A line with a placeholder of PLACEHOLDERS stands for one pattern per alternative. The Spanish lines are in
+# bot/safety/spanish.py and are merged in below (SIGNAL_LINES).
+ENGLISH_SIGNAL_LINES: dict[str, list[str]] = {
     # A medicine is named (not physiotherapy, stretching, splints or an operation: they have no dose).
     "drug": ["{MED}", "{PUMP}"],
     "dose_word": [DOSE_WORDS],
@@ -141,6 +159,7 @@ SIGNAL_LINES: dict[str, list[str]] = {
     # The person asking, or someone they ask for.
     "person": [
         PERSON,
+        "a|the|your|cp|grand son|sons",
         "someone|somebody ...2 me|my|like",
         "for a|an ...2 \\d+|adult|child|kid|man|woman|year|kg|kilos?",
         # asking for advice or permission, or about a dose now, is asking for oneself
@@ -355,12 +374,14 @@ SIGNAL_LINES: dict[str, list[str]] = {
         "{CLINICIAN} ...2 want|wants|wanted|going|plan|plans|planning|said|says|decided|suggested ...1 to",
     ],
 }
+# Every message is matched against both languages' lines in one pass, whatever language it seems to be in.
+SIGNAL_LINES: dict[str, list[str]] = merge_signals(ENGLISH_SIGNAL_LINES, spanish.DOSING_SIGNAL_LINES)
 # Signals read from how the message opens, which the token patterns cannot see.
 OPENINGS: dict[str, re.Pattern[str]] = {
-    # A "why" or "how come" question asks for a reason; the library gives it, and never a dose.
-    "explanation": re.compile(r"^(?:why|how come)\b(?! not\b)"),
-    # A message that opens with the dose asks for it: "dose of tizanidine for sleep?".
-    "dose_first": re.compile(r"^(?:dose|doses|dosage|dosing)\b"),
+    # A "why" or "how come" ("¿por qué...?") question asks for a reason; the library gives it, and never a dose.
+    "explanation": re.compile(rf"^(?:why|how come)\b(?! not\b)|{spanish.EXPLANATION_OPENING.pattern}"),
+    # A message that opens with the dose asks for it: "dose of tizanidine for sleep?", "¿dosis de baclofeno?".
+    "dose_first": re.compile(r"^[¿\s]*(?:dose|doses|dosage|dosing|dosis)\b"),
 }
 
 
@@ -377,9 +398,11 @@ def expand(line: str) -> list[str]:
     return patterns
 
 
-SIGNALS: dict[str, list[str]] = {
-    name: [pattern for line in lines for pattern in expand(line)] for name, lines in SIGNAL_LINES.items()
-}
+SIGNALS: dict[str, list[str]] = merge_signals(
+    {name: [pattern for line in lines for pattern in expand(line)] for name, lines in SIGNAL_LINES.items()},
+    # Spanish names of the therapies, so a Spanish refusal still names the medicine ("baclofeno" is baclofen).
+    {name: patterns for name, patterns in spanish.SPANISH_TERMS.items() if name in spanish.THERAPY_TERMS},
+)
 
 
 @dataclass(frozen=True)
@@ -473,7 +496,9 @@ class DosingDetector:
     def detect_doc(self, doc: Doc) -> DosingDetection | None:
         """The dosing request in an already analysed (lower-cased) doc, or None."""
         signals = self.matcher(doc)
-        therapies = tuple(dict.fromkeys(ent.ent_id_ for ent in doc.ents if ent.label_ == "THERAPY" and ent.ent_id_))
+        named = [ent.ent_id_ for ent in doc.ents if ent.label_ == "THERAPY" and ent.ent_id_]
+        named += [label.removeprefix("@") for label in sorted(signals.labels & spanish.THERAPY_TERMS)]
+        therapies = tuple(dict.fromkeys(named))
         opening = {name for name, pattern in OPENINGS.items() if pattern.match(doc.text)}
         signals = Signals(signals.labels | opening)
         if not is_personal_request(signals):

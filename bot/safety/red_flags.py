@@ -13,11 +13,13 @@ self-harm are flagged however they are phrased.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from bot.safety.matching import IS, NOT, SignalMatcher, Signals, normalise
+from bot.safety import spanish
+from bot.safety.matching import IS, NOT, SignalMatcher, Signals, merge_signals, normalise
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -64,7 +66,8 @@ PERSON = "i|he|she|they|we|it|my|his|her|their|our|son|daughter|mum|mom|mam|dad|
 INTENSE = "very|really|so|too|extremely|super|terribly|incredibly|unusually|abnormally"
 
 # Signal name -> patterns (notation in bot/safety/matching.py). Terms from content/terminology.yml are `@id`.
-SIGNALS: dict[str, list[str]] = {
+# The Spanish ways of saying each sign are in bot/safety/spanish.py and are merged in below (SIGNALS).
+ENGLISH_SIGNALS: dict[str, list[str]] = {
     # -- how the message is framed
     "question": [
         "what|whats|wat|wot [is|'s|s|are|r] [a|an|the] @withdrawal|@overdose|@autonomic-dysreflexia|@pump-alarm",
@@ -361,7 +364,9 @@ SIGNALS: dict[str, list[str]] = {
     # -- autonomic dysreflexia
     "sci": [
         "@spinal-cord-injury",
-        "quad|quadriplegic|tetra|tetraplegic|para|paraplegic|paralysed|paralyzed",
+        "quad|quadriplegic|tetra|tetraplegic|paraplegic|paralysed|paralyzed",
+        # "para" only where it names the person ("im a para", "T4 para"): in Spanish it is "for".
+        "a|im|'m|m|am|is|as|being|complete|incomplete|t\\d+|c\\d+ para",
         "[my|his|her] t[1-6]|c[1-8]",
         "above ...2 injury|level",
     ],
@@ -463,6 +468,13 @@ SIGNALS: dict[str, list[str]] = {
     ],
 }
 
+# Every message is matched against both languages' lines in one pass (a Spanish or Spanglish message that a
+# language detector would misread is still caught).
+SIGNALS: dict[str, list[str]] = merge_signals(ENGLISH_SIGNALS, spanish.RED_FLAG_SIGNALS, spanish.SPANISH_TERMS)
+# Signals read from how a sentence opens, which the token patterns cannot see: a Spanish question often has
+# no "¿" and opens with "que", "como" or "cuanto" ("que es la abstinencia del baclofeno").
+OPENINGS: dict[str, re.Pattern[str]] = {"question": spanish.QUESTION_OPENING}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -487,6 +499,8 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule(RedFlag.SUICIDE_SELF_HARM, (("suicidal",),)),
     Rule(RedFlag.SUICIDE_SELF_HARM, (("self_hurt",),), unless=("accident",)),
+    # "Me corto" is cutting oneself, unless what is cut is a tablet, the nails or the hair.
+    Rule(RedFlag.SUICIDE_SELF_HARM, (("self_cut",),), unless=("cut_object",)),
     Rule(RedFlag.PUMP_INFECTION, (("wound",), ("wound_sign",), ("pump",))),
     Rule(RedFlag.PUMP_INFECTION, (("pump_swelling",),)),
     Rule(RedFlag.PUMP_INFECTION, (("pump_device",), ("meningitis_sign",)), unless=("sci",)),
@@ -586,6 +600,9 @@ class RedFlagDetector:
     def detect_doc(self, doc: Doc) -> Detection | None:
         """The red flag in an already analysed (lower-cased) doc, or None."""
         signals = self.matcher(doc)
+        opening = {name for name, pattern in OPENINGS.items() if pattern.search(doc.text)}
+        if opening:
+            signals = Signals(signals.labels | opening)
         for rule in RULES:
             if not rule.holds(signals):
                 continue
