@@ -66,8 +66,10 @@ WHAT_IS_IT = re.compile(
     r"\bwhat(?:'s| is|s)? (?:actually |exactly |even )?(?:is )?(?:it|this|that|they)(?: exactly| actually)?\s*(?:\?|$)"
     r"|\bwhat (?:do|does|will) (?:they|it) (?:actually |exactly )?do\b"
 )
+# Within the topic under discussion, a follow-up's best passage is accepted at this share of the threshold.
+IN_TOPIC_RATIO = 0.6
 # How much a passage counts that neither belongs to nor names the treatment a question names.
-OFF_SUBJECT_DAMPING = 0.7
+OFF_SUBJECT_DAMPING = 0.5
 # Therapy terms that are often the person who speaks ("my physio said...") or too general to be the subject.
 NOT_A_SUBJECT = frozenset(
     {"physiotherapy", "occupational-therapy", "antispasticity-medicines", "medicine", "operation"}
@@ -494,6 +496,15 @@ class BotService:
             hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
+            # A follow-up that names no term ("how long is each one on for?") is held to the no-term floor,
+            # but within the topic under discussion the topic is its subject: its best passage there is
+            # accepted at a lower bar, unless the wider search below finds a clearly better one.
+            # Its scores are put on the answer scale (divided by the ratio), so the answer threshold then holds.
+            in_topic = (
+                [Hit(h.passage, min(1.0, h.score / IN_TOPIC_RATIO)) for h in hits]
+                if hits and hits[0].score >= self.threshold * IN_TOPIC_RATIO
+                else []
+            )
             # A new aspect of the same subject: the question read with the subject (the terms) of the one
             # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
             # Either way the subject stays: a passage about another treatment that does not name this one
@@ -501,7 +512,8 @@ class BotService:
             subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
             if context.previous:
                 subject = analyser.analyse(context.previous).term_ids()
-                combined = [*tokens, *subject]
+                # The treatment under discussion is the subject too when the earlier question named none.
+                combined = [*tokens, *subject, *([context.therapy] if context.therapy and not subject else [])]
                 boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
                 hits = self._on_subject(
                     retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
@@ -509,8 +521,14 @@ class BotService:
                     subject_therapies,
                     limit,
                 )
-                if hits and hits[0].score >= self.threshold:
+                if (
+                    hits
+                    and hits[0].score >= self.threshold
+                    and (not in_topic or hits[0].passage.topic == context.topic)
+                ):
                     return hits, mentioned
+            if in_topic:
+                return in_topic, mentioned
             expanded = [*tokens, context.therapy] if context.therapy else tokens
             boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
             hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
@@ -539,9 +557,13 @@ class BotService:
         """The hits, with passages outside `topics` that name none of `therapies` counting less."""
         if not therapies:
             return hits[:limit]
+        # A passage of another treatment's topic is off the subject even when it names this one in passing
+        # ("SDR cannot be undone ... unlike a pump"); a passage of a general topic is on it when it names it.
+        treatment_topics = {t.topic for t in self.terms.values() if t.label == ENTITY_THERAPY and t.topic}
         kept = [
             h
-            if h.passage.topic in topics or therapies & self.passage_terms(h.passage)
+            if h.passage.topic in topics
+            or (h.passage.topic not in treatment_topics and therapies & self.passage_terms(h.passage))
             else Hit(h.passage, h.score * OFF_SUBJECT_DAMPING)
             for h in hits
         ]

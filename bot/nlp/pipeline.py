@@ -122,10 +122,11 @@ FILLER_LEMMAS = frozenset(
 
 # Words in spaCy's English stop list that carry meaning in questions about spasticity and its treatments
 # ("side effects", "back pain", "a full bladder", "how often", "how long does it last", "taken together").
+NEGATIONS = frozenset({"n't", "n’t", "not"})
 KEPT_STOP_WORDS = frozenset(
     {
         *("side", "back", "front", "move", "call", "often", "last", "first", "serious", "full", "empty"),
-        *("together", "enough", "alone", "several", "again", "never", "always"),
+        *("together", "enough", "alone", "several", "again", "never", "always", "used", "use"),
     }
 )
 
@@ -216,6 +217,11 @@ class TextAnalyser:
             token = words[index]
             index += 1
             if token.is_punct or token.is_space or not token.text.strip():
+                continue
+            if token.lower_ in NEGATIONS:
+                # "shouldn't" splits into "should" and "n't", both stop words, while "shouldnt" keeps "not":
+                # "who shouldn't have it" asked nothing at all. The negation is kept the same way for both.
+                tokens.append("not")
                 continue
             if token.is_stop and token.lower_ not in KEPT_STOP_WORDS:
                 continue

@@ -303,6 +303,8 @@ ENGLISH_SIGNAL_LINES: dict[str, list[str]] = {
         f"{STOP_VERB} ...2 {{OBJ}}",
         f"{STOP_VERB} ...1 it|them|taking|using|giving",
         "come|coming|get|getting|go|going ...1 off ...2 {OBJ}",
+        # the medicine named earlier in the conversation: "can i come off it now" (read with it: bot.conversation)
+        "come|coming|get|getting ...1 off it|them",
         "come|coming|get|getting|go|going ...1 off ...2 {PUMP}",
         "wean|weaning|taper|tapering|withdraw|withdrawing ...3 {OBJ}",
         f"wean|weaning|taper|tapering off|down|from [{OWNER}|it|them]",
