@@ -26,6 +26,7 @@ from bot.conversation import answer_pointer, more, safety_in_context
 from bot.language import LANGUAGES, LanguageState, decide, explicit_choice, maybe_spanish
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
+from bot.overview import is_menu_request
 from bot.replies import Button, Reply, ReplyKind, render
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
@@ -273,10 +274,12 @@ class ActionAnswerQuestion(ServiceAction):
             overview = self.service.overview(latest_text(tracker), term_ids(tracker))
             if overview is not None:
                 return overview.reply, context_events(overview, latest_text(tracker), shown)
-            # "Tell me about the injections": answered from the library when it can be, else the menu.
-            turn = self.service.answer_question(latest_text(tracker), term_ids=term_ids(tracker), context=context)
-            if turn.reply.kind == ReplyKind.ANSWER:
-                return turn.reply, context_events(turn, latest_text(tracker), shown)
+            # "Tell me about the injections": answered from the library when it can be; "show me the topics"
+            # and anything the library cannot answer get the menu.
+            if not is_menu_request(latest_text(tracker)):
+                turn = self.service.answer_question(latest_text(tracker), term_ids=term_ids(tracker), context=context)
+                if turn.reply.kind == ReplyKind.ANSWER:
+                    return turn.reply, context_events(turn, latest_text(tracker), shown)
             return self.service.topics_menu(), []
         turn = self.service.answer_question(
             latest_text(tracker),

@@ -63,3 +63,17 @@ def is_overview_question(text: str) -> bool:
             others = clauses[:index] + clauses[index + 1 :]
             return not any(_QUESTION_WORDS.match(other) for other in others)
     return False
+
+
+# "Show me the topics", "menu", "what can I ask about": a request for the list of topics itself.
+MENU_REQUEST = re.compile(
+    r"\b(?:topics?|menu|subjects?|list|options|browse|help)\b"
+    r"|\bwhat (?:can|could|should) (?:i|we) ask\b|\bwhat (?:do|can) you (?:cover|know|do|help|tell)\b"
+    r"|\bwhat (?:information|areas) do you\b|\bnot sure what to ask\b|\bdon'?t know what to ask\b"
+    r"|\bwhat (?:else )?can you (?:help|tell|do)\b|\bwhat are you able\b|\beverything you can\b"
+)
+
+
+def is_menu_request(text: str) -> bool:
+    """Whether a message asks for the list of topics rather than about something ("tell me about the injections")."""
+    return MENU_REQUEST.search(" ".join(text.lower().split())) is not None

@@ -348,3 +348,21 @@ def test_reading_in_context_keeps_false_alarms_on_the_near_misses_at_most_5_perc
     context = Context(therapy, therapy, "what is it")
     alarms = [m for m in messages if (r := safety_in_context(library, m, context)) and r.kind == ReplyKind.EMERGENCY]
     assert len(alarms) <= 0.05 * len(messages), alarms
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("show me the topics", ReplyKind.MENU), ("menu", ReplyKind.MENU), ("what about the battery", ReplyKind.ANSWER)],
+)
+def test_a_topic_request_without_a_topic_is_the_menu_only_when_it_asks_for_the_menu(
+    library: BotService, text: str, kind: ReplyKind
+) -> None:
+    """In a talk about the pump, "what about the battery" asks about its battery; "show me the topics" is the menu.
+
+    The classifier reads both as topic requests.
+    """
+    slots = {c.SLOT_TOPIC: "baclofen-pump", c.SLOT_THERAPY: "baclofen-pump", c.SLOT_ANSWERED_QUESTION: "what is it"}
+    dispatcher = CollectingDispatcher()
+    ActionAnswerQuestion(library).run(dispatcher, _tracker(text, c.INTENT_ASK_TOPIC, slots, None), {})
+    sent = dispatcher.messages[0]["text"]
+    assert ("Sources:" in sent) == (kind == ReplyKind.ANSWER), sent

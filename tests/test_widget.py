@@ -25,6 +25,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER
+from bot.wording import SPANISH
 from tests.support.servers import RunningBot, SpareBot
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -635,7 +636,13 @@ def test_history_endpoint_checks_the_id_and_shows_only_widget_conversations(runn
         assert status == 400 and "session_id" in body, (query, status, body)
 
     status, body = running_bot.request(f"/webhooks/widget/history?session_id={uuid.uuid4()}")
-    assert status == 200 and body == {"messages": [], "buttons": [], "truncated": False, "disclaimer": DISCLAIMER}
+    assert status == 200 and body == {
+        "messages": [],
+        "buttons": [],
+        "truncated": False,
+        "disclaimer": DISCLAIMER,
+        "disclaimers": [DISCLAIMER, SPANISH["disclaimer"]],  # the widget recognises the disclaimer in each language
+    }
 
     rest_sender = str(uuid.uuid4())  # a REST conversation under a widget-shaped id stays private
     assert running_bot.chat(rest_sender, "what is spasticity?")
