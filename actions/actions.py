@@ -23,7 +23,7 @@ from rasa_sdk.types import DomainDict
 from bot import constants as c
 from bot.config import get_settings
 from bot.conversation import answer_pointer, more, safety_in_context
-from bot.language import LANGUAGES, LanguageState, decide, explicit_choice, maybe_spanish
+from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request
@@ -37,11 +37,19 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Rasa's own slot with the metadata of the message that started the session.
+SESSION_STARTED_METADATA = "session_started_metadata"
+
 
 def language_of(tracker: Tracker) -> LanguageState:
     """The conversation's language as action_detect_language left it for this turn."""
     lang = tracker.get_slot(c.SLOT_LANGUAGE)
     pending = tracker.get_slot(c.SLOT_LANGUAGE_PENDING)
+    if lang not in LANGUAGES:
+        # The introduction is sent before any slot is set: Rasa keeps the first message's metadata for it.
+        stamped = from_metadata(tracker.get_slot(SESSION_STARTED_METADATA))
+        if stamped is not None:
+            return LanguageState(stamped, CHANNEL)
     return LanguageState(
         lang if lang in LANGUAGES else None,
         tracker.get_slot(c.SLOT_LANGUAGE_SOURCE),

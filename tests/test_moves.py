@@ -113,6 +113,8 @@ def _message(text: str, intent: str, ranking: list[str]) -> Message:
         ("and at night?", c.INTENT_GOODBYE, [c.INTENT_GOODBYE, c.INTENT_ASK_FOLLOWUP], c.INTENT_ASK_FOLLOWUP),
         ("and saunas", c.INTENT_ACKNOWLEDGE, [c.INTENT_ACKNOWLEDGE, c.INTENT_GREET], c.INTENT_ASK_QUESTION),
         ("see you around", c.INTENT_ACKNOWLEDGE, [c.INTENT_ACKNOWLEDGE, c.INTENT_GOODBYE], c.INTENT_GOODBYE),
+        # a language choice is confirmed by the answering action (with the topics), never said goodbye to
+        ("español", c.INTENT_GOODBYE, [c.INTENT_GOODBYE], c.INTENT_ASK_TOPIC),
         ("who shouldnt use it", c.INTENT_FEEDBACK_NOT_HELPFUL, [c.INTENT_OUT_OF_SCOPE], c.INTENT_OUT_OF_SCOPE),
         ("is there a cure", c.INTENT_BOT_CHALLENGE, [c.INTENT_BOT_CHALLENGE, c.INTENT_ASK_QUESTION], "ask_question"),
         # real small talk stays
@@ -128,7 +130,7 @@ def test_component_reads_moves_and_demotes_misread_small_talk(
     assert result.get(INTENT)[INTENT_NAME_KEY] == expected
     names = [r[INTENT_NAME_KEY] for r in result.get(INTENT_RANKING_KEY)]
     assert names[0] == expected and len(names) == len(set(names))
-    assert (result.get(MOVE_KEY) is not None) == (read_move(text) is not None)
+    assert (result.get(MOVE_KEY) is not None) == (read_move(text) is not None and expected != c.INTENT_ASK_TOPIC)
 
 
 def test_small_talk_guards() -> None:
