@@ -108,10 +108,12 @@ class BotLike:
 
     service: BotService
     delivered: list[str] = field(default_factory=list)
+    metadata: list[Any] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         text = message.text or ""
         self.delivered.append(text)
+        self.metadata.append(message.metadata)
         if text == "/greet":
             reply = self.service.introduction()
         elif text == "/ask_topic":
@@ -268,6 +270,27 @@ def test_an_answer_is_one_html_message_with_citation_links_and_no_preview(servic
             assert h.bot.delivered == ["the fixed answer"]
 
     run(scenario)
+
+
+def test_the_apps_language_goes_with_each_message_and_spanish_replies_keep_their_format(service: BotService) -> None:
+    """Telegram's `language_code` reaches the bot as metadata, which bot.language reads.
+
+    A Spanish reply's sources heading and disclaimer are recognised like the English ones.
+    """
+    from bot.channels.telegram_format import format_message
+    from bot.replies import render
+    from bot.wording import localise, render_words
+
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("hola, que es la espasticidad", **{"from": {"id": CHAT, "language_code": "es-MX"}}))
+            await h.post(h.message("What is baclofen?"))
+            assert h.bot.metadata == [{"language_code": "es-MX"}, None]
+
+    run(scenario)
+    reply = localise(service.answer_question("What is baclofen?").reply, "es")
+    html = "".join(format_message(render(reply, **render_words("es")).text))
+    assert "<b>Fuentes:</b>" in html and "<i>Esta es información general" in html
 
 
 def test_a_question_gets_the_services_cited_answer(service: BotService) -> None:
