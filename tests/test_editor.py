@@ -168,6 +168,17 @@ def test_every_route_answers_401_without_the_editor_token(shell: InProcessApp, p
         assert shell.request("GET", url, headers=AUTH).status_code == 200
 
 
+def test_the_language_switch_answers_as_a_page_in_that_language(shell: InProcessApp) -> None:
+    """The shell's "Answer as a page in" switch: the language goes as metadata, as a widget page's would."""
+    url = "/webhooks/editor/message"
+    before = len(shell.agent.messages)
+    response = shell.request("POST", url, json={"sender": "es-test", "message": "hola", "lang": "es"}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    assert shell.agent.messages[before].metadata["lang"] == "es"
+    response = shell.request("POST", url, json={"sender": "es-test", "message": "hola", "lang": "fr"}, headers=AUTH)
+    assert response.status_code == 400 and response.json()["message"] == '"lang" must be one of en, es.'
+
+
 def test_a_cross_site_post_is_refused_even_with_the_token(shell: InProcessApp) -> None:
     response = shell.request(
         "POST", "/webhooks/editor/reload", json={}, headers={**AUTH, "Origin": "https://evil.example"}
