@@ -547,6 +547,42 @@ def test_the_embed_config_sets_the_title_colours_and_texts(
     assert bg == "rgb(0, 94, 184)" and watch.dialogs == [] and watch.errors == []
 
 
+SPANISH_PAGE = """<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><title>Foro</title></head>
+<body><main><h1>Foro</h1></main>
+<script src="{url}/webhooks/widget/static/widget.js" data-server-url="{url}" data-launcher-label="Preguntar"
+  data-input-label="Su pregunta" data-send-label="Enviar" defer></script></body></html>"""
+
+
+@e2e
+def test_a_spanish_page_sends_its_language_and_gets_spanish_safety_replies(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """The page's own `lang` (no data-lang) travels with each message; the disclaimer is recognised in Spanish."""
+    page = new_context().new_page()
+    url = f"{running_bot.url}/embedder/foro.html"
+    page.route(
+        url, lambda route: route.fulfill(body=SPANISH_PAGE.format(url=running_bot.url), content_type="text/html")
+    )
+    page.goto(url)
+    page.get_by_role("button", name="Preguntar").click()
+    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    before = bot_count(page)
+    box = page.get_by_label("Su pregunta")
+    box.fill("ya no quiero vivir, estoy pensando en quitarme la vida")
+    box.press("Enter")
+    wait_for_bot(page, before, "last.innerText.includes('800 911 2000')")
+    last = page.evaluate(
+        f"(() => {{ const m = {ROOT_JS}.querySelectorAll('.sw-msg--bot'); return m[m.length - 1].innerText; }})()"
+    )
+    assert "Si esto está pasando ahora" in last and "024" in last, last
+    disclaimer = page.evaluate(
+        f"(() => {{ const m = {ROOT_JS}.querySelectorAll('.sw-msg--bot'); "
+        "const d = m[m.length - 1].querySelector('.sw-disclaimer'); return d ? d.innerText : null; })()"
+    )
+    assert disclaimer is not None and "Esta es información general" in disclaimer, disclaimer
+    shot(page, "14-spanish-page.png")
+
+
 HOSTILE = [
     "<img src=x onerror=alert(1)>",
     "<script>alert(2)</script>",
