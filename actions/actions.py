@@ -73,12 +73,15 @@ def in_language(
     message may be Spanish, so a misread language never hides what to do now.
     """
     lang = language.effective
-    protocol = service.protocol() if reply.kind in (ReplyKind.EMERGENCY,) else {}
-    passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
     if reply.kind == ReplyKind.INTRODUCTION:
         switch = Button("English", "english") if lang == "es" else Button("Español", "español")
         reply = dataclasses.replace(reply, buttons=(*reply.buttons, switch))
-    if reply.kind == ReplyKind.EMERGENCY and not language.certain and (lang == "es" or maybe_spanish(message)):
+    both = reply.kind == ReplyKind.EMERGENCY and not language.certain and (lang == "es" or maybe_spanish(message))
+    if lang == "en" and not both:  # nothing to translate
+        return reply, render_words(lang)
+    protocol = service.protocol() if reply.kind == ReplyKind.EMERGENCY else {}
+    passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
+    if both:
         # Both disclaimers, one per line; the sources under the Spanish heading (the channels know both).
         disclaimers = f"{render_words('es')['disclaimer']}\n{render_words('en')['disclaimer']}"
         return bilingual(reply, protocol, passages), {**render_words("es"), "disclaimer": disclaimers}

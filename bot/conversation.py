@@ -65,7 +65,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
     topic = main.topic if main else context.topic
 
     def about_subject(passage: PassageRecord) -> bool:
-        return bool(subject & set(analyser.analyse(f"{passage.title} {passage.text}").term_ids()))
+        return bool(subject & service.passage_terms(passage))
 
     candidates: list[PassageRecord] = []
     if query:
@@ -167,8 +167,7 @@ def compare(
     # Its title or lay questions say "differs", "difference" or "compared" however the message put it.
     hits = retriever.search([*tokens, *COMPARISON_WORDS], limit=5, topics=topics, text=question)
     for hit in hits:
-        named = {m.term_id for m in service.analyser.analyse(hit.passage.text).mentions}
-        if hit.score >= service.threshold and set(therapies) <= named:
+        if hit.score >= service.threshold and set(therapies) <= service.passage_terms(hit.passage):
             chosen = [hit.passage]
             break
     else:

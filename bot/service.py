@@ -212,6 +212,8 @@ class BotService:
         self.store = store
         self._analyser_factory = analyser_factory
         self.terms = {t.id: t for t in terms}
+        # The topics that belong to one treatment (baclofen, the pump, SDR...), for keeping follow-ups on subject.
+        self.treatment_topics = frozenset(t.topic for t in terms if t.label == ENTITY_THERAPY and t.topic)
         self.threshold = threshold
         self.max_chars = max_chars
         self.reload_interval = get_settings().content_reload_seconds if reload_interval is None else reload_interval
@@ -559,11 +561,10 @@ class BotService:
             return hits[:limit]
         # A passage of another treatment's topic is off the subject even when it names this one in passing
         # ("SDR cannot be undone ... unlike a pump"); a passage of a general topic is on it when it names it.
-        treatment_topics = {t.topic for t in self.terms.values() if t.label == ENTITY_THERAPY and t.topic}
         kept = [
             h
             if h.passage.topic in topics
-            or (h.passage.topic not in treatment_topics and therapies & self.passage_terms(h.passage))
+            or (h.passage.topic not in self.treatment_topics and therapies & self.passage_terms(h.passage))
             else Hit(h.passage, h.score * OFF_SUBJECT_DAMPING)
             for h in hits
         ]

@@ -56,6 +56,7 @@ from bot.language import explicit_choice
 from bot.nlp.moves import MOVE_KEY, MoveKind, asks_something, normalise, read_move
 from bot.nlp.terminology import WORD_LABEL
 from bot.nlp.words import has_words
+from bot.safety.rasa_component import override_intent
 
 logger = logging.getLogger(__name__)
 
@@ -431,7 +432,7 @@ class ConversationMoveClassifier(GraphComponent):
             if explicit_choice(text):
                 # "español", "english please": the language action sets it, the answering action confirms it
                 # with the topics (a request for the menu, in effect; the classifier said goodbye).
-                self._override(message, INTENT_ASK_TOPIC)
+                override_intent(message.data, INTENT_ASK_TOPIC)
                 continue
             move = read_move(text)
             if move is None:
@@ -439,17 +440,10 @@ class ConversationMoveClassifier(GraphComponent):
                 if misread_small_talk(str(predicted), text):
                     self._demote(message)
                 continue
-            self._override(message, INTENT_ACKNOWLEDGE if move.kind == MoveKind.ACKNOWLEDGE else INTENT_ASK_FOLLOWUP)
+            acknowledged = move.kind == MoveKind.ACKNOWLEDGE
+            override_intent(message.data, INTENT_ACKNOWLEDGE if acknowledged else INTENT_ASK_FOLLOWUP)
             message.set(MOVE_KEY, move.as_parse_data(), add_to_output=True)
         return messages
-
-    @staticmethod
-    def _override(message: Message, intent: str) -> None:
-        """Makes `intent` the prediction, certain, at the top of the ranking."""
-        chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
-        message.set(INTENT, chosen, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, [dict(chosen), *ranking], add_to_output=True)
 
     @staticmethod
     def _demote(message: Message) -> None:
