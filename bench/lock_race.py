@@ -105,7 +105,7 @@ def main() -> None:
     """Runs the hammer against both stores and prints what each let happen."""
     from rasa.core.lock_store import RedisLockStore
 
-    from bot.lock_store import AtomicRedisLockStore
+    from bot.rasa_patches.lock_store import AtomicRedisLockStore
 
     client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB)
     stores = {

@@ -6,9 +6,9 @@ pipeline and replaces the whole parse with the intent and entities written in th
 and "/ask_question@1 how much baclofen should I take" would skip the dosing refusal, because the safety net's
 verdict is thrown away with the rest of the parse (security review, finding 8).
 
-`install()` (run by `bot.rasa_server` in every Rasa server) wraps `MessageProcessor.parse_message`, the one
-step every channel's message passes through (REST, Socket.IO, Telegram, the editors' shell, and Rasa's own
-HTTP API), and decides there, with the conversation's tracker, how a message starting with "/" is read:
+`bot.rasa_patches.payload_check` (installed in every Rasa server) wraps `MessageProcessor.parse_message`, the
+one step every channel's message passes through (REST, Socket.IO, Telegram, the editors' shell, and Rasa's own
+HTTP API), and asks `read` here, with the conversation's tracker, how a message starting with "/" is read:
 
 - **offered**: it equals a button or quick reply of the bot's last turn. Only what the bot wrote itself gets
   through, so there is nothing in it for the safety net to read. Equal means the same intent (names are
@@ -53,7 +53,6 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
-from rasa.shared.nlu.constants import ENTITIES, TEXT
 
 logger = logging.getLogger(__name__)
 
@@ -221,70 +220,3 @@ class ChannelCommand(UserMessage):
         if not BARE_INTENT.fullmatch(intent):
             raise ValueError(f"A channel command is a bare intent name, not {intent!r}")
         super().__init__(INTENT_MESSAGE_PREFIX + intent, output_channel, sender_id, input_channel=input_channel)
-
-
-_original_parse_message: Any = None
-
-
-async def _reading(processor: Any, message: UserMessage, tracker: Any) -> Reading:
-    """How the processor's message is read, looking before the loaded events only when that could change it."""
-    text, command = message.text or "", isinstance(message, ChannelCommand)
-    if tracker is None:  # a parse without a conversation (`/model/parse`): nothing was offered
-        return read(text, frozenset(), channel_command=command)
-    reading = read(text, offered_payloads(tracker.events), channel_command=command)
-    if reading is Reading.READ_AS_TEXT:
-        events = await with_earlier_events(getattr(processor, "tracker_store", None), tracker)
-        if len(events) > len(tracker.events):
-            reading = read(text, offered_payloads(events), channel_command=command)
-    return reading
-
-
-async def parse_message(
-    self: Any, message: UserMessage, tracker: Any = None, only_output_properties: bool = True
-) -> dict[str, Any]:
-    """`MessageProcessor.parse_message`, with a payload nobody offered read as text.
-
-    Rasa's own method runs on a copy of the message without its leading slashes; the parse then gets the
-    person's text back, and its entity offsets are moved to match it.
-    """
-    text = message.text or ""
-    if not text.strip().startswith(INTENT_MESSAGE_PREFIX):  # most messages: no tracker walk at all
-        plain: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
-        return plain
-    reading = await _reading(self, message, tracker)
-    if reading is not Reading.READ_AS_TEXT:
-        logger.debug("Intent payload honoured (%s)", reading.value)
-        honoured: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
-        return honoured
-    shown, offset = text_to_read(text)
-    if not shown:  # only slashes: Rasa finds no intent in that, so there is nothing to take away
-        kept: dict[str, Any] = await _original_parse_message(self, message, tracker, only_output_properties)
-        return kept
-    logger.info("A message that looks like an intent payload the bot did not offer is read as text")
-    copy = UserMessage(
-        shown,
-        message.output_channel,
-        message.sender_id,
-        input_channel=message.input_channel,
-        message_id=message.message_id,
-        metadata=message.metadata,
-    )
-    parse_data: dict[str, Any] = await _original_parse_message(self, copy, tracker, only_output_properties)
-    if parse_data.get(TEXT) == copy.text:  # not cut by MessageLengthGuard: offsets point into the person's text
-        parse_data[TEXT] = text
-        for entity in parse_data.get(ENTITIES) or []:
-            for key in ("start", "end"):
-                if isinstance(entity.get(key), int):
-                    entity[key] += offset
-    return parse_data
-
-
-def install() -> None:
-    """Wraps `MessageProcessor.parse_message`; calling it again does nothing."""
-    global _original_parse_message
-    from rasa.core.processor import MessageProcessor
-
-    if MessageProcessor.parse_message is parse_message:
-        return
-    _original_parse_message = MessageProcessor.parse_message
-    MessageProcessor.parse_message = parse_message

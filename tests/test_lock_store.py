@@ -21,7 +21,7 @@ import redis.asyncio  # type: ignore[import-untyped,unused-ignore]
 from rasa.utils.endpoints import EndpointConfig
 
 from bench.lock_race import hammer
-from bot.lock_store import AtomicRedisLockStore
+from bot.rasa_patches.lock_store import AtomicRedisLockStore
 from tests.conftest import _service_missing
 from tests.support.fault_proxy import FaultProxy
 from tests.support.servers import free_port
@@ -34,7 +34,7 @@ REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 
 
 def test_endpoint_config_is_read_like_rasa_passes_it() -> None:
-    config = EndpointConfig(url="redis://example:6380/3", key_prefix="bot7", type="bot.lock_store.X")
+    config = EndpointConfig(url="redis://example:6380/3", key_prefix="bot7", type="bot.rasa_patches.lock_store.X")
     store = AtomicRedisLockStore(config)
     assert store.url == "redis://example:6380/3"
     assert store.key_prefix == "bot7:"
@@ -83,7 +83,7 @@ def test_without_redis_one_replica_still_serialises_and_says_why(caplog: pytest.
     async def main() -> None:
         await asyncio.gather(*(message(i) for i in range(8)))
 
-    with caplog.at_level(logging.ERROR, logger="bot.lock_store"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa_patches.lock_store"):
         asyncio.run(main())
     assert overlaps == 0
     assert sorted(order) == list(range(8))
@@ -198,7 +198,7 @@ def test_redis_outage_and_recovery(prefix: str, caplog: pytest.LogCaptureFixture
             async with store.lock("c"):
                 seen.append("before" if direct.zcard(queue_key) == 1 else "before: not in redis")
                 proxy.cut()  # Redis disappears while the lock is held: the release must be retried later
-            with caplog.at_level(logging.ERROR, logger="bot.lock_store"):
+            with caplog.at_level(logging.ERROR, logger="bot.rasa_patches.lock_store"):
                 async with store.lock("c"):
                     seen.append("during")
             proxy.restore()
@@ -235,7 +235,7 @@ def test_after_an_outage_every_pooled_connection_is_replaced_before_a_lock_falls
             assert pooled >= 6, f"the pool should hold many connections, holds {pooled}"
             proxy.cut()
             proxy.restore()
-            with caplog.at_level(logging.ERROR, logger="bot.lock_store"):
+            with caplog.at_level(logging.ERROR, logger="bot.rasa_patches.lock_store"):
                 await asyncio.gather(*(hold(f"c{i}") for i in range(12)))
 
         asyncio.run(main())

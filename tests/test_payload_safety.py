@@ -249,7 +249,7 @@ def test_what_the_sql_tracker_store_leaves_out_is_read_from_it(
     events: list[Event], expected: set[str], domain: Domain, tmp_path: Path
 ) -> None:
     """Rasa's SQL store loads a conversation from its latest session start: the offer before it is fetched."""
-    from bot.tracker_store import PrePingSQLTrackerStore
+    from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
 
     async def scenario() -> None:
         store = PrePingSQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))

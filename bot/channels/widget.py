@@ -12,10 +12,10 @@ hold the Rasa HTTP API token that the tracker routes need. So this channel adds,
 
 It receives no messages itself (`on_new_message` is unused), so it adds no way to talk to the bot.
 
-`SocketIOInput` is Rasa's socket.io channel with one fix: Rasa 3.6 calls python-socketio's `enter_room`
-without `await`, and since python-socketio 5.10 that is a coroutine, so with session persistence no socket
-ever joined its conversation's room and every bot reply went nowhere. `credentials.yml` names this class
-instead of the stock `socketio` entry; events, path and the channel name (`socketio`) stay the same.
+`SocketIOInput` is Rasa's socket.io channel with its two handlers replaced (`bot.rasa_patches.socketio`
+says why): `session_request` really joins the conversation's room, and a broken message payload gets a plain
+reply. `credentials.yml` names this class instead of the stock `socketio` entry; events, path and the channel
+name (`socketio`) stay the same.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.rest import clean_text
 from bot.config import PROJECT_ROOT
+from bot.rasa_patches.socketio import MAX_ROOM_CHARS, replace_handler, session_request_handler
 from bot.replies import DISCLAIMER
 from bot.wording import SPANISH
 
@@ -51,7 +51,6 @@ MAX_TEXT_CHARS = 4000  # longer texts (a pasted essay) are cut in the history, n
 MAX_BUTTONS = 12
 UNREADABLE = "Sorry, I couldn't read that message. Please type your question as plain text."
 NO_SESSION = "Sorry, this chat lost its connection details. Please reload the page and ask again."
-MAX_ROOM_CHARS = 128  # a session id longer than this is not a client's id: a fresh one is given instead
 # A version 4 UUID as `crypto.randomUUID()` writes it: the only session ids the widget makes.
 SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 STATIC_FILES = {
@@ -214,23 +213,15 @@ class WidgetInput(InputChannel):
 
 
 class SocketIOInput(RasaSocketIOInput):
-    """Rasa's socket.io channel whose `session_request` really joins the conversation's room."""
+    """Rasa's socket.io channel whose handlers join the conversation's room and survive broken payloads."""
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's blueprint, with the `session_request` handler replaced by one that awaits `enter_room`."""
+        """Rasa's blueprint, with its `session_request` and message handlers replaced (bot.rasa_patches.socketio)."""
         socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None  # set by the parent's blueprint()
 
-        async def session_request(sid: str, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, dict) else None
-            valid = isinstance(requested, str) and 0 < len(requested) <= MAX_ROOM_CHARS
-            session_id = requested if valid else uuid.uuid4().hex
-            if self.session_persistence:
-                await sio.enter_room(sid, session_id, namespace=self.namespace)
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
-
-        sio.on("session_request", session_request, namespace=self.namespace)  # replaces the parent's handler
+        replace_handler(sio, "session_request", session_request_handler(self, sio), self.namespace)
 
         async def refuse(sid: str, why: str) -> None:
             logger.info("Refused a Socket.IO message: %s", why)
@@ -273,5 +264,5 @@ class SocketIOInput(RasaSocketIOInput):
             await on_new_message(message)
             return None
 
-        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)  # replaces the parent's handler
+        replace_handler(sio, self.user_message_evt, handle_message, self.namespace)
         return socket_blueprint

@@ -56,6 +56,7 @@ from bot.language import explicit_choice
 from bot.nlp.moves import MOVE_KEY, MoveKind, asks_something, normalise, read_move
 from bot.nlp.terminology import WORD_LABEL
 from bot.nlp.words import has_words
+from bot.rasa_patches.pipeline_step import register_pipeline_step
 from bot.safety.rasa_component import override_intent
 
 logger = logging.getLogger(__name__)
@@ -118,14 +119,13 @@ class CanonicalEntityMapper(GraphComponent):
         return training_data
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+@register_pipeline_step
 class MessageLengthGuard(GraphComponent):
     """Cuts a very long message to the length the bot reads, before any other NLU component sees it.
 
-    Placed first in the pipeline. Without it one pasted 100 KB message costs DIET seconds of CPU per kilobyte
-    and can fail outright, on every channel; the answering action reads only the first `MAX_MESSAGE_CHARS`
-    characters anyway and tells the person so. Registered as a (non-trainable) entity extractor only because
-    that is the kind of component Rasa's recipe runs in pipeline order without training it; it extracts nothing.
+    Placed first in the pipeline. Without it every NLU component reads a pasted 100 KB message whole, on every
+    channel; the answering action reads only the first `MAX_MESSAGE_CHARS` characters anyway and tells the
+    person so. Registered with `register_pipeline_step` (bot/rasa_patches/pipeline_step.py says how and why).
     """
 
     def __init__(self, limit: int) -> None:

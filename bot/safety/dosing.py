@@ -29,7 +29,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot.safety import spanish
-from bot.safety.matching import NOT, SignalMatcher, Signals, merge_signals, normalise
+from bot.safety.matching import NOT, SignalMatcher, Signals, merge_signals
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -488,12 +488,6 @@ class DosingDetector:
         """Compiles the patterns against the pipeline's vocabulary."""
         self.nlp = nlp
         self.matcher = SignalMatcher(nlp.vocab, SIGNALS)
-
-    def detect(self, text: str) -> DosingDetection | None:
-        """The dosing request in a message, or None."""
-        if not text or not text.strip():
-            return None
-        return self.detect_doc(self.nlp(normalise(text)))
 
     def detect_doc(self, doc: Doc) -> DosingDetection | None:
         """The dosing request in an already analysed (lower-cased) doc, or None."""

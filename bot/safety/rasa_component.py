@@ -1,23 +1,23 @@
 """A Rasa NLU component that puts the safety net after intent classification, on every message.
 
-Placed in `config.yml` after `DIETClassifier` and `FallbackClassifier`, it runs the red-flag and dosing
+Placed last in `config.yml`'s pipeline, after the intent classifiers, it runs the red-flag and dosing
 detectors on the message text and overrides whatever intent was predicted, so a misread intent (or a low
 confidence fallback) can never hide an emergency or let a dosing request reach the answering path:
 
 - a red flag sets the intent to `emergency` with confidence 1.0 (emergency wins over dosing);
 - otherwise a personal dosing request sets it to `ask_dosing`;
 - a classifier's `ask_dosing` that the detectors do not confirm is NOT kept either (`trust_classifier_dosing`,
-  default false): measured on the multi-turn evaluation, DIET refused one ordinary medicine question in four
-  of a set written to probe it ("can i fly with my baclofen pump", "is botox safe for kids", "how long does one
-  dose of baclofen take to work"), while the dosing detector alone refuses every request of every dosing set
-  (tests/test_dosing.py). A patient told "I can't advise on your medicine" for an ordinary question stops
-  asking (issue 12);
+  default false): measured on the multi-turn evaluation, the classifier of the time (DIET) refused one ordinary
+  medicine question in four of a set written to probe it ("can i fly with my baclofen pump", "is botox safe for
+  kids", "how long does one dose of baclofen take to work"), while the dosing detector alone refuses every
+  request of every dosing set (tests/test_dosing.py). A patient told "I can't advise on your medicine" for an
+  ordinary question stops asking (issue 12);
 - a classifier's `emergency` that the detectors do not confirm is NOT kept (`trust_classifier_emergency`,
-  default false) and becomes `ask_question`: measured end to end, DIET sent 22% of near-misses and a quarter
-  of ordinary first-person questions ("ankles all puffy since gabapentin", confidence 0.99) to the emergency
-  reply, while the detectors alone caught every emergency of the test sets and of the evaluation set. Its
-  next-best intent is no better (often `goodbye` or `thanks` at 0.01), so the question is answered from the
-  library instead, where retrieval decides. `trust_classifier: true|false` sets both at once.
+  default false) and becomes `ask_question`: measured end to end, the classifier of the time (DIET) sent 22% of
+  near-misses and a quarter of ordinary first-person questions ("ankles all puffy since gabapentin", confidence
+  0.99) to the emergency reply, while the detectors alone caught every emergency of the test sets and of the
+  evaluation set. Its next-best intent is no better (often `goodbye` or `thanks` at 0.01), so the question is
+  answered from the library instead, where retrieval decides. `trust_classifier: true|false` sets both at once.
 
 The verdict is stored in the parse data under `safety` (`{"red_flag": "pump-alarm", "dosing": null, ...}`),
 which reaches the actions as `tracker.latest_message["safety"]`, so the emergency reply can pick the right
@@ -52,14 +52,6 @@ def override_intent(data: dict[str, Any], intent: str) -> None:
     ranking = [r for r in data.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != intent]
     data[INTENT] = chosen
     data[INTENT_RANKING_KEY] = [dict(chosen), *ranking]
-
-
-def next_best_intent(data: dict[str, Any]) -> dict[str, Any]:
-    """The classifier's best intent other than the safety intents (`ask_question` if it ranked none)."""
-    for entry in data.get(INTENT_RANKING_KEY) or []:
-        if entry.get(INTENT_NAME_KEY) not in SAFETY_INTENTS:
-            return dict(entry)
-    return {INTENT_NAME_KEY: INTENT_ASK_QUESTION, PREDICTED_CONFIDENCE_KEY: 0.0}
 
 
 def apply_verdict(

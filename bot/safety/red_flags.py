@@ -19,7 +19,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from bot.safety import spanish
-from bot.safety.matching import IS, NOT, SignalMatcher, Signals, merge_signals, normalise
+from bot.safety.matching import IS, NOT, SignalMatcher, Signals, merge_signals
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -590,12 +590,6 @@ class RedFlagDetector:
         """
         self.nlp = nlp
         self.matcher = SignalMatcher(nlp.vocab, SIGNALS)
-
-    def detect(self, text: str) -> Detection | None:
-        """The red flag in a message, or None."""
-        if not text or not text.strip():
-            return None
-        return self.detect_doc(self.nlp(normalise(text)))
 
     def detect_doc(self, doc: Doc) -> Detection | None:
         """The red flag in an already analysed (lower-cased) doc, or None."""

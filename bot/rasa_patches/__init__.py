@@ -1,0 +1,75 @@
+"""Every change the bot makes to Rasa 3.6's own behaviour, one module per change, and the Rasa version guard.
+
+The bot runs on Rasa Open Source 3.6 (`rasa==3.6.21` in requirements.txt). Where Rasa's behaviour was wrong or
+too slow for us, the fix lives here and nowhere else, so a Rasa upgrade touches this package and its contract
+tests (`tests/test_rasa_patches.py`), which compare each fix with Rasa's original on the input the fix exists
+for: an upgrade that changes the original fails them loudly.
+
+Replaced at run time by `install()` (Rasa's own methods, process-wide):
+
+- `action_validation`: action server responses validated with a compiled schema (about 20 ms -> 0.6 ms a turn);
+- `event_lookup`: stored events' classes found in a table, not by walking every `Event` subclass per event;
+- `payload_check`: a typed "/intent" payload counts only when the bot offered it (else the safety net is
+  skipped).
+
+Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
+
+- `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget.SocketIOInput`, named
+  in `credentials.yml`): the room is really joined, a broken payload gets a plain reply;
+- `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
+- `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`);
+- `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained.
+
+Not a patch, and so not here: `SANIC_KEEP_ALIVE_TIMEOUT` for rasa-sdk's action server is an environment
+setting (`bot.launcher.child_env`, RasaHQ/rasa-sdk#1047); `BlankSafeLogisticRegressionClassifier` and the
+other NLU components use Rasa's public component interface. The REST channel (`bot.channels.rest`) used to
+override `RestInput`'s private `_extract_input_channel`; its own webhook never called it, so it is now built on
+`InputChannel` alone and has nothing of Rasa's to patch.
+
+`install()` runs once in every process that answers a person: `python -m bot.rasa_server` (`make run`,
+`make shell`, `make run-scaled`, Kubernetes and the tests start Rasa only through it). The action server
+(`python -m rasa_sdk`) runs no Rasa code and needs no patch.
+"""
+
+from __future__ import annotations
+
+SUPPORTED_RASA = "3.6"
+
+
+class UnsupportedRasaVersion(RuntimeError):
+    """The installed Rasa is not the one the patches were written and tested for."""
+
+
+def check_rasa_version(version: str | None = None) -> None:
+    """Refuses any Rasa other than 3.6.x, whose internals the patches replace.
+
+    Args:
+        version: the version to check (default: the installed Rasa's).
+
+    Raises:
+        UnsupportedRasaVersion: with what was found and what to do about it.
+    """
+    if version is None:
+        import rasa
+
+        version = str(rasa.__version__)
+    if version.split(".")[:2] != SUPPORTED_RASA.split("."):
+        raise UnsupportedRasaVersion(
+            f"This bot patches Rasa {SUPPORTED_RASA}.x internals (bot/rasa_patches/), but Rasa {version} is "
+            f"installed. Install the pinned requirements (`make install`), or port each patch to Rasa {version} "
+            "and make tests/test_rasa_patches.py pass before raising SUPPORTED_RASA."
+        )
+
+
+def install() -> None:
+    """Checks the Rasa version, then installs the run-time patches; calling it again does nothing.
+
+    Raises:
+        UnsupportedRasaVersion: Rasa is not 3.6.x; nothing is patched.
+    """
+    check_rasa_version()
+    from bot.rasa_patches import action_validation, event_lookup, payload_check
+
+    action_validation.install()
+    event_lookup.install()
+    payload_check.install()
