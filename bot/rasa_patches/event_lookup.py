@@ -10,8 +10,9 @@ raises `ValueError` with Rasa's message.
 
 **Why.** 13% of a replica's CPU in the load test, where a conversation holds hundreds of events.
 
-**Measured.** On the development machine: 1,000 lookups 26 ms with Rasa's walk, 1.4 ms with the table; a
-tracker of 500 events rebuilt (`DialogueStateTracker.from_dict`) in 15 ms instead of 2 ms. Contract:
+**Measured.** On the development machine (two runs, the machine busy in the second): 1,000 lookups 26-54 ms
+with Rasa's walk, 0.1 ms with the table; a tracker of 500 events rebuilt (`DialogueStateTracker.from_dict`)
+in 15-31 ms instead of 2-3 ms. Contract:
 `tests/test_rasa_patches.py::test_event_lookup_*` (every event name resolves to the class Rasa's own method
 returns).
 """
