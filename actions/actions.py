@@ -123,11 +123,12 @@ def editor_preview(tracker: Tracker) -> EditorPreview | None:
 
 
 def context_from(tracker: Tracker) -> Context:
-    """The topic and therapy under discussion and the question last answered, from the slots."""
+    """The topic and therapy under discussion, the question last answered and its passages, from the slots."""
     return Context(
         topic=tracker.get_slot(c.SLOT_TOPIC),
         therapy=tracker.get_slot(c.SLOT_THERAPY),
         previous=tracker.get_slot(c.SLOT_ANSWERED_QUESTION),
+        answered=tuple(str(p) for p in tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []),
     )
 
 

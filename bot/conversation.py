@@ -72,14 +72,21 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
         hits, _ = service.rank(query, limit=12)
         floor = service.threshold * MORE_FLOOR
         # More about the ITB trial is a passage that speaks of the trial or belongs with it, not a neighbour
-        # that shares the question's other words ("at night"); the main passage's topic first.
+        # that shares the question's other words ("at night"): passages about the subject first, then the
+        # main passage's topic.
         fitting = [
             h.passage
             for h in hits
             if h.passage.id not in seen
             and (about_subject(h.passage) or (h.passage.topic == topic and h.score >= floor))
         ]
-        candidates += sorted(fitting, key=lambda p: p.topic != topic)  # stable: rank order within each
+        # Within each, "more like this": nearest to the question and to the whole text that answered it, so
+        # more after the ITB trial is more about the trial, not just more about the pump.
+        near = [h.passage.id for h in service.rank(f"{query} {main.text}", limit=24)[0]] if main else []
+        place = {p: i for i, p in enumerate(near)}
+        candidates += sorted(
+            fitting, key=lambda p: (not about_subject(p), p.topic != topic, place.get(p.id, len(place)))
+        )
     if topic:
         candidates += [
             p for p in bundle.published_passages() if p.topic == topic and p.id not in seen and about_subject(p)

@@ -76,6 +76,17 @@ NOT_A_SUBJECT = frozenset(
 )
 # How much an emergency passage counts for a question that names no emergency (see BotService.rank).
 EMERGENCY_DAMPING = 0.8
+# How much the passage just shown counts for a follow-up that asks something new about the same subject: a
+# nurse asked "and when should I be worried?" after explaining side effects does not repeat the explanation.
+REPEAT_DAMPING = 0.75
+# A message that announces a new subject ("new question, what is the tardieu scale", "unrelated but...",
+# "forget that, what about surgery") is read on its own, without the conversation's subject.
+NEW_SUBJECT = re.compile(
+    r"^\W*(?:(?:ok|okay|right|so|and|also|oh)\W+)*(?:new question|different question|another question|"
+    r"unrelated|something (?:else|different)|change of (?:subject|topic)|on another note|other question|"
+    r"forget (?:that|it|about that)|never ?mind(?: that)?|moving on)\b",
+    re.IGNORECASE,
+)
 # When the bot has no good answer it offers the topics of the nearest matches, then the main topics.
 LIKELY_TOPICS = 3
 MAX_TOPIC_BUTTONS = 6
@@ -165,12 +176,15 @@ class Context:
     """What the conversation is about, from the slots.
 
     `previous` is the question last answered: a follow-up about a new aspect of the same subject ("and what
-    sets it off?") often names no subject at all, and the earlier question supplies it.
+    sets it off?") often names no subject at all, and the earlier question supplies it. `answered` holds the
+    passages of the last answer: a new question about the same subject is rarely answered by the very passage
+    the person has just read.
     """
 
     topic: str | None = None
     therapy: str | None = None
     previous: str | None = None
+    answered: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -413,10 +427,15 @@ class BotService:
         return None
 
     def _pick(self, hits: list[Hit]) -> list[PassageRecord]:
+        """The best passage, and the runner-up when it is nearly as good (compared before the cap at 1)."""
         if not hits:
             return []
         chosen = [hits[0].passage]
-        if len(hits) > 1 and hits[1].score >= max(self.threshold, hits[0].score * SECOND_PASSAGE_RATIO):
+        if (
+            len(hits) > 1
+            and hits[1].score >= self.threshold
+            and hits[1].strength >= hits[0].strength * SECOND_PASSAGE_RATIO
+        ):
             chosen.append(hits[1].passage)
         return chosen
 
@@ -478,63 +497,36 @@ class BotService:
         mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
         lowered = question.lower()
         excluded = {m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)}
-        named_topics = [t for t in (self._topic_of(m) for m in mentioned if m not in excluded) if t]
+        # A lay word group with a topic of its own ("the tardieu scale": assessment) names a subject too.
+        worded = [m.term_id for m in analysis.mentions if m.term_id not in mentioned and self._topic_of(m.term_id)]
+        named_topics = list(
+            dict.fromkeys(t for t in (self._topic_of(m) for m in [*mentioned, *worded] if m not in excluded) if t)
+        )
         tokens = list(analysis.tokens)
         if context.previous and named_topics and is_elliptical(question, tokens, mentioned):
             # "and botox?" after "how long does a nerve block last": the earlier question's aspect ("how long
-            # does it last") asked about the new subject, read only within the new subject's topics.
+            # does it last") asked about the new subject. Passages of the new subject's topics come first, and a
+            # passage elsewhere counts when it names the new subject ("and diazepam?" after gabapentin's legal
+            # status: the driving-law passage that names diazepam).
             earlier = analyser.analyse(context.previous)
             earlier_subject = set(earlier.term_ids())
             aspect = [t for t in earlier.tokens if t not in earlier_subject]
-            hits = retriever.search([*tokens, *aspect], limit=limit, topics=named_topics, text=question)
+            boost = {t: TOPIC_BOOST for t in named_topics}
+            subject = {m for m in mentioned if m not in NOT_A_SUBJECT}
+            hits = self._on_subject(
+                retriever.search([*tokens, *aspect], limit=limit * 4, boost_topics=boost, text=question),
+                set(named_topics),
+                subject or {"\0"},
+                limit,
+            )
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
         # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
         aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
         use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
         if use_context and context.topic:
-            # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
-            # own words; only if nothing there fits is the therapy added to the query for a wider search.
-            hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
-            if hits and hits[0].score >= self.threshold:
-                return hits, mentioned
-            # A follow-up that names no term ("how long is each one on for?") is held to the no-term floor,
-            # but within the topic under discussion the topic is its subject: its best passage there is
-            # accepted at a lower bar, unless the wider search below finds a clearly better one.
-            # Its scores are put on the answer scale (divided by the ratio), so the answer threshold then holds.
-            in_topic = (
-                [Hit(h.passage, min(1.0, h.score / IN_TOPIC_RATIO)) for h in hits]
-                if hits and hits[0].score >= self.threshold * IN_TOPIC_RATIO
-                else []
-            )
-            # A new aspect of the same subject: the question read with the subject (the terms) of the one
-            # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
-            # Either way the subject stays: a passage about another treatment that does not name this one
-            # counts less ("is it permanent?" about the pump is not answered with SDR's permanence).
-            subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
-            if context.previous:
-                subject = analyser.analyse(context.previous).term_ids()
-                # The treatment under discussion is the subject too when the earlier question named none.
-                combined = [*tokens, *subject, *([context.therapy] if context.therapy and not subject else [])]
-                boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
-                hits = self._on_subject(
-                    retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
-                    {context.topic},
-                    subject_therapies,
-                    limit,
-                )
-                if (
-                    hits
-                    and hits[0].score >= self.threshold
-                    and (not in_topic or hits[0].passage.topic == context.topic)
-                ):
-                    return hits, mentioned
-            if in_topic:
-                return in_topic, mentioned
-            expanded = [*tokens, context.therapy] if context.therapy else tokens
-            boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
-            hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
-            return self._on_subject(hits, {context.topic}, subject_therapies, limit), mentioned
+            hits = self._within_subject(question, tokens, context, limit)
+            return self._fresh(hits, context), mentioned
         boost = {t: TOPIC_BOOST for t in named_topics}
         if EMERGENCY_TOPIC not in named_topics:
             # A question the safety net did not flag is rarely best answered by an emergency passage ("my husband
@@ -555,6 +547,66 @@ class BotService:
             return self._on_subject(hits, set(named_topics), named_therapies, limit), mentioned
         return retriever.search(tokens, limit=limit, boost_topics=boost, text=question), mentioned
 
+    def _within_subject(self, question: str, tokens: list[str], context: Context, limit: int) -> list[Hit]:
+        """Ranks a follow-up that names no new subject within the subject under discussion."""
+        _bundle, retriever, analyser = self._ensure_loaded()
+        assert context.topic is not None
+        # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
+        # own words; only if nothing there fits is the therapy added to the query for a wider search.
+        hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
+        if hits and hits[0].score >= self.threshold:
+            return hits
+        # A follow-up that names no term ("how long is each one on for?") is held to the no-term floor,
+        # but within the topic under discussion the topic is its subject: its best passage there is
+        # accepted at a lower bar, unless the wider search below finds a clearly better one.
+        # Its scores are put on the answer scale (divided by the ratio), so the answer threshold then holds.
+        in_topic = (
+            [h.scaled(1 / IN_TOPIC_RATIO) for h in hits]
+            if hits and hits[0].score >= self.threshold * IN_TOPIC_RATIO
+            else []
+        )
+        # A new aspect of the same subject: the question read with the subject (the terms) of the one
+        # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
+        # Either way the subject stays: a passage about another treatment that does not name this one
+        # counts less ("is it permanent?" about the pump is not answered with SDR's permanence).
+        subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
+        if context.previous:
+            subject = analyser.analyse(context.previous).term_ids()
+            # The treatment under discussion is the subject too when the earlier question named none.
+            combined = [*tokens, *subject, *([context.therapy] if context.therapy and not subject else [])]
+            boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
+            hits = self._on_subject(
+                retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
+                {context.topic},
+                subject_therapies,
+                limit,
+            )
+            if hits and hits[0].score >= self.threshold and (not in_topic or hits[0].passage.topic == context.topic):
+                return hits
+        if in_topic:
+            return in_topic
+        expanded = [*tokens, context.therapy] if context.therapy else tokens
+        boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
+        hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
+        return self._on_subject(hits, {context.topic}, subject_therapies, limit)
+
+    def _fresh(self, hits: list[Hit], context: Context) -> list[Hit]:
+        """The hits with the passages just shown ordered as if they counted `REPEAT_DAMPING` as much.
+
+        Only the order changes, never a score: when nothing else fits, the passage just shown may still answer.
+        """
+        if not context.answered or len(hits) < 2:
+            return hits
+        answered = set(context.answered)
+        ordered = sorted(
+            hits,
+            key=lambda h: -(h.strength * REPEAT_DAMPING if h.passage.id in answered else h.strength),
+        )
+        best = ordered[0]
+        if best.score < self.threshold:  # a fresh passage must still be a good answer on its own
+            return hits
+        return ordered
+
     def _on_subject(self, hits: list[Hit], topics: set[str], therapies: set[str], limit: int) -> list[Hit]:
         """The hits, with passages outside `topics` that name none of `therapies` counting less."""
         if not therapies:
@@ -565,10 +617,10 @@ class BotService:
             h
             if h.passage.topic in topics
             or (h.passage.topic not in self.treatment_topics and therapies & self.passage_terms(h.passage))
-            else Hit(h.passage, h.score * OFF_SUBJECT_DAMPING)
+            else h.scaled(OFF_SUBJECT_DAMPING)
             for h in hits
         ]
-        return sorted(kept, key=lambda h: -h.score)[:limit]
+        return sorted(kept, key=lambda h: -h.strength)[:limit]
 
     def followups(self, shown: list[PassageRecord], hits: list[Hit] | None = None) -> tuple[Button, ...]:
         """Two or three related questions from the content, as buttons, so the next step needs no typing.
@@ -701,6 +753,8 @@ class BotService:
             min_score: a stricter bar than the answer threshold for the best passage (never a laxer one).
         """
         context = context or Context()
+        if NEW_SUBJECT.search(question):
+            context = Context()
         bundle = self.bundle
         if topic_id and topic_id in bundle.topics:
             overview = self.topic_overview(topic_id)

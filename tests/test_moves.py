@@ -271,7 +271,9 @@ def test_shown_passages_are_capped(library: BotService) -> None:
         CollectingDispatcher(), _tracker("what is spasticity", c.INTENT_ASK_QUESTION, slots, None), {}
     )
     shown = next(e["value"] for e in events if e["name"] == c.SLOT_SHOWN_PASSAGES)
-    assert len(shown) == c.MAX_SHOWN and shown[-1].startswith("spasticity")
+    answered = next(e["value"] for e in events if e["name"] == c.SLOT_ANSWERED_PASSAGES)
+    assert len(shown) == c.MAX_SHOWN and answered and shown[-len(answered) :] == answered, "oldest dropped first"
+    assert answered[0] == "spasticity-what-it-is"
 
 
 @pytest.mark.parametrize(

@@ -88,10 +88,24 @@ class Analyser(Protocol):
 
 @dataclass(frozen=True)
 class Hit:
-    """A passage with its relevance score (0 to 1, higher is better)."""
+    """A passage with its relevance score (0 to 1, higher is better).
+
+    `strength` is the same score before it is capped at 1, and is what hits are ordered by: a question that
+    names a term and matches several passages well gives each a score of 1, and the cap alone would then leave
+    their order to the editors' file order instead of to how well each one matches.
+    """
 
     passage: PassageRecord
     score: float
+    strength: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.strength < 0:
+            object.__setattr__(self, "strength", self.score)
+
+    def scaled(self, factor: float) -> Hit:
+        """The same hit with its score (capped at 1) and strength multiplied by `factor`."""
+        return Hit(self.passage, min(1.0, self.score * factor), self.strength * factor)
 
 
 def passage_text(passage: PassageRecord) -> str:
@@ -278,6 +292,10 @@ class Retriever:
             query_tokens: the analysed question.
             text: the question as typed; when given, its character n-gram similarity is added to BM25.
         """
+        return np.minimum(self._strengths(query_tokens, text), 1.0)
+
+    def _strengths(self, query_tokens: Sequence[str], text: str | None = None) -> np.ndarray:
+        """The scores before they are capped at 1 (what hits are ordered by)."""
         tokens = self.correct(query_tokens)
         result = np.zeros(len(self.passages), dtype=np.float64)
         if not tokens or not self.passages:
@@ -297,7 +315,7 @@ class Retriever:
             # Spelling-level similarity must not let a question without a term past the floor either.
             factor = self._whole.floor_factor(tokens, anchored)
             result += CHAR_WEIGHT * factor * self._chars.similarity(text)
-        return np.minimum(result, 1.0)
+        return result
 
     def search(
         self,
@@ -319,13 +337,14 @@ class Retriever:
         Returns:
             Hits, best first, all with a score above zero.
         """
-        scores = self.scores(query_tokens, text)
-        if not scores.any():
+        strengths = self._strengths(query_tokens, text)
+        if not strengths.any():
             return []
         if topics is not None:
-            scores[~np.isin(self._topics, list(topics))] = 0.0
+            strengths[~np.isin(self._topics, list(topics))] = 0.0
         for topic, factor in (boost_topics or {}).items():
-            mask = self._topics == topic
-            scores[mask] = np.minimum(1.0, scores[mask] * factor)
-        order = np.argsort(-scores, kind="stable")[:limit]
-        return [Hit(self.passages[i], float(scores[i])) for i in order if scores[i] > 0]
+            strengths[self._topics == topic] *= factor
+        order = np.argsort(-strengths, kind="stable")[:limit]
+        return [
+            Hit(self.passages[i], min(1.0, float(strengths[i])), float(strengths[i])) for i in order if strengths[i] > 0
+        ]
