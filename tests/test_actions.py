@@ -22,8 +22,20 @@ from actions.actions import (
 )
 from bot import constants as c
 from bot.content.store import InMemoryContentStore
-from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS, ReplyKind, render, topic_payload
+from bot.replies import (
+    DISCLAIMER,
+    EMERGENCY_NUMBERS,
+    REPLY_KEY,
+    SAFE_FALLBACK,
+    Reply,
+    ReplyData,
+    ReplyKind,
+    render,
+    reply_text,
+    topic_payload,
+)
 from bot.service import BotService, ContentUnavailable
+from bot.wording import SPANISH, render_words
 
 
 def make_tracker(
@@ -164,6 +176,41 @@ def test_every_answering_path_carries_the_disclaimer(service: BotService, index:
     action, tracker = _all_paths(service)[index]
     messages, _ = run(action, tracker)
     assert messages and all(m["text"].rstrip().endswith(DISCLAIMER) for m in messages)
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_every_path_sends_its_reply_as_data_and_the_text_rendered_from_it(service: BotService, index: int) -> None:
+    action, tracker = _all_paths(service)[index]
+    messages, _ = run(action, tracker)
+    for message in messages:
+        data = ReplyData.from_json(message[REPLY_KEY])
+        assert data.disclaimer == DISCLAIMER and reply_text(data) == message["text"]
+        assert [{"title": b.title, "payload": b.payload} for b in data.buttons] == (message.get("buttons") or [])
+        assert "custom" not in message or not message["custom"]  # patients' replies carry no custom JSON
+
+
+@pytest.mark.parametrize("index", range(9))
+def test_a_reply_without_its_disclaimer_is_never_sent_the_safe_fallback_is(
+    service: BotService, index: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(module, "render_words", lambda lang: {"disclaimer": "", "sources_heading": "Sources:"})
+    action, tracker = _all_paths(service)[index]
+    messages, _ = run(action, tracker)
+    assert [m["text"] for m in messages] == [reply_text(SAFE_FALLBACK)]
+    assert messages[0][REPLY_KEY] == SAFE_FALLBACK.as_json()
+
+
+def test_a_spanish_reply_travels_with_the_spanish_disclaimer_and_sources_heading(service: BotService) -> None:
+    dispatcher = CollectingDispatcher()
+    reply = service.answer_question("what is lioresal?").reply
+    module.send(dispatcher, reply, words=render_words("es"))
+    (message,) = dispatcher.messages
+    data = ReplyData.from_json(message[REPLY_KEY])
+    assert (data.disclaimer, data.sources_heading) == (SPANISH["disclaimer"], "Fuentes:")
+    assert message["text"] == render(reply, **render_words("es")).text and "\nFuentes:\n[1] " in message["text"]
+    assert message["text"].endswith(SPANISH["disclaimer"])
+    module.send(dispatcher, Reply(ReplyKind.MENU, "Hi"), words={"disclaimer": "", "sources_heading": "Fuentes:"})
+    assert dispatcher.messages[-1]["text"] == reply_text(SAFE_FALLBACK)
 
 
 @pytest.mark.parametrize("index", range(9))

@@ -22,8 +22,11 @@ import yaml
 
 from bot.channels.editor import EditorInput, replies, token_matches, turn_report
 from bot.config import PROJECT_ROOT
+from bot.live import DEBUG_KEY
+from bot.replies import REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
 from tests.support.asgi import InProcessApp, channel_app
 from tests.support.editor_bot import DRAFT_ID, DRAFT_MARK, DRAFT_QUESTION
+from tests.support.replies import StructuredAgent
 from tests.support.servers import EDITOR_TOKEN, RunningBot
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -149,6 +152,7 @@ def shell() -> Iterator[InProcessApp]:
         ("", None),
         ("static/editor.js", None),
         ("static/editor.css", None),
+        ("static/reply.js", None),
         ("status", None),
         ("message", b'{"sender": "x", "message": "hello", "drafts": true}'),
         ("reload", b"{}"),
@@ -468,12 +472,49 @@ def test_the_turn_report_reads_intent_entities_and_policies_from_events() -> Non
     assert turn_report([])["intent"] is None
 
 
-def test_the_preview_travelling_as_a_separate_custom_message_joins_its_reply() -> None:
-    collected: list[dict[str, Any]] = [
-        {"recipient_id": "e", "text": "Answer", "buttons": [{"title": "More", "payload": "/more"}]},
-        {"recipient_id": "e", "custom": {"editor_debug": {"chosen": ["p1"]}}},
-        {"recipient_id": "e", "custom": {"something": "else"}},
+def cited_reply() -> Reply:
+    citation = Citation(1, "NHS-BAC", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/")
+    return Reply(ReplyKind.ANSWER, "Baclofen relaxes muscles. [1]", (citation,), (Button("More", "/more"),))
+
+
+def structured(text: str) -> dict[str, Any]:
+    """An answer with its preview data, as the action sends it; "...without its disclaimer" breaks its data."""
+    kwargs = render(cited_reply()).as_kwargs()
+    kwargs["json_message"] = {DEBUG_KEY: {"chosen": ["p1"]}}
+    if "without its disclaimer" in text:
+        kwargs[REPLY_KEY] = {**kwargs[REPLY_KEY], "disclaimer": ""}
+    return kwargs
+
+
+def ask_structured(message: str) -> list[dict[str, Any]]:
+    with channel_app([EditorInput(EDITOR_TOKEN)], StructuredAgent(structured)) as app:
+        response = app.request(
+            "POST", "/webhooks/editor/message", json={"sender": "s", "message": message}, headers=AUTH
+        )
+    assert response.status_code == 200, response.text
+    return list(response.json()["replies"])
+
+
+def test_the_page_gets_each_reply_as_data_with_its_preview() -> None:
+    message = render(cited_reply())
+    assert message.data is not None
+    assert ask_structured("what is baclofen?") == [
+        {
+            "text": message.text,
+            "buttons": [{"title": "More", "payload": "/more"}],
+            "reply": message.data.as_json(),
+            "preview": {"chosen": ["p1"]},
+        }
     ]
-    assert replies(collected) == [
-        {"text": "Answer", "buttons": [{"title": "More", "payload": "/more"}], "preview": {"chosen": ["p1"]}}
+
+
+def test_a_reply_without_its_disclaimer_cannot_be_rendered_and_the_safe_fallback_is_sent() -> None:
+    [reply] = ask_structured("a reply without its disclaimer")
+    assert reply["reply"] == SAFE_FALLBACK.as_json() and reply["text"] == reply_text(SAFE_FALLBACK)
+    assert reply["preview"] == {"chosen": ["p1"]}  # editors still see what was ranked
+
+
+def test_a_plain_message_keeps_its_text() -> None:
+    assert replies([{"recipient_id": "e", "text": "Goodbye"}]) == [
+        {"text": "Goodbye", "buttons": [], "reply": None, "preview": None}
     ]

@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.rest import BadRequest, BoundedRestInput, SenderLimiter, clean_text, parse_message
+from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
 from tests.support.asgi import REPLY_PREFIX, InProcessApp, channel_app
 from tests.support.editor_bot import RATE_BURST, RATE_PER_MINUTE
+from tests.support.replies import StructuredAgent
 from tests.support.servers import RunningBot
 
 WEBHOOK = "/webhooks/rest/webhook"
@@ -165,6 +167,49 @@ def test_a_good_message_reaches_the_bot_and_its_reply_comes_back(rest: InProcess
     [message] = rest.agent.messages
     assert (message.sender_id, message.text, message.metadata) == ("me", "what is baclofen?", {"a": 1})
     assert rest.request("GET", "/webhooks/rest/").json() == {"status": "ok"}
+
+
+def cited_reply() -> Reply:
+    citation = Citation(1, "NHS-BAC", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/")
+    return Reply(
+        ReplyKind.ANSWER, "Baclofen relaxes muscles. [1]", (citation,), (Button("Helpful", "/feedback_helpful"),)
+    )
+
+
+def structured(text: str) -> dict[str, Any]:
+    """The action's dispatcher arguments for a cited reply; "...without its disclaimer" breaks the data."""
+    kwargs = render(cited_reply()).as_kwargs()
+    if "without its disclaimer" in text:
+        kwargs[REPLY_KEY] = {**kwargs[REPLY_KEY], "disclaimer": ""}
+    return kwargs
+
+
+def test_a_structured_reply_is_one_message_with_the_same_text_and_its_data() -> None:
+    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured)) as app:
+        response = post(app, json.dumps({"sender": "me", "message": "what is baclofen?"}).encode())
+    message = render(cited_reply())
+    assert message.data is not None
+    assert response.json() == [
+        {
+            "recipient_id": "me",
+            "text": message.text,  # what simple clients and the evaluation tools read, as before
+            "buttons": [{"title": "Helpful", "payload": "/feedback_helpful"}],
+            REPLY_KEY: message.data.as_json(),
+        }
+    ]
+    assert (
+        message.text
+        == f"Baclofen relaxes muscles. [1]\nSources:\n[1] NHS: Baclofen. {message.data.citations[0].url}\n{DISCLAIMER}"
+    )
+
+
+def test_a_reply_without_its_disclaimer_cannot_be_rendered_and_the_safe_fallback_is_sent() -> None:
+    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured)) as app:
+        response = post(app, json.dumps({"sender": "me", "message": "a reply without its disclaimer"}).encode())
+    assert response.json() == [
+        {"recipient_id": "me", "text": reply_text(SAFE_FALLBACK), REPLY_KEY: SAFE_FALLBACK.as_json()}
+    ]
+    assert "Baclofen" not in response.text
 
 
 def test_a_big_body_gets_413_declared_or_chunked(rest: InProcessApp) -> None:

@@ -23,6 +23,8 @@ from rasa.core.channels.channel import UserMessage
 
 from bot.channels.widget import MAX_ROOM_CHARS, NO_SESSION, UNREADABLE, SocketIOInput
 from bot.config import PROJECT_ROOT
+from bot.replies import REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
+from tests.support.replies import rasa_message
 
 SID = "socket-1"
 SESSION = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"
@@ -179,3 +181,52 @@ def test_any_payload_either_reaches_the_bot_or_gets_a_reply(socket: Socket, data
     socket.received.clear()
     socket.call("user_uttered", data)
     assert len(socket.received) + len(socket.texts()) == 1, (data, socket.received, socket.emitted)
+
+
+# -- what the bot's replies look like on the wire ------------------------------------------------------------
+
+
+def cited_reply() -> Reply:
+    citation = Citation(1, "NHS-BAC", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/")
+    return Reply(
+        ReplyKind.ANSWER, "Baclofen relaxes muscles. [1]", (citation,), (Button("Helpful", "/feedback_helpful"),)
+    )
+
+
+def answered(socket: Socket, kwargs: dict[str, Any]) -> list[Any]:
+    """What the channel emits when the bot answers a widget message with these dispatcher arguments."""
+    socket.call("user_uttered", {"message": "what is baclofen?", "session_id": SESSION})
+    [received] = socket.received
+    assert received.output_channel is not None
+    asyncio.run(received.output_channel.send_response(SESSION, rasa_message(kwargs)))
+    return [(event, data, room) for event, data, room in socket.emitted if event == "bot_uttered"]
+
+
+def test_a_structured_reply_is_one_bot_uttered_message_with_its_text_buttons_and_data(socket: Socket) -> None:
+    message = render(cited_reply())
+    assert message.data is not None
+    assert answered(socket, message.as_kwargs()) == [
+        (
+            "bot_uttered",
+            {
+                "text": message.text,  # for simple clients (the load test reads it); the widget renders the data
+                "quick_replies": [{"content_type": "text", "title": "Helpful", "payload": "/feedback_helpful"}],
+                REPLY_KEY: message.data.as_json(),
+            },
+            SESSION,
+        )
+    ]
+
+
+def test_a_plain_message_goes_as_rasa_sends_it(socket: Socket) -> None:
+    assert answered(socket, {"text": "Goodbye, and take care."}) == [
+        ("bot_uttered", {"text": "Goodbye, and take care."}, SESSION)
+    ]
+
+
+def test_a_reply_without_its_disclaimer_cannot_be_rendered_and_the_safe_fallback_is_sent(socket: Socket) -> None:
+    kwargs = render(cited_reply()).as_kwargs()
+    kwargs[REPLY_KEY] = {**kwargs[REPLY_KEY], "disclaimer": ""}
+    assert answered(socket, kwargs) == [
+        ("bot_uttered", {"text": reply_text(SAFE_FALLBACK), REPLY_KEY: SAFE_FALLBACK.as_json()}, SESSION)
+    ]

@@ -11,6 +11,7 @@ channel switched on by TELEGRAM_* variables.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib
 import json
 import os
@@ -36,10 +37,21 @@ from sanic import Sanic, response
 
 from bot.channels.telegram import EXPIRED_BUTTON, HELP_TEXT, SECRET_HEADER, UNKNOWN_COMMAND, TelegramInput
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
-from bot.channels.telegram_format import MIN_LIMIT, format_message, telegram_length
+from bot.channels.telegram_format import MIN_LIMIT, format_reply, format_text, telegram_length
 from bot.channels.telegram_state import CALLBACK_DATA_LIMIT, ButtonCodec, TelegramState, derive_secret
 from bot.config import PROJECT_ROOT, Settings
-from bot.replies import DISCLAIMER, Button, Citation, Reply, ReplyKind, render
+from bot.replies import (
+    DISCLAIMER,
+    EMERGENCY_NUMBERS,
+    SAFE_FALLBACK,
+    Button,
+    Citation,
+    Reply,
+    ReplyKind,
+    UnrenderableReply,
+    render,
+    structure,
+)
 from bot.service import BotService
 from tests.conftest import _service_missing
 from tests.support.editor_bot import TELEGRAM_SECRET
@@ -122,7 +134,7 @@ class BotLike:
             reply = self.service.answer_question("", topic_id=json.loads(text[len("/ask_topic") :])["topic"]).reply
         elif text == LONG_ANSWER_TRIGGER:
             reply = long_reply()
-        elif text == "the fixed answer":
+        elif text.startswith("the fixed answer"):
             reply = fixed_reply()
         elif text == "offer a long question":
             reply = Reply(ReplyKind.MENU, "You could ask:", buttons=(Button(LONG_QUESTION, LONG_QUESTION),))
@@ -133,7 +145,12 @@ class BotLike:
         else:
             reply = self.service.answer_question(text).reply
         assert message.output_channel is not None and message.sender_id is not None
-        await message.output_channel.send_response(message.sender_id, render(reply).as_kwargs())
+        sent = render(reply).as_kwargs()
+        if text == "the fixed answer without its disclaimer":
+            sent["reply"]["disclaimer"] = ""
+        elif text == "the fixed answer with other text":
+            sent["text"] = "Sources:\n[1] Nobody: Nothing. https://example.org/parsed-from-text"
+        await message.output_channel.send_response(message.sender_id, sent)
 
 
 # -- the harness: fake Bot API + real Sanic app with the channel -------------------------------------------
@@ -272,13 +289,46 @@ def test_an_answer_is_one_html_message_with_citation_links_and_no_preview(servic
     run(scenario)
 
 
+def test_a_reply_is_rendered_from_its_data_never_from_its_text(service: BotService) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("the fixed answer with other text"))
+            (sent,) = h.api.calls()
+            assert sent.body["text"] == FIXED_HTML and "parsed-from-text" not in sent.body["text"]
+
+    run(scenario)
+
+
+def test_a_plain_text_is_shown_as_it_is_with_nothing_read_out_of_it() -> None:
+    text = f"Sources:\n[1] A & B: <T>. https://example.org/x\n{DISCLAIMER}\n{EMERGENCY_NUMBERS}"
+    (html,) = format_text(text)
+    assert "<a " not in html and "<i>" not in html and "Sources:\n[1] A &amp; B: &lt;T&gt;." in html
+    assert html.endswith(f"<b>{EMERGENCY_NUMBERS}</b>")  # the emergency numbers stay bold, as before
+
+
+def test_a_reply_without_its_disclaimer_cannot_be_rendered_and_the_safe_fallback_is_sent(service: BotService) -> None:
+    data = render(fixed_reply()).data
+    assert data is not None
+    for missing in ("", "  \n "):
+        with pytest.raises(UnrenderableReply):
+            format_reply(dataclasses.replace(data, disclaimer=missing))
+
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("the fixed answer without its disclaimer"))
+            (sent,) = h.api.calls()
+            assert sent.body["text"] == "".join(format_reply(SAFE_FALLBACK))
+            assert "Baclofen" not in sent.body["text"] and sent.body["text"].endswith(f"<i>{DISCLAIMER}</i>")
+            assert "112" in sent.body["text"] and "988" in sent.body["text"]
+
+    run(scenario)
+
+
 def test_the_apps_language_goes_with_each_message_and_spanish_replies_keep_their_format(service: BotService) -> None:
     """Telegram's `language_code` reaches the bot as metadata, which bot.language reads.
 
     A Spanish reply's sources heading and disclaimer are recognised like the English ones.
     """
-    from bot.channels.telegram_format import format_message
-    from bot.replies import render
     from bot.wording import localise, render_words
 
     async def scenario() -> None:
@@ -289,7 +339,7 @@ def test_the_apps_language_goes_with_each_message_and_spanish_replies_keep_their
 
     run(scenario)
     reply = localise(service.answer_question("What is baclofen?").reply, "es")
-    html = "".join(format_message(render(reply, **render_words("es")).text))
+    html = "".join(format_reply(structure(reply, **render_words("es"))))
     assert "<b>Fuentes:</b>" in html and "<i>Esta es información general" in html
 
 
@@ -771,8 +821,10 @@ def test_set_webhook_registers_the_secret_only_when_asked() -> None:
 )
 def test_splitting_keeps_every_word_and_every_link_whole(paragraphs: list[str], limit: int) -> None:
     citations = (Citation(1, "S", "Pub & co", "Title <1>", "https://example.org/a?b=1&c=2"),)
-    text = render(Reply(ReplyKind.ANSWER, "\n".join(paragraphs), citations)).text
-    parts = format_message(text, limit)
+    message = render(Reply(ReplyKind.ANSWER, "\n".join(paragraphs), citations))
+    text = message.text
+    assert message.data is not None
+    parts = format_reply(message.data, limit)
     assert parts
     for part in parts:
         shown, error = visible_text(part)

@@ -24,8 +24,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 
 from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
 from bot.config import PROJECT_ROOT
-from bot.replies import DISCLAIMER
-from bot.wording import SPANISH
+from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Citation, Reply, ReplyKind, render, reply_text
+from tests.support.replies import bot_uttered
 from tests.support.servers import RunningBot, SpareBot
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -126,6 +126,26 @@ def test_history_is_bounded_in_count_and_text_size() -> None:
 
 
 WIDGET_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # as crypto.randomUUID() writes one (fixed: stable test ids)
+
+
+def test_history_gives_each_reply_with_its_data_and_never_one_without_its_disclaimer() -> None:
+    reply = Reply(
+        ReplyKind.ANSWER, "Baclofen relaxes muscles. [1]", (Citation(1, "N", "NHS", "Baclofen", "https://n.hs"),)
+    )
+    good = render(reply)
+    broken = good.as_kwargs()
+    broken[REPLY_KEY] = {**broken[REPLY_KEY], "disclaimer": " "}
+    history = conversation_history(
+        [_user("what is baclofen?"), bot_uttered(good.as_kwargs()), _user("again"), bot_uttered(broken), _bot("Bye")]
+    )
+    assert good.data is not None
+    assert history["messages"][1] == {"sender": "bot", "text": good.text, REPLY_KEY: good.data.as_json()}
+    assert history["messages"][3] == {
+        "sender": "bot",
+        "text": reply_text(SAFE_FALLBACK),
+        REPLY_KEY: SAFE_FALLBACK.as_json(),
+    }
+    assert history["messages"][4] == {"sender": "bot", "text": "Bye"}  # a plain message has no data
 
 
 @pytest.mark.parametrize(
@@ -617,46 +637,53 @@ def test_html_and_script_from_a_person_never_run_not_even_after_a_reload(
 
 
 @e2e
-def test_bot_text_renderer_links_only_http_and_runs_nothing(
+def test_the_reply_renderer_links_only_http_runs_nothing_and_refuses_no_disclaimer(
     running_bot: RunningBot, new_context: Callable[..., Any]
 ) -> None:
-    """The renderer the widget uses for every bot message, fed hostile text in the real browser."""
+    """The renderer the widget uses for every bot reply, fed hostile reply data in the real browser."""
     watch = PageWatch()
     page = watch.attach(new_context().new_page())
     page.goto(demo_url(running_bot))
-    page.wait_for_function("window.SpasticityWidget && typeof SpasticityWidget.renderBotContent === 'function'")
-    text = "\n".join(
+    page.wait_for_function("window.SpasticityWidget && typeof SpasticityWidget.renderReply === 'function'")
+    citations = (
+        Citation(1, "E", "Evil", "Title", "javascript:alert(5)"),
+        Citation(2, "N", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/"),
+        Citation(3, "D", "Data", "Page", "data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg=="),
+    )
+    body = "\n".join(
         [
-            "Hello <img src=x onerror=alert(1)> and <script>alert(2)</script> see https://example.org/a.",
-            "Also javascript:alert(3) and data:text/html,<script>alert(4)</script>",
-            "Sources:",
-            "[1] Evil: Title. javascript:alert(5)",
-            "[2] NHS: Baclofen. https://www.nhs.uk/medicines/baclofen/",
-            "[3] Data: Page. data:text/html;base64,PHNjcmlwdD5hbGVydCg2KTwvc2NyaXB0Pg==",
-            DISCLAIMER,
+            "Hello <img src=x onerror=alert(1)> and <script>alert(2)</script> see https://example.org/a. [1]",
+            "Also javascript:alert(3) and data:text/html,<script>alert(4)</script> [2][3]",
         ]
     )
+    data = render(Reply(ReplyKind.ANSWER, body, citations)).data
+    assert data is not None
+    broken = {**data.as_json(), "disclaimer": ""}
     result = page.evaluate(
-        """([text, disclaimer]) => {
+        """([reply, broken]) => {
             const box = document.createElement('div');
             box.id = 'render-check';
-            box.appendChild(SpasticityWidget.renderBotContent(document, text, {disclaimer}));
+            box.appendChild(SpasticityWidget.renderReply(document, reply));
             document.body.appendChild(box);
+            let refused = null;
+            try { SpasticityWidget.renderReply(document, broken); } catch (e) { refused = e.message; }
             return {
                 hrefs: Array.from(box.querySelectorAll('a')).map(a => a.getAttribute('href')),
                 elements: Array.from(box.querySelectorAll('*')).map(e => e.tagName.toLowerCase()),
                 text: box.textContent,
                 disclaimer: box.querySelector('.sw-disclaimer')?.textContent,
                 sources: box.querySelectorAll('.sw-source-list li').length,
+                refused,
             };
         }""",
-        [text, DISCLAIMER],
+        [data.as_json(), broken],
     )
     page.wait_for_timeout(300)
     assert result["hrefs"] == ["https://example.org/a", "https://www.nhs.uk/medicines/baclofen/"]
     assert not {"img", "script", "iframe"} & set(result["elements"])
-    assert "<img src=x onerror=alert(1)>" in result["text"] and "javascript:alert(5)" in result["text"]
+    assert "<img src=x onerror=alert(1)>" in result["text"] and "Evil: Title" in result["text"]
     assert result["sources"] == 3 and DISCLAIMER in (result["disclaimer"] or "")
+    assert result["refused"] and "disclaimer" in result["refused"], "a reply without its disclaimer is refused"
     assert watch.dialogs == [] and watch.errors == []
 
 
@@ -672,13 +699,7 @@ def test_history_endpoint_checks_the_id_and_shows_only_widget_conversations(runn
         assert status == 400 and "session_id" in body, (query, status, body)
 
     status, body = running_bot.request(f"/webhooks/widget/history?session_id={uuid.uuid4()}")
-    assert status == 200 and body == {
-        "messages": [],
-        "buttons": [],
-        "truncated": False,
-        "disclaimer": DISCLAIMER,
-        "disclaimers": [DISCLAIMER, SPANISH["disclaimer"]],  # the widget recognises the disclaimer in each language
-    }
+    assert status == 200 and body == {"messages": [], "buttons": [], "truncated": False}
 
     rest_sender = str(uuid.uuid4())  # a REST conversation under a widget-shaped id stays private
     assert running_bot.chat(rest_sender, "what is spasticity?")

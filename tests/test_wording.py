@@ -10,9 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion, ActionEmergency, ActionOutOfScope, ActionRefuseDosing, in_language
 from bot import constants as c
-from bot.channels.telegram_format import DISCLAIMERS, SOURCES_HEADINGS
 from bot.language import CHANNEL, DETECTED, EXPLICIT, LanguageState
-from bot.replies import Reply, render
+from bot.replies import Reply, render, structure
 from bot.safety.dosing import states_dose
 from bot.service import BotService
 from bot.wording import ENGLISH, FIXED_KINDS, SPANISH, TABLES, localise, render_words
@@ -80,7 +79,8 @@ def test_an_answer_is_announced_as_english_and_rendered_with_the_spanish_disclai
     rendered = render(spanish, **render_words("es")).text
     assert rendered.endswith(SPANISH["disclaimer"]) and "\nFuentes:\n[1]" in rendered
     assert "Me sirvió" in [b.title for b in spanish.buttons]
-    assert SPANISH["disclaimer"] in DISCLAIMERS and "Fuentes:" in SOURCES_HEADINGS
+    data = structure(spanish, **render_words("es"))  # what the channels render: the Spanish words travel with it
+    assert (data.disclaimer, data.sources_heading) == (SPANISH["disclaimer"], "Fuentes:")
 
 
 @pytest.mark.parametrize(

@@ -4,9 +4,11 @@ Content editors open `/webhooks/editor/` on the Rasa server. The page (files in 
 each message here; this channel passes it to Rasa as coming from the "editor" input channel with signed
 metadata that asks for the editors' preview (`bot.live`). The action answers with drafts included if the
 switch is on and attaches the passages it ranked, with scores and sources; intent, confidence, entities
-and the policy that chose each action are read back from the tracker. A button reloads the content files
-into the database (the same code as `make content`); running action servers notice the new revision
-within `CONTENT_RELOAD_SECONDS` and swap it in without a restart.
+and the policy that chose each action are read back from the tracker. Each reply reaches the page as its
+reply data (`bot.replies.ReplyData`), which the page renders (`editor_static/reply.js`): paragraphs,
+citations as links, the disclaimer set apart; data without a disclaimer is refused here and there. A
+button reloads the content files into the database (the same code as `make content`); running action
+servers notice the new revision within `CONTENT_RELOAD_SECONDS` and swap it in without a restart.
 
 Every route needs the token, as HTTP Basic (any user name, the token as password: the browser asks once)
 or as `Authorization: Bearer <token>`, compared in constant time; without it the answer is 401. With no
@@ -28,22 +30,24 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import BadRequest, error, parse_message, read_body
+from bot.channels.rest import BadRequest, ReplyCollector, error, parse_message, read_body
 from bot.config import get_settings
 from bot.language import LANGUAGES
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
+from bot.replies import REPLY_KEY
 
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "editor_static"
 STATIC_FILES = {
     "editor.js": "text/javascript; charset=utf-8",
+    "reply.js": "text/javascript; charset=utf-8",
     "editor.css": "text/css; charset=utf-8",
 }
 MIN_TOKEN_CHARS = 12
@@ -140,7 +144,11 @@ def turn_report(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def replies(collected: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The bot's messages for the page, each with the preview data its action attached (if any)."""
+    """The bot's messages for the page: text, buttons, the reply data (if any) and the preview data.
+
+    The collector (`ReplyCollector`) has already put the safe fallback in place of reply data without a
+    disclaimer, and keeps each reply's custom JSON (the preview) in the same message.
+    """
     out: list[dict[str, Any]] = []
     for message in collected:
         custom = message.get("custom")
@@ -150,9 +158,7 @@ def replies(collected: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
             buttons = [
                 {"title": str(b.get("title")), "payload": str(b.get("payload"))} for b in message.get("buttons") or []
             ]
-            out.append({"text": str(text), "buttons": buttons, "preview": debug})
-        elif debug is not None and out and out[-1]["preview"] is None:
-            out[-1]["preview"] = debug  # the debug data travels as a separate custom message
+            out.append({"text": str(text), "buttons": buttons, "reply": message.get(REPLY_KEY), "preview": debug})
     return out
 
 
@@ -300,7 +306,7 @@ class EditorInput(InputChannel):
             assert self.token is not None
             sender_id = SENDER_PREFIX + incoming.sender
             text = incoming.text.strip()  # UserMessage strips too; the signature covers exactly this text
-            collector = CollectingOutputChannel()
+            collector = ReplyCollector()
             try:
                 await on_new_message(
                     UserMessage(

@@ -10,7 +10,11 @@ URL (`POST /webhooks/rest/webhook`, because `name()` is still "rest") and the sa
 - answers 413 once the body passes `REST_MAX_BODY_BYTES`, without reading the rest into memory;
 - answers 429 with `Retry-After` when one sender exceeds `REST_RATE_PER_MINUTE` (a token bucket that
   allows `REST_RATE_BURST` at once) or has `REST_MAX_IN_FLIGHT` requests in progress;
-- always records the message as coming from "rest", whatever the client says.
+- always records the message as coming from "rest", whatever the client says;
+- answers each bot message as one item, `{"recipient_id", "text", "buttons", "reply"}`: `text` is the plain text
+  rendered from the reply data (`bot.replies.reply_text`), the same text as the stock channel's, and `reply`
+  is the data itself (`ReplyCollector`). Reply data without its disclaimer is never passed on: the safe
+  fallback goes instead.
 
 Streaming replies (`?stream=true`) are not offered.
 
@@ -37,6 +41,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.config import get_settings
+from bot.replies import REPLY_KEY, checked, reply_text
 
 logger = logging.getLogger(__name__)
 
@@ -245,6 +250,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge("body too large")
 
 
+class ReplyCollector(CollectingOutputChannel):
+    """Collects the bot's messages; a structured reply becomes one message with its text and its data.
+
+    Rasa's collector would store the text and any custom JSON of one reply as two messages; here they stay
+    together, and the text is rendered from the reply data, so it cannot differ from what the data says.
+    """
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """One collected message per structured reply; plain messages as Rasa collects them."""
+        reply = checked(message)
+        if reply is None:
+            await super().send_response(recipient_id, message)
+            return
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        collected = self._message(
+            recipient_id, text=reply_text(reply), buttons=buttons or None, custom=message.get("custom") or None
+        )
+        collected[REPLY_KEY] = reply.as_json()
+        await self._persist_message(collected)
+
+
 class BoundedRestInput(InputChannel):
     """The REST channel with validation, a body limit and per-sender limits (see the module docstring).
 
@@ -306,7 +332,7 @@ class BoundedRestInput(InputChannel):
                     f"Too many messages for this conversation; try again in {seconds} s.",
                     headers={"Retry-After": str(seconds)},
                 )
-            collector = CollectingOutputChannel()
+            collector = ReplyCollector()
             try:
                 await on_new_message(
                     UserMessage(

@@ -9,8 +9,9 @@ and puts button payloads straight into `callback_data` (64 bytes at most). This 
 - never calls the Bot API at start-up: `make telegram-webhook` (`telegram_webhook.py`) registers the webhook
   with its secret, once, when an operator asks;
 - claims each `update_id` once (`telegram_state`), so a retried update is acknowledged but not answered again;
-- sends HTML (citations as links, link previews off), split under 4096 characters without cutting a citation
-  (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
+- sends HTML rendered from each reply's data (citations as links, link previews off; a reply without its
+  disclaimer is refused and the safe fallback sent instead), split under 4096 characters without cutting a
+  citation (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
 - answers `/start`, `/topics`, `/restart` and `/help`, and tells people who send a sticker, photo or voice
   note that it reads text;
 - talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
@@ -40,11 +41,11 @@ from sanic.response import HTTPResponse
 
 from bot import constants as c
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError, close_bot
-from bot.channels.telegram_format import format_message
+from bot.channels.telegram_format import format_reply, format_text
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
 from bot.payloads import ChannelCommand
-from bot.replies import CRISIS_LINES, EMERGENCY_SHORT
+from bot.replies import CRISIS_LINES, EMERGENCY_SHORT, checked
 
 logger = logging.getLogger(__name__)
 
@@ -112,13 +113,28 @@ class TelegramOutput(OutputChannel):
                     raise
                 await asyncio.sleep(error.timeout)
 
-    async def send_html(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Sends a plain-text reply as one or more HTML messages; the keyboard goes with the last one."""
-        parts = format_message(text)
+    async def send_parts(self, chat_id: str, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
+        """Sends HTML messages in order; the keyboard goes with the last one."""
         if not parts and markup is not None:
             parts = ["Please choose:"]  # Telegram needs some text to hang a keyboard under
         for number, part in enumerate(parts, start=1):
             await self._send(chat_id, part, markup if number == len(parts) else None)
+
+    async def send_html(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        """Sends a plain text as one or more HTML messages; the keyboard goes with the last one."""
+        await self.send_parts(chat_id, format_text(text), markup)
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A structured reply is rendered from its data (the safe fallback if it has no disclaimer).
+
+        Any other message (a domain response) goes the way Rasa sends it, as text with buttons.
+        """
+        reply = checked(message)
+        if reply is None:
+            await super().send_response(recipient_id, message)
+            return
+        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+        await self.send_parts(recipient_id, format_reply(reply), await self.keyboard(buttons))
 
     async def keyboard(self, buttons: Sequence[dict[str, Any]]) -> InlineKeyboardMarkup | None:
         """One button per row (long titles stay readable, and each is a large target), or None if empty."""

@@ -1,10 +1,11 @@
-"""Turns the bot's plain-text replies into Telegram HTML messages, split under Telegram's length limit.
+"""Turns the bot's replies into Telegram HTML messages, split under Telegram's length limit.
 
-`bot.replies.render` writes one plain-text message: a body with `[n]` markers, a "Sources:" block of lines
-`[n] Publisher: Title. URL`, then the disclaimer. Telegram shows that best as HTML: each `[n]` marker and each
-source becomes a link (with link previews off, so a reply is not buried under a preview card), the emergency
-numbers are bold and the disclaimer is in italics. Everything else is escaped, so no text from the content or
-from a person can inject markup.
+A structured reply is rendered from its data (`bot.replies.ReplyData`, `format_reply`): the paragraphs, each
+followed by its `[n]` citation markers as links to the sources; the sources heading in bold; one line per
+source, `[n] Publisher: Title` linked to its URL (with link previews off, so a reply is not buried under a
+preview card); the emergency numbers in bold; and the disclaimer in italics. A reply without its disclaimer
+is refused (`UnrenderableReply`). A plain text (the channel's own help, a domain response) is shown as it is
+(`format_text`). Everything is escaped, so no text from the content or from a person can inject markup.
 
 Telegram refuses messages longer than 4096 characters, so a long reply is split into several messages. The
 split happens between lines first, then between sentences, then between words, and never inside a link or a
@@ -19,23 +20,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS
+from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS, Paragraph, ReplyData, citation_label
 from bot.wording import TABLES
 
 TELEGRAM_TEXT_LIMIT = 4096
-SOURCES_HEADING = "Sources:"
-# The heading, disclaimer and safety lines in every language the bot speaks (bot.wording).
-SOURCES_HEADINGS = frozenset(table["sources_heading"] for table in TABLES.values())
-DISCLAIMERS = frozenset(table["disclaimer"] for table in TABLES.values())
+# The emergency and crisis lines in every language the bot speaks (bot.wording): a paragraph that is one of
+# them is shown in bold.
 SAFETY_LINES = frozenset(
     {EMERGENCY_NUMBERS, CRISIS_LINES}
     | {table[key] for table in TABLES.values() for key in ("emergency_numbers", "crisis_lines")}
 )
-# What `bot.replies.render` writes for each source: "[n] Publisher: Title. URL".
-_SOURCE_LINE = re.compile(r"^\[(\d+)\] (.+)\. (https?://\S+)$")
-_MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
-_ONLY_MARKERS = re.compile(r"^(?:\[\d+\])+[.,;:]?$")
 # Longest link label kept whole (a longer one is cut), so that one link always fits in a message; and the
 # longest link kept as a link (a longer URL is not worth a link: its label is shown as plain text).
 _MAX_LABEL = 300
@@ -99,72 +94,49 @@ class Line:
         return f"<{self.tag}>{inner}</{self.tag}>" if self.tag and inner else inner
 
 
-def parse_citations(text: str) -> dict[int, str]:
-    """The source URL of each citation number, read from the "Sources:" block of a rendered reply."""
-    urls: dict[int, str] = {}
-    in_sources = False
-    for line in text.split("\n"):
-        if line.strip() in SOURCES_HEADINGS:
-            in_sources = True
-            continue
-        match = _SOURCE_LINE.match(line.strip()) if in_sources else None
-        if match:
-            urls.setdefault(int(match.group(1)), match.group(3))
-        elif in_sources:
-            in_sources = False
-    return urls
+def _word_atoms(text: str) -> list[Atom]:
+    """The words of a text, escaped; a word that ends a sentence is a good place to break."""
+    return [Atom(_escape(word), word, bool(_SENTENCE_END.search(word))) for word in text.split()]
 
 
-def _word_atom(word: str, urls: dict[int, str], previous_ends: bool) -> Atom:
-    """A word, with any `[n]` markers in it turned into links to the cited source."""
-    parts: list[str] = []
-    position = 0
-    for match in _MARKER.finditer(word):
-        url = urls.get(int(match.group(1)))
-        if url is None:
-            continue
-        parts.append(_escape(word[position : match.start()]))
-        parts.append(_link(url, match.group(0)))
-        position = match.end()
-    parts.append(_escape(word[position:]))
-    # "…muscles. [1][2]": the markers after a sentence belong to it, so the sentence ends after them.
-    ends = bool(_SENTENCE_END.search(word)) or (previous_ends and bool(_ONLY_MARKERS.match(word)))
-    return Atom("".join(parts), word, ends)
-
-
-def _body_line(line: str, urls: dict[int, str], tag: str = "") -> Line:
-    atoms: list[Atom] = []
-    for word in line.split():
-        atoms.append(_word_atom(word, urls, bool(atoms) and atoms[-1].ends_sentence))
+def _paragraph_line(paragraph: Paragraph, urls: dict[int, str]) -> Line:
+    """A paragraph and its citation markers, each marker a link to the cited source."""
+    atoms = _word_atoms(paragraph.text)
+    if paragraph.citations:
+        marks = "".join(f"[{n}]" for n in paragraph.citations)
+        links = "".join(_link(urls[n], f"[{n}]") for n in paragraph.citations)
+        # "…muscles. [1][2]": the markers after a sentence belong to it, so the sentence ends after them.
+        atoms.append(Atom(links, marks, bool(atoms) and atoms[-1].ends_sentence))
+    tag = "b" if paragraph.text in SAFETY_LINES and not paragraph.citations else ""
     return Line(atoms, tag)
 
 
-def to_lines(text: str) -> list[Line]:
-    """Parses a rendered reply into HTML lines: body, sources (as links), emergency numbers, disclaimer."""
-    urls = parse_citations(text)
+def reply_lines(reply: ReplyData) -> list[Line]:
+    """A structured reply as HTML lines: paragraphs, sources (as links), then the disclaimer in italics.
+
+    Raises:
+        UnrenderableReply: the reply has no disclaimer.
+    """
+    reply.require_disclaimer()
+    urls = {c.number: c.url for c in reply.citations}
+    lines = [_paragraph_line(p, urls) for p in reply.paragraphs]
+    if reply.citations:
+        heading = reply.sources_heading.strip()
+        lines.append(Line([Atom(f"<b>{_escape(heading)}</b>", heading)], keep_with_next=True))
+        for citation in reply.citations:
+            label = citation_label(citation)
+            marker = Atom(_escape(f"[{citation.number}]"), f"[{citation.number}]")
+            lines.append(Line([marker, Atom(_link(citation.url, label), label)]))
+    lines += [Line(_word_atoms(line), "i") for line in reply.disclaimer.strip().split("\n")]
+    return lines
+
+
+def text_lines(text: str) -> list[Line]:
+    """A plain text as HTML lines, the emergency and crisis lines in bold."""
     lines: list[Line] = []
-    in_sources = False
     for raw in text.strip().split("\n"):
         stripped = raw.strip()
-        source = _SOURCE_LINE.match(stripped) if in_sources else None
-        if stripped in SOURCES_HEADINGS and urls:
-            in_sources = True
-            lines.append(Line([Atom(f"<b>{stripped}</b>", stripped)], keep_with_next=True))
-            continue
-        if source:
-            number, label, url = source.groups()
-            marker = Atom(_escape(f"[{number}]"), f"[{number}]")
-            lines.append(Line([marker, Atom(_link(url, label), label)]))
-            continue
-        in_sources = False
-        if not stripped:
-            lines.append(Line([]))
-        elif stripped in DISCLAIMERS:
-            lines.append(_body_line(stripped, urls, tag="i"))
-        elif stripped in SAFETY_LINES:
-            lines.append(_body_line(stripped, urls, tag="b"))
-        else:
-            lines.append(_body_line(stripped, urls))
+        lines.append(Line(_word_atoms(stripped), "b" if stripped in SAFETY_LINES else ""))
     return lines
 
 
@@ -251,6 +223,15 @@ def split_lines(lines: Iterable[Line], limit: int = TELEGRAM_TEXT_LIMIT) -> list
     return chunks
 
 
-def format_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
-    """A rendered reply as one or more Telegram HTML messages, in order, each within `limit`."""
-    return split_lines(to_lines(text), limit)
+def format_reply(reply: ReplyData, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """A structured reply as one or more Telegram HTML messages, in order, each within `limit`.
+
+    Raises:
+        UnrenderableReply: the reply has no disclaimer.
+    """
+    return split_lines(reply_lines(reply), limit)
+
+
+def format_text(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """A plain text as one or more Telegram HTML messages, in order, each within `limit`."""
+    return split_lines(text_lines(text), limit)

@@ -6,11 +6,16 @@ hold the Rasa HTTP API token that the tracker routes need. So this channel adds,
 
 - `GET /` the demo page (`widget/demo/index.html`): the widget on a mock community page (`make run`);
 - `GET /static/widget.js` (and its source map) from `widget/dist/`, built by `make widget`;
-- `GET /history?session_id=<uuid>`: the user and bot texts of that one conversation and the last quick
-  replies, read from the tracker store. Only ids shaped like the random UUIDs the widget makes are accepted,
-  only conversations held over the socket.io channel are shown, and the answer is bounded in size.
+- `GET /history?session_id=<uuid>`: the user and bot texts of that one conversation (each bot reply with its
+  reply data, which the widget renders) and the last quick replies, read from the tracker store. Only ids
+  shaped like the random UUIDs the widget makes are accepted, only conversations held over the socket.io
+  channel are shown, and the answer is bounded in size.
 
 It receives no messages itself (`on_new_message` is unused), so it adds no way to talk to the bot.
+
+Over Socket.IO each structured reply goes out as one `bot_uttered` message (`WidgetOutput`): `text` (the plain
+text rendered from the data, for simple clients), `quick_replies`, and `reply`, the reply data the widget
+renders (`bot.replies.ReplyData`). Reply data without its disclaimer is never sent: the safe fallback is.
 
 `SocketIOInput` is Rasa's socket.io channel with its two handlers replaced (`bot.rasa_patches.socketio`
 says why): `session_request` really joins the conversation's room, and a broken message payload gets a plain
@@ -38,8 +43,7 @@ from sanic.response import HTTPResponse
 from bot.channels.rest import clean_text
 from bot.config import PROJECT_ROOT
 from bot.rasa_patches.socketio import MAX_ROOM_CHARS, replace_handler, session_request_handler
-from bot.replies import DISCLAIMER
-from bot.wording import SPANISH
+from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
 
 logger = logging.getLogger(__name__)
 
@@ -116,9 +120,10 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
         limit: how many of the newest messages to return.
 
     Returns:
-        `{"messages": [{"sender": "user"|"bot", "text": ...}], "buttons": [...], "truncated": bool}`.
+        `{"messages": [{"sender": "user"|"bot", "text": ..., "reply": {...}}], "buttons": [...], "truncated": bool}`
+        (`reply`, the reply data, only for the bot's structured replies).
     """
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     titles: dict[str, str] = {}
     open_buttons: list[dict[str, str]] = []
     for event in last_session(events):
@@ -131,7 +136,10 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
         elif isinstance(event, BotUttered):
             buttons = _buttons(event.data)
             titles.update({b["payload"]: b["title"] for b in buttons})
-            if event.text:
+            reply = checked(event.metadata or {})
+            if reply is not None:
+                messages.append({"sender": "bot", "text": _cut(reply_text(reply)), REPLY_KEY: reply.as_json()})
+            elif event.text:
                 messages.append({"sender": "bot", "text": _cut(event.text)})
             if buttons:
                 open_buttons = buttons
@@ -205,11 +213,32 @@ class WidgetInput(InputChannel):
                 logger.exception("Could not read the conversation history from the tracker store.")
                 return _error(503, "The conversation history is not available right now.")
             body = conversation_history(tracker.events if tracker is not None else [])
-            body["disclaimer"] = DISCLAIMER
-            body["disclaimers"] = [DISCLAIMER, SPANISH["disclaimer"]]
             return response.json(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
         return widget
+
+
+def socketio_message(reply: ReplyData) -> dict[str, Any]:
+    """One `bot_uttered` message for a structured reply: its text, its quick replies and its data."""
+    message: dict[str, Any] = {"text": reply_text(reply)}
+    if reply.buttons:
+        message["quick_replies"] = [
+            {"content_type": "text", "title": b.title, "payload": b.payload} for b in reply.buttons
+        ]
+    message[REPLY_KEY] = reply.as_json()
+    return message
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's Socket.IO output, sending each structured reply as one message with its reply data."""
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """A structured reply as `socketio_message`; any other message as Rasa sends it."""
+        reply = checked(message)
+        if reply is None:
+            await super().send_response(recipient_id, message)
+            return
+        await self._send_message(recipient_id, socketio_message(reply))
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -253,7 +282,7 @@ class SocketIOInput(RasaSocketIOInput):
                     metadata = json.loads(metadata)
                 except ValueError:
                     metadata = None
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = WidgetOutput(sio, self.bot_message_evt)
             message = UserMessage(
                 text,
                 output,

@@ -21,13 +21,16 @@ export const DEFAULT_STRINGS = {
   historyFailed: "Earlier messages could not be loaded.",
   quickReplies: "Suggested replies",
   conversation: "Conversation",
-  sources: "Sources:",
   sourcesNote: "{n} sources are linked in the conversation.",
   sourceNote: "1 source is linked in the conversation.",
   disclaimerLabel: "Please note:",
   newTab: "opens in a new tab",
   empty: "Please type a question first.",
   queued: "Not connected yet: your message will be sent when the connection is back.",
+  // Shown instead of a reply that arrived without its disclaimer (never expected: a fault on the bot's side).
+  unrenderable:
+    "Sorry, this answer could not be shown safely. Please ask again. " +
+    "In an emergency, call 911 (US), 999 (UK) or 112 (EU).",
 };
 
 const DEFAULTS = {

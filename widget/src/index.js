@@ -5,7 +5,7 @@
 import { mount } from "./widget.js";
 
 export { mount };
-export { parseBotText, renderBotContent, safeHref } from "./render.js";
+export { checkReply, renderReply, renderText, safeHref, UnrenderableReply } from "./render.js";
 
 const script = globalThis.document ? globalThis.document.currentScript : null;
 

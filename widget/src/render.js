@@ -1,8 +1,9 @@
-// Turns message text into DOM nodes. Every piece of text from the bot or the person goes in through
+// Turns the bot's messages into DOM nodes. A structured reply is rendered from its reply data (bot/replies.py
+// `ReplyData`, described in the README's "The reply data"); a plain message (a domain response, a channel
+// notice) is shown as its text. Every piece of text from the bot or the person goes in through
 // document.createTextNode / textContent, never innerHTML, so no HTML or script in a message can run.
 // Links are made only from http(s) URLs, and only in bot messages.
 
-const SOURCE_LINE = /^\[(\d{1,3})\]\s+(.+)$/;
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/g;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
 
@@ -19,55 +20,6 @@ export function safeHref(candidate) {
     return null;
   }
   return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
-}
-
-/**
- * Splits a bot message into its parts: body lines, numbered sources and the disclaimer.
- *
- * The bot's replies are plain text (bot/replies.py `render`): the body with [n] markers, then a
- * "Sources:" line and one "[n] Publisher: Title. URL" line per source, then the disclaimer.
- * @param {string} text
- * @param {string | string[]} disclaimer the bot's disclaimer text (or one per language), when known
- * @returns {{body: string[], sources: {number: string, label: string, url: string | null}[], disclaimer: string | null}}
- */
-// The heading of the sources block in each language the bot speaks (bot/replies.py SOURCES_HEADINGS).
-const SOURCES_HEADINGS = ["Sources:", "Fuentes:"];
-
-export function parseBotText(text, disclaimer) {
-  let lines = String(text).replace(/\r\n?/g, "\n").split("\n");
-  let foundDisclaimer = null;
-  // The bot's disclaimer in each language it speaks (the server sends them all with the history).
-  const known = (Array.isArray(disclaimer) ? disclaimer : [disclaimer]).map((d) => (d || "").trim()).filter(Boolean);
-  const last = lines.length ? lines[lines.length - 1].trim() : "";
-  if (known.includes(last)) {
-    foundDisclaimer = last;
-    lines = lines.slice(0, -1);
-  }
-  const sources = [];
-  const start = lines.findIndex((line) => SOURCES_HEADINGS.includes(line.trim()));
-  if (start >= 0) {
-    let end = start + 1;
-    while (end < lines.length && SOURCE_LINE.test(lines[end].trim())) {
-      const [, number, rest] = SOURCE_LINE.exec(lines[end].trim());
-      sources.push(splitSource(number, rest));
-      end += 1;
-    }
-    if (sources.length) {
-      lines = [...lines.slice(0, start), ...lines.slice(end)];
-    }
-  }
-  const body = lines.map((line) => line.trim()).filter((line) => line.length > 0);
-  return { body, sources, disclaimer: foundDisclaimer };
-}
-
-function splitSource(number, rest) {
-  const lastSpace = rest.lastIndexOf(" ");
-  const tail = lastSpace >= 0 ? rest.slice(lastSpace + 1) : rest;
-  const url = safeHref(tail);
-  if (url && lastSpace > 0) {
-    return { number, label: rest.slice(0, lastSpace).trim(), url };
-  }
-  return { number, label: rest, url: null };
 }
 
 /**
@@ -107,72 +59,115 @@ function link(doc, href, label, newTabNote) {
   return a;
 }
 
+/** Thrown for reply data that must not be shown: without its disclaimer, or not reply data at all. */
+export class UnrenderableReply extends Error {}
+
 /**
- * The DOM of a bot message: paragraphs, a list of linked sources, and the disclaimer set apart.
+ * Checks reply data before anything of it is shown.
+ * @param {unknown} reply
+ * @returns {{paragraphs: {text: string, citations: number[]}[], citations: {number: number, publisher: string,
+ *   title: string, url: string}[], sources_heading: string, disclaimer: string}}
+ */
+export function checkReply(reply) {
+  if (!reply || typeof reply !== "object" || !Array.isArray(reply.paragraphs) || !Array.isArray(reply.citations)) {
+    throw new UnrenderableReply("not reply data");
+  }
+  if (typeof reply.disclaimer !== "string" || !reply.disclaimer.trim()) {
+    throw new UnrenderableReply("a reply without its disclaimer is never shown");
+  }
+  return reply;
+}
+
+function paragraphText(paragraph) {
+  const marks = (Array.isArray(paragraph.citations) ? paragraph.citations : []).map((n) => `[${n}]`).join("");
+  return [String(paragraph.text || ""), marks].filter(Boolean).join(" ");
+}
+
+function lineNode(doc, line, newTabNote) {
+  const p = doc.createElement("p");
+  p.className = "sw-line";
+  appendLinkified(doc, p, line, newTabNote);
+  return p;
+}
+
+/**
+ * The DOM of a structured reply: paragraphs with their citation markers, the linked sources, and the
+ * disclaimer set apart. Throws `UnrenderableReply` for a reply without its disclaimer.
  * @param {Document} doc
- * @param {string} text
- * @param {{disclaimer?: string, sourcesHeading?: string, disclaimerLabel?: string, newTabNote?: string}} options
+ * @param {object} reply the reply data of a `bot_uttered` message or of a history message
+ * @param {{disclaimerLabel?: string, newTabNote?: string}} options
  * @returns {DocumentFragment}
  */
-export function renderBotContent(doc, text, options = {}) {
-  const parts = parseBotText(text, options.disclaimer || "");
+export function renderReply(doc, reply, options = {}) {
+  const data = checkReply(reply);
   const fragment = doc.createDocumentFragment();
-  for (const line of parts.body) {
-    const p = doc.createElement("p");
-    p.className = "sw-line";
-    appendLinkified(doc, p, line, options.newTabNote);
-    fragment.appendChild(p);
+  for (const paragraph of data.paragraphs) {
+    const line = paragraphText(paragraph).trim();
+    if (line) fragment.appendChild(lineNode(doc, line, options.newTabNote));
   }
-  if (parts.sources.length) {
+  if (data.citations.length) {
     const box = doc.createElement("div");
     box.className = "sw-sources";
     const heading = doc.createElement("p");
     heading.className = "sw-sources-heading";
-    heading.textContent = options.sourcesHeading || "Sources:";
+    heading.textContent = data.sources_heading || "Sources:";
     box.appendChild(heading);
     const list = doc.createElement("ol");
     list.className = "sw-source-list";
-    for (const source of parts.sources) {
+    for (const citation of data.citations) {
       const item = doc.createElement("li");
       const number = doc.createElement("span");
       number.className = "sw-source-number";
-      number.textContent = `[${source.number}]`;
+      number.textContent = `[${citation.number}]`;
       item.appendChild(number);
       item.appendChild(doc.createTextNode(" "));
-      if (source.url) {
-        item.appendChild(link(doc, source.url, source.label, options.newTabNote));
-      } else {
-        item.appendChild(doc.createTextNode(source.label));
-      }
+      const label = `${citation.publisher}: ${citation.title}`;
+      const url = safeHref(String(citation.url));
+      item.appendChild(url ? link(doc, url, label, options.newTabNote) : doc.createTextNode(label));
       list.appendChild(item);
     }
     box.appendChild(list);
     fragment.appendChild(box);
   }
-  if (parts.disclaimer) {
-    const note = doc.createElement("p");
-    note.className = "sw-disclaimer";
-    note.setAttribute("role", "note");
-    const label = doc.createElement("strong");
-    label.textContent = `${options.disclaimerLabel || "Please note:"} `;
-    note.appendChild(label);
-    note.appendChild(doc.createTextNode(parts.disclaimer));
-    fragment.appendChild(note);
+  const note = doc.createElement("p");
+  note.className = "sw-disclaimer";
+  note.setAttribute("role", "note");
+  const label = doc.createElement("strong");
+  label.textContent = `${options.disclaimerLabel || "Please note:"} `;
+  note.appendChild(label);
+  data.disclaimer.trim().split("\n").forEach((line, index) => {
+    if (index) note.appendChild(doc.createElement("br"));
+    note.appendChild(doc.createTextNode(line));
+  });
+  fragment.appendChild(note);
+  return fragment;
+}
+
+/**
+ * The DOM of a plain bot message: one paragraph per line, web addresses as links. Nothing is read out of it.
+ * @param {Document} doc
+ * @param {string} text
+ * @param {{newTabNote?: string}} options
+ * @returns {DocumentFragment}
+ */
+export function renderText(doc, text, options = {}) {
+  const fragment = doc.createDocumentFragment();
+  for (const line of String(text).replace(/\r\n?/g, "\n").split("\n")) {
+    if (line.trim()) fragment.appendChild(lineNode(doc, line.trim(), options.newTabNote));
   }
   return fragment;
 }
 
 /**
- * What the live region says for a bot message: the words, and how many sources it lists.
- * @param {string} text
- * @param {string} disclaimer
+ * What the live region says for a structured reply: the words, how many sources it lists, the disclaimer.
+ * @param {object} reply
  * @param {(count: number) => string} sourcesNote
  * @returns {string}
  */
-export function announcementFor(text, disclaimer, sourcesNote) {
-  const parts = parseBotText(text, disclaimer);
-  const words = [...parts.body];
-  if (parts.sources.length) words.push(sourcesNote(parts.sources.length));
-  if (parts.disclaimer) words.push(parts.disclaimer);
+export function announcementForReply(reply, sourcesNote) {
+  const data = checkReply(reply);
+  const words = data.paragraphs.map(paragraphText).filter((line) => line.trim());
+  if (data.citations.length) words.push(sourcesNote(data.citations.length));
+  words.push(data.disclaimer.trim().replace(/\n/g, " "));
   return words.join(" ");
 }

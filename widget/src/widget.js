@@ -6,7 +6,7 @@ import { io } from "socket.io-client";
 
 import css from "./widget.css";
 import { readConfig } from "./config.js";
-import { announcementFor, renderBotContent } from "./render.js";
+import { announcementForReply, renderReply, renderText } from "./render.js";
 import { loadSessionId, readValue, writeValue } from "./session.js";
 
 const HOST_ID = "spasticity-widget";
@@ -59,7 +59,6 @@ class ChatWidget {
     this.doc = doc;
     this.strings = config.strings;
     this.sessionId = loadSessionId(config.serverUrl);
-    this.disclaimer = "";
     this.confirmed = false;
     this.everConfirmed = false;
     this.historyLoaded = false;
@@ -234,26 +233,34 @@ class ChatWidget {
     return item;
   }
 
-  addBotMessage(text, { greeting = false, announce = true } = {}) {
+  /**
+   * Shows a bot message: a structured reply from its data (`reply`), anything else as its text. Reply data
+   * that cannot be rendered (no disclaimer) is never shown: the `unrenderable` text is, in its place.
+   */
+  addBotMessage(text, { reply = null, greeting = false, announce = true } = {}) {
     const item = el(this.doc, "li", { class: greeting ? "sw-msg sw-msg--bot sw-greeting" : "sw-msg sw-msg--bot" });
     item.appendChild(el(this.doc, "span", { class: "sw-visually-hidden" }, `${this.strings.bot} `));
     const content = el(this.doc, "div", { class: "sw-content" });
-    content.appendChild(
-      renderBotContent(this.doc, text, {
-        disclaimer: this.disclaimer,
-        sourcesHeading: this.strings.sources,
-        disclaimerLabel: this.strings.disclaimerLabel,
-        newTabNote: this.strings.newTab,
-      }),
-    );
+    const options = { disclaimerLabel: this.strings.disclaimerLabel, newTabNote: this.strings.newTab };
+    let spoken = String(text).replace(/\s*\n\s*/g, " ").trim();
+    if (reply !== null && reply !== undefined) {
+      try {
+        content.appendChild(renderReply(this.doc, reply, options));
+        spoken = announcementForReply(reply, (n) =>
+          n === 1 ? this.strings.sourceNote : this.strings.sourcesNote.replace("{n}", String(n)),
+        );
+      } catch (error) {
+        console.warn("spasticity widget: a reply was not shown", error);
+        content.replaceChildren(renderText(this.doc, this.strings.unrenderable, options));
+        spoken = this.strings.unrenderable;
+      }
+    } else {
+      content.appendChild(renderText(this.doc, text, options));
+    }
     item.appendChild(content);
     this.list.appendChild(item);
     if (announce) {
-      this.announce(
-        `${this.strings.bot} ${announcementFor(text, this.disclaimer, (n) =>
-          n === 1 ? this.strings.sourceNote : this.strings.sourcesNote.replace("{n}", String(n)),
-        )}`,
-      );
+      this.announce(`${this.strings.bot} ${spoken}`);
       this.scrollToStart(item);
     }
     return item;
@@ -319,9 +326,9 @@ class ChatWidget {
 
   onBotMessage(message) {
     if (!message || typeof message !== "object") return;
-    if (typeof message.text === "string" && message.text.trim()) {
+    if (message.reply !== undefined || (typeof message.text === "string" && message.text.trim())) {
       this.showTyping(false);
-      this.addBotMessage(message.text);
+      this.addBotMessage(typeof message.text === "string" ? message.text : "", { reply: message.reply });
     }
     const buttons = quickRepliesOf(message);
     if (buttons.length) this.setQuickReplies(buttons);
@@ -337,13 +344,11 @@ class ChatWidget {
     const response = await fetch(this.historyUrl(), { headers: { Accept: "application/json" }, credentials: "omit" });
     if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
     const history = await response.json();
-    if (Array.isArray(history.disclaimers)) this.disclaimer = history.disclaimers.filter((d) => typeof d === "string");
-    else if (typeof history.disclaimer === "string") this.disclaimer = history.disclaimer;
     const messages = Array.isArray(history.messages) ? history.messages : [];
     for (const message of messages) {
       if (!message || typeof message.text !== "string") continue;
       if (message.sender === "user") this.addUserMessage(message.text);
-      else if (message.sender === "bot") this.addBotMessage(message.text, { announce: false });
+      else if (message.sender === "bot") this.addBotMessage(message.text, { reply: message.reply, announce: false });
     }
     this.setQuickReplies(quickRepliesOf(history));
     this.historyLoaded = true;

@@ -148,13 +148,23 @@
     log.appendChild(li);
   }
 
+  // A reply with reply data is rendered from it (reply.js); a plain message (a domain response) as its text.
+  function replyContent(reply) {
+    if (reply.reply === null || reply.reply === undefined) return el("p", reply.text, "text");
+    try {
+      return window.EditorReply.render(document, reply.reply);
+    } catch (e) {
+      return el("p", "This reply was not shown: " + e.message + ".", "text refused");
+    }
+  }
+
   function addTurn(data) {
     const replies = data.replies || [];
     let last = null;
     replies.forEach(function (reply) {
       const li = el("div", null, "msg bot");
       li.appendChild(el("p", "Bot", "who"));
-      li.appendChild(el("p", reply.text, "text"));
+      li.appendChild(replyContent(reply));
       if (reply.buttons && reply.buttons.length) {
         const quick = el("div", null, "quick-replies");
         reply.buttons.forEach(function (b) {
