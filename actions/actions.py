@@ -5,7 +5,7 @@ nothing here opens a database, a model or an index at import time: the service i
 shared by all actions of the process. Tests pass an in-memory service to the constructor instead.
 
 Every message goes out through `send`, which renders it with `bot.replies.render`, the one function that
-appends the disclaimer.
+turns a reply into data and text with the disclaimer, and sends a safe fallback for a reply it refuses.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_cho
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request
-from bot.replies import Button, Reply, ReplyKind, render
+from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
 from bot.wording import bilingual, localise, render_words, text
@@ -94,12 +94,19 @@ def send(
     preview: EditorPreview | None = None,
     words: dict[str, str] | None = None,
 ) -> None:
-    """Sends one reply; the rendering adds numbered sources and the disclaimer (in the reply's language).
+    """Sends one reply as data and as text; the rendering adds numbered sources and the disclaimer.
 
-    For an editor's preview the same message also carries the debug data (passages, scores, sources) as
-    custom JSON, which only the editors' channel receives.
+    The words are the reply's language's disclaimer and sources heading. A reply that cannot be rendered
+    (no disclaimer) is never sent: the safe fallback goes instead. For an editor's preview the same message
+    also carries the debug data (passages, scores, sources) as custom JSON, which only the editors' channel
+    receives.
     """
-    kwargs = render(reply, **(words or {})).as_kwargs()
+    try:
+        message = render(reply, **(words or {}))
+    except UnrenderableReply:
+        logger.exception("A %s reply could not be rendered; sending the safe fallback", reply.kind.value)
+        message = OutgoingMessage(reply_text(SAFE_FALLBACK), SAFE_FALLBACK.buttons, SAFE_FALLBACK)
+    kwargs = message.as_kwargs()
     if preview is not None:
         kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
     dispatcher.utter_message(**kwargs)
