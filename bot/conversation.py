@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from bot.constants import ENTITY_THERAPY
 from bot.nlp.moves import ORDINAL, asks_something, normalise
+from bot.nlp.terminology import WORD_LABEL
 from bot.replies import Reply, ReplyKind
 from bot.safety.matching import normalise as normalise_safety
 
@@ -33,8 +34,12 @@ NOTHING_MORE = (
 )
 # A passage ranked for the earlier question counts as "more about it" down to this share of the threshold.
 MORE_FLOOR = 0.5
+# Reciprocal rank fusion's constant: how much the first places count more than the later ones.
+FUSION_K = 10
 # Terms too general to be "the first one" of a list of treatments.
 GENERAL_TERMS = frozenset({"antispasticity-medicines", "medicine", "operation"})
+# Terms that name who or what helps rather than what is asked about (bot.service.NOT_A_SUBJECT).
+NOT_SUBJECTS = frozenset({"physiotherapy", "occupational-therapy"})
 # Words around a pointer that ask nothing themselves: "the first one you mentioned", "on the list".
 _POINTER_WORDS = re.compile(
     r"\b(?:(?:that |which )?(?:you|u) (?:mentioned|said|listed|named)|on (?:the|that|your) list|what about|"
@@ -61,7 +66,14 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
     # The subject is the question asked and the title of what answered it ("The Modified Ashworth Scale"):
     # the question alone may name only the physio who mentioned the scale.
     query = " ".join([context.previous or "", main.title if main else ""]).strip()
-    subject = set(analyser.analyse(query).term_ids()) - GENERAL_TERMS
+    # Its subject: the therapies, conditions and symptoms it names, and lay word groups that have a topic of
+    # their own (the Ashworth scale); not the physio who mentioned the scale, nor "medicines" in general.
+    subject = {
+        m.term_id
+        for m in analyser.analyse(query).mentions
+        if (m.label != WORD_LABEL or getattr(service.terms.get(m.term_id), "topic", None))
+        and m.term_id not in GENERAL_TERMS | NOT_SUBJECTS
+    }
     topic = main.topic if main else context.topic
 
     def about_subject(passage: PassageRecord) -> bool:
@@ -72,21 +84,23 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
         hits, _ = service.rank(query, limit=12)
         floor = service.threshold * MORE_FLOOR
         # More about the ITB trial is a passage that speaks of the trial or belongs with it, not a neighbour
-        # that shares the question's other words ("at night"): passages about the subject first, then the
-        # main passage's topic.
+        # that shares the question's other words ("at night"): the main passage's topic first, passages about
+        # the subject first within each.
         fitting = [
             h.passage
             for h in hits
             if h.passage.id not in seen
             and (about_subject(h.passage) or (h.passage.topic == topic and h.score >= floor))
         ]
-        # Within each, "more like this": nearest to the question and to the whole text that answered it, so
-        # more after the ITB trial is more about the trial, not just more about the pump.
-        near = [h.passage.id for h in service.rank(f"{query} {main.text}", limit=24)[0]] if main else []
-        place = {p: i for i, p in enumerate(near)}
-        candidates += sorted(
-            fitting, key=lambda p: (not about_subject(p), p.topic != topic, place.get(p.id, len(place)))
-        )
+        # Within each, the question's ranking fused with "more like this" (the ranking for the whole text that
+        # answered it), so more after the ITB trial is more about the trial, not just more about the pump, and
+        # one ranking's stray neighbour does not win alone (reciprocal rank fusion).
+        like = service.rank(f"{query} {main.text}", limit=24)[0] if main else []
+        fused: dict[str, float] = {}
+        for ranking in ([h.passage.id for h in hits], [h.passage.id for h in like]):
+            for place, passage_id in enumerate(ranking):
+                fused[passage_id] = fused.get(passage_id, 0.0) + 1 / (FUSION_K + place)
+        candidates += sorted(fitting, key=lambda p: (p.topic != topic, not about_subject(p), -fused.get(p.id, 0.0)))
     if topic:
         candidates += [
             p for p in bundle.published_passages() if p.topic == topic and p.id not in seen and about_subject(p)
@@ -139,7 +153,8 @@ def answer_pointer(service: BotService, question: str, index: int, last: list[st
 
 COMPARISON = re.compile(
     r"\b(?:compare[sd]?|comparing|comparison|differen(?:t|ce|ces)|differ|vs|versus|better than|worse than|"
-    r"better or worse|same as|similar to|which is better|which one is better|\w+er than|(?:less|more) (?:\w+ )?than)\b"
+    r"better or worse|same as|similar to|which is better|which one is better|\w+er than|(?:less|more) (?:\w+ )?than|"
+    r"why (?:\w+ ){1,8}when (?:you|i|we|they|he|she|u) (?:could|can) )\b"
 )
 
 

@@ -24,8 +24,9 @@ from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
-from bot.conversation import compare, is_elliptical
+from bot.conversation import ELLIPSIS_OPENING, compare, is_elliptical
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
+from bot.nlp.moves import normalise
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
 from bot.nlp.words import has_words
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
@@ -67,6 +68,15 @@ WHAT_IS_IT = re.compile(
     r"|\bwhat (?:do|does|will) (?:they|it) (?:actually |exactly )?do\b"
 )
 # Within the topic under discussion, a follow-up's best passage is accepted at this share of the threshold.
+# "What is SDR", "whats an AFO", "how does sativex work": the last clause asks what a treatment is and nothing
+# else (besides these words), so it gets the treatment's overview however much story comes before it.
+CLAUSE_BREAK = re.compile(r"[,.;:!?]+")
+ASKS_WHAT = re.compile(
+    r"^(?:(?:so|and|ok|okay|but|hi|um|sorry)\W+)*(?:what(?:'s|s| is| are)|whats|what does|what do|how does|how do|"
+    r"what exactly is|explain|tell me about)\b",
+    re.IGNORECASE,
+)
+WHAT_FILLER = frozenset({"work", "mean", "exactly", "actually", "even", "spasticity", "stand", "basically"})
 IN_TOPIC_RATIO = 0.6
 # How much a passage counts that neither belongs to nor names the treatment a question names.
 OFF_SUBJECT_DAMPING = 0.5
@@ -76,8 +86,8 @@ NOT_A_SUBJECT = frozenset(
 )
 # How much an emergency passage counts for a question that names no emergency (see BotService.rank).
 EMERGENCY_DAMPING = 0.8
-# How much the passage just shown counts for a follow-up that asks something new about the same subject: a
-# nurse asked "and when should I be worried?" after explaining side effects does not repeat the explanation.
+# A passage that the follow-up's own words point to replaces the passage just shown when it is at least this
+# strong relative to it (see BotService._fresh).
 REPEAT_DAMPING = 0.75
 # A message that announces a new subject ("new question, what is the tardieu scale", "unrelated but...",
 # "forget that, what about surgery") is read on its own, without the conversation's subject.
@@ -503,7 +513,9 @@ class BotService:
             dict.fromkeys(t for t in (self._topic_of(m) for m in [*mentioned, *worded] if m not in excluded) if t)
         )
         tokens = list(analysis.tokens)
-        if context.previous and named_topics and is_elliptical(question, tokens, mentioned):
+        # "and physio after?" names an aspect of the subject under discussion, not a new subject (below).
+        new_subject = [m for m in mentioned if m not in NOT_A_SUBJECT]
+        if context.previous and named_topics and new_subject and is_elliptical(question, tokens, mentioned):
             # "and botox?" after "how long does a nerve block last": the earlier question's aspect ("how long
             # does it last") asked about the new subject. Passages of the new subject's topics come first, and a
             # passage elsewhere counts when it names the new subject ("and diazepam?" after gabapentin's legal
@@ -512,22 +524,26 @@ class BotService:
             earlier_subject = set(earlier.term_ids())
             aspect = [t for t in earlier.tokens if t not in earlier_subject]
             boost = {t: TOPIC_BOOST for t in named_topics}
-            subject = {m for m in mentioned if m not in NOT_A_SUBJECT}
             hits = self._on_subject(
                 retriever.search([*tokens, *aspect], limit=limit * 4, boost_topics=boost, text=question),
                 set(named_topics),
-                subject or {"\0"},
+                set(new_subject),
                 limit,
             )
             if hits and hits[0].score >= self.threshold:
                 return hits, mentioned
         # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
+        # A message that opens like a follow-up ("and physio after?") is one, whatever NLU made of it.
+        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question)))
         aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
         use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
         if use_context and context.topic:
             hits = self._within_subject(question, tokens, context, limit)
-            return self._fresh(hits, context), mentioned
-        boost = {t: TOPIC_BOOST for t in named_topics}
+            return self._fresh(hits, context, tokens), mentioned
+        # The physio who said it is not what "why does my physio want me to keep some stiffness" asks about: a
+        # term that is no subject lends its topic a boost only when the message names nothing else.
+        subject_topics = [t for t in (self._topic_of(m) for m in new_subject if m not in excluded) if t]
+        boost = {t: TOPIC_BOOST for t in (subject_topics or named_topics)}
         if EMERGENCY_TOPIC not in named_topics:
             # A question the safety net did not flag is rarely best answered by an emergency passage ("my husband
             # is being assessed for a pump, what is it" ranked pump withdrawal first); a clear match still wins.
@@ -549,8 +565,12 @@ class BotService:
 
     def _within_subject(self, question: str, tokens: list[str], context: Context, limit: int) -> list[Hit]:
         """Ranks a follow-up that names no new subject within the subject under discussion."""
-        _bundle, retriever, analyser = self._ensure_loaded()
+        bundle, retriever, analyser = self._ensure_loaded()
         assert context.topic is not None
+        if not tokens and context.answered and context.answered[0] in bundle.passages:
+            # "What can I do about that?", "why?": nothing asked but the subject, and the subject is what was
+            # just answered. The passage is given again (the buttons offer what else there is).
+            return [Hit(bundle.passages[context.answered[0]], 1.0)]
         # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
         # own words; only if nothing there fits is the therapy added to the query for a wider search.
         hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
@@ -590,22 +610,28 @@ class BotService:
         hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
         return self._on_subject(hits, {context.topic}, subject_therapies, limit)
 
-    def _fresh(self, hits: list[Hit], context: Context) -> list[Hit]:
-        """The hits with the passages just shown ordered as if they counted `REPEAT_DAMPING` as much.
+    def _fresh(self, hits: list[Hit], context: Context, tokens: list[str]) -> list[Hit]:
+        """The hits, with the passage just shown giving way to one the follow-up's own words point to.
 
-        Only the order changes, never a score: when nothing else fits, the passage just shown may still answer.
+        "And when should I be worried?" after the side effects of botulinum toxin asks for the warning signs,
+        not the side effects again; but "anything I can do about that myself?" after the cold-weather passage
+        is answered by that very passage. So the passage just shown gives way only to a passage that matches
+        the follow-up's own words better (BM25 alone, without the subject) and is nearly as strong overall.
+        Only the order changes, never a score.
         """
-        if not context.answered or len(hits) < 2:
+        if not context.answered or len(hits) < 2 or not tokens or hits[0].passage.id not in context.answered:
             return hits
-        answered = set(context.answered)
-        ordered = sorted(
-            hits,
-            key=lambda h: -(h.strength * REPEAT_DAMPING if h.passage.id in answered else h.strength),
-        )
-        best = ordered[0]
-        if best.score < self.threshold:  # a fresh passage must still be a good answer on its own
-            return hits
-        return ordered
+        shown = hits[0]
+        own = self.retriever.scores_of(tokens, [h.passage.id for h in hits])
+        for hit in hits[1:]:
+            if (
+                hit.passage.id not in context.answered
+                and hit.score >= self.threshold
+                and hit.strength >= shown.strength * REPEAT_DAMPING
+                and own[hit.passage.id] > own[shown.passage.id]
+            ):
+                return [hit, *(h for h in hits if h is not hit)]
+        return hits
 
     def _on_subject(self, hits: list[Hit], topics: set[str], therapies: set[str], limit: int) -> list[Hit]:
         """The hits, with passages outside `topics` that name none of `therapies` counting less."""
@@ -613,10 +639,15 @@ class BotService:
             return hits[:limit]
         # A passage of another treatment's topic is off the subject even when it names this one in passing
         # ("SDR cannot be undone ... unlike a pump"); a passage of a general topic is on it when it names it.
+        # So is a passage about the group the treatment belongs to: mixing spasticity medicines with alcohol
+        # answers "and with a couple of beers?" about tizanidine.
+        wider = {b for b in (getattr(self.terms.get(t), "broader", None) for t in therapies) if b}
+        names = therapies | wider
+        topics = topics | {str(self.terms[b].topic) for b in wider if self.terms[b].topic}
         kept = [
             h
             if h.passage.topic in topics
-            or (h.passage.topic not in self.treatment_topics and therapies & self.passage_terms(h.passage))
+            or (h.passage.topic not in self.treatment_topics and names & self.passage_terms(h.passage))
             else h.scaled(OFF_SUBJECT_DAMPING)
             for h in hits
         ]
@@ -770,16 +801,17 @@ class BotService:
         if compared is not None:
             return compared
         therapies = [t for t in named if self.terms.get(t) and self.terms[t].label == ENTITY_THERAPY]
-        if len(therapies) == 1 and WHAT_IS_IT.search(text.lower()):
-            # "my husband is being assessed for a pump, what actually is it": the story around the question
-            # outweighs its subject in the ranking, but the question asks for the treatment's overview.
+        if len(therapies) == 1 and (WHAT_IS_IT.search(text.lower()) or self._asks_what(text, therapies[0])):
+            # "my husband is being assessed for a pump, what actually is it", "my sister has cp, what is an AFO":
+            # the story around the question outweighs its subject in the ranking, but the question asks for the
+            # treatment's overview.
             term = self.terms[therapies[0]]
             if term.topic == term.id:
                 overview = self.topic_overview(term.topic)
                 if overview is not None:
                     return Turn(self._answer([overview], None), self._context_for(term.topic, therapies, context))
-            else:  # serial casting is one part of its topic: ask for it by name
-                return self.answer_question(f"what is {term.name}", [term.id], context, min_score=min_score)
+            else:  # serial casting is one part of its topic: ask for it by name, without the story
+                text, term_ids = f"what is {term.name}", [term.id]
         hits, mentioned = self.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:
@@ -792,6 +824,14 @@ class BotService:
         lead = TRUNCATED_NOTE if clipped else ""
         reply = self._answer(chosen, hits, lead=lead)
         return Turn(reply, self._context_for(chosen[0].topic, mentioned, context))
+
+    def _asks_what(self, text: str, term_id: str) -> bool:
+        """Whether the message's last clause only asks what a treatment is or how it works ("what is SDR")."""
+        clauses = [c for c in CLAUSE_BREAK.split(text) if c.strip()]
+        if not clauses or not ASKS_WHAT.match(clauses[-1].strip()):
+            return False
+        tokens = self.analyser.analyse(clauses[-1]).tokens
+        return term_id in tokens and all(t == term_id or t in WHAT_FILLER for t in tokens)
 
     def clarify(self, question: str, context: Context | None = None, attempts: int = 0) -> Turn:
         """Low NLU confidence: answer if the library is sure; else ask which topic, then give up gracefully.

@@ -224,3 +224,76 @@ def test_a_new_aspect_of_the_subject_is_read_with_the_subject_of_the_last_questi
     follow = real.answer_question("and what sets it off?", context=context, followup=True)
     assert follow.reply.kind == ReplyKind.ANSWER and follow.context.topic == "triggers"
     assert set(follow.reply.passage_ids).isdisjoint(first.reply.passage_ids), "a new aspect, not the same answer"
+
+
+def _after(service: BotService, first: str) -> Context:
+    """The context after `first` was answered, as the actions keep it in slots."""
+    turn = service.answer_question(first)
+    assert turn.reply.kind == ReplyKind.ANSWER, first
+    return Context(turn.context.topic, turn.context.therapy, first, tuple(turn.reply.passage_ids))
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "expected"),
+    [
+        # a new aspect of the same subject: not the passage just shown again
+        (
+            "my husband is being assessed for a baclofen pump, what actually is it",
+            "how do they put it in",
+            "baclofen-pump-implant-operation",
+        ),
+        (
+            "my husband is being assessed for a baclofen pump, what actually is it",
+            "is it permanent or can they take it out again",
+            "baclofen-pump-removal",
+        ),
+        ("what is dantrolene", "how would i know if the liver was in trouble", "dantrolene-liver-warning-signs"),
+        # the group the medicine belongs to answers when the medicine has no passage of its own on it
+        ("does tizanidine make u sleepy", "and with a couple of beers?", "oral-medicines-mixing-sedatives"),
+        # an aspect word ("physio") is not a new subject: SDR stays the subject
+        ("what are the risks of SDR", "and physio after?", "rhizotomy-aftercare"),
+        # nothing asked but the subject: the passage just shown answers it
+        (
+            "why do my spasms get so much worse when its cold out",
+            "anything i can do about that myself?",
+            "triggers-cold-weather",
+        ),
+    ],
+)
+def test_a_follow_up_is_answered_about_the_subject_and_its_new_aspect(
+    real_service: BotService, first: str, follow_up: str, expected: str
+) -> None:
+    turn = real_service.answer_question(follow_up, context=_after(real_service, first), followup=True)
+    assert turn.reply.kind == ReplyKind.ANSWER and turn.reply.passage_ids[0] == expected
+
+
+@pytest.mark.parametrize(
+    "announced",
+    [
+        "new question, what is the tardieu scale",
+        "unrelated but what is the tardieu scale",
+        "ok forget that, what is the tardieu scale",
+        "different question: what is the tardieu scale",
+    ],
+)
+def test_a_message_that_announces_a_new_subject_is_read_without_the_old_one(
+    real_service: BotService, announced: str
+) -> None:
+    turn = real_service.answer_question(announced, context=_after(real_service, "what does tizanidine do"))
+    assert turn.reply.kind == ReplyKind.ANSWER
+    assert real_service.bundle.passages[turn.reply.passage_ids[0]].topic == "assessment"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what is SDR", "rhizotomy-what-it-is"),
+        ("how does sativex work", "cannabinoids-what-is-sativex"),
+        ("my sister has cp, what is an AFO", "splints-what-orthoses-are"),
+        ("what is baclofen used for", "baclofen-uses-and-forms"),  # asks more than what it is: ranked as usual
+    ],
+)
+def test_asking_what_a_treatment_is_gets_its_overview_after_any_story(
+    real_service: BotService, question: str, expected: str
+) -> None:
+    assert real_service.answer_question(question).reply.passage_ids[0] == expected

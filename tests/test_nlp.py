@@ -232,3 +232,18 @@ def test_a_message_of_only_symbols_emoji_or_punctuation_has_no_words(text: str |
     from bot.nlp.words import has_words
 
     assert has_words(text) is words
+
+
+def test_a_broader_term_must_exist() -> None:
+    from bot.nlp.terminology import TerminologyError, parse_terms
+
+    good = {
+        "terms": [
+            {"id": "medicines", "label": "THERAPY", "name": "medicines", "synonyms": ["meds"]},
+            {"id": "tizanidine", "label": "THERAPY", "name": "tizanidine", "synonyms": [], "broader": "medicines"},
+        ]
+    }
+    assert parse_terms(good, "t.yml")[1].broader == "medicines"
+    bad = {"terms": [{"id": "tizanidine", "label": "THERAPY", "name": "tizanidine", "broader": "pills"}]}
+    with pytest.raises(TerminologyError, match="unknown broader term 'pills'"):
+        parse_terms(bad, "t.yml")

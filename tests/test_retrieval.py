@@ -263,3 +263,19 @@ def test_a_term_after_apart_from_is_not_boosted(small_service: BotService) -> No
     named = {h.passage.id: h.score for h in small_service.rank("side effects of botox")[0]}
     excluded = {h.passage.id: h.score for h in small_service.rank("side effects apart from botox")[0]}
     assert excluded["botox-side-effects"] < named["botox-side-effects"] / 1.1
+
+
+def test_hits_are_ordered_by_their_strength_not_by_the_capped_score() -> None:
+    """Two passages that both reach the cap at 1 keep the order of how well they match, not the file order."""
+    docs = [["pump", "refill", "battery", "alarm"], ["pump", "refill"], ["stretch"]]
+    passages = [
+        PassageRecord(f"d{i}", "t", f"d{i}", " ".join(d), ("q?",) * 3, ("S",), dt.date(2026, 1, 1))
+        for i, d in enumerate(docs)
+    ]
+    retriever = Retriever(passages, docs, aliases={"pump": "pump"}, k1=1.2, b=0.75)
+    hits = retriever.search(["pump", "refill"], boost_topics={"t": 3.0})
+    assert [h.score for h in hits[:2]] == [1.0, 1.0], "both capped"
+    assert hits[0].passage.id == "d1" and hits[0].strength > hits[1].strength > 1.0, "the closer match first"
+    scaled = hits[1].scaled(0.5)
+    assert scaled.strength == pytest.approx(hits[1].strength * 0.5) and scaled.score <= 1.0
+    assert retriever.scores_of(["pump", "refill"], ["d0", "d2", "nope"])["nope"] == 0.0

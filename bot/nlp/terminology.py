@@ -39,6 +39,9 @@ class Term:
     name: str
     synonyms: tuple[str, ...]
     topic: str | None = None
+    # A wider term this one belongs to ("tizanidine" is one of the "anti-spasticity medicines"): a passage about
+    # the wider group (mixing spasticity medicines with alcohol) also answers about this one.
+    broader: str | None = None
 
     def phrases(self) -> list[str]:
         """The phrases written in the file (name and synonyms), lower-cased and de-duplicated."""
@@ -105,6 +108,7 @@ def parse_terms(data: Any, source: str = TERMINOLOGY_FILE, topics: set[str] | No
             name=str(item.get("name") or ident),
             synonyms=tuple(str(s) for s in synonyms if str(s).strip()),
             topic=str(topic) if topic else None,
+            broader=str(item["broader"]) if item.get("broader") else None,
         )
         if ident in {t.id for t in terms}:
             problems.append(f"{source}: {ident}: duplicate id")
@@ -113,6 +117,10 @@ def parse_terms(data: Any, source: str = TERMINOLOGY_FILE, topics: set[str] | No
             if owner != ident:
                 problems.append(f"{source}: {ident}: phrase {phrase!r} already belongs to {owner}")
         terms.append(term)
+    known = {t.id for t in terms}
+    problems += [
+        f"{source}: {t.id}: unknown broader term {t.broader!r}" for t in terms if t.broader and t.broader not in known
+    ]
     if problems:
         raise TerminologyError("\n".join(problems))
     return terms

@@ -222,6 +222,7 @@ class Retriever:
         if len(passage_tokens) != len(passages) or len(question_tokens) != len(question_owner):
             raise ValueError("every passage needs its tokens, and every lay question its owner")
         self.passages = list(passages)
+        self._position = {p.id: i for i, p in enumerate(self.passages)}
         self._topics = np.asarray([p.topic for p in self.passages], dtype=object)
         self._whole = _Bm25(passage_tokens, k1, b)
         self._questions = _Bm25(question_tokens, k1, b)
@@ -316,6 +317,11 @@ class Retriever:
             factor = self._whole.floor_factor(tokens, anchored)
             result += CHAR_WEIGHT * factor * self._chars.similarity(text)
         return result
+
+    def scores_of(self, query_tokens: Sequence[str], passage_ids: Iterable[str]) -> dict[str, float]:
+        """The BM25 scores (no character similarity) of the given passages, by id (0 for an unknown id)."""
+        scores = self.scores(query_tokens)
+        return {pid: float(scores[self._position[pid]]) if pid in self._position else 0.0 for pid in passage_ids}
 
     def search(
         self,
