@@ -160,7 +160,8 @@ def context_events(turn: Turn, question: str = "", shown: list[str] | None = Non
         passages = list(turn.reply.passage_ids)
         earlier = [p for p in shown or [] if p not in passages]
         events += [
-            SlotSet(c.SLOT_ANSWERED_QUESTION, question or None),
+            # The service may keep the question with the subject it left unsaid ("and what sets them off?").
+            SlotSet(c.SLOT_ANSWERED_QUESTION, turn.context.previous or question or None),
             SlotSet(c.SLOT_ANSWERED_PASSAGES, passages),
             SlotSet(c.SLOT_SHOWN_PASSAGES, [*earlier, *passages][-c.MAX_SHOWN :]),
         ]

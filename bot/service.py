@@ -784,8 +784,10 @@ class BotService:
             min_score: a stricter bar than the answer threshold for the best passage (never a laxer one).
         """
         context = context or Context()
-        if NEW_SUBJECT.search(question):
+        announced = NEW_SUBJECT.search(question)
+        if announced:  # read without the old subject, and without the words that announced the new one
             context = Context()
+            question = question[announced.end() :].lstrip(" ,.:;!-") or question
         bundle = self.bundle
         if topic_id and topic_id in bundle.topics:
             overview = self.topic_overview(topic_id)
@@ -823,7 +825,22 @@ class BotService:
         chosen = self._pick(hits)
         lead = TRUNCATED_NOTE if clipped else ""
         reply = self._answer(chosen, hits, lead=lead)
-        return Turn(reply, self._context_for(chosen[0].topic, mentioned, context))
+        after = self._context_for(chosen[0].topic, mentioned, context)
+        return Turn(reply, dataclasses.replace(after, previous=self._with_subject(text, mentioned, context)))
+
+    def _with_subject(self, question: str, mentioned: list[str], context: Context) -> str:
+        """The question as the next follow-up should read it: with the subject it left unsaid.
+
+        "And what sets them off?" names no subject; kept as it is, the question after it ("is there anything
+        that helps with them?") would have lost the painful tonic spasms. So a question that names no subject
+        is kept with the subject of the one before it: "and what sets them off? (painful tonic spasms)".
+        """
+        if any(m not in NOT_A_SUBJECT for m in mentioned) or not context.previous:
+            return question
+        earlier = [t for t in self.analyser.analyse(context.previous).term_ids() if t in self.terms]
+        if not earlier:
+            return question
+        return f"{question} ({', '.join(self.terms[t].name for t in earlier)})"
 
     def _asks_what(self, text: str, term_id: str) -> bool:
         """Whether the message's last clause only asks what a treatment is or how it works ("what is SDR")."""
