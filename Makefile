@@ -263,7 +263,7 @@ check-nginx: ## Check that nginx (for the scaled setup and its tests) is 1.22 or
 run-scaled: export DATABASE_URL ?= postgresql+psycopg2://127.0.0.1:5432/spasticity
 run-scaled: install pipeline train $(NGINX) ## Run the scaled bot: REPLICAS Rasa + action servers behind nginx, PostgreSQL, Redis
 	$(PY) -m bot.content load
-	exec $(PY) -m bot.scaled
+	exec $(PY) -m bot.launcher run --scaled
 
 # kubernetes-validate pins jsonschema/attrs versions that conflict with Rasa's, so it gets its own venv.
 K8S_LINT := var/k8s-lint

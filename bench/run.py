@@ -12,9 +12,10 @@ What it measures, in this order, on this machine only (every server on 127.0.0.1
 3. Retrieval latency at 1k, 10k and 100k generated passages (`bench/retrieval.py`, in its own process).
 4. Peak memory (VmHWM) of every server process, read just before it is stopped.
 
-This bot runs with `RECOMMENDED_ENV` (one TensorFlow/OpenMP thread per process: see README section
-"Performance"); `--stock-tuned` adds a third row set, the stock bot with the same settings, to separate what
-the settings buy from what our pipeline costs. Figures taken while other work runs on the machine are noisy.
+This bot runs with `RECOMMENDED_ENV`, its process settings (`bot.config.PROCESS_ENV`: one TensorFlow/OpenMP
+thread per process, see README section "Performance"); `--stock-tuned` adds a third row set, the stock bot
+with the same settings, to separate what the settings buy from what our pipeline costs.
+Figures taken while other work runs on the machine are noisy.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from bench.common import (
     our_messages,
     peak_rss_mb,
 )
-from bot.config import PROJECT_ROOT
+from bot.config import PROCESS_ENV, PROJECT_ROOT
 
 OUT = PROJECT_ROOT / "var" / "bench"
 TEST_MODEL = PROJECT_ROOT / "var" / "models-test" / "spasticity.tar.gz"
@@ -53,19 +54,9 @@ LEVELS = {1: 60, 10: 200, 50: 300}  # concurrency -> messages
 MESSAGES_PER_CONVERSATION = 5
 WARMUP_MESSAGES = 10
 STARTUP_TIMEOUT_S = 420.0
-# One TensorFlow and OpenMP thread per process: the server handles one message at a time on its event loop
-# anyway, so TF's default pools (one thread per core, spinning while they wait for work) only compete with
-# the action server, the database and the other replicas for the same cores.
-# SANIC_KEEP_ALIVE_TIMEOUT outlives the Rasa server's pooled connections to the action server: with Sanic's
-# default of 5 s the action server closes an idle connection just as Rasa reuses it, the action call fails with
-# "Can not write request body" and the turn goes silent (rasa-sdk fixed this after 3.6: RasaHQ/rasa-sdk#1047).
-RECOMMENDED_ENV = {
-    "SANIC_KEEP_ALIVE_TIMEOUT": "120",
-    "TF_INTRA_OP_PARALLELISM_THREADS": "1",
-    "TF_INTER_OP_PARALLELISM_THREADS": "1",
-    "OMP_NUM_THREADS": "1",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-}
+# This bot's process settings (bot.config.PROCESS_ENV: one TensorFlow/OpenMP thread per process, Sanic's
+# keep-alive), the same the launcher and the Kubernetes manifests set; `--stock-tuned` gives them to stock Rasa.
+RECOMMENDED_ENV = dict(PROCESS_ENV)
 
 
 @dataclass

@@ -9,12 +9,35 @@ any working directory.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
+
+# The environment every server process of the bot (Rasa server, action server) runs with: one table for the
+# launcher (`make run`, `make run-scaled`: set unless the environment already sets them), the benchmark
+# (`make bench` runs this bot and the tuned stock bot with them) and the Kubernetes manifests (deploy/k8s/
+# repeat the values in every Rasa and action-server container; tests/test_process_settings.py checks it).
+PROCESS_ENV: Mapping[str, str] = MappingProxyType(
+    {
+        # rasa-sdk's Sanic drops idle keep-alive connections after 5 s; Rasa may reuse one just as it closes,
+        # the action call fails with "Can not write request body" and the turn goes silent (seen in load tests;
+        # fixed in rasa-sdk after 3.6: RasaHQ/rasa-sdk#1047). Outliving Rasa's pooled connections avoids it.
+        "SANIC_KEEP_ALIVE_TIMEOUT": "120",
+        # One TensorFlow and OpenMP thread per process: a server handles one message at a time on its event
+        # loop anyway, so TF's default pools (a thread per core, spinning while they wait for work) only
+        # compete with the action server, the database and the other replicas for the same cores.
+        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+        "TF_INTER_OP_PARALLELISM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        # TensorFlow's C++ start-up information and warnings off; errors still show.
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+)
 
 
 def _path(value: str) -> Path:

@@ -1,7 +1,7 @@
 """The scaled bot: several Rasa servers and action servers behind nginx, on PostgreSQL and Redis.
 
-`python -m bot.scaled` (`make run-scaled`) runs, on one machine, the topology the Kubernetes manifests in
-`deploy/k8s/` run on a cluster:
+`python -m bot.launcher run --scaled` (`make run-scaled`; `python -m bot.scaled` is the same) runs, on one
+machine, the topology the Kubernetes manifests in `deploy/k8s/` run on a cluster:
 
     clients -> nginx :RASA_PORT  -> Rasa server 1..N  (shared PostgreSQL tracker store, Redis lock store)
     Rasa    -> nginx :ACTION_PORT -> action server 1..N (shared PostgreSQL content database)
@@ -10,30 +10,28 @@ Replica i listens on RASA_PORT + i and ACTION_PORT + i. Before starting anything
 and Redis answer and, if not, says which one and waits for it (a database that comes up late is normal when
 a whole system starts). A replica that dies is restarted while nginx sends its traffic to the others; if
 nginx dies, everything stops, like the single launcher. Ctrl-C or SIGTERM stops nginx first (no new
-requests), then the Rasa servers, then the action servers. The process handling is bot/launcher.py's.
+requests), then the Rasa servers, then the action servers. This module only says which servers to run and
+prepares their services; starting, watching and stopping them is bot/supervisor.py's, as for `make run`.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
-import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
-from bot.launcher import _on_signal, _Stop, action_server_command, child_env, rasa_command, stop, wait_until_up
+from bot.config import PROJECT_ROOT, VAR_DIR, Settings
 from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS
-from bot.training import MODEL_NAME, model_path
+from bot.server_commands import action_server_command, child_env, rasa_command
+from bot.sql_engine import make_engine, redact
+from bot.supervisor import Server, SupervisorError, say
 
 ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.scaled.yml"
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
@@ -41,7 +39,9 @@ NGINX = os.environ.get("NGINX", "/usr/sbin/nginx")
 SCALED_DIR = VAR_DIR / "scaled"
 READY_LINE = "The scaled spasticity bot is ready"
 SERVICE_WAIT_S = 300.0
-RESTART_DELAY_S = 2.0
+# How long one check of PostgreSQL may wait for a connection while the setup waits for its services.
+SERVICE_PROBE_TIMEOUT_S = 3
+NGINX_STARTUP_TIMEOUT_S = 30.0
 ACTION_TIMEOUT = "30s"
 
 UNAVAILABLE_TEXT = (
@@ -50,7 +50,7 @@ UNAVAILABLE_TEXT = (
 )
 
 
-class SetupError(RuntimeError):
+class SetupError(SupervisorError):
     """The scaled setup cannot start; the message says what to fix."""
 
 
@@ -115,17 +115,16 @@ def service_problems(settings: Settings) -> list[str]:
     """What is unreachable among PostgreSQL (content and tracker store) and Redis; empty when all answer."""
     import redis  # type: ignore[import-untyped,unused-ignore]
     from sqlalchemy import text
-    from sqlalchemy.future import create_engine
 
     problems = []
     for what, url in (("content database", settings.database_url), ("tracker store", settings.tracker_store_url)):
-        engine = create_engine(url or "", future=True, connect_args={"connect_timeout": 3})
+        engine = make_engine(url or "", connect_timeout=SERVICE_PROBE_TIMEOUT_S)
         try:
             with engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except Exception as exc:  # OperationalError and friends: report, never crash
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            problems.append(f"PostgreSQL ({what}) at {engine.url.render_as_string(hide_password=True)}: {reason}")
+            problems.append(f"PostgreSQL ({what}) at {redact(url or '')}: {reason}")
         finally:
             engine.dispose()
     client = redis.Redis.from_url(settings.lock_store_url, socket_connect_timeout=3, socket_timeout=3)
@@ -185,55 +184,69 @@ def create_tracker_tables(url: str) -> None:
     """
     import warnings
 
-    from sqlalchemy import create_engine
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Rasa's declarative base warns about SQLAlchemy 2.0
         from rasa.core.tracker_store import SQLTrackerStore
 
-    engine = create_engine(url)
+    engine = make_engine(url)
     try:
         SQLTrackerStore.Base.metadata.create_all(engine)
     finally:
         engine.dispose()
 
 
-@dataclass
-class Replica:
-    """One supervised server: its name, how to start it, where it answers, and its current process."""
-
-    name: str
-    command: list[str]
-    health: str
-    process: subprocess.Popen[bytes] | None = None
-    restarts: int = 0
-    died_at: float | None = None
-    env: dict[str, str] = field(default_factory=dict)
-
-    def start(self) -> subprocess.Popen[bytes]:
-        """Starts (or restarts) the server in its own process group, like the single launcher."""
-        self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=self.env, start_new_session=True)
-        self.died_at = None
-        return self.process
-
-
 class ScaledBot:
-    """Starts, supervises and stops nginx and the replicas."""
+    """The scaled bot's servers (N action servers, N Rasa servers, nginx) and what must happen before they start.
+
+    Replica i listens on RASA_PORT + i and ACTION_PORT + i; nginx listens on RASA_PORT (clients) and
+    ACTION_PORT (the action gateway). `prepare` checks the settings, waits for PostgreSQL and Redis, creates
+    the tracker tables and writes nginx's configuration; bot/supervisor.py runs the servers of `stages`.
+    """
 
     def __init__(
         self,
         settings: Settings,
         model: Path,
-        replicas: int,
-        say: Callable[[str], None],
         endpoints: Path = ENDPOINTS,
+        wait: float = SERVICE_WAIT_S,
+        report: Callable[[str], None] = say,
     ) -> None:
-        """Prepares the commands and environments; nothing starts until `start`."""
+        """Describes the servers; nothing is checked or started yet."""
         self.settings = settings
-        self.say = say
-        base_env = child_env(settings)
-        base_env.update(tracker_env(settings.tracker_store_url or ""))
-        base_env.update(
+        self.model = model
+        self.endpoints = endpoints
+        self.wait = wait
+        self.say = report
+        self.prefix = SCALED_DIR / f"nginx-{settings.rasa_port}"
+
+    def prepare(self) -> None:
+        """Everything before the first server starts: checks, services, tracker tables, nginx configuration.
+
+        Raises:
+            SetupError: when the setup cannot run, with what to fix.
+        """
+        check_settings(self.settings)
+        wait_for_services(self.settings, self.wait, self.say)
+        create_tracker_tables(self.settings.tracker_store_url or "")
+        shutil.rmtree(self.prefix, ignore_errors=True)
+        (self.prefix / "tmp").mkdir(parents=True, exist_ok=True)
+        config = self.prefix / "nginx.conf"
+        config.write_text(render_nginx(self.settings, self.prefix, self.settings.replicas), encoding="utf-8")
+        checked = subprocess.run([*self.nginx_command(), "-t"], capture_output=True, text=True, check=False)
+        if checked.returncode != 0:
+            raise SetupError(f"nginx refused {config}:\n{checked.stderr}")
+
+    def nginx_command(self) -> list[str]:
+        """The nginx command line: the generated configuration, its pid and logs in the prefix folder."""
+        config = self.prefix / "nginx.conf"
+        return [NGINX, "-p", str(self.prefix), "-c", str(config), "-e", str(self.prefix / "error.log")]
+
+    def stages(self) -> list[list[Server]]:
+        """The action servers, then the Rasa servers, then nginx in front of both."""
+        settings = self.settings
+        env = child_env(settings)
+        env.update(tracker_env(settings.tracker_store_url or ""))
+        env.update(
             {
                 "ACTION_ENDPOINT_URL": settings.action_endpoint_url,  # the gateway, not one action server
                 "LOCK_STORE_URL": settings.lock_store_url,
@@ -241,152 +254,48 @@ class ScaledBot:
                 "DATABASE_URL": settings.database_url,
             }
         )
-        self.actions: list[Replica] = []
-        self.rasa: list[Replica] = []
-        for i in range(1, replicas + 1):
+        actions, rasa = [], []
+        for i in range(1, settings.replicas + 1):
             action = dataclasses.replace(settings, action_port=settings.action_port + i)
-            self.actions.append(
-                Replica(
-                    f"action server {i}",
-                    action_server_command(action),
-                    f"http://127.0.0.1:{action.action_port}/health",
-                    env=base_env,
-                )
-            )
-            rasa = dataclasses.replace(settings, rasa_port=settings.rasa_port + i)
-            self.rasa.append(
-                Replica(
-                    f"Rasa server {i}",
-                    rasa_command(rasa, model, "run", endpoints),
-                    f"http://127.0.0.1:{rasa.rasa_port}/",
-                    env=base_env,
-                )
-            )
-        self.prefix = SCALED_DIR / f"nginx-{settings.rasa_port}"
-        self.nginx: subprocess.Popen[bytes] | None = None
-
-    @property
-    def processes(self) -> list[subprocess.Popen[bytes]]:
-        """Every live child, in start order (launcher.stop stops them newest first)."""
-        children = [r.process for r in (*self.actions, *self.rasa) if r.process is not None]
-        return [*children, *([self.nginx] if self.nginx else [])]
-
-    def start(self) -> None:
-        """Starts the action servers, then the Rasa servers, then nginx, each waiting for health.
-
-        Raises:
-            SetupError: when a server does not come up.
-        """
-        for group in (self.actions, self.rasa):
-            for replica in group:
-                replica.start()
-            for replica in group:
-                assert replica.process is not None
-                if not wait_until_up(replica.health, replica.process):
-                    raise SetupError(f"The {replica.name} did not start ({replica.health}; port busy?).")
-        (self.prefix / "tmp").mkdir(parents=True, exist_ok=True)
-        config = self.prefix / "nginx.conf"
-        config.write_text(render_nginx(self.settings, self.prefix, len(self.rasa)), encoding="utf-8")
-        command = [NGINX, "-p", str(self.prefix), "-c", str(config), "-e", str(self.prefix / "error.log")]
-        checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
-        if checked.returncode != 0:
-            raise SetupError(f"nginx refused {config}:\n{checked.stderr}")
-        self.nginx = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
-        if not wait_until_up(f"http://127.0.0.1:{self.settings.rasa_port}/", self.nginx, timeout=30):
-            raise SetupError(f"nginx did not start (port {self.settings.rasa_port} busy? see {self.prefix}).")
-
-    def supervise_once(self) -> None:
-        """Restarts replicas that died (after a short pause, so a crash loop does not spin).
-
-        Raises:
-            SetupError: when nginx itself stopped.
-        """
-        if self.nginx is not None and self.nginx.poll() is not None:
-            raise SetupError(f"nginx stopped unexpectedly (exit {self.nginx.returncode}); see {self.prefix}.")
-        now = time.monotonic()
-        for replica in (*self.actions, *self.rasa):
-            process = replica.process
-            if process is None or process.poll() is None:
-                continue
-            if replica.died_at is None:
-                replica.died_at = now
-                self.say(f"The {replica.name} stopped unexpectedly (exit {process.returncode}); restarting it.")
-            elif now - replica.died_at >= RESTART_DELAY_S:
-                replica.restarts += 1
-                replica.start()
-                self.say(f"The {replica.name} is starting again (restart {replica.restarts}).")
+            health = f"http://127.0.0.1:{action.action_port}/health"
+            actions.append(Server(f"action server {i}", action_server_command(action), health, env, restart=True))
+            replica = dataclasses.replace(settings, rasa_port=settings.rasa_port + i)
+            command = rasa_command(replica, self.model, "run", self.endpoints)
+            health = f"http://127.0.0.1:{replica.rasa_port}/"
+            rasa.append(Server(f"Rasa server {i}", command, health, env, restart=True))
+        nginx = Server(
+            "nginx gateway",
+            self.nginx_command(),
+            f"http://127.0.0.1:{settings.rasa_port}/",
+            startup_timeout=NGINX_STARTUP_TIMEOUT_S,
+            hint=f"; see {self.prefix}",
+        )
+        return [actions, rasa, [nginx]]
 
     def ready_message(self, started: float) -> str:
         """What the operator reads when everything answers."""
-        host = "localhost" if self.settings.host in {"127.0.0.1", "0.0.0.0"} else self.settings.host
-        base = f"http://{host}:{self.settings.rasa_port}"
+        settings, replicas = self.settings, self.settings.replicas
+        host = "localhost" if settings.host in {"127.0.0.1", "0.0.0.0"} else settings.host
+        base = f"http://{host}:{settings.rasa_port}"
         return (
-            f"\n{READY_LINE} after {time.monotonic() - started:.1f} s: {len(self.rasa)} Rasa servers and "
-            f"{len(self.actions)} action servers behind nginx.\n"
+            f"\n{READY_LINE} after {time.monotonic() - started:.1f} s: {replicas} Rasa servers and "
+            f"{replicas} action servers behind nginx.\n"
             f'  REST:       POST {base}/webhooks/rest/webhook  {{"sender": "me", "message": "what is spasticity?"}}\n'
             f"  Socket.IO:  {base}/socket.io\n"
-            f"  Rasa:       ports {self.settings.rasa_port + 1}-{self.settings.rasa_port + len(self.rasa)}, "
-            f"actions: ports {self.settings.action_port + 1}-{self.settings.action_port + len(self.actions)} "
-            f"(gateway {self.settings.action_port})\n"
-            f"  Stores:     tracker {_redact(self.settings.tracker_store_url or '')}, "
-            f"locks {self.settings.lock_store_url} (prefix {self.settings.lock_key_prefix!r})\n"
+            f"  Rasa:       ports {settings.rasa_port + 1}-{settings.rasa_port + replicas}, "
+            f"actions: ports {settings.action_port + 1}-{settings.action_port + replicas} "
+            f"(gateway {settings.action_port})\n"
+            f"  Stores:     tracker {redact(settings.tracker_store_url or 'sqlite://')}, "
+            f"locks {settings.lock_store_url} (prefix {settings.lock_key_prefix!r})\n"
             f"  nginx:      {self.prefix}/nginx.conf, logs beside it.  Stop with Ctrl-C.\n"
         )
 
 
-def _redact(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
-def _say(message: str) -> None:
-    print(message, flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Runs the scaled bot until interrupted; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m bot.scaled", description=__doc__)
-    parser.add_argument("--model", type=Path, default=None, help="trained model (default: models/spasticity)")
-    parser.add_argument("--replicas", type=int, default=None, help="Rasa and action servers (default: REPLICAS)")
-    parser.add_argument("--wait", type=float, default=SERVICE_WAIT_S, help="seconds to wait for PostgreSQL/Redis")
-    parser.add_argument(
-        "--endpoints", type=Path, default=ENDPOINTS, help="endpoints file (default: deploy/endpoints.scaled.yml)"
-    )
-    args = parser.parse_args(argv)
-    settings = get_settings()
-    if args.replicas is not None:
-        settings = dataclasses.replace(settings, replicas=args.replicas)
-    model = args.model or model_path(settings.model_dir, MODEL_NAME)
-    if not model.is_file():
-        print(f"No trained model at {model}: run `make train` (or `make run-scaled`, which trains).", file=sys.stderr)
-        return 1
-    started = time.monotonic()
-    signal.signal(signal.SIGINT, _on_signal)
-    signal.signal(signal.SIGTERM, _on_signal)
-    bot: ScaledBot | None = None
-    try:
-        check_settings(settings)
-        wait_for_services(settings, args.wait, _say)
-        create_tracker_tables(settings.tracker_store_url or "")
-        bot = ScaledBot(settings, model, settings.replicas, _say, args.endpoints)
-        shutil.rmtree(bot.prefix, ignore_errors=True)
-        bot.start()
-        _say(bot.ready_message(started))
-        while True:
-            bot.supervise_once()
-            time.sleep(0.5)
-    except SetupError as error:
-        print(f"The scaled bot cannot run: {error}", file=sys.stderr, flush=True)
-        return 1
-    except _Stop as reason:
-        print(f"\nStopping ({reason})...", flush=True)
-        return 0
-    finally:
-        if bot is not None:
-            stop(bot.processes)
+    """`python -m bot.scaled [options]`: the same as `python -m bot.launcher run --scaled [options]`."""
+    from bot.launcher import main as launch  # here, not at the top: the launcher imports this module
+
+    return launch(["run", "--scaled", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":
