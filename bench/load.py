@@ -69,10 +69,11 @@ def plan(run_id: str, messages: int, conversations: int) -> dict[str, list[str]]
 def stored_user_texts(database_url: str, prefix: str) -> tuple[dict[str, list[str]], int]:
     """User message texts per conversation, in event order, and the number of bot events, from `events`."""
     from sqlalchemy import text
-    from sqlalchemy.future import create_engine
+
+    from bot.sql_engine import make_engine
 
     require_loopback(database_url)
-    engine = create_engine(database_url, future=True)
+    engine = make_engine(database_url)
     users: dict[str, list[str]] = {}
     bots = 0
     try:

@@ -1,7 +1,8 @@
 """Feedback and knowledge gaps: privacy rules, the stores on the real databases, failing soft, the commands.
 
-The in-memory double and the SQL store (a SQLite file and a PostgreSQL schema) are run through the same
-scenario and must agree; the SQL store is also checked for concurrent replicas, purges and content loads.
+There is one store, `SqlFeedbackStore`; the unit tests' double is the same store on in-memory SQLite. The
+report scenario runs on the double, on a SQLite file and on a PostgreSQL schema; the SQL store is also
+checked for concurrent replicas, purges and content loads.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import bot.feedback.store as feedback_store_module
+import bot.feedback.fail_soft as fail_soft_module
 from bot.config import get_settings
 from bot.content.models import Base as ContentBase
 from bot.content.records import ContentBundle
 from bot.content.store import InMemoryContentStore, SqlContentStore
 from bot.feedback.__main__ import main as feedback_main
+from bot.feedback.anonymiser import Anonymiser, utc_now
+from bot.feedback.fail_soft import FailSoftFeedbackStore, get_feedback_store
 from bot.feedback.models import FeedbackBase, UnansweredRow, VotePassageRow, VoteRow
 from bot.feedback.privacy import (
     MAX_QUESTION_CHARS,
@@ -37,14 +40,7 @@ from bot.feedback.privacy import (
 )
 from bot.feedback.records import PassageFeedback
 from bot.feedback.report import MISSING_TITLE, FeedbackReport
-from bot.feedback.store import (
-    Anonymiser,
-    FailSoftFeedbackStore,
-    FeedbackStore,
-    InMemoryFeedbackStore,
-    SqlFeedbackStore,
-    get_feedback_store,
-)
+from bot.feedback.store import FeedbackStore, InMemoryFeedbackStore, SqlFeedbackStore
 from tests.conftest import make_small_bundle
 
 SALT = "a-test-salt-that-is-long-enough"
@@ -228,7 +224,7 @@ def check_report(store: FeedbackStore, with_titles: bool) -> None:
     assert store.least_helpful(limit=2) == passages[:2]
 
 
-def test_in_memory_store_groups_and_orders(small_bundle: ContentBundle) -> None:
+def test_the_double_reports_with_titles_from_its_content(small_bundle: ContentBundle) -> None:
     clock = FakeClock()
     store = InMemoryFeedbackStore(SALT, clock, content=InMemoryContentStore(small_bundle))
     fill(store, clock)
@@ -254,7 +250,22 @@ def test_examples_are_the_three_newest_different_questions() -> None:
     assert store.least_helpful()[0].examples == ("four?", "three?", "Two!")
 
 
-def test_nothing_personal_is_kept_in_memory() -> None:
+def test_the_double_is_the_sql_store_on_a_private_in_memory_database() -> None:
+    first, second = InMemoryFeedbackStore(SALT), InMemoryFeedbackStore(SALT)
+    assert isinstance(first, SqlFeedbackStore)
+    assert first.engine.url.render_as_string() == "sqlite://"
+    first.record_unanswered("a", "what is hippotherapy?")
+    assert [u.question for u in first.unanswered] == ["what is hippotherapy?"]
+    assert second.unanswered == []  # each double has its own database
+    # Every session of one double sees the same database, from any thread.
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(len(first.most_unanswered())))
+    thread.start()
+    thread.join()
+    assert seen == [1]
+
+
+def test_nothing_personal_is_kept_in_the_double() -> None:
     store = InMemoryFeedbackStore(SALT)
     store.record_feedback("telegram-555123", "mail jo@example.com about baclofen", ["p1", " p1 ", "", "x" * 65], True)
     vote = store.votes[0]
@@ -265,7 +276,7 @@ def test_nothing_personal_is_kept_in_memory() -> None:
     assert store.unanswered == []
 
 
-def test_in_memory_purge_keeps_recent_feedback() -> None:
+def test_purge_keeps_recent_feedback() -> None:
     clock = FakeClock()
     store = InMemoryFeedbackStore(SALT, clock)
     store.record_unanswered("a", "old question")
@@ -294,7 +305,7 @@ def sql_stores(database_url: str) -> Iterator[Callable[..., SqlFeedbackStore]]:
     """Builds SQL feedback stores on the test database and disposes of their engines afterwards."""
     made: list[SqlFeedbackStore] = []
 
-    def make(clock: Callable[[], dt.datetime] = feedback_store_module.utc_now) -> SqlFeedbackStore:
+    def make(clock: Callable[[], dt.datetime] = utc_now) -> SqlFeedbackStore:
         store = SqlFeedbackStore.from_url(database_url, SALT, clock)
         made.append(store)
         return store
@@ -313,16 +324,15 @@ def table_counts(store: SqlFeedbackStore) -> tuple[int, int, int]:
     return votes, links, gaps
 
 
-def test_sql_store_matches_the_in_memory_double(sql_stores: Callable[..., SqlFeedbackStore]) -> None:
+def test_sql_store_reports_the_same_on_every_database(sql_stores: Callable[..., SqlFeedbackStore]) -> None:
     clock = FakeClock()
     store = sql_stores(clock)
     fill(store, clock)
     check_report(store, with_titles=False)
-    memory_clock = FakeClock()
-    memory = InMemoryFeedbackStore(SALT, memory_clock)
-    fill(memory, memory_clock)
-    assert store.most_unanswered() == memory.most_unanswered()
-    assert store.least_helpful() == memory.least_helpful()
+    votes = store.stored_votes()
+    assert len(votes) == 8 and votes[0].created_at.tzinfo is not None
+    assert votes[1].passage_ids == ("botox-side-effects", "botox-how-it-works")  # in the order shown
+    assert [u.question_key for u in store.stored_unanswered()][:2] == ["can i drive on baclofen"] * 2
 
 
 def test_sql_rows_hold_no_raw_ids_or_personal_data(sql_stores: Callable[..., SqlFeedbackStore]) -> None:
@@ -420,7 +430,7 @@ def test_a_dead_database_logs_a_warning_and_the_conversation_goes_on(
     url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = FailSoftFeedbackStore(lambda: SqlFeedbackStore.from_url(url, SALT), retention=dt.timedelta(days=30))
-    with caplog.at_level(logging.WARNING, logger="bot.feedback.store"):
+    with caplog.at_level(logging.WARNING, logger="bot.feedback.fail_soft"):
         assert store.record_feedback("sender", "does botox hurt?", ["botox-side-effects"], False) is False
         assert store.record_unanswered("sender", "what is hippotherapy?") is False
     messages = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -443,7 +453,7 @@ def test_fail_soft_store_pauses_after_a_failure_then_recovers(caplog: pytest.Log
     store = FailSoftFeedbackStore(factory, clock=clock)
     assert store.record_unanswered("s", "first") is False
     clock.advance(seconds=10)
-    with caplog.at_level(logging.WARNING, logger="bot.feedback.store"):
+    with caplog.at_level(logging.WARNING, logger="bot.feedback.fail_soft"):
         # Within the pause the store is not even tried: no turn waits on a database that just failed.
         assert store.record_unanswered("s", "second") is False
     assert len(calls) == 1
@@ -481,7 +491,7 @@ def app_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Pa
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.delenv("FEEDBACK_SALT", raising=False)
     monkeypatch.setenv("FEEDBACK_RETENTION_DAYS", "30")
-    monkeypatch.setattr(feedback_store_module, "VAR_DIR", tmp_path / "var")
+    monkeypatch.setattr(fail_soft_module, "VAR_DIR", tmp_path / "var")
     get_settings.cache_clear()
     get_feedback_store.cache_clear()
     yield db

@@ -15,17 +15,16 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, func, inspect, select, update
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import func, inspect, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
-from sqlalchemy.future import create_engine
 from sqlalchemy.orm import Session
 
 from bot.content.models import Base, ContentRevision, LayQuestion, Passage, PassageSource, Source, Topic
 from bot.content.records import ClinicalSignoff, ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.sql_engine import make_engine
 
 logger = logging.getLogger(__name__)
 
@@ -156,26 +155,6 @@ class InMemoryContentStore(ContentStore):
     def revision(self) -> int:
         """Starts at 1 and grows with every replace that changed something."""
         return self._revision
-
-
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def make_engine(url: str) -> Engine:
-    """Creates a 2.0-style engine; for SQLite, creates the folder and enforces foreign keys."""
-    parsed = make_url(url)
-    kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
-    engine = create_engine(url, **kwargs)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
-    return engine
 
 
 Row = TypeVar("Row", Source, Topic)

@@ -5,14 +5,9 @@ The Rasa action calls `get_feedback_store().record_feedback(...)` after a "helpf
 `make report` (`python -m bot.feedback report`). What is stored, and for how long, is in the README.
 """
 
+from bot.feedback.fail_soft import FailSoftFeedbackStore, get_feedback_store
 from bot.feedback.records import PassageFeedback, PurgeReport, UnansweredGroup
-from bot.feedback.store import (
-    FailSoftFeedbackStore,
-    FeedbackStore,
-    InMemoryFeedbackStore,
-    SqlFeedbackStore,
-    get_feedback_store,
-)
+from bot.feedback.store import FeedbackStore, InMemoryFeedbackStore, SqlFeedbackStore
 
 __all__ = [
     "FailSoftFeedbackStore",

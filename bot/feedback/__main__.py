@@ -12,16 +12,14 @@ import argparse
 import datetime as dt
 import sys
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import get_settings
+from bot.feedback.anonymiser import utc_now
+from bot.feedback.fail_soft import sql_store_from_settings
 from bot.feedback.report import FeedbackReport
-from bot.feedback.store import DEFAULT_LIMIT, sql_store_from_settings, utc_now
-
-
-def _redact(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+from bot.feedback.store import DEFAULT_LIMIT
+from bot.sql_engine import redact
 
 
 def _non_negative(raw: str) -> int:
@@ -60,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         purged = store.purge(cutoff)
     except SQLAlchemyError as exc:
         print(
-            f"Could not reach the feedback database {_redact(args.database_url)}: "
+            f"Could not reach the feedback database {redact(args.database_url)}: "
             f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}",
             file=sys.stderr,
         )
@@ -69,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         store.engine.dispose()
     print(
         f"Deleted {purged.votes} vote(s) and {purged.unanswered} unanswered question(s) recorded before "
-        f"{cutoff:%Y-%m-%d %H:%M:%S} UTC from {_redact(args.database_url)}."
+        f"{cutoff:%Y-%m-%d %H:%M:%S} UTC from {redact(args.database_url)}."
     )
     return 0
 

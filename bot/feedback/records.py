@@ -1,7 +1,7 @@
 """Plain records of stored feedback, as the stores return them to the report and the tests.
 
 They are separate from the SQLAlchemy models so that the report, the command line and the Rasa action never
-depend on a database session, and so the in-memory double can return exactly the same values.
+depend on a database session.
 """
 
 from __future__ import annotations

@@ -11,8 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.feedback.anonymiser import utc_now
 from bot.feedback.records import PassageFeedback, UnansweredGroup
-from bot.feedback.store import DEFAULT_LIMIT, FeedbackStore, utc_now
+from bot.feedback.store import DEFAULT_LIMIT, FeedbackStore
 
 MISSING_TITLE = "(not in the content database)"
 
