@@ -19,10 +19,11 @@ import re
 from typing import TYPE_CHECKING
 
 from bot.constants import ENTITY_THERAPY
-from bot.nlp.moves import ORDINAL, asks_something, normalise
+from bot.nlp.moves import ORDINAL, asks_something
 from bot.nlp.terminology import WORD_LABEL
 from bot.replies import Reply, ReplyKind
-from bot.safety.matching import normalise as normalise_safety
+from bot.safety.matching import detector_text
+from bot.text import PHRASES, normalise
 
 if TYPE_CHECKING:
     from bot.content.records import PassageRecord
@@ -129,7 +130,7 @@ def listed_treatments(service: BotService, passage_ids: list[str]) -> list[str]:
 
 def rest_of(question: str) -> str:
     """The message without its pointer: "the first one you mentioned, how does it work" -> "how does it work"."""
-    plain = ORDINAL.sub(" ", normalise(question))
+    plain = ORDINAL.sub(" ", normalise(question, PHRASES))
     return " ".join(_POINTER_WORDS.sub(" ", plain).split())
 
 
@@ -172,7 +173,7 @@ def compare(
     """
     from bot.service import Turn
 
-    if not COMPARISON.search(normalise(question)):
+    if not COMPARISON.search(normalise(question, PHRASES)):
         return None
     therapies = [m for m in mentioned if service.terms.get(m) and service.terms[m].label == ENTITY_THERAPY]
     if len(therapies) == 1 and context.therapy and context.therapy not in therapies:
@@ -216,7 +217,7 @@ MAX_ELLIPSIS_WORDS = 2
 
 def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> bool:
     """Whether a message names a subject and leaves the question to the one asked before ("and botox?")."""
-    if not mentioned or not ELLIPSIS_OPENING.match(normalise(question)):
+    if not mentioned or not ELLIPSIS_OPENING.match(normalise(question, PHRASES)):
         return False
     rest = [t for t in tokens if t not in mentioned and t not in ELLIPSIS_FILLER]
     return len(rest) <= MAX_ELLIPSIS_WORDS
@@ -252,7 +253,7 @@ def safety_in_context(service: BotService, text: str, context: Context) -> Reply
         # The treatment is only implied, so the message must show at least two signs of its own: "my legs go
         # rigid when i stand up" in a talk about the pump is not pump withdrawal; itching, heat and spasms
         # coming back are.
-        named = net.red_flags.matcher(net.nlp(normalise_safety(f"{name}:"))).labels
+        named = net.red_flags.matcher(net.nlp(detector_text(f"{name}:"))).labels
         evidence = set(verdict.red_flag.signals) - set(named) - NOT_SIGNS
         general = asks_something(text) and not evidence & NOW_SIGNS  # "is confusion a side effect of it?"
         if len(evidence) >= MIN_SIGNS_IN_CONTEXT and not general:

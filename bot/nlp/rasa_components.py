@@ -53,11 +53,11 @@ from bot.constants import (
     TERM_ENTITY_LABELS,
 )
 from bot.language import explicit_choice
-from bot.nlp.moves import MOVE_KEY, MoveKind, asks_something, normalise, read_move
+from bot.nlp.moves import MOVE_KEY, MoveKind, asks_something, read_move
 from bot.nlp.terminology import WORD_LABEL
-from bot.nlp.words import has_words
 from bot.rasa_patches.pipeline_step import register_pipeline_step
 from bot.safety.rasa_component import override_intent
+from bot.text import PHRASES, SPACED, clip, has_words, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class MessageLengthGuard(GraphComponent):
         for message in messages:
             text = message.get(TEXT)
             if isinstance(text, str) and len(text) > self.limit:
-                message.set(TEXT, " ".join(text.split())[: self.limit])
+                message.set(TEXT, clip(normalise(text, SPACED), self.limit)[0])
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -394,7 +394,7 @@ def misread_small_talk(predicted: str, text: str) -> bool:
     if predicted in (INTENT_GOODBYE, INTENT_FEEDBACK_HELPFUL, INTENT_FEEDBACK_NOT_HELPFUL):
         return asks_something(text)
     if predicted == INTENT_BOT_CHALLENGE:
-        return BOT_WORDS.search(normalise(text)) is None
+        return BOT_WORDS.search(normalise(text, PHRASES)) is None
     return False
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.safety.dosing import DosingDetection, DosingDetector, DosingRequest
-from bot.safety.matching import normalise
+from bot.safety.matching import detector_text
 from bot.safety.red_flags import PASSAGE_FOR, Detection, RedFlag, RedFlagDetector
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class SafetyNet:
         """Runs both detectors on one message (the text is analysed once)."""
         if not text or not text.strip():
             return Verdict()
-        doc = self.nlp(normalise(text))
+        doc = self.nlp(detector_text(text))
         return Verdict(self.red_flags.detect_doc(doc), self.dosing.detect_doc(doc))
 
 

@@ -14,7 +14,7 @@ Notation, one token per space-separated item, each matched against the token's l
 - `@baclofen-pump` one or more tokens of the terminology term with that id (`@a|@b` for either);
 - `@THERAPY` one or more tokens of any term with that label.
 
-Accents are optional on both sides: `normalise()` folds the message ("¿Qué pasó?" is read "¿que paso?") and
+Accents are optional on both sides: `detector_text()` folds the message ("¿Qué pasó?" is read "¿que paso?") and
 the words of a pattern are folded the same way, so a Spanish pattern may be written "después|tomé" and
 matches "despues", "después", "tome" and "tomé" (people type Spanish with and without accents).
 
@@ -25,10 +25,12 @@ spaCy splits contractions ("can't" and "cant" both give `ca` + `n't`/`nt`, "he's
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from bot.text import NO_ACCENTS, SAFETY
+from bot.text import normalise as in_form
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -81,7 +83,7 @@ def compile_pattern(pattern: str) -> list[dict[str, Any]]:
         else:
             if TERM_PREFIX in body:
                 raise PatternError(f"{pattern!r}: {body!r} mixes words and terms; write two patterns")
-            body = fold_accents(body)
+            body = in_form(body, NO_ACCENTS)
             try:
                 re.compile(body)
             except re.error as exc:
@@ -241,23 +243,15 @@ class SignalMatcher:
 _MIX_UP = re.compile(r"\bmix(es|ed|ing)?((?: \w+)?) up\b")
 
 
-def fold_accents(text: str) -> str:
-    """The text without accents or diacritics ("después" -> "despues", "ñ" -> "n"); other characters are kept.
+def detector_text(text: str | None) -> str:
+    """The text the detectors read: the `bot.text.SAFETY` form, with "mix up" (confuse) read as "muddle".
 
-    Spanish speakers often type without accents (on a phone, on an English keyboard), so the detectors read
-    every message and every pattern folded: one pattern then covers both spellings.
+    The form lower-cases, folds accents, straightens curly quotes and collapses whitespace, and keeps the
+    Spanish opening marks ¿ and ¡ (the tokenizer splits them off, and "¿" marks a question). "Mixes up her
+    tablets" is read "muddles her tablets", so its particle is not taken for a dose change ("up my baclofen").
     """
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return _MIX_UP.sub(r"muddle\2", in_form(text, SAFETY))
 
 
-def normalise(text: str) -> str:
-    """The text the detectors read: lower case, accents folded, curly quotes straightened, whitespace collapsed.
-
-    "Mix up" (confuse) is read as "muddle", so its particle is not taken for a dose change. The Spanish
-    opening marks ¿ and ¡ are kept: the tokenizer splits them off, and "¿" marks a question.
-    """
-    text = (text or "").replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
-    return _MIX_UP.sub(r"muddle\2", " ".join(fold_accents(text.lower()).split()))
+# The name the safety component and bench.nlu_passes import (kept while they are being restructured).
+normalise = detector_text
