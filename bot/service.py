@@ -26,7 +26,9 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.conversation import ELLIPSIS_OPENING, compare, is_elliptical
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
+from bot.nlp.moves import normalise
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
+from bot.nlp.words import has_words
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
     CRISIS_LINES,
@@ -45,7 +47,6 @@ from bot.replies import (
 from bot.retrieval import Hit, Retriever
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
-from bot.text import PHRASES, SPACED, clip, has_words, normalise
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
@@ -420,17 +421,23 @@ class BotService:
     # -- helpers -------------------------------------------------------------------------------------
 
     def _clip(self, text: str) -> tuple[str, bool]:
-        return clip(normalise(text, SPACED), self.max_chars)
+        text = " ".join((text or "").split())
+        if len(text) > self.max_chars:
+            return text[: self.max_chars], True
+        return text, False
 
     def _topic_of(self, term_id: str) -> str | None:
         term = self.terms.get(term_id)
         return term.topic if term else None
 
     def _therapy_for_topic(self, topic: str | None) -> str | None:
-        for term in self.terms.values():
-            if term.topic == topic and term.label == ENTITY_THERAPY:
-                return term.id
-        return None
+        """The treatment a topic is about, when the topic is one treatment's own (the pump's, baclofen's).
+
+        A topic that holds several things (spasms and look-alikes, which also mentions carbamazepine) is about
+        none of them: after "what is clonus", "can I stop it by trying hard?" is not about stopping a medicine.
+        """
+        term = self.terms.get(topic or "")
+        return term.id if term is not None and term.label == ENTITY_THERAPY and term.topic == topic else None
 
     def _pick(self, hits: list[Hit]) -> list[PassageRecord]:
         """The best passage, and the runner-up when it is nearly as good (compared before the cap at 1)."""
@@ -530,7 +537,7 @@ class BotService:
                 return hits, mentioned
         # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
         # A message that opens like a follow-up ("and physio after?") is one, whatever NLU made of it.
-        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question, PHRASES)))
+        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question)))
         aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
         use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
         if use_context and context.topic:

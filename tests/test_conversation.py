@@ -297,3 +297,16 @@ def test_asking_what_a_treatment_is_gets_its_overview_after_any_story(
     real_service: BotService, question: str, expected: str
 ) -> None:
     assert real_service.answer_question(question).reply.passage_ids[0] == expected
+
+
+def test_a_topic_of_many_things_implies_no_treatment(real_service: BotService) -> None:
+    """After "what is clonus" nothing is being taken: "can I stop it?" asks about the clonus, not a medicine."""
+    from bot.conversation import safety_in_context
+
+    context = _after(real_service, "what is clonus")
+    assert context.therapy is None
+    assert safety_in_context(real_service, "can i stop it just by trying really hard", context) is None
+    pump = _after(real_service, "how does a baclofen pump work")
+    assert pump.therapy == "baclofen-pump", "a treatment's own topic still implies the treatment"
+    refusal = safety_in_context(real_service, "should i stop it", _after(real_service, "what does baclofen do"))
+    assert refusal is not None and refusal.kind == ReplyKind.DOSING_REFUSAL
