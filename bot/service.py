@@ -26,9 +26,7 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.conversation import ELLIPSIS_OPENING, compare, is_elliptical
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
-from bot.nlp.moves import normalise
 from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
-from bot.nlp.words import has_words
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
     CRISIS_LINES,
@@ -47,6 +45,7 @@ from bot.replies import (
 from bot.retrieval import Hit, Retriever
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
+from bot.text import PHRASES, SPACED, clip, has_words, normalise
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
@@ -421,10 +420,7 @@ class BotService:
     # -- helpers -------------------------------------------------------------------------------------
 
     def _clip(self, text: str) -> tuple[str, bool]:
-        text = " ".join((text or "").split())
-        if len(text) > self.max_chars:
-            return text[: self.max_chars], True
-        return text, False
+        return clip(normalise(text, SPACED), self.max_chars)
 
     def _topic_of(self, term_id: str) -> str | None:
         term = self.terms.get(term_id)
@@ -537,7 +533,7 @@ class BotService:
                 return hits, mentioned
         # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
         # A message that opens like a follow-up ("and physio after?") is one, whatever NLU made of it.
-        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question)))
+        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question, PHRASES)))
         aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
         use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
         if use_context and context.topic:
