@@ -23,7 +23,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from bot.content.models import Base, ContentRevision, LayQuestion, Passage, PassageSource, Source, Topic
-from bot.content.records import ClinicalSignoff, ContentBundle, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.content.records import ContentBundle, PassageRecord, Status
+from bot.content.rows import passage_record, source_fields, source_record, topic_fields, topic_record
 from bot.sql_engine import make_engine
 
 logger = logging.getLogger(__name__)
@@ -160,57 +161,6 @@ class InMemoryContentStore(ContentStore):
 Row = TypeVar("Row", Source, Topic)
 
 
-def _source_record(row: Source) -> SourceRecord:
-    return SourceRecord(
-        id=row.id, publisher=row.publisher, title=row.title, url=row.url, accessed=row.accessed, note=row.note
-    )
-
-
-def _topic_record(row: Topic) -> TopicRecord:
-    return TopicRecord(
-        id=row.id, title=row.title, summary=row.summary, section=row.section, main=row.main, position=row.position
-    )
-
-
-def _passage_record(row: Passage) -> PassageRecord:
-    signoff = None
-    if row.signoff_by is not None and row.signoff_on is not None:
-        signoff = ClinicalSignoff(by=row.signoff_by, date=row.signoff_on, note=row.signoff_note)
-    return PassageRecord(
-        id=row.id,
-        topic=row.topic_id,
-        title=row.title,
-        text=row.text,
-        questions=tuple(q.text for q in row.questions),
-        sources=tuple(link.source_id for link in row.source_links),
-        reviewed=row.reviewed_on,
-        status=Status(row.status),
-        position=row.position,
-        review_note=row.review_note,
-        clinical_signoff=signoff,
-    )
-
-
-def _source_fields(record: SourceRecord) -> dict[str, Any]:
-    return {
-        "publisher": record.publisher,
-        "title": record.title,
-        "url": record.url,
-        "accessed": record.accessed,
-        "note": record.note,
-    }
-
-
-def _topic_fields(record: TopicRecord) -> dict[str, Any]:
-    return {
-        "title": record.title,
-        "summary": record.summary,
-        "section": record.section,
-        "main": record.main,
-        "position": record.position,
-    }
-
-
 class SqlContentStore(ContentStore):
     """The content in a SQL database (SQLite by default, PostgreSQL when scaled)."""
 
@@ -282,12 +232,12 @@ class SqlContentStore(ContentStore):
 
     def _read(self, include_drafts: bool) -> ContentBundle:
         with Session(self.engine, future=True) as session:
-            sources = {s.id: _source_record(s) for s in session.scalars(select(Source).order_by(Source.id))}
-            topics = {t.id: _topic_record(t) for t in session.scalars(select(Topic).order_by(Topic.position))}
+            sources = {s.id: source_record(s) for s in session.scalars(select(Source).order_by(Source.id))}
+            topics = {t.id: topic_record(t) for t in session.scalars(select(Topic).order_by(Topic.position))}
             query = select(Passage).order_by(Passage.position, Passage.id)
             if not include_drafts:
                 query = query.where(Passage.status == Status.PUBLISHED.value)
-            passages = {p.id: _passage_record(p) for p in session.scalars(query)}
+            passages = {p.id: passage_record(p) for p in session.scalars(query)}
         return ContentBundle(sources=sources, topics=topics, passages=passages)
 
     def replace(self, bundle: ContentBundle) -> SyncReport:
@@ -295,8 +245,8 @@ class SqlContentStore(ContentStore):
         self.create_schema()
         report = SyncReport()
         with Session(self.engine, future=True) as session, session.begin():
-            self._sync_simple(session, Source, bundle.sources, _source_record, _source_fields, "sources", report)
-            self._sync_simple(session, Topic, bundle.topics, _topic_record, _topic_fields, "topics", report)
+            self._sync_simple(session, Source, bundle.sources, source_record, source_fields, "sources", report)
+            self._sync_simple(session, Topic, bundle.topics, topic_record, topic_fields, "topics", report)
             self._sync_passages(session, bundle, report)
             session.flush()
             # Topics and sources go last: passages that referred to them are gone by now.
@@ -393,7 +343,7 @@ class SqlContentStore(ContentStore):
 
     def _sync_passages(self, session: Session, bundle: ContentBundle, report: SyncReport) -> None:
         rows = {row.id: row for row in session.scalars(select(Passage))}
-        current = {key: _passage_record(row) for key, row in rows.items()}
+        current = {key: passage_record(row) for key, row in rows.items()}
         added, updated, removed = _diff(current, bundle.passages, "passages", report)
         for key in removed:
             session.delete(rows[key])
