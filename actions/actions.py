@@ -23,6 +23,8 @@ from rasa_sdk.types import DomainDict
 from bot import constants as c
 from bot.config import get_settings
 from bot.conversation import answer_pointer, more, safety_in_context
+from bot.decision import Conversation, Decision, Nlu, Then
+from bot.decision import decide as decide_turn
 from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
 from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
@@ -168,25 +170,44 @@ def context_events(turn: Turn, question: str = "", shown: list[str] | None = Non
     return events
 
 
-def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many clarifications the bot offered in a row just before the current message."""
-    count = 0
-    seen_current_user_turn = False
-    for event in reversed(tracker.events):
-        kind = event.get("event")
-        if kind == "user":
-            if not seen_current_user_turn:
-                seen_current_user_turn = True
-            continue
-        if kind != "action" or not seen_current_user_turn:
-            continue
-        name = event.get("name")
-        if name in {"action_listen", "action_unlikely_intent"}:
-            continue
-        if name != c.ACTION_FALLBACK:
-            break
-        count += 1
-    return count
+def fallbacks_before(tracker: Tracker) -> int:
+    """How many times in a row the bot was unsure just before this message (the `fallbacks` slot)."""
+    try:
+        return int(tracker.get_slot(c.SLOT_FALLBACKS) or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def nlu_of(tracker: Tracker) -> Nlu:
+    """What NLU made of the latest message, as `bot.decision.decide` reads it."""
+    latest = tracker.latest_message or {}
+    intent = latest.get("intent") or {}
+    return Nlu(
+        intent.get("name"),
+        float(intent.get("confidence") or 0.0),
+        red_flag=red_flag_from(latest) is not None,
+        dosing=dosing_from(latest)[0] is not None,
+        term_ids=tuple(term_ids(tracker)),
+    )
+
+
+def follow(service: BotService, decision: Decision, text: str, terms: list[str], context: Context) -> Turn:
+    """Carries out the decision's plan: the attempt to answer from the library, else what it says to say."""
+    attempt = decision.attempt
+    if attempt is not None:
+        turn = service.answer_question(
+            text,
+            term_ids=terms if attempt.with_terms else None,
+            context=context,
+            followup=attempt.followup,
+            min_score=None if attempt.margin is None else service.threshold * attempt.margin,
+        )
+        if turn.reply.kind == ReplyKind.ANSWER:
+            return turn
+    if decision.then == Then.SCOPE:
+        return Turn(service.out_of_scope(), context)
+    # The likely topics, or the give-up reply (`clarify` tries the library itself too; it finds nothing more).
+    return service.clarify(text, context, attempts=1 if decision.then == Then.GIVE_UP else 0)
 
 
 def term_ids(tracker: Tracker) -> list[str]:
@@ -320,13 +341,17 @@ class ActionFallback(ServiceAction):
         return c.ACTION_FALLBACK
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """Clarifies with the likely topics the first time, gives up politely the second time in a row."""
-        urgent = safety_in_context(self.service, latest_text(tracker), context_from(tracker))
+        """Follows `bot.decision.decide` for an unsure message, and counts the fallback in the `fallbacks` slot."""
+        text, context = latest_text(tracker), context_from(tracker)
+        urgent = safety_in_context(self.service, text, context)
         if urgent is not None:
             return urgent, []
-        turn = self.service.clarify(latest_text(tracker), context_from(tracker), consecutive_fallbacks(tracker))
+        count = fallbacks_before(tracker)
+        decision = decide_turn(nlu_of(tracker), text, Conversation(context.topic, count, fell_back=True))
+        turn = follow(self.service, decision, text, term_ids(tracker), context)
         self.note_unanswered(tracker, turn.reply)
-        return turn.reply, context_events(turn, latest_text(tracker), shown_passages(tracker))
+        events = context_events(turn, text, shown_passages(tracker))
+        return turn.reply, [*events, SlotSet(c.SLOT_FALLBACKS, float(count + 1))]
 
 
 class ActionRecordFeedback(ServiceAction):
@@ -375,19 +400,20 @@ class ActionRefuseDosing(ServiceAction):
 
 
 class ActionOutOfScope(ServiceAction):
-    """Says what the bot covers, with topic buttons; answers after all when the message names our terms."""
+    """Says what the bot covers, with topic buttons; answers after all when the library fits (bot.decision)."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return c.ACTION_OUT_OF_SCOPE
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """The scope statement, unless the message names our terms and the library answers it."""
-        text = latest_text(tracker)
-        urgent = safety_in_context(self.service, text, context_from(tracker))
+        """The scope statement, unless `bot.decision.decide` rescues the message and the library answers it."""
+        text, context = latest_text(tracker), context_from(tracker)
+        urgent = safety_in_context(self.service, text, context)
         if urgent is not None:
             return urgent, []
-        turn = self.service.out_of_scope_or_answer(text, term_ids(tracker), context_from(tracker))
+        decision = decide_turn(nlu_of(tracker), text, Conversation(context.topic))
+        turn = follow(self.service, decision, text, term_ids(tracker), context)
         if turn.reply.kind == ReplyKind.ANSWER:
             return turn.reply, context_events(turn, text, shown_passages(tracker))
         return turn.reply, []

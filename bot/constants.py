@@ -45,6 +45,9 @@ MAX_SHOWN = 20
 SLOT_LANGUAGE = "language"
 SLOT_LANGUAGE_SOURCE = "language_source"
 SLOT_LANGUAGE_PENDING = "language_pending"
+# How many times in a row the bot was unsure of the message: set by action_fallback, back to 0 on any message
+# NLU reads (its `from_intent` mapping in domain.yml), so a second fallback in a row gives up (bot.decision).
+SLOT_FALLBACKS = "fallbacks"
 
 # Custom actions
 ACTION_SESSION_START = "action_session_start"
@@ -102,4 +105,5 @@ SLOTS = (
     SLOT_LANGUAGE,
     SLOT_LANGUAGE_SOURCE,
     SLOT_LANGUAGE_PENDING,
+    SLOT_FALLBACKS,
 )

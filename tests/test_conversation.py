@@ -15,7 +15,7 @@ from actions.actions import (
     ActionAnswerQuestion,
     ActionFallback,
     ActionRecordFeedback,
-    consecutive_fallbacks,
+    fallbacks_before,
 )
 from bot import constants as c
 from bot.feedback import InMemoryFeedbackStore
@@ -109,43 +109,36 @@ def test_unanswered_questions_are_stored_for_editors(service: BotService, feedba
     assert [u.question for u in feedback.unanswered] == ["how do I renew my passport"]
 
 
-def fallback_tracker(text: str, previous_actions: list[str]) -> Tracker:
-    events: list[dict[str, Any]] = []
-    for name in previous_actions:
-        events += [
-            {"event": "user", "text": "something"},
-            {"event": "action", "name": name},
-            {"event": "action", "name": "action_listen"},
-        ]
-    events.append({"event": "user", "text": text})
+def fallback_tracker(text: str, fallbacks: float | None = None) -> Tracker:
+    """A low-confidence message, after `fallbacks` fallbacks in a row (the `fallbacks` slot)."""
     latest = {"text": text, "intent": {"name": c.INTENT_NLU_FALLBACK, "confidence": 0.2}, "entities": []}
-    return Tracker("tester", {}, latest, events, False, None, {}, "action_listen")
+    slots = {} if fallbacks is None else {c.SLOT_FALLBACKS: fallbacks}
+    return Tracker("tester", slots, latest, [{"event": "user", "text": text}], False, None, {}, "action_listen")
 
 
-@pytest.mark.parametrize(
-    ("previous", "expected"),
-    [
-        ([], 0),
-        ([c.ACTION_ANSWER_QUESTION], 0),
-        ([c.ACTION_FALLBACK], 1),
-        ([c.ACTION_ANSWER_QUESTION, c.ACTION_FALLBACK, c.ACTION_FALLBACK], 2),
-        ([c.ACTION_FALLBACK, c.ACTION_ANSWER_QUESTION], 0),
-    ],
-)
-def test_consecutive_fallbacks_are_counted_from_the_events(previous: list[str], expected: int) -> None:
-    assert consecutive_fallbacks(fallback_tracker("zzz", previous)) == expected
+@pytest.mark.parametrize(("slot", "expected"), [(None, 0), (0.0, 0), (1.0, 1), (2.0, 2), ("bad", 0)])
+def test_fallbacks_are_read_from_the_slot(slot: Any, expected: int) -> None:
+    assert fallbacks_before(fallback_tracker("zzz", slot)) == expected
+
+
+@pytest.mark.parametrize(("before", "after"), [(None, 1.0), (1.0, 2.0)])
+def test_the_fallback_action_counts_itself_in_the_slot(
+    service: BotService, feedback: InMemoryFeedbackStore, before: float | None, after: float
+) -> None:
+    _, events = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", before))
+    assert events[-1] == SlotSet(c.SLOT_FALLBACKS, after)
 
 
 def test_low_confidence_first_clarifies_with_likely_topics_then_gives_up(
     service: BotService, feedback: InMemoryFeedbackStore
 ) -> None:
-    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("baclofen pump thing?? hmm", []))
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("baclofen pump thing?? hmm"))
     assert messages[0]["text"].startswith(CLARIFY[:20]) or "Sources:" in messages[0]["text"]
-    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", []))
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop"))
     assert messages[0]["text"].startswith(CLARIFY)
     assert 2 <= len(titles(messages[0])) <= 3
     assert messages[0]["text"].endswith(DISCLAIMER)
-    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", [c.ACTION_FALLBACK]))
+    messages, _ = run(ActionFallback(service, feedback), fallback_tracker("qwerty uiop", 1.0))
     assert messages[0]["text"].startswith(GIVE_UP)
     assert titles(messages[0]) == ["What spasticity is", "Botulinum toxin", "The baclofen pump"]
     assert messages[0]["text"].endswith(DISCLAIMER)
