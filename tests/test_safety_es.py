@@ -25,11 +25,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import constants as c
-from bot.safety import SafetyNet, spanish
+from bot.safety import SafetyNet
 from bot.safety.dosing import ENGLISH_SIGNAL_LINES, DosingRequest
 from bot.safety.matching import compile_pattern, detector_text, fast_spec
 from bot.safety.rasa_component import SafetyNetClassifier
 from bot.safety.red_flags import ENGLISH_SIGNALS, RULES, RedFlag
+from bot.safety.signals import dosing_es, red_flags_es, words_es
 from bot.text import NO_ACCENTS, normalise
 
 SETS = Path(__file__).parent / "safety" / "es"
@@ -266,10 +267,10 @@ def test_a_spanish_question_is_a_question_in_any_sentence(net: SafetyNet, text: 
 def test_spanish_lines_feed_the_english_signals_and_rules() -> None:
     """No Spanish detector of its own: every Spanish signal is an English one, a term, or used by a rule."""
     used_by_rules = {name for rule in RULES for group in (*rule.needs, rule.unless) for name in group}
-    orphans = set(spanish.RED_FLAG_SIGNALS) - set(ENGLISH_SIGNALS) - used_by_rules
+    orphans = set(red_flags_es.RED_FLAG_SIGNALS) - set(ENGLISH_SIGNALS) - used_by_rules
     assert not orphans
-    assert set(spanish.DOSING_SIGNAL_LINES) <= set(ENGLISH_SIGNAL_LINES)
-    assert all(name.startswith("@") for name in spanish.SPANISH_TERMS)
+    assert set(dosing_es.DOSING_SIGNAL_LINES) <= set(ENGLISH_SIGNAL_LINES)
+    assert all(name.startswith("@") for name in words_es.SPANISH_TERMS)
 
 
 @pytest.mark.parametrize(
