@@ -7,14 +7,8 @@ import re
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.content.loader import (
-    check_against_protocol,
-    describes,
-    load_bundle,
-    load_protocol,
-    number_problems,
-    protocol_problems,
-)
+from bot.content.loader import load_bundle
+from bot.content.protocol import check_against_protocol, describes, load_protocol, number_problems, protocol_problems
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry
 from bot.content.report import GRADE_TARGET, ContentReport, fact_sheet_sections, readability
 from bot.evaluation import DOSE_AMOUNT
