@@ -412,8 +412,11 @@ class ActionOutOfScope(ServiceAction):
         urgent = safety_in_context(self.service, text, context)
         if urgent is not None:
             return urgent, []
-        decision = decide_turn(nlu_of(tracker), text, Conversation(context.topic))
-        turn = follow(self.service, decision, text, term_ids(tracker), context)
+        # "What is a symptom diary?": a lay word with a topic of its own names a subject of ours too.
+        terms = [*term_ids(tracker), *self.service.topical_words(text)]
+        nlu = dataclasses.replace(nlu_of(tracker), term_ids=tuple(terms))
+        decision = decide_turn(nlu, text, Conversation(context.topic))
+        turn = follow(self.service, decision, text, terms, context)
         if turn.reply.kind == ReplyKind.ANSWER:
             return turn.reply, context_events(turn, text, shown_passages(tracker))
         return turn.reply, []

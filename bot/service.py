@@ -26,7 +26,7 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.conversation import ELLIPSIS_OPENING, compare, is_elliptical
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
-from bot.nlp.terminology import TERMINOLOGY_FILE, Term, load_terms
+from bot.nlp.terminology import TERMINOLOGY_FILE, WORD_LABEL, Term, load_terms
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
     CRISIS_LINES,
@@ -840,6 +840,18 @@ class BotService:
         if not earlier:
             return question
         return f"{question} ({', '.join(self.terms[t].name for t in earlier)})"
+
+    def topical_words(self, text: str) -> list[str]:
+        """The lay word groups with a topic of their own that a message names ("a symptom diary": assessment).
+
+        They name a subject of the library as a therapy or a symptom does, but Rasa's entity extractor never
+        sees them (it knows only the three entity labels), so the out-of-scope rescue asks for them here.
+        """
+        return [
+            m.term_id
+            for m in self.analyser.analyse(text).mentions
+            if m.label == WORD_LABEL and self._topic_of(m.term_id)
+        ]
 
     def _asks_what(self, text: str, term_id: str) -> bool:
         """Whether the message's last clause only asks what a treatment is or how it works ("what is SDR")."""

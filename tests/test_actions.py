@@ -342,3 +342,14 @@ def test_an_overview_question_gets_the_step_by_step_passage_and_the_main_choices
     assert [p for p in offered if "topic" in p] == [topic_payload(t) for t in OVERVIEW_TOPICS]
     assert render(turn.reply).text.endswith(DISCLAIMER)
     assert real.answer_question("what are the side effects of baclofen").reply.passage_ids != (OVERVIEW_PASSAGE,)
+
+
+def test_a_lay_word_with_a_topic_is_rescued_from_out_of_scope(real_service: BotService) -> None:
+    """NLU may read "what is a symptom diary" as out of scope; the library has a passage on it (no entity)."""
+    messages, events = run(
+        ActionOutOfScope(real_service), make_tracker("what is a symptom diary", c.INTENT_OUT_OF_SCOPE)
+    )
+    assert "simple record" in messages[0]["text"]
+    assert any(e.get("name") == c.SLOT_TOPIC and e.get("value") == "assessment" for e in events)
+    messages, _ = run(ActionOutOfScope(real_service), make_tracker("who won the football", c.INTENT_OUT_OF_SCOPE))
+    assert messages[0]["text"].startswith("I can only help with spasticity")
