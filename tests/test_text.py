@@ -121,3 +121,8 @@ def test_clip_cuts_within_the_limit_marker_included() -> None:
     assert clip("short", 5) == ("short", False)
     assert clip("a b c d", 5, marker="…") == ("a b…", True)
     assert clip("abcdefgh", 4, at_word=True) == ("abcd", True)  # no space: the cut stands
+
+
+def test_a_form_refuses_an_option_it_does_not_know() -> None:
+    with pytest.raises(ValueError, match="accents='fold'"):
+        bot.text.Form(accents="fold")  # type: ignore[arg-type]

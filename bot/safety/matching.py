@@ -251,7 +251,3 @@ def detector_text(text: str | None) -> str:
     tablets" is read "muddles her tablets", so its particle is not taken for a dose change ("up my baclofen").
     """
     return _MIX_UP.sub(r"muddle\2", in_form(text, SAFETY))
-
-
-# The name the safety component and bench.nlu_passes import (kept while they are being restructured).
-normalise = detector_text
