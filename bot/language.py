@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from bot.text import LANGUAGE_NAME, normalise
+from bot.text import LANGUAGE_NAME, SPACED, normalise
 
 Lang = Literal["en", "es"]
 LANGUAGES: tuple[Lang, ...] = ("en", "es")
@@ -102,7 +102,7 @@ def detect(text: str) -> Lang | None:
     words = normalise(text, LANGUAGE_NAME).split()
     if len(words) < MIN_DETECT_WORDS:
         return None
-    ranking = _detector()(" ".join(text.split()), model="lite", k=5)
+    ranking = _detector()(normalise(text, SPACED), model="lite", k=5)
     scores: dict[str, float] = {}
     for entry in ranking:
         scores[entry["lang"]] = scores.get(entry["lang"], 0.0) + float(entry["score"])
