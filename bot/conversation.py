@@ -23,11 +23,13 @@ from bot.nlp.moves import ORDINAL, asks_something
 from bot.nlp.terminology import WORD_LABEL
 from bot.replies import Reply, ReplyKind
 from bot.safety.matching import detector_text
+from bot.suggestions import related_topics
 from bot.text import PHRASES, normalise
 
 if TYPE_CHECKING:
     from bot.content.records import PassageRecord
-    from bot.service import BotService, Context, Turn
+    from bot.context import Context, Turn
+    from bot.service import BotService
 
 NOTHING_MORE = (
     "That is all my library has on this. You could ask about another part of it in your own words, or choose "
@@ -57,7 +59,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
         shown: every passage shown in the conversation so far (none of them is shown again).
         last: the passages of the last answer, the first being the main one (default: the last shown).
     """
-    from bot.service import Turn
+    from bot.context import Turn
 
     seen = set(shown)
     bundle = service.bundle
@@ -78,7 +80,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
     topic = main.topic if main else context.topic
 
     def about_subject(passage: PassageRecord) -> bool:
-        return bool(subject & service.passage_terms(passage))
+        return bool(subject & service.ranker.passage_terms(passage))
 
     candidates: list[PassageRecord] = []
     if query:
@@ -108,7 +110,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
         ]
     candidates = [p for p in candidates if p.topic != "emergencies"]
     if not candidates:
-        buttons = service.related_topics(topic)
+        buttons = related_topics(service, topic)
         return Turn(Reply(ReplyKind.NO_ANSWER, NOTHING_MORE, buttons=buttons), context)
     chosen = candidates[0]
     return Turn(service.answer_with([chosen]), service.context_for(chosen.topic, [], context))
@@ -136,7 +138,7 @@ def rest_of(question: str) -> str:
 
 def answer_pointer(service: BotService, question: str, index: int, last: list[str], context: Context) -> Turn | None:
     """Answers about the treatment the pointer picks from the last answer; None if it picks none."""
-    from bot.service import Context
+    from bot.context import Context
 
     treatments = listed_treatments(service, last)
     if not treatments or index >= len(treatments) or index < -len(treatments):
@@ -171,7 +173,7 @@ def compare(
     The treatments are the ones the message names, and the one under discussion when it names only one
     ("how is that different from baclofen" after dantrolene). None when the message compares fewer than two.
     """
-    from bot.service import Turn
+    from bot.context import Turn
 
     if not COMPARISON.search(normalise(question, PHRASES)):
         return None
@@ -190,7 +192,7 @@ def compare(
     # Its title or lay questions say "differs", "difference" or "compared" however the message put it.
     hits = retriever.search([*tokens, *COMPARISON_WORDS], limit=5, topics=topics, text=question)
     for hit in hits:
-        if hit.score >= service.threshold and set(therapies) <= service.passage_terms(hit.passage):
+        if hit.score >= service.threshold and set(therapies) <= service.ranker.passage_terms(hit.passage):
             chosen = [hit.passage]
             break
     else:
@@ -206,21 +208,6 @@ def compare(
     # The conversation goes on about the treatment named last ("how does it compare to baclofen": baclofen).
     last = service.terms[therapies[-1]]
     return Turn(service.answer_with(chosen), service.context_for(str(last.topic), [last.id], context))
-
-
-# "and botox?", "what about tizanidine instead", "how about for kids": a new subject, the same question.
-ELLIPSIS_OPENING = re.compile(r"^(?:ok |okay |so |right )?(?:and|or|what about|how about|same for|same with|wbu)\b")
-# Words an ellipsis may carry besides its subject without asking something new.
-ELLIPSIS_FILLER = frozenset({"instead", "then", "also", "too", "as", "well", "one", "ones", "same", "about"})
-MAX_ELLIPSIS_WORDS = 2
-
-
-def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> bool:
-    """Whether a message names a subject and leaves the question to the one asked before ("and botox?")."""
-    if not mentioned or not ELLIPSIS_OPENING.match(normalise(question, PHRASES)):
-        return False
-    rest = [t for t in tokens if t not in mentioned and t not in ELLIPSIS_FILLER]
-    return len(rest) <= MAX_ELLIPSIS_WORDS
 
 
 # Signal labels that name a thing or a person rather than a sign (bot/safety): they are no evidence alone.

@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,8 +23,10 @@ from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
-from bot.conversation import ELLIPSIS_OPENING, compare, is_elliptical
+from bot.context import Context, Turn
+from bot.conversation import compare
 from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
+from bot.nlp.moves import NEW_SUBJECT
 from bot.nlp.terminology import TERMINOLOGY_FILE, WORD_LABEL, Term, load_terms
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
 from bot.replies import (
@@ -34,18 +35,18 @@ from bot.replies import (
     EMERGENCY_SHORT,
     FEEDBACK_BUTTONS,
     POISON_HELP,
-    Button,
     Reply,
     ReplyKind,
     immediate_steps,
-    passage_payload,
     passage_reply,
     topic_buttons,
 )
 from bot.retrieval import Hit, Retriever
+from bot.retrieval.ranking import EMERGENCY_TOPIC, NOT_A_SUBJECT, TOPIC_BOOST, Ranker
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
-from bot.text import PHRASES, SPACED, clip, has_words, normalise
+from bot.suggestions import LIKELY_TOPICS, followups, likely_topics
+from bot.text import SPACED, clip, has_words, normalise
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
@@ -53,14 +54,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-EMERGENCY_TOPIC = "emergencies"
-# A passage whose score is this close to the best one is shown with it.
-SECOND_PASSAGE_RATIO = 0.9
-# How much more a passage counts when its topic is the one named or under discussion.
-TOPIC_BOOST = 1.25
-# "What else is there apart from baclofen?": a term right after these words is not what the person asks
-# about, so its topic gets no boost.
-EXCLUDING_WORDS = ("apart from", "besides", "other than", "except", "instead of", "rather than")
 # "What actually is it", "what do they actually do in it": a treatment named earlier in the message is asked about.
 WHAT_IS_IT = re.compile(
     r"\bwhat(?:'s| is|s)? (?:actually |exactly |even )?(?:is )?(?:it|this|that|they)(?: exactly| actually)?\s*(?:\?|$)"
@@ -76,29 +69,6 @@ ASKS_WHAT = re.compile(
     re.IGNORECASE,
 )
 WHAT_FILLER = frozenset({"work", "mean", "exactly", "actually", "even", "spasticity", "stand", "basically"})
-IN_TOPIC_RATIO = 0.6
-# How much a passage counts that neither belongs to nor names the treatment a question names.
-OFF_SUBJECT_DAMPING = 0.5
-# Therapy terms that are often the person who speaks ("my physio said...") or too general to be the subject.
-NOT_A_SUBJECT = frozenset(
-    {"physiotherapy", "occupational-therapy", "antispasticity-medicines", "medicine", "operation"}
-)
-# How much an emergency passage counts for a question that names no emergency (see BotService.rank).
-EMERGENCY_DAMPING = 0.8
-# A passage that the follow-up's own words point to replaces the passage just shown when it is at least this
-# strong relative to it (see BotService._fresh).
-REPEAT_DAMPING = 0.75
-# A message that announces a new subject ("new question, what is the tardieu scale", "unrelated but...",
-# "forget that, what about surgery") is read on its own, without the conversation's subject.
-NEW_SUBJECT = re.compile(
-    r"^\W*(?:(?:ok|okay|right|so|and|also|oh)\W+)*(?:new question|different question|another question|"
-    r"unrelated|something (?:else|different)|change of (?:subject|topic)|on another note|other question|"
-    r"forget (?:that|it|about that)|never ?mind(?: that)?|moving on)\b",
-    re.IGNORECASE,
-)
-# When the bot has no good answer it offers the topics of the nearest matches, then the main topics.
-LIKELY_TOPICS = 3
-MAX_TOPIC_BUTTONS = 6
 # An emergency message is often short and frightened; a looser match still picks the right safety passage.
 EMERGENCY_MATCH_RATIO = 0.5
 # Signs that may be an emergency or a known side effect of a medicine ("could mum's new muddle be from
@@ -134,13 +104,6 @@ NO_ANSWER = (
     "I'm sorry, I don't have a good answer to that in my library. You could try asking in other words, "
     "or choose one of these topics."
 )
-# A message NLU read as out of scope is still answered if it is this long (in words) and a passage scores this
-# many times the answer threshold: see BotService.out_of_scope_or_answer.
-SHORT_FOLLOWUP_WORDS = 6
-LONG_MESSAGE_WORDS = 10
-LONG_MESSAGE_MARGIN = 1.5
-# A longer message that points back at the subject ("and how do i find out what mine are") is read in it too.
-REFERS_BACK = re.compile(r"^(?:and|so|but|ok|okay)\b|\b(?:it|its|them|they|that|this|those|these|mine|one)\b")
 OUT_OF_SCOPE = (
     "I can only help with spasticity: what it is, what causes it or makes it worse, and how its treatments "
     "work, such as stretching, splints, medicines, botulinum toxin, the baclofen pump and surgery. "
@@ -170,38 +133,10 @@ THANKS_NOT_HELPFUL = (
     "Thank you for telling me; the people who write my library will see that this answer did not help. You "
     "could ask in other words, or choose a topic below."
 )
-# Suggested follow-up questions after an answer: how many, and the longest button title (Telegram and small
-# screens show about this much on one line).
-MAX_FOLLOWUPS = 3
-MAX_FOLLOWUP_TITLE = 64
 
 
 class ContentUnavailable(RuntimeError):
     """The content or the NLP pipeline could not be loaded; the bot must say so instead of guessing."""
-
-
-@dataclass(frozen=True)
-class Context:
-    """What the conversation is about, from the slots.
-
-    `previous` is the question last answered: a follow-up about a new aspect of the same subject ("and what
-    sets it off?") often names no subject at all, and the earlier question supplies it. `answered` holds the
-    passages of the last answer: a new question about the same subject is rarely answered by the very passage
-    the person has just read.
-    """
-
-    topic: str | None = None
-    therapy: str | None = None
-    previous: str | None = None
-    answered: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A reply plus the context the conversation moves to."""
-
-    reply: Reply
-    context: Context = field(default_factory=Context)
 
 
 class BotService:
@@ -235,9 +170,8 @@ class BotService:
         self.store = store
         self._analyser_factory = analyser_factory
         self.terms = {t.id: t for t in terms}
-        # The topics that belong to one treatment (baclofen, the pump, SDR...), for keeping follow-ups on subject.
-        self.treatment_topics = frozenset(t.topic for t in terms if t.label == ENTITY_THERAPY and t.topic)
         self.threshold = threshold
+        self.ranker = Ranker(self.terms, threshold, self._ensure_loaded)
         self.max_chars = max_chars
         self.reload_interval = get_settings().content_reload_seconds if reload_interval is None else reload_interval
         # `_build_lock` serialises loads and rebuilds (first load, background refresh, reload, drafts);
@@ -422,39 +356,6 @@ class BotService:
     def _clip(self, text: str) -> tuple[str, bool]:
         return clip(normalise(text, SPACED), self.max_chars)
 
-    def _topic_of(self, term_id: str) -> str | None:
-        term = self.terms.get(term_id)
-        return term.topic if term else None
-
-    def _therapy_for_topic(self, topic: str | None) -> str | None:
-        """The treatment a topic is about, when the topic is one treatment's own (the pump's, baclofen's).
-
-        A topic that holds several things (spasms and look-alikes, which also mentions carbamazepine) is about
-        none of them: after "what is clonus", "can I stop it by trying hard?" is not about stopping a medicine.
-        """
-        term = self.terms.get(topic or "")
-        return term.id if term is not None and term.label == ENTITY_THERAPY and term.topic == topic else None
-
-    def _pick(self, hits: list[Hit]) -> list[PassageRecord]:
-        """The best passage, and the runner-up when it is nearly as good (compared before the cap at 1)."""
-        if not hits:
-            return []
-        chosen = [hits[0].passage]
-        if (
-            len(hits) > 1
-            and hits[1].score >= self.threshold
-            and hits[1].strength >= hits[0].strength * SECOND_PASSAGE_RATIO
-        ):
-            chosen.append(hits[1].passage)
-        return chosen
-
-    def _likely_topics(self, hits: list[Hit]) -> tuple[Button, ...]:
-        """Buttons for the topics of the nearest (if weak) matches first, then the main topics."""
-        bundle = self.bundle
-        nearest = [h.passage.topic for h in hits[:LIKELY_TOPICS]]
-        ordered = dict.fromkeys([*nearest, *(t.id for t in bundle.main_topics())])
-        return topic_buttons([bundle.topics[t] for t in list(ordered)[:MAX_TOPIC_BUTTONS] if t in bundle.topics])
-
     def question_of(self, passage_id: str) -> str:
         """The first lay question of a passage: what a follow-up button asked, stored with feedback."""
         passage = self.bundle.passages.get(passage_id)
@@ -487,205 +388,6 @@ class BotService:
         """What the bot says when its content cannot be loaded."""
         return Reply(ReplyKind.UNAVAILABLE, UNAVAILABLE)
 
-    def rank(
-        self,
-        question: str,
-        term_ids: list[str] | None = None,
-        context: Context | None = None,
-        followup: bool = False,
-        limit: int = 5,
-    ) -> tuple[list[Hit], list[str]]:
-        """Ranks passages for a question the way answers are chosen (also used by the retrieval evaluation).
-
-        Returns:
-            The hits, best first, and the ids of the terms the question mentions.
-        """
-        context = context or Context()
-        _bundle, retriever, analyser = self._ensure_loaded()
-        analysis = analyser.analyse(question)
-        mentioned = list(dict.fromkeys([*(term_ids or []), *analysis.term_ids()]))
-        lowered = question.lower()
-        excluded = {m.term_id for m in analysis.mentions if lowered[: m.start].rstrip().endswith(EXCLUDING_WORDS)}
-        # A lay word group with a topic of its own ("the tardieu scale": assessment) names a subject too.
-        worded = [m.term_id for m in analysis.mentions if m.term_id not in mentioned and self._topic_of(m.term_id)]
-        named_topics = list(
-            dict.fromkeys(t for t in (self._topic_of(m) for m in [*mentioned, *worded] if m not in excluded) if t)
-        )
-        tokens = list(analysis.tokens)
-        # "and physio after?" names an aspect of the subject under discussion, not a new subject (below).
-        new_subject = [m for m in mentioned if m not in NOT_A_SUBJECT]
-        if context.previous and named_topics and new_subject and is_elliptical(question, tokens, mentioned):
-            # "and botox?" after "how long does a nerve block last": the earlier question's aspect ("how long
-            # does it last") asked about the new subject. Passages of the new subject's topics come first, and a
-            # passage elsewhere counts when it names the new subject ("and diazepam?" after gabapentin's legal
-            # status: the driving-law passage that names diazepam).
-            earlier = analyser.analyse(context.previous)
-            earlier_subject = set(earlier.term_ids())
-            aspect = [t for t in earlier.tokens if t not in earlier_subject]
-            boost = {t: TOPIC_BOOST for t in named_topics}
-            hits = self._on_subject(
-                retriever.search([*tokens, *aspect], limit=limit * 4, boost_topics=boost, text=question),
-                set(named_topics),
-                set(new_subject),
-                limit,
-            )
-            if hits and hits[0].score >= self.threshold:
-                return hits, mentioned
-        # "and physio after?" after a question about SDR: physio is the aspect, SDR still the subject.
-        # A message that opens like a follow-up ("and physio after?") is one, whatever NLU made of it.
-        followup = followup or bool(ELLIPSIS_OPENING.match(normalise(question, PHRASES)))
-        aspect_only = bool(mentioned) and all(m in NOT_A_SUBJECT for m in mentioned) and followup
-        use_context = bool(context.topic) and (not named_topics or aspect_only) and (followup or not mentioned)
-        if use_context and context.topic:
-            hits = self._within_subject(question, tokens, context, limit)
-            return self._fresh(hits, context, tokens), mentioned
-        # The physio who said it is not what "why does my physio want me to keep some stiffness" asks about: a
-        # term that is no subject lends its topic a boost only when the message names nothing else.
-        subject_topics = [t for t in (self._topic_of(m) for m in new_subject if m not in excluded) if t]
-        boost = {t: TOPIC_BOOST for t in (subject_topics or named_topics)}
-        if EMERGENCY_TOPIC not in named_topics:
-            # A question the safety net did not flag is rarely best answered by an emergency passage ("my husband
-            # is being assessed for a pump, what is it" ranked pump withdrawal first); a clear match still wins.
-            boost[EMERGENCY_TOPIC] = EMERGENCY_DAMPING
-        named_therapies = {
-            m
-            for m in mentioned
-            if m not in excluded
-            and m not in NOT_A_SUBJECT
-            and self.terms.get(m)
-            and self.terms[m].label == ENTITY_THERAPY
-        }
-        if named_therapies:
-            # "What does baclofen do to the liver": a passage about another treatment's liver risk must not
-            # answer it.
-            hits = retriever.search(tokens, limit=limit * 4, boost_topics=boost, text=question)
-            return self._on_subject(hits, set(named_topics), named_therapies, limit), mentioned
-        return retriever.search(tokens, limit=limit, boost_topics=boost, text=question), mentioned
-
-    def _within_subject(self, question: str, tokens: list[str], context: Context, limit: int) -> list[Hit]:
-        """Ranks a follow-up that names no new subject within the subject under discussion."""
-        bundle, retriever, analyser = self._ensure_loaded()
-        assert context.topic is not None
-        if not tokens and context.answered and context.answered[0] in bundle.passages:
-            # "What can I do about that?", "why?": nothing asked but the subject, and the subject is what was
-            # just answered. The passage is given again (the buttons offer what else there is).
-            return [Hit(bundle.passages[context.answered[0]], 1.0)]
-        # A follow-up ("does it hurt?") is first read within the topic under discussion, scored on its
-        # own words; only if nothing there fits is the therapy added to the query for a wider search.
-        hits = retriever.search(tokens, limit=limit, topics=[context.topic], text=question)
-        if hits and hits[0].score >= self.threshold:
-            return hits
-        # A follow-up that names no term ("how long is each one on for?") is held to the no-term floor,
-        # but within the topic under discussion the topic is its subject: its best passage there is
-        # accepted at a lower bar, unless the wider search below finds a clearly better one.
-        # Its scores are put on the answer scale (divided by the ratio), so the answer threshold then holds.
-        in_topic = (
-            [h.scaled(1 / IN_TOPIC_RATIO) for h in hits]
-            if hits and hits[0].score >= self.threshold * IN_TOPIC_RATIO
-            else []
-        )
-        # A new aspect of the same subject: the question read with the subject (the terms) of the one
-        # answered before it, so "and what sets it off?" after a question about spasms asks about spasms.
-        # Either way the subject stays: a passage about another treatment that does not name this one
-        # counts less ("is it permanent?" about the pump is not answered with SDR's permanence).
-        subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
-        if context.previous:
-            subject = analyser.analyse(context.previous).term_ids()
-            # The treatment under discussion is the subject too when the earlier question named none.
-            combined = [*tokens, *subject, *([context.therapy] if context.therapy and not subject else [])]
-            boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
-            hits = self._on_subject(
-                retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
-                {context.topic},
-                subject_therapies,
-                limit,
-            )
-            if hits and hits[0].score >= self.threshold and (not in_topic or hits[0].passage.topic == context.topic):
-                return hits
-        if in_topic:
-            return in_topic
-        expanded = [*tokens, context.therapy] if context.therapy else tokens
-        boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
-        hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
-        return self._on_subject(hits, {context.topic}, subject_therapies, limit)
-
-    def _fresh(self, hits: list[Hit], context: Context, tokens: list[str]) -> list[Hit]:
-        """The hits, with the passage just shown giving way to one the follow-up's own words point to.
-
-        "And when should I be worried?" after the side effects of botulinum toxin asks for the warning signs,
-        not the side effects again; but "anything I can do about that myself?" after the cold-weather passage
-        is answered by that very passage. So the passage just shown gives way only to a passage that matches
-        the follow-up's own words better (BM25 alone, without the subject) and is nearly as strong overall.
-        Only the order changes, never a score.
-        """
-        if not context.answered or len(hits) < 2 or not tokens or hits[0].passage.id not in context.answered:
-            return hits
-        shown = hits[0]
-        own = self.retriever.scores_of(tokens, [h.passage.id for h in hits])
-        for hit in hits[1:]:
-            if (
-                hit.passage.id not in context.answered
-                and hit.score >= self.threshold
-                and hit.strength >= shown.strength * REPEAT_DAMPING
-                and own[hit.passage.id] > own[shown.passage.id]
-            ):
-                return [hit, *(h for h in hits if h is not hit)]
-        return hits
-
-    def _on_subject(self, hits: list[Hit], topics: set[str], therapies: set[str], limit: int) -> list[Hit]:
-        """The hits, with passages outside `topics` that name none of `therapies` counting less."""
-        if not therapies:
-            return hits[:limit]
-        # A passage of another treatment's topic is off the subject even when it names this one in passing
-        # ("SDR cannot be undone ... unlike a pump"); a passage of a general topic is on it when it names it.
-        # So is a passage about the group the treatment belongs to: mixing spasticity medicines with alcohol
-        # answers "and with a couple of beers?" about tizanidine.
-        wider = {b for b in (getattr(self.terms.get(t), "broader", None) for t in therapies) if b}
-        names = therapies | wider
-        topics = topics | {str(self.terms[b].topic) for b in wider if self.terms[b].topic}
-        kept = [
-            h
-            if h.passage.topic in topics
-            or (h.passage.topic not in self.treatment_topics and names & self.passage_terms(h.passage))
-            else h.scaled(OFF_SUBJECT_DAMPING)
-            for h in hits
-        ]
-        return sorted(kept, key=lambda h: -h.strength)[:limit]
-
-    def followups(self, shown: list[PassageRecord], hits: list[Hit] | None = None) -> tuple[Button, ...]:
-        """Two or three related questions from the content, as buttons, so the next step needs no typing.
-
-        Chosen from the library, never hard-coded per topic: first the other close matches of the question,
-        then the next passages of the shown passage's topic (in the editors' order). Each button shows a lay
-        question of that passage and asks for exactly that passage when pressed.
-        """
-        if not shown:
-            return ()
-        bundle = self.bundle
-        shown_ids = {p.id for p in shown}
-        candidates: list[PassageRecord] = []
-        floor = self.threshold * 0.5
-        candidates += [h.passage for h in (hits or []) if h.score >= floor]
-        same_topic = [p for p in bundle.published_passages() if p.topic == shown[0].topic]
-        ids = [p.id for p in same_topic]
-        start = ids.index(shown[0].id) + 1 if shown[0].id in ids else 0
-        candidates += same_topic[start:] + same_topic[:start]
-        # A small topic may have nothing left to suggest: weaker matches, then the main topics' overviews.
-        candidates += [h.passage for h in (hits or []) if h.score < floor]
-        candidates += [o for o in (self.topic_overview(t.id) for t in bundle.main_topics()) if o is not None]
-        buttons: list[Button] = []
-        seen = set(shown_ids)
-        for passage in candidates:
-            if passage.id in seen or passage.topic == EMERGENCY_TOPIC or not passage.questions:
-                continue
-            seen.add(passage.id)
-            fitting = [q for q in passage.questions if len(q) <= MAX_FOLLOWUP_TITLE]
-            title = fitting[0] if fitting else min(passage.questions, key=len)[: MAX_FOLLOWUP_TITLE - 1] + "…"
-            buttons.append(Button(title=title, payload=passage_payload(passage.id)))
-            if len(buttons) == MAX_FOLLOWUPS:
-                break
-        return tuple(buttons)
-
     @property
     def safety_net(self) -> SafetyNet:
         """The safety net over the service's own pipeline, for reading a message in its conversation."""
@@ -696,9 +398,11 @@ class BotService:
             self._safety_net = SafetyNet(analyser.nlp)
         return self._safety_net
 
-    def passage_terms(self, passage: PassageRecord) -> frozenset[str]:
-        """The terms a passage's title and text name (cached per text, so per content snapshot)."""
-        return _passage_terms(self.analyser, f"{passage.title} {passage.text}")
+    def rank(
+        self, question: str, term_ids: list[str] | None = None, context: Context | None = None, limit: int = 5
+    ) -> tuple[list[Hit], list[str]]:
+        """Ranks passages for a question as answers are chosen (`Ranker.rank`; the evaluations use it too)."""
+        return self.ranker.rank(question, term_ids, context, limit=limit)
 
     @property
     def retriever(self) -> Retriever:
@@ -718,16 +422,8 @@ class BotService:
         """The context after answering from `topic`, given the terms the message named."""
         return self._context_for(topic, mentioned, context)
 
-    def related_topics(self, topic: str | None) -> tuple[Button, ...]:
-        """Buttons for a topic's neighbours in the editors' order, then the main topics."""
-        bundle = self.bundle
-        ids = list(bundle.topics)
-        near = ids[ids.index(topic) + 1 :] if topic in ids else []
-        ordered = dict.fromkeys([*near[:2], *(t.id for t in bundle.main_topics())])
-        return topic_buttons([bundle.topics[t] for t in list(ordered)[:MAX_TOPIC_BUTTONS] if t in bundle.topics])
-
     def _answer(self, chosen: list[PassageRecord], hits: list[Hit] | None, lead: str = "") -> Reply:
-        buttons = self.followups(chosen, hits) + FEEDBACK_BUTTONS
+        buttons = followups(self, chosen, hits) + FEEDBACK_BUTTONS
         return passage_reply(ReplyKind.ANSWER, chosen, self.bundle, lead=lead, buttons=buttons)
 
     def answer_passage(self, passage_id: str, context: Context | None = None) -> Turn | None:
@@ -760,7 +456,7 @@ class BotService:
         elif topic == context.topic:
             therapy = context.therapy
         else:
-            therapy = self._therapy_for_topic(topic)
+            therapy = self.ranker.therapy_for_topic(topic)
         return Context(topic, therapy)
 
     def answer_question(
@@ -813,15 +509,15 @@ class BotService:
                     return Turn(self._answer([overview], None), self._context_for(term.topic, therapies, context))
             else:  # serial casting is one part of its topic: ask for it by name, without the story
                 text, term_ids = f"what is {term.name}", [term.id]
-        hits, mentioned = self.rank(text, term_ids, context, followup)
+        hits, mentioned = self.ranker.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:
             note = f"{TRUNCATED_NOTE} " if clipped else ""
             return Turn(
-                Reply(ReplyKind.NO_ANSWER, note + NO_ANSWER, buttons=self._likely_topics(hits)),
+                Reply(ReplyKind.NO_ANSWER, note + NO_ANSWER, buttons=likely_topics(self, hits)),
                 context,
             )
-        chosen = self._pick(hits)
+        chosen = self.ranker.pick(hits)
         lead = TRUNCATED_NOTE if clipped else ""
         reply = self._answer(chosen, hits, lead=lead)
         after = self._context_for(chosen[0].topic, mentioned, context)
@@ -850,7 +546,7 @@ class BotService:
         return [
             m.term_id
             for m in self.analyser.analyse(text).mentions
-            if m.label == WORD_LABEL and self._topic_of(m.term_id)
+            if m.label == WORD_LABEL and self.ranker.topic_of(m.term_id)
         ]
 
     def _asks_what(self, text: str, term_id: str) -> bool:
@@ -877,7 +573,7 @@ class BotService:
         if attempts >= 1:
             return Turn(Reply(ReplyKind.GIVE_UP, GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context)
         text, _ = self._clip(question)
-        hits, _mentioned = self.rank(text, context=context, limit=10)
+        hits, _mentioned = self.ranker.rank(text, context=context, limit=10)
         likely = list(dict.fromkeys(h.passage.topic for h in hits if h.passage.topic != EMERGENCY_TOPIC))
         bundle = self.bundle
         if len(likely) < 2:
@@ -975,7 +671,7 @@ class BotService:
         _bundle, _retriever, analyser = self._ensure_loaded()
         if not analyser.analyse(text).term_ids(ENTITY_THERAPY):
             return None
-        hits, _mentioned = self.rank(text, limit=8)
+        hits, _mentioned = self.ranker.rank(text, limit=8)
         shown_ids = {p.id for p in shown}
         for hit in hits:
             passage = hit.passage
@@ -1008,7 +704,7 @@ class BotService:
         hint = PASSAGE_HINTS.get(request) if request else None
         tokens = [*analysis.tokens, *(analyser.analyse(hint).tokens if hint else ())]
         named = [*therapies, *analysis.term_ids(ENTITY_THERAPY)]
-        topics = {t: TOPIC_BOOST for t in (self._topic_of(term) for term in named) if t}
+        topics = {t: TOPIC_BOOST for t in (self.ranker.topic_of(term) for term in named) if t}
         hits = [
             h
             for h in retriever.search(tokens, limit=5, boost_topics=topics)
@@ -1021,43 +717,6 @@ class BotService:
     def out_of_scope(self) -> Reply:
         """What the bot covers, with topics to choose from."""
         return Reply(ReplyKind.OUT_OF_SCOPE, OUT_OF_SCOPE, buttons=topic_buttons(self.bundle.main_topics()))
-
-    def out_of_scope_or_answer(
-        self, question: str, term_ids: list[str] | None = None, context: Context | None = None
-    ) -> Turn:
-        """A message NLU read as out of scope: answered after all if it names our terms and the library fits.
-
-        The classifier learns from short examples; a long story from a patient ("had MS 8 yrs, some days my
-        legs are like concrete...") can look more like small talk than like a question to it. Turning such a
-        person away with the scope statement is the worst outcome, so a second opinion is taken: when the
-        message names a therapy, condition or symptom of ours (the entity ruler, not the classifier) and the
-        library has a passage over the answer threshold, that is the reply. A long message that names none
-        (people describe: "my wifes knees clamp together so hard the carers cant part them") is answered when a
-        passage fits it clearly better than the threshold; off-topic questions are short and fit nothing that
-        well (the highest of the evaluation set's scored 0.26, this needs 0.33).
-        Otherwise the scope statement.
-        """
-        context = context or Context()
-        if term_ids or len(question.split()) >= LONG_MESSAGE_WORDS:
-            bar = None if term_ids else self.threshold * LONG_MESSAGE_MARGIN
-            turn = self.answer_question(question, term_ids=term_ids, context=context, min_score=bar)
-            if turn.reply.kind == ReplyKind.ANSWER:
-                return turn
-        elif context.topic and (
-            len(question.split()) <= SHORT_FOLLOWUP_WORDS
-            or (len(question.split()) <= LONG_MESSAGE_WORDS + 4 and REFERS_BACK.search(question.lower()))
-        ):
-            # "and a grade 3?" in a talk about the Ashworth scale: a short message read in the conversation's
-            # subject; answered only if a passage of that subject fits it (off-topic chat fits none).
-            turn = self.answer_question(question, context=context, followup=True)
-            if turn.reply.kind == ReplyKind.ANSWER:
-                return turn
-        return Turn(self.out_of_scope(), context)
-
-
-@lru_cache(maxsize=4096)
-def _passage_terms(analyser: TextAnalyser, text: str) -> frozenset[str]:
-    return frozenset(analyser.analyse(text).term_ids())
 
 
 def _default_analyser(settings: Settings) -> TextAnalyser:

@@ -21,6 +21,7 @@ from bot import constants as c
 from bot.feedback import InMemoryFeedbackStore
 from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS, ReplyKind, passage_payload
 from bot.service import CLARIFY, GIVE_UP, BotService, Context
+from bot.suggestions import followups
 from tests.test_actions import make_tracker, run
 
 FEEDBACK_TITLES = [b.title for b in FEEDBACK_BUTTONS]
@@ -38,18 +39,18 @@ def titles(message: dict[str, Any]) -> list[str]:
 def test_an_answer_offers_related_questions_from_the_content_then_feedback(service: BotService) -> None:
     messages, _ = run(ActionAnswerQuestion(service), make_tracker("what is baclofen"))
     buttons = messages[0]["buttons"]
-    followups, votes = buttons[:-2], buttons[-2:]
-    assert 2 <= len(followups) <= 3
+    suggested, votes = buttons[:-2], buttons[-2:]
+    assert 2 <= len(suggested) <= 3
     assert [b["title"] for b in votes] == FEEDBACK_TITLES
     # Each suggestion is a lay question of another passage, and asks for exactly that passage.
     passages = service.bundle.passages
-    for button in followups:
+    for button in suggested:
         passage_id = button["payload"].split('"passage": "')[1].rstrip('"}')
         assert button["payload"] == passage_payload(passage_id)
         assert passage_id != "baclofen-what-it-is"
         assert button["title"] in passages[passage_id].questions
     # The next passage of the same topic comes first when the answer showed only one.
-    alone = service.followups([passages["baclofen-what-it-is"]], [])
+    alone = followups(service, [passages["baclofen-what-it-is"]], [])
     assert alone[0].title == "What are the side effects of baclofen?"
 
 

@@ -17,8 +17,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerQuestion
 from bot import constants as c
-from bot.conversation import answer_pointer, is_elliptical, listed_treatments, more, rest_of, safety_in_context
-from bot.nlp.moves import MOVE_KEY, Move, MoveKind, asks_something, move_from, read_move
+from bot.conversation import answer_pointer, listed_treatments, more, rest_of, safety_in_context
+from bot.nlp.moves import MOVE_KEY, Move, MoveKind, asks_something, is_elliptical, move_from, read_move
 from bot.nlp.rasa_components import ConversationMoveClassifier, misread_small_talk
 from bot.replies import ReplyKind
 from bot.service import BotService, Context
@@ -295,7 +295,7 @@ def test_a_named_treatment_is_not_answered_with_another_treatments_passage(libra
     turn = library.answer_question("what does baclofen do to the liver")
     for passage_id in turn.reply.passage_ids:
         passage = library.bundle.passages[passage_id]
-        assert passage.topic == "baclofen" or "baclofen" in library.passage_terms(passage), passage_id
+        assert passage.topic == "baclofen" or "baclofen" in library.ranker.passage_terms(passage), passage_id
 
 
 def test_an_ordinary_question_is_not_answered_with_an_emergency_passage_it_barely_fits(library: BotService) -> None:

@@ -152,3 +152,28 @@ def move_from(parse_data: dict[str, object] | None) -> Move | None:
         return None
     index = data.get("index")
     return Move(kind, index if isinstance(index, int) else None)
+
+
+# "and botox?", "what about tizanidine instead", "how about for kids": a new subject, the same question.
+ELLIPSIS_OPENING = re.compile(r"^(?:ok |okay |so |right )?(?:and|or|what about|how about|same for|same with|wbu)\b")
+# Words an ellipsis may carry besides its subject without asking something new.
+ELLIPSIS_FILLER = frozenset({"instead", "then", "also", "too", "as", "well", "one", "ones", "same", "about"})
+MAX_ELLIPSIS_WORDS = 2
+
+
+def is_elliptical(question: str, tokens: list[str], mentioned: list[str]) -> bool:
+    """Whether a message names a subject and leaves the question to the one asked before ("and botox?")."""
+    if not mentioned or not ELLIPSIS_OPENING.match(normalise(question, PHRASES)):
+        return False
+    rest = [t for t in tokens if t not in mentioned and t not in ELLIPSIS_FILLER]
+    return len(rest) <= MAX_ELLIPSIS_WORDS
+
+
+# A message that announces a new subject ("new question, what is the tardieu scale", "unrelated but...",
+# "forget that, what about surgery") is read on its own, without the conversation's subject.
+NEW_SUBJECT = re.compile(
+    r"^\W*(?:(?:ok|okay|right|so|and|also|oh)\W+)*(?:new question|different question|another question|"
+    r"unrelated|something (?:else|different)|change of (?:subject|topic)|on another note|other question|"
+    r"forget (?:that|it|about that)|never ?mind(?: that)?|moving on)\b",
+    re.IGNORECASE,
+)
