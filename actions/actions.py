@@ -21,12 +21,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import constants as c
+from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.config import get_settings
 from bot.conversation import answer_pointer, more, safety_in_context
 from bot.decision import Conversation, Decision, Nlu, Then
 from bot.decision import decide as decide_turn
 from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
-from bot.live import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request
 from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text

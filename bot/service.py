@@ -11,21 +11,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.channels.editor_preview import EditorPreview
 from bot.config import Settings, get_settings
 from bot.constants import ENTITY_THERAPY
+from bot.content.library import ContentUnavailable, Library
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Status
 from bot.content.store import ContentStore, InMemoryContentStore, SqlContentStore
 from bot.context import Context, Turn
 from bot.conversation import compare
-from bot.live import CURRENT_TURN, EditorPreview, LoadedContent, TracingRetriever, TurnState
 from bot.nlp.moves import NEW_SUBJECT
 from bot.nlp.terminology import TERMINOLOGY_FILE, WORD_LABEL, Term, load_terms
 from bot.overview import OVERVIEW_PASSAGE, OVERVIEW_TOPICS, is_overview_question
@@ -43,6 +42,7 @@ from bot.replies import (
 )
 from bot.retrieval import Hit, Retriever
 from bot.retrieval.ranking import EMERGENCY_TOPIC, NOT_A_SUBJECT, TOPIC_BOOST, Ranker
+from bot.retrieval.tracing import TracingRetriever
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
 from bot.suggestions import LIKELY_TOPICS, followups, likely_topics
@@ -135,10 +135,6 @@ THANKS_NOT_HELPFUL = (
 )
 
 
-class ContentUnavailable(RuntimeError):
-    """The content or the NLP pipeline could not be loaded; the bot must say so instead of guessing."""
-
-
 class BotService:
     """Answers questions from the content store; one instance per process."""
 
@@ -167,24 +163,12 @@ class BotService:
             protocol_dir: where to read the protocol from on first use when `protocol` is not given (like the
                 terminology, it is read from the content folder). Default: `CONTENT_DIR`.
         """
-        self.store = store
-        self._analyser_factory = analyser_factory
         self.terms = {t.id: t for t in terms}
         self.threshold = threshold
-        self.ranker = Ranker(self.terms, threshold, self._ensure_loaded)
         self.max_chars = max_chars
-        self.reload_interval = get_settings().content_reload_seconds if reload_interval is None else reload_interval
-        # `_build_lock` serialises loads and rebuilds (first load, background refresh, reload, drafts);
-        # `_check_lock` lets at most one background revision check run at a time.
-        self._build_lock = threading.RLock()
-        self._check_lock = threading.Lock()
-        self._analyser: TextAnalyser | None = None
-        # Each is replaced whole, in one assignment, and never mutated: readers need no lock.
-        self._published: LoadedContent | None = None
-        self._drafts: LoadedContent | None = None
-        self._generation = 0
-        self._checked_at = time.monotonic()
-        self._failed_revision: int | None = None
+        interval = get_settings().content_reload_seconds if reload_interval is None else reload_interval
+        self.library: Library[TextAnalyser, Retriever] = Library(store, analyser_factory, Retriever.build, interval)
+        self.ranker = Ranker(self.terms, threshold, self._ensure_loaded)
         self._protocol = protocol
         self._protocol_dir = protocol_dir
         self._safety_net: SafetyNet | None = None
@@ -192,159 +176,18 @@ class BotService:
     # -- loading -------------------------------------------------------------------------------------
 
     def _ensure_loaded(self) -> tuple[ContentBundle, Retriever, TextAnalyser]:
-        """The snapshot, index and analyser for this turn.
-
-        Inside `turn()`, the first call pins the snapshot so the whole turn reads one library even if a
-        reload swaps in another meanwhile; an editor's turn reads the drafts index and is traced.
-        """
-        state = CURRENT_TURN.get()
-        mine = state if state is not None and state.owner is self else None
-        if mine is not None and mine.content is not None:
-            content = mine.content
-        else:
-            content = self._current(drafts=bool(mine and mine.preview and mine.preview.drafts))
-            if mine is not None:
-                mine.content = content
-                if mine.preview is not None:
-                    mine.preview.revision = content.revision
-                    mine.preview.bundle = content.bundle
-        analyser = self._analyser
-        assert analyser is not None  # set by the first load, before any content exists
+        """The snapshot, index and analyser of this turn (pinned by `turn()`; an editor's turn is traced)."""
+        content, state = self.library.snapshot()
         retriever = content.retriever
-        if mine is not None and mine.preview is not None:
-            retriever = TracingRetriever(retriever, mine.preview)
-        return content.bundle, retriever, analyser
+        preview = state.preview if state is not None else None
+        if isinstance(preview, EditorPreview):
+            preview.saw(content.revision, content.bundle)
+            retriever = TracingRetriever(retriever, preview)
+        return content.bundle, retriever, self.library.analyser
 
-    def _current(self, drafts: bool = False) -> LoadedContent:
-        """The published content (loaded on first use, refreshed in the background), or the drafts one."""
-        published = self._published
-        if published is None or self._analyser is None:
-            with self._build_lock:
-                if self._published is None or self._analyser is None:
-                    self._published = self._build(drafts=False)
-                published = self._published
-        else:
-            self._schedule_check()
-        if not drafts:
-            return published
-        current = self._drafts
-        if current is None or current.generation != published.generation:
-            with self._build_lock:
-                current = self._drafts
-                published = self._published or published
-                if current is None or current.generation != published.generation:
-                    current = self._build(drafts=True, generation=published.generation)
-                    self._drafts = current
-        return current
-
-    def _build(self, drafts: bool, generation: int | None = None) -> LoadedContent:
-        """Reads a consistent snapshot and indexes it, without touching what is being served.
-
-        Raises:
-            ContentUnavailable: the database or the pipeline cannot be read, or there is nothing published.
-        """
-        try:
-            analyser = self._analyser or self._analyser_factory()
-            bundle, revision = self.store.versioned_snapshot(include_drafts=drafts)
-        except Exception as exc:  # a dead database or a missing pipeline: say so, retry next time
-            logger.exception("Could not load the content or the NLP pipeline")
-            raise ContentUnavailable(str(exc)) from exc
-        if not bundle.published_passages():
-            raise ContentUnavailable("The content store holds no published passages: run `make content`.")
-        self._analyser = analyser
-        passages = list(bundle.passages.values()) if drafts else bundle.published_passages()
-        started = time.perf_counter()
-        retriever = Retriever.build(passages, analyser)
-        if generation is None:
-            self._generation += 1
-            generation = self._generation
-        logger.info(
-            "Indexed %d passages%s (content revision %s) in %.2f s",
-            len(retriever),
-            " including drafts" if drafts else "",
-            revision,
-            time.perf_counter() - started,
-        )
-        return LoadedContent(bundle, retriever, revision, generation, drafts)
-
-    def _schedule_check(self) -> None:
-        """Starts a background revision check when the last one is old enough; never blocks a request."""
-        if self.reload_interval < 0 or time.monotonic() - self._checked_at < self.reload_interval:
-            return
-        if not self._check_lock.acquire(blocking=False):
-            return  # a check is already running
-        self._checked_at = time.monotonic()
-
-        def check() -> None:
-            try:
-                self.refresh()
-            except Exception:  # keep serving what we have; the next check tries again
-                logger.exception("Could not check the content revision")
-            finally:
-                self._checked_at = time.monotonic()
-                self._check_lock.release()
-
-        threading.Thread(target=check, name="content-refresh", daemon=True).start()
-
-    def refresh(self) -> bool:
-        """Rebuilds and swaps in the content if the store's revision moved; True when it swapped.
-
-        Requests keep using the old index while the new one is built; the swap is one assignment. A
-        revision that failed to load (empty, or the database failed mid-read) is not retried until the
-        revision moves again, so a bad load cannot make every check rebuild.
-        """
-        current = self._published
-        if current is None:
-            return False
-        revision = self.store.revision()
-        if revision is None or revision == current.revision or revision == self._failed_revision:
-            return False
-        with self._build_lock:
-            if self._published is not None and self._published.revision == revision:
-                return False
-            try:
-                fresh = self._build(drafts=False)
-            except ContentUnavailable:
-                self._failed_revision = revision
-                logger.error("Content revision %s is unusable; still serving %s", revision, current.revision)
-                return False
-            self._failed_revision = None
-            self._published = fresh
-        logger.info("Content revision %s is now served (was %s)", fresh.revision, current.revision)
-        return True
-
-    def warm_up(self) -> None:
-        """Loads the content and builds the index now rather than on the first message."""
-        self._current()
-
-    def reload(self) -> None:
-        """Rebuilds the index from the store now and swaps it in, whatever the revision says.
-
-        Raises:
-            ContentUnavailable: the store cannot be read; the previous content stays in service.
-        """
-        with self._build_lock:
-            fresh = self._build(drafts=False)
-            self._published = fresh
-            self._failed_revision = None
-
-    def content_revision(self) -> int | None:
-        """The revision of the published content being served (None before the first load)."""
-        current = self._published
-        return current.revision if current is not None else None
-
-    @contextmanager
-    def turn(self, preview: EditorPreview | None = None) -> Iterator[EditorPreview | None]:
-        """Pins one snapshot for a whole turn; with a preview, answers with drafts (if asked) and traces.
-
-        Actions wrap each run in it. Without it every call reads the latest snapshot, which is fine for
-        one-shot callers (evaluations, reports).
-        """
-        token = CURRENT_TURN.set(TurnState(owner=self, preview=preview))
-        try:
-            yield preview
-        finally:
-            CURRENT_TURN.reset(token)
+    def turn(self, preview: EditorPreview | None = None) -> AbstractContextManager[EditorPreview | None]:
+        """Pins one content snapshot for a whole turn (`Library.turn`); with a preview, drafts and tracing."""
+        return self.library.turn(preview)
 
     @property
     def bundle(self) -> ContentBundle:

@@ -215,7 +215,7 @@ def test_a_spanish_reply_travels_with_the_spanish_disclaimer_and_sources_heading
 
 @pytest.mark.parametrize("index", range(9))
 def test_a_dead_database_gets_a_clear_message_with_the_disclaimer(service: BotService, index: int) -> None:
-    dead = BotService(_DeadStore(), service._analyser_factory, list(service.terms.values()), threshold=0.3)
+    dead = BotService(_DeadStore(), lambda: service.library.analyser, list(service.terms.values()), threshold=0.3)
     action, tracker = _all_paths(dead)[index]
     messages, _ = run(action, tracker)
     assert "can't reach my library" in messages[0]["text"]
@@ -223,8 +223,8 @@ def test_a_dead_database_gets_a_clear_message_with_the_disclaimer(service: BotSe
 
 
 def test_the_service_recovers_when_the_database_comes_back(service: BotService) -> None:
-    store = _DeadStore(service.store.snapshot(include_drafts=True))
-    recovering = BotService(store, service._analyser_factory, list(service.terms.values()), threshold=0.3)
+    store = _DeadStore(service.library.store.snapshot(include_drafts=True))
+    recovering = BotService(store, lambda: service.library.analyser, list(service.terms.values()), threshold=0.3)
     with pytest.raises(ContentUnavailable):
         recovering.answer_question("what is baclofen")
     store.snapshot = lambda include_drafts=False: InMemoryContentStore.snapshot(store, include_drafts)  # type: ignore[method-assign]
@@ -232,16 +232,15 @@ def test_the_service_recovers_when_the_database_comes_back(service: BotService) 
 
 
 def test_the_index_is_built_once_per_process(service: BotService, monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.service
-
     calls: list[int] = []
-    original = bot.service.Retriever.build
+    original = service.library._index_factory
 
     def counting_build(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(bot.service.Retriever, "build", counting_build)
+    monkeypatch.setattr(service.library, "_index_factory", counting_build)
+    service.library.reload()  # one build now; none for the questions below
     for question in ("what is baclofen", "does botox hurt", "pump refills"):
         service.answer_question(question)
     assert len(calls) == 1

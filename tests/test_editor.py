@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from bot.channels.editor import EditorInput, replies, token_matches, turn_report
+from bot.channels.editor_preview import DEBUG_KEY
 from bot.config import PROJECT_ROOT
-from bot.live import DEBUG_KEY
 from bot.replies import REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
 from tests.support.asgi import InProcessApp, channel_app
 from tests.support.editor_bot import DRAFT_ID, DRAFT_MARK, DRAFT_QUESTION

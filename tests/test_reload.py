@@ -13,9 +13,9 @@ import time
 
 import pytest
 
+from bot.channels.editor_preview import EditorPreview, preview_metadata, preview_request, sign
 from bot.content.records import ContentBundle, Status
 from bot.content.store import ContentChanging, InMemoryContentStore, SqlContentStore, content_hash
-from bot.live import EditorPreview, preview_metadata, preview_request, sign
 from bot.nlp.pipeline import TextAnalyser
 from bot.nlp.terminology import Term
 from bot.service import BotService, ContentUnavailable
@@ -113,11 +113,11 @@ def test_refresh_swaps_in_new_content_only_when_the_revision_moved(
     store = InMemoryContentStore(small_bundle)
     service = make_service(store, analyser, small_terms)
     assert "sleepiness" in service.answer_question("baclofen side effects").reply.text
-    assert service.refresh() is False
+    assert service.library.refresh() is False
     store.replace(with_text(small_bundle, "baclofen-side-effects", "Baclofen side effects: drowsiness and nausea."))
     assert "sleepiness" in service.answer_question("baclofen side effects").reply.text, "not before the check"
-    assert service.refresh() is True
-    assert service.content_revision() == store.revision()
+    assert service.library.refresh() is True
+    assert service.library.content_revision() == store.revision()
     assert "drowsiness" in service.answer_question("baclofen side effects").reply.text
 
 
@@ -126,7 +126,7 @@ def test_the_background_check_picks_up_a_load_by_itself(
 ) -> None:
     store = InMemoryContentStore(small_bundle)
     service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=0.05)
-    service.warm_up()
+    service.library.warm_up()
     store.replace(with_text(small_bundle, "pump-refills", "The baclofen pump is refilled every twelve weeks."))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and "twelve weeks" not in service.answer_question("pump refill").reply.text:
@@ -139,14 +139,14 @@ def test_content_that_cannot_be_used_keeps_the_old_content_in_service(
 ) -> None:
     store = InMemoryContentStore(small_bundle)
     service = make_service(store, analyser, small_terms)
-    service.warm_up()
+    service.library.warm_up()
     only_drafts = {k: dataclasses.replace(p, status=Status.DRAFT) for k, p in small_bundle.passages.items()}
     store.replace(dataclasses.replace(small_bundle, passages=only_drafts))
-    assert service.refresh() is False
+    assert service.library.refresh() is False
     assert "sleepiness" in service.answer_question("baclofen side effects").reply.text
-    assert service.refresh() is False, "the same unusable revision is not rebuilt at every check"
+    assert service.library.refresh() is False, "the same unusable revision is not rebuilt at every check"
     with pytest.raises(ContentUnavailable):
-        service.reload()
+        service.library.reload()
     assert "sleepiness" in service.answer_question("baclofen side effects").reply.text
 
 
@@ -158,7 +158,7 @@ def test_a_turn_reads_one_snapshot_even_if_a_swap_lands_in_the_middle(
     with service.turn():
         before = service.bundle
         store.replace(with_text(small_bundle, "pump-refills", "New refill text."))
-        assert service.refresh() is True
+        assert service.library.refresh() is True
         assert service.bundle is before, "the turn keeps the snapshot it started with"
         assert "New refill text" not in service.answer_question("pump refill").reply.text
     assert "New refill text" in service.answer_question("pump refill").reply.text
@@ -174,7 +174,7 @@ def test_answers_never_fail_or_mix_libraries_while_content_is_reloaded(
     )
     store = InMemoryContentStore(one)
     service = make_service(store, analyser, small_terms)
-    service.warm_up()
+    service.library.warm_up()
     errors: list[BaseException] = []
     answers = 0
     stop = threading.Event()
@@ -201,7 +201,7 @@ def test_answers_never_fail_or_mix_libraries_while_content_is_reloaded(
     swaps = 0
     for index in range(20):
         store.replace(two if index % 2 == 0 else one)
-        swaps += service.refresh()
+        swaps += service.library.refresh()
         time.sleep(0.01)
     stop.set()
     for worker in workers:
@@ -216,11 +216,11 @@ def test_sql_store_reload_through_the_service(
     bundle = make_small_bundle()
     sql_store.replace(bundle)
     service = make_service(sql_store, analyser, small_terms)
-    assert service.content_revision() is None
-    service.warm_up()
-    assert service.content_revision() == 1
+    assert service.library.content_revision() is None
+    service.library.warm_up()
+    assert service.library.content_revision() == 1
     sql_store.replace(with_text(bundle, "pump-refills", "The baclofen pump is refilled every twelve weeks."))
-    assert service.refresh() is True and service.content_revision() == 2
+    assert service.library.refresh() is True and service.library.content_revision() == 2
     assert "twelve weeks" in service.answer_question("pump refill").reply.text
 
 
@@ -241,7 +241,7 @@ def test_drafts_are_answered_only_inside_an_editors_preview(
     best = debug["searches"][0][0]
     assert best["id"] == "draft-passage" and best["status"] == "draft" and best["chosen"]
     assert best["score"] > 0 and best["sources"][0]["publisher"] == "Publisher NHS-BAC"
-    assert debug["revision"] == service.content_revision()
+    assert debug["revision"] == service.library.content_revision()
     with service.turn(EditorPreview(drafts=False)):
         assert "Draft text" not in service.answer_question(question).reply.text
     assert "Draft text" not in service.answer_question(question).reply.text, "patients after an editor"
@@ -255,7 +255,7 @@ def test_the_drafts_index_follows_a_reload(
     with service.turn(EditorPreview(drafts=True)):
         assert "Draft text" in service.answer_question("is there a liquid baclofen?").reply.text
     store.replace(with_text(small_bundle, "draft-passage", "Reworded draft about liquid baclofen."))
-    service.refresh()
+    service.library.refresh()
     with service.turn(EditorPreview(drafts=True)):
         assert "Reworded draft" in service.answer_question("is there a liquid baclofen?").reply.text
 

@@ -571,7 +571,9 @@ def test_the_protocol_steps_are_cited_and_an_unreadable_protocol_still_gives_num
     _net, service = safety_parts
     reply = service.emergency("help", RedFlag.AUTONOMIC_DYSREFLEXIA)
     assert any(c.source_id == "BYCROFT-2005" for c in reply.citations)
-    broken = BotService(service.store, lambda: service._ensure_loaded()[2], [], threshold=0.3, protocol_dir=tmp_path)
+    broken = BotService(
+        service.library.store, lambda: service._ensure_loaded()[2], [], threshold=0.3, protocol_dir=tmp_path
+    )
     fallback = broken.emergency("help", RedFlag.AUTONOMIC_DYSREFLEXIA)
     assert fallback.text.startswith(EMERGENCY_NUMBERS) and IMMEDIATE_HEADING not in fallback.text
     assert fallback.passage_ids == ("emergency-autonomic-dysreflexia",)

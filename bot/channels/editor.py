@@ -2,9 +2,9 @@
 
 Content editors open `/webhooks/editor/` on the Rasa server. The page (files in `editor_static/`) sends
 each message here; this channel passes it to Rasa as coming from the "editor" input channel with signed
-metadata that asks for the editors' preview (`bot.live`). The action answers with drafts included if the
-switch is on and attaches the passages it ranked, with scores and sources; intent, confidence, entities
-and the policy that chose each action are read back from the tracker. Each reply reaches the page as its
+metadata that asks for the editors' preview (`bot.channels.editor_preview`). The action answers with drafts
+included if the switch is on and attaches the passages it ranked, with scores and sources; intent, entities
+confidence and the policy that chose each action are read back from the tracker. Each reply reaches the page as its
 reply data (`bot.replies.ReplyData`), which the page renders (`editor_static/reply.js`): paragraphs,
 citations as links, the disclaimer set apart; data without a disclaimer is refused here and there. A
 button reloads the content files into the database (the same code as `make content`); running action
@@ -36,10 +36,10 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
 from bot.channels.rest import BadRequest, ReplyCollector, error, parse_message, read_body
 from bot.config import get_settings
 from bot.language import LANGUAGES
-from bot.live import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
 from bot.replies import REPLY_KEY
 
 logger = logging.getLogger(__name__)

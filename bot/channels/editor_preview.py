@@ -1,10 +1,4 @@
-"""Live content for `BotService`: swappable snapshots, one snapshot per turn, and the editors' preview.
-
-The action server keeps serving while editors load new content. The service therefore holds each snapshot
-and its index as one immutable `LoadedContent`, builds a new one aside and swaps it in with one assignment,
-so a reader sees either the old library or the new one, never half of each. A turn (one action run) pins
-the snapshot it started with (`TurnState`), because answering reads the index and the bundle in several
-steps and a swap may land in between.
+"""The editors' preview: answers with draft passages, and what retrieval did, for the editors' channel only.
 
 Editors preview answers with draft passages and see what retrieval did. Drafts must never reach patients,
 so a preview is honoured only for a message that came from the editors' channel *and* carries a signature
@@ -14,7 +8,6 @@ name their own input channel, or metadata a patient makes up, cannot turn it on.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import hmac
 import json
@@ -23,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.content.records import ContentBundle
-from bot.retrieval import Hit, Retriever
+from bot.retrieval import Hit
 
 EDITOR_CHANNEL = "editor"
 # The metadata key under which the editors' channel asks for a preview.
@@ -34,26 +27,6 @@ DEBUG_KEY = "editor_debug"
 PREVIEW_HITS = 5
 
 
-@dataclass(frozen=True)
-class LoadedContent:
-    """One content snapshot with its index: built aside, swapped in whole, never changed afterwards.
-
-    Attributes:
-        bundle: the content (published only, or with drafts for the editors' preview).
-        retriever: the BM25 index over the bundle's answerable passages.
-        revision: the store's revision the snapshot belongs to (None when the store has none).
-        generation: grows with every build of the published content; a drafts index remembers the
-            generation it was built next to, so it is rebuilt when the published one is.
-        drafts: whether draft passages are included.
-    """
-
-    bundle: ContentBundle
-    retriever: Retriever
-    revision: int | None
-    generation: int
-    drafts: bool = False
-
-
 @dataclass
 class EditorPreview:
     """An editor's request for drafts and debug data, and the searches made while answering it."""
@@ -62,6 +35,10 @@ class EditorPreview:
     searches: list[list[Hit]] = field(default_factory=list)
     revision: int | None = None
     bundle: ContentBundle | None = None
+
+    def saw(self, revision: int | None, bundle: ContentBundle) -> None:
+        """Notes the content snapshot the turn reads (for the page's revision and source titles)."""
+        self.revision, self.bundle = revision, bundle
 
     def record(self, hits: list[Hit]) -> None:
         """Keeps the hits of one search, in the order the service searched."""
@@ -99,48 +76,6 @@ class EditorPreview:
             "chosen": list(passage_ids),
             "searches": searches,
         }
-
-
-class TracingRetriever(Retriever):
-    """A view of a `Retriever` that records every search for the editors' preview.
-
-    It shares the wrapped index (nothing is copied or rebuilt) and is made per turn, only for editors.
-    """
-
-    def __init__(self, inner: Retriever, preview: EditorPreview) -> None:
-        # Deliberately not calling Retriever.__init__: this view owns no index of its own.
-        self._inner = inner
-        self._preview = preview
-        self.passages = inner.passages
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for attributes this view lacks: inherited methods then run on the wrapped index's data.
-        return getattr(self._inner, name)
-
-    def __len__(self) -> int:
-        return len(self._inner)
-
-    def idf(self, token: str) -> float:
-        """The wrapped index's IDF."""
-        return self._inner.idf(token)
-
-    def search(self, query_tokens: Sequence[str], *args: Any, **kwargs: Any) -> list[Hit]:
-        """Searches the wrapped index with the same arguments and records the hits."""
-        hits = self._inner.search(query_tokens, *args, **kwargs)
-        self._preview.record(hits)
-        return hits
-
-
-@dataclass
-class TurnState:
-    """What one turn of one service uses: the snapshot pinned at its first read, and the preview, if any."""
-
-    owner: object
-    preview: EditorPreview | None = None
-    content: LoadedContent | None = None
-
-
-CURRENT_TURN: contextvars.ContextVar[TurnState | None] = contextvars.ContextVar("bot_turn", default=None)
 
 
 def sign(token: str, sender_id: str, text: str) -> str:
