@@ -23,15 +23,18 @@ from rasa_sdk.types import DomainDict
 from bot import constants as c
 from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
 from bot.config import get_settings
+from bot.content.library import ContentUnavailable
+from bot.context import Context, Turn
 from bot.conversation import answer_pointer, more, safety_in_context
 from bot.decision import Conversation, Decision, Nlu, Then
 from bot.decision import decide as decide_turn
+from bot.factory import get_service
 from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
 from bot.nlp.moves import MoveKind, move_from
-from bot.overview import is_menu_request
+from bot.overview import is_menu_request, overview_turn
 from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text
 from bot.safety import dosing_from, red_flag_from
-from bot.service import BotService, ContentUnavailable, Context, Turn, get_service
+from bot.service import BotService
 from bot.wording import bilingual, localise, render_words, text
 
 if TYPE_CHECKING:
@@ -81,7 +84,7 @@ def in_language(
     both = reply.kind == ReplyKind.EMERGENCY and not language.certain and (lang == "es" or maybe_spanish(message))
     if lang == "en" and not both:  # nothing to translate
         return reply, render_words(lang)
-    protocol = service.protocol() if reply.kind == ReplyKind.EMERGENCY else {}
+    protocol = service.safety_replies.protocol() if reply.kind == ReplyKind.EMERGENCY else {}
     passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
     if both:
         # Both disclaimers, one per line; the sources under the Spanish heading (the channels know both).
@@ -293,7 +296,7 @@ class ActionAnswerQuestion(ServiceAction):
         if passage_id:
             chosen = self.service.answer_passage(str(passage_id), context_from(tracker))
             if chosen is not None:
-                question = self.service.question_of(str(passage_id))
+                question = self.service.bundle.question_of(str(passage_id))
                 return chosen.reply, context_events(chosen, question, shown_passages(tracker))
         context = context_from(tracker)
         shown = shown_passages(tracker)
@@ -312,7 +315,7 @@ class ActionAnswerQuestion(ServiceAction):
                 return pointed.reply, context_events(pointed, latest_text(tracker), shown)
         if intent == c.INTENT_ASK_TOPIC and not topic_id:
             # "What are my options?" reads like a request for the menu; it gets the treatment overview instead.
-            overview = self.service.overview(latest_text(tracker), term_ids(tracker))
+            overview = overview_turn(self.service, latest_text(tracker), term_ids(tracker))
             if overview is not None:
                 return overview.reply, context_events(overview, latest_text(tracker), shown)
             # "Tell me about the injections": answered from the library when it can be; "show me the topics"
@@ -413,7 +416,7 @@ class ActionOutOfScope(ServiceAction):
         if urgent is not None:
             return urgent, []
         # "What is a symptom diary?": a lay word with a topic of its own names a subject of ours too.
-        terms = [*term_ids(tracker), *self.service.topical_words(text)]
+        terms = [*term_ids(tracker), *self.service.ranker.topical_words(text)]
         nlu = dataclasses.replace(nlu_of(tracker), term_ids=tuple(terms))
         decision = decide_turn(nlu, text, Conversation(context.topic))
         turn = follow(self.service, decision, text, terms, context)

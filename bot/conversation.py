@@ -25,16 +25,13 @@ from bot.replies import Reply, ReplyKind
 from bot.safety.matching import detector_text
 from bot.suggestions import related_topics
 from bot.text import PHRASES, normalise
+from bot.wording import NOTHING_MORE
 
 if TYPE_CHECKING:
     from bot.content.records import PassageRecord
     from bot.context import Context, Turn
     from bot.service import BotService
 
-NOTHING_MORE = (
-    "That is all my library has on this. You could ask about another part of it in your own words, or choose "
-    "one of these topics."
-)
 # A passage ranked for the earlier question counts as "more about it" down to this share of the threshold.
 MORE_FLOOR = 0.5
 # Reciprocal rank fusion's constant: how much the first places count more than the later ones.
@@ -200,7 +197,7 @@ def compare(
         for therapy, topic in zip(therapies, topics, strict=False):
             best = retriever.search([*words, therapy], limit=1, topics=[topic], text=question)
             passage = best[0].passage if best and best[0].score >= service.threshold else None
-            passage = passage or service.topic_overview(topic)
+            passage = passage or service.bundle.topic_overview(topic)
             if passage is not None and passage not in chosen:
                 chosen.append(passage)
     if not chosen:

@@ -10,6 +10,16 @@ else as well is ranked as usual.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from bot.constants import ENTITY_THERAPY
+from bot.content.records import Status
+from bot.context import Context, Turn
+from bot.replies import FEEDBACK_BUTTONS, ReplyKind, passage_reply, topic_buttons
+
+if TYPE_CHECKING:
+    from bot.service import BotService
+
 import re
 
 from bot.text import LOWER_SPACED, LOWERED, normalise
@@ -79,3 +89,19 @@ MENU_REQUEST = re.compile(
 def is_menu_request(text: str) -> bool:
     """Whether a message asks for the list of topics rather than about something ("tell me about the injections")."""
     return MENU_REQUEST.search(normalise(text, LOWER_SPACED)) is not None
+
+
+def overview_turn(service: BotService, question: str, term_ids: list[str] | None = None) -> Turn | None:
+    """An overview question that names no therapy: the step-by-step passage, the main choices as buttons."""
+    if not is_overview_question(question):
+        return None
+    named = [*(term_ids or []), *service.ranker.analyser.analyse(question).term_ids()]
+    if any(service.terms.get(t) and service.terms[t].label == ENTITY_THERAPY for t in named):
+        return None
+    bundle = service.bundle
+    passage = bundle.passages.get(OVERVIEW_PASSAGE)
+    if passage is None or passage.status != Status.PUBLISHED:
+        return None
+    choices = topic_buttons([bundle.topics[t] for t in OVERVIEW_TOPICS if t in bundle.topics])
+    reply = passage_reply(ReplyKind.ANSWER, [passage], bundle, buttons=choices + FEEDBACK_BUTTONS)
+    return Turn(reply, Context(passage.topic, None))

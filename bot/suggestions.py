@@ -53,7 +53,7 @@ def followups(service: BotService, shown: list[PassageRecord], hits: list[Hit] |
     candidates += same_topic[start:] + same_topic[:start]
     # A small topic may have nothing left to suggest: weaker matches, then the main topics' overviews.
     candidates += [h.passage for h in (hits or []) if h.score < floor]
-    candidates += [o for o in (service.topic_overview(t.id) for t in bundle.main_topics()) if o is not None]
+    candidates += [o for o in (service.bundle.topic_overview(t.id) for t in bundle.main_topics()) if o is not None]
     buttons: list[Button] = []
     seen = set(shown_ids)
     for passage in candidates:

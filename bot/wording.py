@@ -6,8 +6,8 @@ the crisis lines, the dosing refusal, the disclaimer, the introduction, the fall
 An answer from the library comes with a Spanish note that it is in English, so nobody mistakes it for a
 Spanish text they misread.
 
-The service builds every reply in English (its wording lives in `bot.service`, `bot.replies` and
-`bot.conversation`, and the English table below is made of those very constants). `localise` then swaps each
+The service builds every reply in English from the constants below (and the safety wording in `bot.replies`);
+the English table is made of those very constants. `localise` then swaps each
 English piece for its Spanish counterpart; the emergency protocol's immediate steps come from the protocol's
 own `immediate_es`. `tests/test_wording.py` checks that both tables have the same keys and that no English
 piece of a Spanish reply is left untranslated.
@@ -22,7 +22,6 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 
-from bot import conversation, service
 from bot.content.records import ProtocolEntry
 from bot.language import Lang
 from bot.replies import (
@@ -39,6 +38,65 @@ from bot.replies import (
     ReplyKind,
 )
 
+# The English wording of the service's own replies (bot.service, bot.conversation, bot.safety_replies).
+AFTER_EMERGENCY = "About your question:"
+
+INTRODUCTION = (
+    "Hello! I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments "
+    "using trusted health sources, and I show where each answer comes from. I can't advise on your own "
+    "doses or treatment. Ask me a question in your own words, or choose a topic below."
+)
+
+RESTARTED = "Starting again: I've forgotten what we talked about."
+
+NO_ANSWER = (
+    "I'm sorry, I don't have a good answer to that in my library. You could try asking in other words, "
+    "or choose one of these topics."
+)
+
+OUT_OF_SCOPE = (
+    "I can only help with spasticity: what it is, what causes it or makes it worse, and how its treatments "
+    "work, such as stretching, splints, medicines, botulinum toxin, the baclofen pump and surgery. "
+    "Here are some topics I can help with."
+)
+
+DOSING_REFUSAL = (
+    "I can't give advice about your own medicine or dose: how much to take, or whether to change, skip, "
+    "double, stop or restart it, or mix it with other medicines. Your prescriber or pharmacist knows your "
+    "health and your other medicines, so please ask them; many clinics and pharmacies have a phone line "
+    "for this."
+)
+
+DOSING_GENERAL = "Here is some general information that may help you talk it through with them:"
+
+MENU = "Here are the main topics I can help with. Choose one, or type your question in your own words."
+
+UNAVAILABLE = (
+    "I'm sorry, I can't reach my library right now, so I can't answer safely. Please try again in a few "
+    f"minutes. If you need help now, contact your care team. {EMERGENCY_SHORT} {CRISIS_LINES}"
+)
+
+TRUNCATED_NOTE = "Your message was very long, so I read only the first part of it."
+
+CLARIFY = "I'm not sure I understood. Is your question about one of these? You can also ask it in other words."
+
+GIVE_UP = (
+    "I'm sorry, I still can't work out what you need, and I'd rather not guess about your health. You could "
+    'choose one of the main topics below, or write a short question such as "what is a baclofen pump?". For '
+    "anything about your own care, your doctor, nurse, therapist or pharmacist is the best person to ask."
+)
+
+THANKS_HELPFUL = "Thank you for telling me. I'm glad it helped. Is there anything else you'd like to know?"
+
+THANKS_NOT_HELPFUL = (
+    "Thank you for telling me; the people who write my library will see that this answer did not help. You "
+    "could ask in other words, or choose a topic below."
+)
+NOTHING_MORE = (
+    "That is all my library has on this. You could ask about another part of it in your own words, or choose "
+    "one of these topics."
+)
+
 ENGLISH: dict[str, str] = {
     "disclaimer": DISCLAIMER,
     "sources_heading": SOURCES_HEADING,
@@ -47,21 +105,21 @@ ENGLISH: dict[str, str] = {
     "crisis_lines": CRISIS_LINES,
     "poison_help": POISON_HELP,
     "immediate_heading": IMMEDIATE_HEADING,
-    "after_emergency": service.AFTER_EMERGENCY,
-    "introduction": service.INTRODUCTION,
-    "restarted": service.RESTARTED,
-    "no_answer": service.NO_ANSWER,
-    "out_of_scope": service.OUT_OF_SCOPE,
-    "dosing_refusal": service.DOSING_REFUSAL,
-    "dosing_general": service.DOSING_GENERAL,
-    "menu": service.MENU,
-    "unavailable": service.UNAVAILABLE,
-    "truncated_note": service.TRUNCATED_NOTE,
-    "clarify": service.CLARIFY,
-    "give_up": service.GIVE_UP,
-    "thanks_helpful": service.THANKS_HELPFUL,
-    "thanks_not_helpful": service.THANKS_NOT_HELPFUL,
-    "nothing_more": conversation.NOTHING_MORE,
+    "after_emergency": AFTER_EMERGENCY,
+    "introduction": INTRODUCTION,
+    "restarted": RESTARTED,
+    "no_answer": NO_ANSWER,
+    "out_of_scope": OUT_OF_SCOPE,
+    "dosing_refusal": DOSING_REFUSAL,
+    "dosing_general": DOSING_GENERAL,
+    "menu": MENU,
+    "unavailable": UNAVAILABLE,
+    "truncated_note": TRUNCATED_NOTE,
+    "clarify": CLARIFY,
+    "give_up": GIVE_UP,
+    "thanks_helpful": THANKS_HELPFUL,
+    "thanks_not_helpful": THANKS_NOT_HELPFUL,
+    "nothing_more": NOTHING_MORE,
     "english_only": "",
     "in_english": "In English:",
     "helpful": FEEDBACK_BUTTONS[0].title,

@@ -148,7 +148,7 @@ def real_service() -> BotService:
 
     Tests must not change it (it is shared); one that needs a changed library builds its own.
     """
-    from bot.service import service_from_content
+    from bot.factory import service_from_content
 
     return service_from_content(PROJECT_ROOT / "content")
 

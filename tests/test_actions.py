@@ -21,6 +21,7 @@ from actions.actions import (
     ServiceAction,
 )
 from bot import constants as c
+from bot.content.library import ContentUnavailable
 from bot.content.store import InMemoryContentStore
 from bot.replies import (
     DISCLAIMER,
@@ -34,7 +35,7 @@ from bot.replies import (
     reply_text,
     topic_payload,
 )
-from bot.service import BotService, ContentUnavailable
+from bot.service import BotService
 from bot.wording import SPANISH, render_words
 
 

@@ -34,7 +34,7 @@ import pytest
 import socketio
 
 from bot.config import PROJECT_ROOT
-from bot.service import INTRODUCTION
+from bot.wording import INTRODUCTION
 from tests.support.servers import API_TOKEN, RunningBot, SpareBot
 
 BOUNDED_REST = "bot.channels.rest" in (PROJECT_ROOT / "credentials.yml").read_text(encoding="utf-8")

@@ -18,10 +18,12 @@ from actions.actions import (
     fallbacks_before,
 )
 from bot import constants as c
+from bot.context import Context
 from bot.feedback import InMemoryFeedbackStore
 from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS, ReplyKind, passage_payload
-from bot.service import CLARIFY, GIVE_UP, BotService, Context
+from bot.service import BotService
 from bot.suggestions import followups
+from bot.wording import CLARIFY, GIVE_UP
 from tests.test_actions import make_tracker, run
 
 FEEDBACK_TITLES = [b.title for b in FEEDBACK_BUTTONS]

@@ -103,8 +103,8 @@ def test_judging_rules(turn: Turn, messages: list[dict[str, Any]], why: str | No
 
 def test_the_marks_match_what_the_bot_says() -> None:
     """The judge recognises a refusal, a clarification and a goodbye by the bot's own words."""
-    from bot.service import CLARIFY as BOT_CLARIFY
-    from bot.service import DOSING_REFUSAL
+    from bot.wording import CLARIFY as BOT_CLARIFY
+    from bot.wording import DOSING_REFUSAL
 
     variants = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["responses"]["utter_goodbye"]
     goodbye = next(v["text"] for v in variants if "condition" not in v)  # the English one

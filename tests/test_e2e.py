@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
-from bot.service import CLARIFY
+from bot.wording import CLARIFY
 from tests.support.servers import API_TOKEN, RunningBot, SpareBot, port_is_free
 
 Bot = RunningBot

@@ -51,7 +51,7 @@ from bot.payloads import (
 )
 from bot.replies import EMERGENCY_NUMBERS, topic_payload
 from bot.safety import SAFETY_KEY
-from bot.service import DOSING_REFUSAL, INTRODUCTION
+from bot.wording import DOSING_REFUSAL, INTRODUCTION
 
 BOTOX = topic_payload("botulinum-toxin")  # '/ask_topic{"topic": "botulinum-toxin"}', a main topic's button
 PUMP = topic_payload("baclofen-pump")

@@ -14,11 +14,12 @@ import time
 import pytest
 
 from bot.channels.editor_preview import EditorPreview, preview_metadata, preview_request, sign
+from bot.content.library import ContentUnavailable
 from bot.content.records import ContentBundle, Status
 from bot.content.store import ContentChanging, InMemoryContentStore, SqlContentStore, content_hash
 from bot.nlp.pipeline import TextAnalyser
 from bot.nlp.terminology import Term
-from bot.service import BotService, ContentUnavailable
+from bot.service import BotService
 from tests.conftest import make_small_bundle
 
 EDITOR_TOKEN = "reload-test-editor-token"

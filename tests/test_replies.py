@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actions.actions import in_language
+from bot.context import Context
 from bot.language import CHANNEL, DETECTED, LanguageState
 from bot.replies import (
     DISCLAIMER,
@@ -35,7 +36,7 @@ from bot.replies import (
     structure,
 )
 from bot.safety import RedFlag
-from bot.service import BotService, Context
+from bot.service import BotService
 from bot.wording import SPANISH, render_words
 
 

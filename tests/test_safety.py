@@ -38,7 +38,9 @@ from bot.safety.dosing import DosingRequest, states_dose
 from bot.safety.matching import PatternError, compile_pattern
 from bot.safety.rasa_component import OVERRIDDEN_FROM, SafetyNetClassifier, apply_verdict
 from bot.safety.red_flags import PASSAGE_FOR, RULES, Detection, RedFlag
-from bot.service import AFTER_EMERGENCY, DOSING_REFUSAL, MENTIONS_OVERDOSE, BotService
+from bot.safety_replies import MENTIONS_OVERDOSE
+from bot.service import BotService
+from bot.wording import AFTER_EMERGENCY, DOSING_REFUSAL
 
 SETS = Path(__file__).parent / "safety"
 MAX_FALSE_ALARM_RATE = 0.05
@@ -256,7 +258,7 @@ def test_emergency_reply_puts_the_numbers_first_then_the_cited_safety_passage(
         assert reply.text.startswith(f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
     # Then the protocol's immediate steps, before the safety passage.
     steps = reply.text.index(IMMEDIATE_HEADING)
-    entry = real_service.protocol()[verdict.red_flag.flag.value]
+    entry = real_service.safety_replies.protocol()[verdict.red_flag.flag.value]
     assert all(step in reply.text[steps:] for step in entry.immediate)
     if passage is not None:
         safety = real_service.bundle.passages[passage].text
@@ -602,7 +604,7 @@ def test_an_emergency_without_a_red_flag_gets_the_steps_of_the_passage_retrieval
     real_service: BotService,
 ) -> None:
     reply = real_service.emergency("the pump is making a two tone alarm")  # the classifier alone said emergency
-    steps = real_service.protocol()["pump-alarm"].immediate
+    steps = real_service.safety_replies.protocol()["pump-alarm"].immediate
     assert reply.passage_ids == ("emergency-pump-two-tone-alarm",)
     assert reply.text.index(EMERGENCY_NUMBERS) < reply.text.index(steps[0]) < reply.text.index("A two-tone alarm")
 

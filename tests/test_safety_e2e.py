@@ -21,7 +21,7 @@ from bot.content.loader import load_bundle
 from bot.replies import DISCLAIMER, EMERGENCY_NUMBERS
 from bot.safety.dosing import states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
-from bot.service import DOSING_REFUSAL, INTRODUCTION
+from bot.wording import DOSING_REFUSAL, INTRODUCTION
 from tests.test_safety import DOSING, EMERGENCIES, MANIPULATION, MAX_FALSE_ALARM_RATE, NEAR_MISSES
 
 pytestmark = pytest.mark.e2e

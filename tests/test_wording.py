@@ -45,7 +45,7 @@ def library(real_service: BotService) -> BotService:
 
 
 def _fixed_replies(library: BotService) -> list[Reply]:
-    from bot.service import Context, Turn
+    from bot.context import Context, Turn
 
     replies = [
         library.introduction(),
@@ -97,7 +97,7 @@ def test_an_emergency_in_spanish_has_the_numbers_and_what_to_do_now_in_spanish(
     from bot.safety import RedFlag
 
     reply = library.emergency(text, RedFlag(flag))
-    entry = library.protocol()[flag]
+    entry = library.safety_replies.protocol()[flag]
     spanish, words = in_language(library, reply, SPANISH_CHANNEL, text)
     assert spanish.text.startswith(SPANISH["emergency_numbers"])
     for english, step in zip(entry.immediate, entry.immediate_es, strict=True):

@@ -42,7 +42,7 @@ def build_report(bundle: ContentBundle, content_dir: Path, reach: list[Path], fa
     """Computes the editors' report; with question files, also which passages they reach."""
     reached: set[str] | None = None
     if reach:
-        from bot.service import service_from_content
+        from bot.factory import service_from_content
 
         service = service_from_content(content_dir)
         reached = set()

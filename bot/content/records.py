@@ -134,6 +134,18 @@ class ContentBundle:
         """Topics to offer as quick replies, in their configured order."""
         return sorted((t for t in self.topics.values() if t.main), key=lambda t: t.position)
 
+    def question_of(self, passage_id: str) -> str:
+        """The first lay question of a passage: what a follow-up button asked, stored with feedback."""
+        passage = self.passages.get(passage_id)
+        return passage.questions[0] if passage and passage.questions else ""
+
+    def topic_overview(self, topic_id: str) -> PassageRecord | None:
+        """The first published passage of a topic, which editors write as its overview."""
+        for passage in self.published_passages():
+            if passage.topic == topic_id:
+                return passage
+        return None
+
     def only_published(self) -> ContentBundle:
         """The same bundle without drafts, as patients see it."""
         return ContentBundle(

@@ -177,3 +177,22 @@ NEW_SUBJECT = re.compile(
     r"forget (?:that|it|about that)|never ?mind(?: that)?|moving on)\b",
     re.IGNORECASE,
 )
+
+
+# "What actually is it", "what do they actually do in it": a treatment named earlier in the message is asked about.
+WHAT_IS_IT = re.compile(
+    r"\bwhat(?:'s| is|s)? (?:actually |exactly |even )?(?:is )?(?:it|this|that|they)(?: exactly| actually)?\s*(?:\?|$)"
+    r"|\bwhat (?:do|does|will) (?:they|it) (?:actually |exactly )?do\b"
+)
+
+# "What is SDR", "whats an AFO", "how does sativex work": the last clause asks what a treatment is and nothing
+# else (besides these words), so it gets the treatment's overview however much story comes before it.
+CLAUSE_BREAK = re.compile(r"[,.;:!?]+")
+
+ASKS_WHAT = re.compile(
+    r"^(?:(?:so|and|ok|okay|but|hi|um|sorry)\W+)*(?:what(?:'s|s| is| are)|whats|what does|what do|how does|how do|"
+    r"what exactly is|explain|tell me about)\b",
+    re.IGNORECASE,
+)
+
+WHAT_FILLER = frozenset({"work", "mean", "exactly", "actually", "even", "spasticity", "stand", "basically"})

@@ -24,8 +24,9 @@ import yaml
 
 from bot.config import get_settings
 from bot.evaluation import Question, judge, load_questions
+from bot.factory import service_from_content
 from bot.replies import render
-from bot.service import BotService, service_from_content
+from bot.service import BotService
 
 
 @dataclass(frozen=True)

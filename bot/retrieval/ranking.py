@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import ContentBundle, PassageRecord
 from bot.context import Context
-from bot.nlp.moves import ELLIPSIS_OPENING, is_elliptical
-from bot.nlp.terminology import Term
+from bot.nlp.moves import ASKS_WHAT, CLAUSE_BREAK, ELLIPSIS_OPENING, WHAT_FILLER, is_elliptical
+from bot.nlp.terminology import WORD_LABEL, Term
 from bot.retrieval.index import Hit, Retriever
 from bot.text import PHRASES, normalise
 
@@ -84,6 +84,11 @@ class Ranker:
         self._loaded = loaded
         # The topics that belong to one treatment (baclofen, the pump, SDR...), for keeping follow-ups on subject.
         self.treatment_topics = frozenset(t.topic for t in terms.values() if t.label == ENTITY_THERAPY and t.topic)
+
+    @property
+    def analyser(self) -> TextAnalyser:
+        """The text analyser of the snapshot in use."""
+        return self._loaded()[2]
 
     def topic_of(self, term_id: str) -> str | None:
         """The topic a term belongs to, if any."""
@@ -280,6 +285,40 @@ class Ranker:
     def passage_terms(self, passage: PassageRecord) -> frozenset[str]:
         """The terms a passage's title and text name (cached per text, so per content snapshot)."""
         return _passage_terms(self._loaded()[2], f"{passage.title} {passage.text}")
+
+    def with_subject(self, question: str, mentioned: list[str], context: Context) -> str:
+        """The question as the next follow-up should read it: with the subject it left unsaid.
+
+        "And what sets them off?" names no subject; kept as it is, the question after it ("is there anything
+        that helps with them?") would have lost the painful tonic spasms. So a question that names no subject
+        is kept with the subject of the one before it: "and what sets them off? (painful tonic spasms)".
+        """
+        if any(m not in NOT_A_SUBJECT for m in mentioned) or not context.previous:
+            return question
+        earlier = [t for t in self._loaded()[2].analyse(context.previous).term_ids() if t in self.terms]
+        if not earlier:
+            return question
+        return f"{question} ({', '.join(self.terms[t].name for t in earlier)})"
+
+    def topical_words(self, text: str) -> list[str]:
+        """The lay word groups with a topic of their own that a message names ("a symptom diary": assessment).
+
+        They name a subject of the library as a therapy or a symptom does, but Rasa's entity extractor never
+        sees them (it knows only the three entity labels), so the out-of-scope rescue asks for them here.
+        """
+        return [
+            m.term_id
+            for m in self._loaded()[2].analyse(text).mentions
+            if m.label == WORD_LABEL and self.topic_of(m.term_id)
+        ]
+
+    def asks_what(self, text: str, term_id: str) -> bool:
+        """Whether the message's last clause only asks what a treatment is or how it works ("what is SDR")."""
+        clauses = [c for c in CLAUSE_BREAK.split(text) if c.strip()]
+        if not clauses or not ASKS_WHAT.match(clauses[-1].strip()):
+            return False
+        tokens = self._loaded()[2].analyse(clauses[-1]).tokens
+        return term_id in tokens and all(t == term_id or t in WHAT_FILLER for t in tokens)
 
 
 @lru_cache(maxsize=4096)
