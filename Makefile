@@ -188,10 +188,10 @@ nlu-cv: pipeline ## NLU 5-fold cross-validation: intent macro-F1 (>= 0.92) and o
 	$(PY) -m bot.nlu_eval --folds 5
 
 eval-retrieval: $(STAMP) ## Recall@1 and recall@3 of the question-to-passage set
-	$(PY) -m bot.retrieval.evaluate tests/eval/retrieval.yml
+	$(PY) -m bot.tools.retrieval_evaluation tests/eval/retrieval.yml
 
 content-report: $(STAMP) ## Editors' report: passages per topic, sources, review dates, readability, gaps
-	$(PY) -m bot.content report --reach tests/eval/questions.yml tests/eval/retrieval.yml
+	$(PY) -m bot.tools.content_report --reach tests/eval/questions.yml tests/eval/retrieval.yml
 
 report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, least helpful passages
 	$(PY) -m bot.feedback report

@@ -1,9 +1,9 @@
-"""The bot's behaviour behind the Rasa actions: one method per kind of turn.
+"""Deciding the turn: which reply a message gets, given its conversation. One method per kind of turn.
 
 Actions stay thin: they read the tracker, call one `BotService` method and send what it returns. The service
-holds the content snapshot and the retrieval index, both built once per process on first use (never at
-import, never per message), and keeps no per-conversation state: the topic and therapy under discussion
-travel in Rasa slots.
+keeps no per-conversation state (the subject travels in Rasa slots) and delegates everything else: the content
+and its index to `bot.content.library`, ranking to `bot.retrieval.ranking`, the emergency and dosing replies
+to `bot.safety_replies`, the suggestion buttons to `bot.suggestions`, and its words to `bot.wording`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot import wording
 from bot.channels.editor_preview import EditorPreview
 from bot.config import get_settings
 from bot.constants import ENTITY_THERAPY
@@ -26,13 +27,7 @@ from bot.conversation import compare
 from bot.nlp.moves import NEW_SUBJECT, WHAT_IS_IT
 from bot.nlp.terminology import Term
 from bot.overview import overview_turn
-from bot.replies import (
-    FEEDBACK_BUTTONS,
-    Reply,
-    ReplyKind,
-    passage_reply,
-    topic_buttons,
-)
+from bot.replies import FEEDBACK_BUTTONS, Reply, ReplyKind, passage_reply, topic_buttons
 from bot.retrieval import Hit, Retriever
 from bot.retrieval.ranking import EMERGENCY_TOPIC, Ranker
 from bot.retrieval.tracing import TracingRetriever
@@ -41,19 +36,6 @@ from bot.safety.red_flags import RedFlag
 from bot.safety_replies import SafetyReplies
 from bot.suggestions import LIKELY_TOPICS, followups, likely_topics
 from bot.text import SPACED, clip, has_words, normalise
-from bot.wording import (
-    CLARIFY,
-    GIVE_UP,
-    INTRODUCTION,
-    MENU,
-    NO_ANSWER,
-    OUT_OF_SCOPE,
-    RESTARTED,
-    THANKS_HELPFUL,
-    THANKS_NOT_HELPFUL,
-    TRUNCATED_NOTE,
-    UNAVAILABLE,
-)
 
 if TYPE_CHECKING:
     from bot.nlp.pipeline import TextAnalyser
@@ -129,21 +111,23 @@ class BotService:
 
     def introduction(self) -> Reply:
         """The first message of a conversation: who the bot is, with the main topics as buttons."""
-        return Reply(ReplyKind.INTRODUCTION, INTRODUCTION, buttons=topic_buttons(self.bundle.main_topics()))
+        return Reply(ReplyKind.INTRODUCTION, wording.INTRODUCTION, buttons=topic_buttons(self.bundle.main_topics()))
 
     def restarted(self) -> Reply:
         """After "/restart": says the conversation was cleared, then introduces the bot as a new session does."""
         return Reply(
-            ReplyKind.INTRODUCTION, f"{RESTARTED} {INTRODUCTION}", buttons=topic_buttons(self.bundle.main_topics())
+            ReplyKind.INTRODUCTION,
+            f"{wording.RESTARTED} {wording.INTRODUCTION}",
+            buttons=topic_buttons(self.bundle.main_topics()),
         )
 
     def topics_menu(self) -> Reply:
         """The main topics as buttons, for "menu" or "what can I ask about?"."""
-        return Reply(ReplyKind.MENU, MENU, buttons=topic_buttons(self.bundle.main_topics()))
+        return Reply(ReplyKind.MENU, wording.MENU, buttons=topic_buttons(self.bundle.main_topics()))
 
     def unavailable(self) -> Reply:
         """What the bot says when its content cannot be loaded."""
-        return Reply(ReplyKind.UNAVAILABLE, UNAVAILABLE)
+        return Reply(ReplyKind.UNAVAILABLE, wording.UNAVAILABLE)
 
     @property
     def safety_net(self) -> SafetyNet:
@@ -254,13 +238,13 @@ class BotService:
         hits, mentioned = self.ranker.rank(text, term_ids, context, followup)
         floor = self.threshold if min_score is None else max(self.threshold, min_score)
         if not hits or hits[0].score < floor:
-            note = f"{TRUNCATED_NOTE} " if clipped else ""
+            note = f"{wording.TRUNCATED_NOTE} " if clipped else ""
             return Turn(
-                Reply(ReplyKind.NO_ANSWER, note + NO_ANSWER, buttons=likely_topics(self, hits)),
+                Reply(ReplyKind.NO_ANSWER, note + wording.NO_ANSWER, buttons=likely_topics(self, hits)),
                 context,
             )
         chosen = self.ranker.pick(hits)
-        lead = TRUNCATED_NOTE if clipped else ""
+        lead = wording.TRUNCATED_NOTE if clipped else ""
         reply = self._answer(chosen, hits, lead=lead)
         after = self._context_for(chosen[0].topic, mentioned, context)
         return Turn(reply, dataclasses.replace(after, previous=self.ranker.with_subject(text, mentioned, context)))
@@ -279,7 +263,9 @@ class BotService:
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
         if attempts >= 1:
-            return Turn(Reply(ReplyKind.GIVE_UP, GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context)
+            return Turn(
+                Reply(ReplyKind.GIVE_UP, wording.GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context
+            )
         text, _ = self._clip(question)
         hits, _mentioned = self.ranker.rank(text, context=context, limit=10)
         likely = list(dict.fromkeys(h.passage.topic for h in hits if h.passage.topic != EMERGENCY_TOPIC))
@@ -287,13 +273,13 @@ class BotService:
         if len(likely) < 2:
             likely += [t.id for t in bundle.main_topics() if t.id not in likely]
         buttons = topic_buttons([bundle.topics[t] for t in likely[:LIKELY_TOPICS] if t in bundle.topics])
-        return Turn(Reply(ReplyKind.CLARIFY, CLARIFY, buttons=buttons), context)
+        return Turn(Reply(ReplyKind.CLARIFY, wording.CLARIFY, buttons=buttons), context)
 
     def feedback_thanks(self, helpful: bool) -> Reply:
         """Acknowledges a helpful / not helpful press; after "not helpful", offers the topics again."""
         if helpful:
-            return Reply(ReplyKind.FEEDBACK, THANKS_HELPFUL)
-        return Reply(ReplyKind.FEEDBACK, THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
+            return Reply(ReplyKind.FEEDBACK, wording.THANKS_HELPFUL)
+        return Reply(ReplyKind.FEEDBACK, wording.THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
 
     def emergency(self, message: str, red_flag: RedFlag | None = None) -> Reply:
         """Emergency numbers, the protocol's immediate steps and the safety passage (`SafetyReplies`)."""
@@ -307,4 +293,4 @@ class BotService:
 
     def out_of_scope(self) -> Reply:
         """What the bot covers, with topics to choose from."""
-        return Reply(ReplyKind.OUT_OF_SCOPE, OUT_OF_SCOPE, buttons=topic_buttons(self.bundle.main_topics()))
+        return Reply(ReplyKind.OUT_OF_SCOPE, wording.OUT_OF_SCOPE, buttons=topic_buttons(self.bundle.main_topics()))

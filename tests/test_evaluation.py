@@ -10,8 +10,8 @@ import yaml
 from bot.config import PROJECT_ROOT
 from bot.evaluation import CATEGORIES, Question, Report, Result, judge, load_questions
 from bot.replies import DISCLAIMER
-from bot.retrieval.evaluate import evaluate, load_pairs, normalise
 from bot.service import BotService
+from bot.tools.retrieval_evaluation import evaluate, load_pairs, normalise
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "eval"
 CITED = f"Baclofen relaxes muscles. [1]\nSources:\n[1] NHS: Baclofen. https://www.nhs.uk/x\n{DISCLAIMER}"

@@ -16,10 +16,10 @@ from bot.evaluation import Question
 from bot.nlp.pipeline import TextAnalyser
 from bot.nlp.terminology import Term
 from bot.retrieval import Retriever
-from bot.retrieval.evaluate import check_answers
 from bot.retrieval.index import MIN_UNKNOWN_LENGTH, NO_TERM_FLOOR, UNKNOWN_SHARE_CAP, UNKNOWN_WORD_WEIGHT
 from bot.retrieval.spelling import Speller, distance, max_edits
 from bot.service import BotService
+from bot.tools.retrieval_evaluation import check_answers
 
 THRESHOLD = Settings.from_env().answer_threshold  # the configured "no good answer" threshold
 

@@ -582,11 +582,11 @@ def test_the_protocol_steps_are_cited_and_an_unreadable_protocol_still_gives_num
 
 
 def test_the_emergency_and_crisis_numbers_are_written_once_and_given_the_same_way_everywhere() -> None:
-    from bot import scaled, service
+    from bot import scaled, wording
     from bot.channels import telegram
     from bot.replies import CRISIS_LINE_LIST, EMERGENCY_NUMBER_LIST
 
-    for text in (service.UNAVAILABLE, telegram.SORRY, scaled.UNAVAILABLE_TEXT):
+    for text in (wording.UNAVAILABLE, telegram.SORRY, scaled.UNAVAILABLE_TEXT):
         assert EMERGENCY_NUMBER_LIST in text and CRISIS_LINE_LIST in text, text
     assert EMERGENCY_NUMBER_LIST in telegram.HELP_TEXT
     # No other code spells the numbers out: the matchers and the content check only look for them.

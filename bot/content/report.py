@@ -1,6 +1,6 @@
 """The editors' content report: coverage, sources, review age, readability and unreached passages.
 
-`python -m bot.content report` (`make content-report`). It reads the content files, not the database, so
+`python -m bot.tools.content_report` (`make content-report`). It reads the content files, not the database, so
 editors can run it on a change before loading it.
 """
 

@@ -1,11 +1,11 @@
 """Retrieval quality: recall@1 and recall@3 of a question-to-passage set, and an offline answer check.
 
-`python -m bot.retrieval.evaluate tests/eval/retrieval.yml` (`make eval-retrieval`). Ranking goes through
+`python -m bot.tools.retrieval_evaluation tests/eval/retrieval.yml` (`make eval-retrieval`). Ranking goes through
 `BotService.rank`, the very code that chooses answers, over the content files and a pipeline built from the
 terminology in memory, so the figures do not depend on a database or a previous build. The questions must
 not be the passages' own lay questions: those are indexed, and would measure memory, not retrieval.
 
-`python -m bot.retrieval.evaluate --answers tests/eval/questions.yml` judges the `answer` questions of a
+`python -m bot.tools.retrieval_evaluation --answers tests/eval/questions.yml` judges the `answer` questions of a
 question file the way `make eval` does (`bot.evaluation.judge` on the rendered reply), but calls
 `BotService.answer_question` directly: no Rasa server, no trained model, a few seconds. It measures the
 library and the ranking alone; the live evaluation also depends on NLU routing the message to the answer
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     """Prints recall@1, recall@3, MRR and every miss (or, with --answers, the answer check); exit 1 below target."""
     settings = get_settings()
     parser = argparse.ArgumentParser(
-        prog="python -m bot.retrieval.evaluate",
+        prog="python -m bot.tools.retrieval_evaluation",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
