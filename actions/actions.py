@@ -30,12 +30,13 @@ from bot.decision import Conversation, Decision, Nlu, Then
 from bot.decision import decide as decide_turn
 from bot.factory import get_service
 from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
+from bot.localise import bilingual, localise
 from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request, overview_turn
 from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService
-from bot.wording import bilingual, localise, render_words, text
+from bot.wording import render_words, text
 
 if TYPE_CHECKING:
     from bot.feedback import FeedbackStore

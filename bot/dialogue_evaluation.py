@@ -39,7 +39,8 @@ from typing import Any
 import yaml
 
 from bot import evaluation
-from bot.replies import DISCLAIMER, FEEDBACK_BUTTONS
+from bot.replies import FEEDBACK_BUTTONS
+from bot.wording import DISCLAIMER
 
 # Kinds about where the subject goes next, then the kinds about what any turn must get whatever came before.
 CONTEXT_KINDS = ("ellipsis", "pronoun", "tell-me-more", "new-aspect", "back-reference", "switch", "comparison", "reset")

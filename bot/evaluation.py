@@ -38,7 +38,7 @@ from typing import Any
 
 import yaml
 
-from bot.replies import DISCLAIMER
+from bot.wording import DISCLAIMER
 
 CATEGORIES = ("answer", "emergency", "dosing_refusal", "out_of_scope", "smalltalk", "bot_identity", "adversarial")
 EMERGENCY_NUMBERS = ("911", "999", "112")

@@ -17,20 +17,19 @@ from typing import TYPE_CHECKING
 from bot.config import get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import PassageRecord, ProtocolEntry
-from bot.replies import (
-    CRISIS_LINES,
-    EMERGENCY_NUMBERS,
-    EMERGENCY_SHORT,
-    POISON_HELP,
-    Reply,
-    ReplyKind,
-    immediate_steps,
-    passage_reply,
-)
+from bot.replies import Reply, ReplyKind, immediate_steps, passage_reply
 from bot.retrieval.ranking import EMERGENCY_TOPIC, TOPIC_BOOST
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
-from bot.wording import AFTER_EMERGENCY, DOSING_GENERAL, DOSING_REFUSAL
+from bot.wording import (
+    AFTER_EMERGENCY,
+    CRISIS_LINES,
+    DOSING_GENERAL,
+    DOSING_REFUSAL,
+    EMERGENCY_NUMBERS,
+    EMERGENCY_SHORT,
+    POISON_HELP,
+)
 
 if TYPE_CHECKING:
     from bot.service import BotService

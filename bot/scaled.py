@@ -28,10 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, VAR_DIR, Settings
-from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS
 from bot.server_commands import action_server_command, child_env, rasa_command
 from bot.sql_engine import make_engine, redact
 from bot.supervisor import Server, SupervisorError, say
+from bot.wording import GATEWAY_UNAVAILABLE
 
 ENDPOINTS = PROJECT_ROOT / "deploy" / "endpoints.scaled.yml"
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.template"
@@ -44,11 +44,6 @@ SERVICE_PROBE_TIMEOUT_S = 3
 NGINX_STARTUP_TIMEOUT_S = 30.0
 ACTION_TIMEOUT = "30s"
 
-UNAVAILABLE_TEXT = (
-    "I'm sorry, I can't answer right now because part of this service is not working. Please try again in a "
-    f"few minutes. {EMERGENCY_NUMBERS} {CRISIS_LINES}"
-)
-
 
 class SetupError(SupervisorError):
     """The scaled setup cannot start; the message says what to fix."""
@@ -60,7 +55,7 @@ def unavailable_action_response() -> str:
     Rasa sends each `responses` item as a bot message, so the person reads a plain explanation. The JSON
     must sit inside a single-quoted nginx string, so apostrophes are written as JSON escapes.
     """
-    body = json.dumps({"events": [], "responses": [{"text": UNAVAILABLE_TEXT}]})
+    body = json.dumps({"events": [], "responses": [{"text": GATEWAY_UNAVAILABLE}]})
     return body.replace("'", "\\u0027")
 
 

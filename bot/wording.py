@@ -1,44 +1,73 @@
-"""What the bot says in fixed words, in English and in Spanish: one table per language, the same keys in both.
+"""Every fixed word the bot says to a person, in English and in Spanish: one table per language, the same keys.
+
+This module is data only (it imports nothing of the bot's replies), so every other module can take its words
+from here. What lives where:
+
+- here: the disclaimer, the emergency and crisis numbers and the safety replies' fixed lines; the service's
+  own replies (introduction, menu, fallbacks, scope, dosing refusal, ...); the small-talk replies of
+  `domain.yml` (`utter_*`, which Rasa reads from the domain: `tests/test_wording.py` checks the domain says
+  exactly what the tables say); and, English only, what the channels and the scaled gateway say on their own
+  (Telegram's /help and notes, the widget's Socket.IO errors, the gateway's "can't answer right now");
+- `bot/localise.py`: how a reply built in English is put into the conversation's language with these tables;
+- `content/`: the library's passages and the emergency protocol's steps (`immediate_es` for Spanish);
+- `widget/src`: the widget's own labels (send button, placeholder...), which whoever embeds it may configure.
 
 The library's passages are in English for now. A Spanish-speaking person still gets in Spanish everything that
 keeps them safe or tells them what is happening: the emergency numbers for their country and what to do now,
 the crisis lines, the dosing refusal, the disclaimer, the introduction, the fallbacks and the scope statement.
 An answer from the library comes with a Spanish note that it is in English, so nobody mistakes it for a
-Spanish text they misread.
-
-The service builds every reply in English from the constants below (and the safety wording in `bot.replies`);
-the English table is made of those very constants. `localise` then swaps each
-English piece for its Spanish counterpart; the emergency protocol's immediate steps come from the protocol's
-own `immediate_es`. `tests/test_wording.py` checks that both tables have the same keys and that no English
-piece of a Spanish reply is left untranslated.
-
-When the conversation's language is only guessed, an emergency reply is bilingual: Spanish first, then the
-whole English reply.
+Spanish text they misread. `tests/test_wording.py` checks that both tables have the same keys.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Iterable, Mapping
-
-from bot.content.records import ProtocolEntry
 from bot.language import Lang
-from bot.replies import (
-    CRISIS_LINES,
-    DISCLAIMER,
-    EMERGENCY_NUMBERS,
-    EMERGENCY_SHORT,
-    FEEDBACK_BUTTONS,
-    IMMEDIATE_HEADING,
-    POISON_HELP,
-    SOURCES_HEADING,
-    Button,
-    Reply,
-    ReplyKind,
+
+# -- Safety wording, written once ----------------------------------------------------------------------------
+
+DISCLAIMER = (
+    "This is general information, not medical advice. Please talk to your own doctor, nurse, therapist or "
+    "pharmacist about your situation, and never start, stop or change a treatment without them."
 )
 
-# The English wording of the service's own replies (bot.service, bot.conversation, bot.safety_replies).
+# The emergency and crisis numbers, written once: every text that gives them (replies, the unavailable
+# messages, the channels' help and fallback texts) is built from these, so they are the same everywhere.
+EMERGENCY_NUMBER_LIST = "911 in the US, 999 in the UK, 112 in the EU"
+CRISIS_LINE_LIST = "call or text 988 in the US, call Samaritans free on 116 123 in the UK, or call 112 in the EU"
+POISON_HELP_LIST = "Poison Help 1-800-222-1222 in the US, NHS 111 in the UK (999 if they are unwell), 112 in the EU"
+
+EMERGENCY_NUMBERS = (
+    f"If this is happening now, call emergency services straight away: {EMERGENCY_NUMBER_LIST}. "
+    "Do not wait for a reply here."
+)
+# For texts that are not emergency replies (help, "I can't answer right now"): where to go if it is one.
+EMERGENCY_SHORT = f"In an emergency, call emergency services: {EMERGENCY_NUMBER_LIST}."
+
+CRISIS_LINES = (
+    "If you are thinking about suicide or harming yourself, you are not alone and help is there now: "
+    f"{CRISIS_LINE_LIST}."
+)
+# A medicine taken by mistake or too much, when the person seems well: advice now, before signs appear.
+POISON_HELP = f"If someone took too much of a medicine by mistake and seems well, get advice now: {POISON_HELP_LIST}."
+# Heads the numbered sources under a reply (in another language: `render_words`).
+SOURCES_HEADING = "Sources:"
+# Heads the protocol's immediate steps in a safety reply.
+IMMEDIATE_HEADING = "What to do now:"
+
+# Sent instead of a reply that cannot be rendered (a bug, never a person's doing; `bot.replies.SAFE_FALLBACK`):
+# no medical content, where to get help now. English only: it must not depend on anything that could fail.
+CANNOT_SHOW = (
+    "I'm sorry, something went wrong on my side and I can't show that answer safely. Please ask again in a "
+    f"moment. {EMERGENCY_SHORT} {CRISIS_LINES}"
+)
+
+# The feedback buttons offered after every answer (`bot.replies.FEEDBACK_BUTTONS`).
+HELPFUL = "Helpful"
+NOT_HELPFUL = "Not helpful"
+
+# -- The service's replies -----------------------------------------------------------------------------------
+
+# bot.service, bot.conversation, bot.overview, bot.safety_replies.
 AFTER_EMERGENCY = "About your question:"
 
 INTRODUCTION = (
@@ -97,6 +126,61 @@ NOTHING_MORE = (
     "one of these topics."
 )
 
+# -- English only: what the channels and the gateway say on their own --------------------------------------
+# These are not (yet) in the tables: the Telegram channel, the widget's Socket.IO handlers and the gateway
+# answer before any conversation (and so any language) is known.
+
+# Telegram (bot/channels/telegram.py): /help, an unknown command, an expired button, a failed update.
+TELEGRAM_HELP = (
+    "I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments using "
+    "trusted health sources, and I show where each answer comes from.\n"
+    "• Type a question in your own words, for example: what is a baclofen pump?\n"
+    "• Or tap one of the topic buttons I send.\n"
+    "• /topics shows the main topics; /restart starts a new conversation; /help shows this message.\n"
+    "I can't advise on your own doses or treatment: please ask your care team about that.\n"
+    f"{EMERGENCY_SHORT}"
+)
+# A sticker, photo, voice note...: `{what}` is one of `TELEGRAM_MEDIA_KINDS`.
+TELEGRAM_MEDIA_NOTE = (
+    "Thank you. I can only read text, so I can't open {what}. Please type your question in words, for "
+    "example: what helps stiff legs in the morning?"
+)
+# Telegram message fields that carry something other than text, and how to name them in the note.
+TELEGRAM_MEDIA_KINDS = {
+    "sticker": "stickers",
+    "photo": "photos",
+    "voice": "voice notes",
+    "video_note": "video messages",
+    "audio": "audio files",
+    "video": "videos",
+    "animation": "GIFs",
+    "document": "files",
+    "location": "locations",
+    "venue": "locations",
+    "contact": "contacts",
+    "poll": "polls",
+    "dice": "dice",
+}
+TELEGRAM_UNKNOWN_COMMAND = "I don't know that command. Type your question in your own words, or send /help."
+TELEGRAM_EXPIRED_BUTTON = "This button has expired. Please type your question instead."
+TELEGRAM_SORRY = (
+    f"I'm sorry, something went wrong on my side. Please try again in a moment. {EMERGENCY_SHORT} {CRISIS_LINES}"
+)
+# Telegram needs some text to hang a keyboard under, when a message has buttons and nothing else.
+TELEGRAM_CHOOSE = "Please choose:"
+
+# The widget's Socket.IO handlers (bot/channels/widget.py): a message that is not text, a lost session.
+WIDGET_UNREADABLE = "Sorry, I couldn't read that message. Please type your question as plain text."
+WIDGET_NO_SESSION = "Sorry, this chat lost its connection details. Please reload the page and ask again."
+
+# The scaled setup's gateway (bot/scaled.py): its answer when no Rasa replica or action server can.
+GATEWAY_UNAVAILABLE = (
+    "I'm sorry, I can't answer right now because part of this service is not working. Please try again in a "
+    f"few minutes. {EMERGENCY_NUMBERS} {CRISIS_LINES}"
+)
+
+# -- The tables ----------------------------------------------------------------------------------------------
+
 ENGLISH: dict[str, str] = {
     "disclaimer": DISCLAIMER,
     "sources_heading": SOURCES_HEADING,
@@ -122,9 +206,21 @@ ENGLISH: dict[str, str] = {
     "nothing_more": NOTHING_MORE,
     "english_only": "",
     "in_english": "In English:",
-    "helpful": FEEDBACK_BUTTONS[0].title,
-    "not_helpful": FEEDBACK_BUTTONS[1].title,
+    "helpful": HELPFUL,
+    "not_helpful": NOT_HELPFUL,
     "language_chosen": "OK, I'll answer in English from now on.",
+    # The small-talk replies of domain.yml, which Rasa sends (tests/test_wording.py: the domain says the same).
+    "utter_greet": "Hello! Ask me anything about spasticity and its treatments, in your own words.",
+    "utter_goodbye": "Goodbye, and take care. Come back whenever you have a question.",
+    "utter_thanks": "You're welcome. Is there anything else you'd like to know?",
+    "utter_acknowledge": (
+        "Is there anything else you'd like to know? You can ask about this in more detail, or ask me to tell you more."
+    ),
+    "utter_iamabot": (
+        "I'm an automated assistant, not a person and not a clinician. I answer from a library of information "
+        "about spasticity written from trusted health sources, and I show the sources. For advice about your "
+        "own care, please talk to your doctor, nurse, therapist or pharmacist."
+    ),
 }
 
 _ES_NUMBERS = "911 en EE. UU. y en México, 112 en España y en toda la Unión Europea"
@@ -208,21 +304,20 @@ SPANISH: dict[str, str] = {
     "helpful": "Me sirvió",
     "not_helpful": "No me sirvió",
     "language_chosen": "De acuerdo, a partir de ahora le respondo en español.",
+    "utter_greet": "¡Hola! Pregúnteme lo que quiera sobre la espasticidad y sus tratamientos, con sus palabras.",
+    "utter_goodbye": "Adiós, cuídese. Vuelva cuando tenga una pregunta.",
+    "utter_thanks": "De nada. ¿Hay algo más que quiera saber?",
+    "utter_acknowledge": (
+        "¿Hay algo más que quiera saber? Puede preguntar sobre esto con más detalle, o pedirme que le cuente más."
+    ),
+    "utter_iamabot": (
+        "Soy un asistente automático, no una persona ni un profesional sanitario. Respondo con una biblioteca de "
+        "información sobre la espasticidad escrita a partir de fuentes de salud fiables, y muestro las fuentes. "
+        "Para consejos sobre su propio cuidado, hable con su médico, enfermera, terapeuta o farmacéutico."
+    ),
 }
 
 TABLES: dict[Lang, dict[str, str]] = {"en": ENGLISH, "es": SPANISH}
-
-# English pieces that make up replies, longest first (a piece may contain a shorter one).
-_PIECES = sorted(
-    (k for k in ENGLISH if ENGLISH[k] and k not in {"helpful", "not_helpful", "sources_heading"}),
-    key=lambda k: -len(ENGLISH[k]),
-)
-# Replies whose text is only fixed wording (no passage): nothing of them may stay in English.
-NUMBERED = re.compile(r"^\d+\. ")
-FIXED_KINDS = frozenset(
-    {ReplyKind.INTRODUCTION, ReplyKind.MENU, ReplyKind.NO_ANSWER, ReplyKind.OUT_OF_SCOPE, ReplyKind.UNAVAILABLE}
-    | {ReplyKind.CLARIFY, ReplyKind.GIVE_UP, ReplyKind.FEEDBACK}
-)
 
 
 def text(key: str, lang: Lang) -> str:
@@ -230,65 +325,6 @@ def text(key: str, lang: Lang) -> str:
     return TABLES[lang][key]
 
 
-def _steps(protocol: Iterable[ProtocolEntry]) -> list[tuple[str, str]]:
-    pairs = []
-    for entry in protocol:
-        pairs += [(en, es) for en, es in zip(entry.immediate, entry.immediate_es, strict=False) if es]
-    return sorted(pairs, key=lambda pair: -len(pair[0]))
-
-
-def _buttons(buttons: tuple[Button, ...], lang: Lang) -> tuple[Button, ...]:
-    titles = {ENGLISH["helpful"]: TABLES[lang]["helpful"], ENGLISH["not_helpful"]: TABLES[lang]["not_helpful"]}
-    return tuple(dataclasses.replace(b, title=titles.get(b.title, b.title)) for b in buttons)
-
-
 def render_words(lang: Lang) -> dict[str, str]:
     """The disclaimer and the sources heading for `bot.replies.render` in a language."""
     return {"disclaimer": TABLES[lang]["disclaimer"], "sources_heading": TABLES[lang]["sources_heading"]}
-
-
-def localise(
-    reply: Reply,
-    lang: Lang,
-    protocol: Mapping[str, ProtocolEntry] | None = None,
-    passage_texts: Iterable[str] = (),
-) -> Reply:
-    """The reply in `lang`: fixed wording and the protocol's steps translated, passages marked as English.
-
-    Args:
-        reply: the reply as the service built it (in English).
-        lang: the conversation's language.
-        protocol: the emergency protocol (for the Spanish immediate steps).
-        passage_texts: the texts of the reply's passages: in a safety reply the first is announced as English.
-    """
-    if lang == "en":
-        return reply
-    table = TABLES[lang]
-    body = reply.text
-    if reply.kind in (ReplyKind.EMERGENCY,):
-        first = next((t for t in passage_texts if t and t in body), None)
-        if first is not None:
-            body = body.replace(first, f"{table['in_english']}\n{first}", 1)
-    steps = _steps((protocol or {}).values())
-    if steps:  # only the numbered lines of the steps block: a passage may share a step's words
-        lines = body.split("\n")
-        for n, line in enumerate(lines):
-            if NUMBERED.match(line):
-                for english, spanish in steps:
-                    line = line.replace(english, spanish)
-                lines[n] = line
-        body = "\n".join(lines)
-    for key in _PIECES:
-        body = body.replace(ENGLISH[key], table[key])
-    if reply.kind == ReplyKind.ANSWER:
-        body = f"{table['english_only']}\n{body}"
-    return dataclasses.replace(reply, text=body, buttons=_buttons(reply.buttons, lang))
-
-
-def bilingual(
-    reply: Reply, protocol: Mapping[str, ProtocolEntry] | None = None, passage_texts: Iterable[str] = ()
-) -> Reply:
-    """An emergency reply for a conversation whose language is only guessed: Spanish, then the whole English."""
-    spanish = localise(reply, "es", protocol, passage_texts)
-    body = f"{spanish.text}\n{SPANISH['in_english']}\n{reply.text}"
-    return dataclasses.replace(reply, text=body)

@@ -588,7 +588,7 @@ def with_keyboard(sent: list[dict[str, Any]]) -> dict[str, Any]:
 
 @pytest.mark.e2e
 def test_telegram_commands_buttons_and_typed_payloads(telegram_bot: tuple[Any, Any, str]) -> None:
-    from bot.channels.telegram import UNKNOWN_COMMAND
+    from bot.wording import TELEGRAM_UNKNOWN_COMMAND as UNKNOWN_COMMAND
     from tests.support.fake_telegram import visible_text
 
     bot, api, secret = telegram_bot

@@ -36,7 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_patches
-from bot.channels.widget import UNREADABLE, SocketIOInput
+from bot.channels.widget import SocketIOInput
 from bot.config import PROJECT_ROOT, get_settings
 from bot.launcher import rasa_command
 from bot.nlp.rasa_components import MessageLengthGuard
@@ -45,6 +45,7 @@ from bot.rasa_patches.lock_store import AtomicRedisLockStore
 from bot.rasa_patches.socketio import replace_handler
 from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
 from bot.rasa_server import main as rasa_server_main
+from bot.wording import WIDGET_UNREADABLE as UNREADABLE
 
 # -- the version guard ---------------------------------------------------------------------------------------
 

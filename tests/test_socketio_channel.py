@@ -21,9 +21,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.widget import MAX_ROOM_CHARS, NO_SESSION, UNREADABLE, SocketIOInput
+from bot.channels.widget import MAX_ROOM_CHARS, SocketIOInput
 from bot.config import PROJECT_ROOT
 from bot.replies import REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
+from bot.wording import WIDGET_NO_SESSION as NO_SESSION
+from bot.wording import WIDGET_UNREADABLE as UNREADABLE
 from tests.support.replies import rasa_message
 
 SID = "socket-1"

@@ -35,7 +35,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic, response
 
-from bot.channels.telegram import EXPIRED_BUTTON, HELP_TEXT, SECRET_HEADER, UNKNOWN_COMMAND, TelegramInput
+from bot.channels.telegram import SECRET_HEADER, TelegramInput
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.channels.telegram_format import MIN_LIMIT, format_reply, format_text, telegram_length
 from bot.channels.telegram_state import CALLBACK_DATA_LIMIT, ButtonCodec, TelegramState, derive_secret
@@ -53,6 +53,9 @@ from bot.replies import (
     structure,
 )
 from bot.service import BotService
+from bot.wording import TELEGRAM_EXPIRED_BUTTON as EXPIRED_BUTTON
+from bot.wording import TELEGRAM_HELP as HELP_TEXT
+from bot.wording import TELEGRAM_UNKNOWN_COMMAND as UNKNOWN_COMMAND
 from tests.conftest import _service_missing
 from tests.support.editor_bot import TELEGRAM_SECRET
 from tests.support.fake_telegram import Failure, FakeTelegram, visible_text
@@ -329,7 +332,8 @@ def test_the_apps_language_goes_with_each_message_and_spanish_replies_keep_their
 
     A Spanish reply's sources heading and disclaimer are recognised like the English ones.
     """
-    from bot.wording import localise, render_words
+    from bot.localise import localise
+    from bot.wording import render_words
 
     async def scenario() -> None:
         async with serving(service) as h:

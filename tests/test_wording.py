@@ -11,10 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.actions import ActionAnswerQuestion, ActionEmergency, ActionOutOfScope, ActionRefuseDosing, in_language
 from bot import constants as c
 from bot.language import CHANNEL, DETECTED, EXPLICIT, LanguageState
+from bot.localise import FIXED_KINDS, localise
 from bot.replies import Reply, render, structure
 from bot.safety.dosing import states_dose
 from bot.service import BotService
-from bot.wording import ENGLISH, FIXED_KINDS, SPANISH, TABLES, localise, render_words
+from bot.wording import ENGLISH, SPANISH, TABLES, render_words
 
 SPANISH_CHANNEL = LanguageState("es", CHANNEL)
 
@@ -173,3 +174,20 @@ def test_an_answer_in_spanish_comes_from_the_answering_action(library: BotServic
         dispatcher, _tracker("what is baclofen", c.INTENT_ASK_QUESTION, SPANISH_SLOTS), {}
     )
     assert dispatcher.messages[0]["text"].startswith(SPANISH["english_only"])
+
+
+def test_the_domains_responses_say_what_the_wording_tables_say() -> None:
+    """domain.yml's `utter_*` replies (Rasa reads them there) are copies of bot/wording.py's, in both languages."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+
+    responses = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    for name, variants in responses.items():
+        by_language: dict[str, str] = {}
+        for variant in variants:
+            conditions = variant.get("condition") or []
+            lang = next((str(k["value"]) for k in conditions if k.get("name") == c.SLOT_LANGUAGE), "en")
+            by_language[lang] = variant["text"]
+        assert by_language == {lang: table[name] for lang, table in TABLES.items()}, name
+    assert {k for k in ENGLISH if k.startswith("utter_")} == set(responses)

@@ -45,7 +45,16 @@ from bot.channels.telegram_format import format_reply, format_text
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
 from bot.payloads import ChannelCommand
-from bot.replies import CRISIS_LINES, EMERGENCY_SHORT, checked
+from bot.replies import checked
+from bot.wording import (
+    TELEGRAM_CHOOSE,
+    TELEGRAM_EXPIRED_BUTTON,
+    TELEGRAM_HELP,
+    TELEGRAM_MEDIA_KINDS,
+    TELEGRAM_MEDIA_NOTE,
+    TELEGRAM_SORRY,
+    TELEGRAM_UNKNOWN_COMMAND,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,40 +62,6 @@ CHANNEL_NAME = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 256 * 1024  # a real update is a few kilobytes; anything larger is not from Telegram
 MAX_RETRY_AFTER_S = 5  # wait this long at most when Telegram asks us to slow down, then give up on the message
-
-HELP_TEXT = (
-    "I'm an automated assistant, not a doctor or nurse. I explain spasticity and its treatments using "
-    "trusted health sources, and I show where each answer comes from.\n"
-    "• Type a question in your own words, for example: what is a baclofen pump?\n"
-    "• Or tap one of the topic buttons I send.\n"
-    "• /topics shows the main topics; /restart starts a new conversation; /help shows this message.\n"
-    "I can't advise on your own doses or treatment: please ask your care team about that.\n"
-    f"{EMERGENCY_SHORT}"
-)
-MEDIA_NOTE = (
-    "Thank you. I can only read text, so I can't open {what}. Please type your question in words, for "
-    "example: what helps stiff legs in the morning?"
-)
-UNKNOWN_COMMAND = "I don't know that command. Type your question in your own words, or send /help."
-EXPIRED_BUTTON = "This button has expired. Please type your question instead."
-SORRY = f"I'm sorry, something went wrong on my side. Please try again in a moment. {EMERGENCY_SHORT} {CRISIS_LINES}"
-
-# Telegram message fields that carry something other than text, and how to name them in the note.
-MEDIA_KINDS = {
-    "sticker": "stickers",
-    "photo": "photos",
-    "voice": "voice notes",
-    "video_note": "video messages",
-    "audio": "audio files",
-    "video": "videos",
-    "animation": "GIFs",
-    "document": "files",
-    "location": "locations",
-    "venue": "locations",
-    "contact": "contacts",
-    "poll": "polls",
-    "dice": "dice",
-}
 
 
 class TelegramOutput(OutputChannel):
@@ -116,7 +91,7 @@ class TelegramOutput(OutputChannel):
     async def send_parts(self, chat_id: str, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
         """Sends HTML messages in order; the keyboard goes with the last one."""
         if not parts and markup is not None:
-            parts = ["Please choose:"]  # Telegram needs some text to hang a keyboard under
+            parts = [TELEGRAM_CHOOSE]  # Telegram needs some text to hang a keyboard under
         for number, part in enumerate(parts, start=1):
             await self._send(chat_id, part, markup if number == len(parts) else None)
 
@@ -294,7 +269,7 @@ class TelegramInput(InputChannel):
             logger.exception("Telegram update %s failed", update.get("update_id"))
             if chat_id is not None:
                 try:
-                    await output.send_html(chat_id, SORRY)
+                    await output.send_html(chat_id, TELEGRAM_SORRY)
                 except Exception:  # the Bot API is unreachable too: nothing more we can do
                     logger.exception("Could not tell chat %s about the failure", chat_id)
 
@@ -339,13 +314,13 @@ class TelegramInput(InputChannel):
                 # Rasa's own restart: the conversation is forgotten and the next message is introduced afresh.
                 await on_new_message(ChannelCommand(USER_INTENT_RESTART, output, chat_id, CHANNEL_NAME))
             elif command == "/help":
-                await output.send_html(chat_id, HELP_TEXT)
+                await output.send_html(chat_id, TELEGRAM_HELP)
             else:
-                await output.send_html(chat_id, UNKNOWN_COMMAND)
+                await output.send_html(chat_id, TELEGRAM_UNKNOWN_COMMAND)
             return
-        kinds = [name for key, name in MEDIA_KINDS.items() if message.get(key)]
+        kinds = [name for key, name in TELEGRAM_MEDIA_KINDS.items() if message.get(key)]
         if kinds:
-            await output.send_html(chat_id, MEDIA_NOTE.format(what=kinds[0]))
+            await output.send_html(chat_id, TELEGRAM_MEDIA_NOTE.format(what=kinds[0]))
 
     async def _on_button(
         self,
@@ -363,7 +338,7 @@ class TelegramInput(InputChannel):
             # A payload forgotten (restart, eviction) is not lost: the button's title is the question.
             payload = _pressed_title(query.get("message"), data)
         if payload is None or chat_id is None:
-            await output.bot.answer_callback_query(query_id, text=EXPIRED_BUTTON)
+            await output.bot.answer_callback_query(query_id, text=TELEGRAM_EXPIRED_BUTTON)
             return
         # Acknowledge first: Telegram shows a spinner on the button until it is answered. A late acknowledgement
         # is refused ("query is too old") but the person still deserves the answer.

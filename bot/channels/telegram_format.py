@@ -20,8 +20,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.replies import CRISIS_LINES, EMERGENCY_NUMBERS, Paragraph, ReplyData, citation_label
-from bot.wording import TABLES
+from bot.replies import Paragraph, ReplyData, citation_label
+from bot.wording import CRISIS_LINES, EMERGENCY_NUMBERS, TABLES
 
 TELEGRAM_TEXT_LIMIT = 4096
 # The emergency and crisis lines in every language the bot speaks (bot.wording): a paragraph that is one of

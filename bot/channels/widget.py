@@ -44,6 +44,7 @@ from bot.config import PROJECT_ROOT
 from bot.rasa_patches.socketio import MAX_ROOM_CHARS, replace_handler, session_request_handler
 from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
 from bot.text import RECEIVED, normalise
+from bot.wording import WIDGET_NO_SESSION, WIDGET_UNREADABLE
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +54,6 @@ WIDGET_DIR = PROJECT_ROOT / "widget"
 MAX_MESSAGES = 100  # the newest messages a reload shows; older ones stay in the tracker
 MAX_TEXT_CHARS = 4000  # longer texts (a pasted essay) are cut in the history, not in the conversation
 MAX_BUTTONS = 12
-UNREADABLE = "Sorry, I couldn't read that message. Please type your question as plain text."
-NO_SESSION = "Sorry, this chat lost its connection details. Please reload the page and ask again."
 # A version 4 UUID as `crypto.randomUUID()` writes it: the only session ids the widget makes.
 SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 STATIC_FILES = {
@@ -254,7 +253,7 @@ class SocketIOInput(RasaSocketIOInput):
 
         async def refuse(sid: str, why: str) -> None:
             logger.info("Refused a Socket.IO message: %s", why)
-            await sio.emit(self.bot_message_evt, {"text": UNREADABLE}, room=sid, namespace=self.namespace)
+            await sio.emit(self.bot_message_evt, {"text": WIDGET_UNREADABLE}, room=sid, namespace=self.namespace)
 
         async def handle_message(sid: str, data: Any) -> None:
             # Rasa's handler assumes a dict with a string message: anything else raised inside it and the
@@ -264,7 +263,9 @@ class SocketIOInput(RasaSocketIOInput):
             if self.session_persistence:
                 sender = data.get("session_id")
                 if not isinstance(sender, str) or not 0 < len(sender) <= MAX_ROOM_CHARS:
-                    await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid, namespace=self.namespace)
+                    await sio.emit(
+                        self.bot_message_evt, {"text": WIDGET_NO_SESSION}, room=sid, namespace=self.namespace
+                    )
                     return None
             else:
                 sender = sid

@@ -496,7 +496,7 @@ RED_FLAG_SIGNALS: dict[str, list[str]] = {
         "dejó de respirar",
         "necesito|necesitamos|llamen|llamar|llama|manden|mande|pidan ...2 ambulancia|paramédicos|emergencias|urgencias",
         # "llamen al ...", "llamo al ...": a three-digit number to call is an emergency number (the numbers
-        # themselves are written once, in bot/replies.py)
+        # themselves are written once, in bot/wording.py)
         "necesito|necesitamos|llamen|llamar|llama|llamo|marquen|marcar ...2 \\d{3}",
         "ambulancia",
         "es una emergencia|urgencia",

@@ -1,0 +1,115 @@
+"""Rendering: a `Reply` becomes `ReplyData` and plain text with the disclaimer, or the safe fallback.
+
+`render` is the only way a reply becomes an outgoing message; `reply_text` is the plain text channels that
+show text receive; `checked` is how a channel reads a message's data, with `SAFE_FALLBACK` for data it must
+not show.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.replies.data import OutgoingMessage, Paragraph, ReplyData, UnrenderableReply, reply_in
+from bot.replies.model import Citation, Reply, ReplyKind
+from bot.wording import CANNOT_SHOW, DISCLAIMER, SOURCES_HEADING
+
+logger = logging.getLogger(__name__)
+
+# What `cite` writes after a paragraph: " [1][2]" (the text before it may be empty).
+_TRAILING_MARKERS = re.compile(r"^(?:(?P<text>.*) )?(?P<marks>(?:\[\d+\])+)$")
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _paragraph(line: str, numbers: set[int]) -> Paragraph:
+    """A line of a reply's body with the citation markers `cite` put at its end taken apart."""
+    match = _TRAILING_MARKERS.match(line)
+    if match is None or match["text"] == "":  # " [1]" is not what `cite` writes: keep it as it is
+        return Paragraph(line)
+    cited = tuple(int(n) for n in _MARKER.findall(match["marks"]))
+    if not set(cited) <= numbers:  # not markers of this reply: the line's own words
+        return Paragraph(line)
+    return Paragraph(match["text"] or "", cited)
+
+
+def structure(reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING) -> ReplyData:
+    """The reply as data: kind, paragraphs with their citation numbers, citations, buttons, disclaimer.
+
+    Another language passes its own disclaimer and heading (`bot.wording.render_words`).
+
+    Raises:
+        UnrenderableReply: the disclaimer is empty.
+    """
+    body = reply.text.strip()
+    numbers = {c.number for c in reply.citations}
+    data = ReplyData(
+        kind=reply.kind.value,
+        paragraphs=tuple(_paragraph(line, numbers) for line in body.split("\n")) if body else (),
+        citations=reply.citations,
+        buttons=reply.buttons,
+        disclaimer=disclaimer,
+        sources_heading=sources_heading,
+    )
+    data.require_disclaimer()
+    return data
+
+
+def paragraph_text(paragraph: Paragraph) -> str:
+    """A paragraph as plain text, its citation markers after it: "Baclofen relaxes muscles. [1][2]"."""
+    marks = "".join(f"[{n}]" for n in paragraph.citations)
+    return f"{paragraph.text} {marks}" if paragraph.text and marks else paragraph.text or marks
+
+
+def citation_label(citation: Citation) -> str:
+    """How a source is named in the list under a reply: "Publisher: Title"."""
+    return f"{citation.publisher}: {citation.title}"
+
+
+def reply_text(data: ReplyData) -> str:
+    """The reply as one plain text, for channels that show text: body, numbered sources, then the disclaimer.
+
+    Single line breaks only: Rasa's REST channel splits a text at blank lines into separate messages, and
+    the disclaimer must stay in the same message as the answer it qualifies.
+
+    Raises:
+        UnrenderableReply: the reply has no disclaimer.
+    """
+    data.require_disclaimer()
+    parts = ["\n".join(paragraph_text(p) for p in data.paragraphs).strip()]
+    if data.citations:
+        lines = [f"[{c.number}] {citation_label(c)}. {c.url}" for c in data.citations]
+        parts.append(f"{data.sources_heading}\n" + "\n".join(lines))
+    parts.append(data.disclaimer)
+    return "\n".join(p for p in parts if p)
+
+
+def render(reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING) -> OutgoingMessage:
+    """Turns a reply into the message that is sent: its data, and the plain text made from the data.
+
+    Every path that sends a reply goes through here, which is what guarantees the disclaimer. Another
+    language passes its own disclaimer and heading (`bot.wording.render_words`).
+
+    Raises:
+        UnrenderableReply: the disclaimer is empty; the sender sends `SAFE_FALLBACK` instead.
+    """
+    data = structure(reply, disclaimer, sources_heading)
+    return OutgoingMessage(text=reply_text(data), buttons=data.buttons, data=data)
+
+
+# Sent instead of a reply that cannot be rendered (a bug, never a person's doing): no medical content, where
+# to get help now, and the disclaimer.
+SAFE_FALLBACK = structure(Reply(ReplyKind.UNAVAILABLE, CANNOT_SHOW))
+
+
+def checked(message: Mapping[str, Any]) -> ReplyData | None:
+    """The reply data of a message for a channel to render: `SAFE_FALLBACK` if it must not be shown.
+
+    Returns None for a plain text message (a domain response such as "Goodbye"), which has no data.
+    """
+    try:
+        return reply_in(message)
+    except UnrenderableReply as refused:
+        logger.error("Refused to show a reply (%s); sent the safe fallback instead", refused)
+        return SAFE_FALLBACK
