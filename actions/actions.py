@@ -1,198 +1,59 @@
 """Custom Rasa actions: thin adapters between the tracker and `bot.service.BotService`.
 
-rasa-sdk imports this module and instantiates every non-abstract `Action` subclass with no arguments, so
-nothing here opens a database, a model or an index at import time: the service is created on first use and
-shared by all actions of the process. Tests pass an in-memory service to the constructor instead.
+rasa-sdk imports every module of this package (`--actions actions`, bot/server_commands.py) and instantiates
+every non-abstract `Action` subclass with no arguments; they are all here. Nothing opens a database, a model
+or an index at import time: the service is created on first use and shared by all actions of the process.
+Tests pass an in-memory service to the constructor instead.
 
-Every message goes out through `send`, which renders it with `bot.replies.render`, the one function that
-turns a reply into data and text with the disclaimer, and sends a safe fallback for a reply it refuses.
+What an action reads from the tracker and the slot events it returns are in `actions/tracker_state.py`; every
+message goes out through `actions/sending.py`'s `send`, which renders it with `bot.replies.render`, the one
+function that turns a reply into data and text with the disclaimer, and sends a safe fallback for a reply it
+refuses.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.sending import in_language, send
+from actions.tracker_state import (
+    context_events,
+    context_from,
+    editor_preview,
+    fallbacks_before,
+    from_editor,
+    language_of,
+    latest_metadata,
+    latest_text,
+    nlu_of,
+    shown_passages,
+    term_ids,
+)
 from bot import constants as c
-from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, EditorPreview, preview_request
-from bot.config import get_settings
 from bot.content.library import ContentUnavailable
 from bot.context import Context, Turn
 from bot.conversation import answer_pointer, more, safety_in_context
-from bot.decision import Conversation, Decision, Nlu, Then
+from bot.decision import Conversation, Decision, Then
 from bot.decision import decide as decide_turn
 from bot.factory import get_service
-from bot.language import CHANNEL, LANGUAGES, LanguageState, decide, explicit_choice, from_metadata, maybe_spanish
-from bot.localise import bilingual, localise
+from bot.language import decide, explicit_choice
+from bot.localise import localise
 from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request, overview_turn
-from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text
+from bot.replies import Reply, ReplyKind
 from bot.safety import dosing_from, red_flag_from
 from bot.service import BotService
 from bot.wording import render_words, text
 
 if TYPE_CHECKING:
     from bot.feedback import FeedbackStore
-
-logger = logging.getLogger(__name__)
-
-# Rasa's own slot with the metadata of the message that started the session.
-SESSION_STARTED_METADATA = "session_started_metadata"
-
-
-def language_of(tracker: Tracker) -> LanguageState:
-    """The conversation's language as action_detect_language left it for this turn."""
-    lang = tracker.get_slot(c.SLOT_LANGUAGE)
-    pending = tracker.get_slot(c.SLOT_LANGUAGE_PENDING)
-    if lang not in LANGUAGES:
-        # The introduction is sent before any slot is set: Rasa keeps the first message's metadata for it.
-        stamped = from_metadata(tracker.get_slot(SESSION_STARTED_METADATA))
-        if stamped is not None:
-            return LanguageState(stamped, CHANNEL)
-    return LanguageState(
-        lang if lang in LANGUAGES else None,
-        tracker.get_slot(c.SLOT_LANGUAGE_SOURCE),
-        pending if pending in LANGUAGES else None,
-    )
-
-
-def latest_metadata(tracker: Tracker) -> dict[str, Any]:
-    """The metadata the channel sent with the latest message (language, editors' preview)."""
-    user: dict[str, Any] = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-    metadata = user.get("metadata")
-    return metadata if isinstance(metadata, dict) else {}
-
-
-def in_language(
-    service: BotService, reply: Reply, language: LanguageState, message: str = ""
-) -> tuple[Reply, dict[str, str]]:
-    """The reply in the conversation's language, and the words `render` needs for it.
-
-    An emergency in a conversation whose language is only guessed is answered in both languages when the
-    message may be Spanish, so a misread language never hides what to do now.
-    """
-    lang = language.effective
-    if reply.kind == ReplyKind.INTRODUCTION:
-        switch = Button("English", "english") if lang == "es" else Button("Español", "español")
-        reply = dataclasses.replace(reply, buttons=(*reply.buttons, switch))
-    both = reply.kind == ReplyKind.EMERGENCY and not language.certain and (lang == "es" or maybe_spanish(message))
-    if lang == "en" and not both:  # nothing to translate
-        return reply, render_words(lang)
-    protocol = service.safety_replies.protocol() if reply.kind == ReplyKind.EMERGENCY else {}
-    passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
-    if both:
-        # Both disclaimers, one per line; the sources under the Spanish heading (the channels know both).
-        disclaimers = f"{render_words('es')['disclaimer']}\n{render_words('en')['disclaimer']}"
-        return bilingual(reply, protocol, passages), {**render_words("es"), "disclaimer": disclaimers}
-    return localise(reply, lang, protocol, passages), render_words(lang)
-
-
-def send(
-    dispatcher: CollectingDispatcher,
-    reply: Reply,
-    preview: EditorPreview | None = None,
-    words: dict[str, str] | None = None,
-) -> None:
-    """Sends one reply as data and as text; the rendering adds numbered sources and the disclaimer.
-
-    The words are the reply's language's disclaimer and sources heading. A reply that cannot be rendered
-    (no disclaimer) is never sent: the safe fallback goes instead. For an editor's preview the same message
-    also carries the debug data (passages, scores, sources) as custom JSON, which only the editors' channel
-    receives.
-    """
-    try:
-        message = render(reply, **(words or {}))
-    except UnrenderableReply:
-        logger.exception("A %s reply could not be rendered; sending the safe fallback", reply.kind.value)
-        message = OutgoingMessage(reply_text(SAFE_FALLBACK), SAFE_FALLBACK.buttons, SAFE_FALLBACK)
-    kwargs = message.as_kwargs()
-    if preview is not None:
-        kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
-    dispatcher.utter_message(**kwargs)
-
-
-def from_editor(tracker: Tracker) -> bool:
-    """Whether the message came from the editors' web shell rather than from a patient."""
-    return tracker.get_latest_input_channel() == EDITOR_CHANNEL
-
-
-def editor_preview(tracker: Tracker) -> EditorPreview | None:
-    """The editors' preview (drafts, debug data) this message asks for; None for every patient message."""
-    user: dict[str, Any] = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
-    return preview_request(
-        tracker.get_latest_input_channel(),
-        user.get("metadata"),
-        tracker.sender_id,
-        str(user.get("text") or ""),
-        get_settings().editor_token,
-    )
-
-
-def context_from(tracker: Tracker) -> Context:
-    """The topic and therapy under discussion, the question last answered and its passages, from the slots."""
-    return Context(
-        topic=tracker.get_slot(c.SLOT_TOPIC),
-        therapy=tracker.get_slot(c.SLOT_THERAPY),
-        previous=tracker.get_slot(c.SLOT_ANSWERED_QUESTION),
-        answered=tuple(str(p) for p in tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []),
-    )
-
-
-def shown_passages(tracker: Tracker) -> list[str]:
-    """Every passage shown in this conversation so far, oldest first (at most `MAX_SHOWN`)."""
-    return [str(p) for p in tracker.get_slot(c.SLOT_SHOWN_PASSAGES) or []]
-
-
-def context_events(turn: Turn, question: str = "", shown: list[str] | None = None) -> list[EventType]:
-    """Slot events that carry the conversation's new context and, after an answer, what was answered.
-
-    Args:
-        turn: the reply and the context it moves the conversation to.
-        question: the question answered; after "tell me more" it stays the one the subject came from.
-        shown: the passages shown before this turn; the answer's passages are added (newest last).
-    """
-    events: list[EventType] = [
-        SlotSet(c.SLOT_TOPIC, turn.context.topic),
-        SlotSet(c.SLOT_THERAPY, turn.context.therapy),
-    ]
-    if turn.reply.kind == ReplyKind.ANSWER:
-        passages = list(turn.reply.passage_ids)
-        earlier = [p for p in shown or [] if p not in passages]
-        events += [
-            # The service may keep the question with the subject it left unsaid ("and what sets them off?").
-            SlotSet(c.SLOT_ANSWERED_QUESTION, turn.context.previous or question or None),
-            SlotSet(c.SLOT_ANSWERED_PASSAGES, passages),
-            SlotSet(c.SLOT_SHOWN_PASSAGES, [*earlier, *passages][-c.MAX_SHOWN :]),
-        ]
-    return events
-
-
-def fallbacks_before(tracker: Tracker) -> int:
-    """How many times in a row the bot was unsure just before this message (the `fallbacks` slot)."""
-    try:
-        return int(tracker.get_slot(c.SLOT_FALLBACKS) or 0)
-    except (TypeError, ValueError):
-        return 0
-
-
-def nlu_of(tracker: Tracker) -> Nlu:
-    """What NLU made of the latest message, as `bot.decision.decide` reads it."""
-    latest = tracker.latest_message or {}
-    intent = latest.get("intent") or {}
-    return Nlu(
-        intent.get("name"),
-        float(intent.get("confidence") or 0.0),
-        red_flag=red_flag_from(latest) is not None,
-        dosing=dosing_from(latest)[0] is not None,
-        term_ids=tuple(term_ids(tracker)),
-    )
 
 
 def follow(service: BotService, decision: Decision, text: str, terms: list[str], context: Context) -> Turn:
@@ -212,17 +73,6 @@ def follow(service: BotService, decision: Decision, text: str, terms: list[str],
         return Turn(service.out_of_scope(), context)
     # The likely topics, or the give-up reply (`clarify` tries the library itself too; it finds nothing more).
     return service.clarify(text, context, attempts=1 if decision.then == Then.GIVE_UP else 0)
-
-
-def term_ids(tracker: Tracker) -> list[str]:
-    """Canonical ids of the terms Rasa found in the latest message."""
-    entities: list[dict[str, Any]] = tracker.latest_message.get("entities") or []
-    return [str(e["value"]) for e in entities if e.get("entity") in c.TERM_ENTITY_LABELS and e.get("value")]
-
-
-def latest_text(tracker: Tracker) -> str:
-    """The latest user message text (empty for a button payload without text)."""
-    return str(tracker.latest_message.get("text") or "")
 
 
 class ServiceAction(Action, ABC):

@@ -25,7 +25,7 @@ Where it runs (the README's "How it works" shows the whole path):
 
 It is pure (no I/O, no model), and deciding again on its own result gives the same intent, so both places
 agree. Conversational moves ("ok", "go on", "the first one") are read before it, by
-`bot.nlp.rasa_components.ConversationMoveClassifier` (bot/nlp/moves.py); safety still wins over them.
+`bot.nlp.move_classifier.ConversationMoveClassifier` (bot/nlp/moves.py); safety still wins over them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Trains the Rasa model only when something it is built from has changed.
 
 The fingerprint covers the training data, the domain, the (effective) config, the spaCy pipeline build and
-our custom NLU component, plus the Rasa version. `make run` calls this on every start and pays for training
+our custom NLU components, plus the Rasa version. `make run` calls this on every start and pays for training
 only after a real change; `make test` calls it with fewer epochs and its own output folder, so the quick
 test model never replaces the full one.
 
@@ -26,6 +26,18 @@ from bot.nlp.pipeline import FINGERPRINT_FILE
 
 MODEL_NAME = "spasticity"
 EPOCH_COMPONENTS = {"DIETClassifier", "TEDPolicy", "UnexpecTEDIntentPolicy", "ResponseSelector"}
+# Our NLU components' modules (config.yml names them through bot/nlp/rasa_components.py): a change retrains.
+COMPONENT_MODULES = tuple(
+    PROJECT_ROOT / "bot" / "nlp" / name
+    for name in (
+        "rasa_components.py",
+        "length_guard.py",
+        "canonical_entities.py",
+        "term_featurizer.py",
+        "blank_safe_classifier.py",
+        "move_classifier.py",
+    )
+)
 
 
 def effective_config(config_path: Path, epochs: int | None, nlp_dir: Path) -> dict[str, Any]:
@@ -53,7 +65,7 @@ def fingerprint(config_text: str, nlp_dir: Path) -> str:
     inputs = [
         PROJECT_ROOT / "domain.yml",
         *sorted((PROJECT_ROOT / "data").rglob("*.yml")),
-        PROJECT_ROOT / "bot" / "nlp" / "rasa_components.py",
+        *COMPONENT_MODULES,
         nlp_dir / FINGERPRINT_FILE,
         # TermFeaturizer stores the content library's vocabulary in the model: new content, new model.
         *passage_files(get_settings().content_dir),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from rasa_sdk.events import ActionExecuted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.actions as module
+import actions.sending as sending
 from actions.actions import (
     ActionAnswerQuestion,
     ActionEmergency,
@@ -194,7 +196,8 @@ def test_every_path_sends_its_reply_as_data_and_the_text_rendered_from_it(servic
 def test_a_reply_without_its_disclaimer_is_never_sent_the_safe_fallback_is(
     service: BotService, index: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(module, "render_words", lambda lang: {"disclaimer": "", "sources_heading": "Sources:"})
+    for where in (module, sending):
+        monkeypatch.setattr(where, "render_words", lambda lang: {"disclaimer": "", "sources_heading": "Sources:"})
     action, tracker = _all_paths(service)[index]
     messages, _ = run(action, tracker)
     assert [m["text"] for m in messages] == [reply_text(SAFE_FALLBACK)]
@@ -204,13 +207,13 @@ def test_a_reply_without_its_disclaimer_is_never_sent_the_safe_fallback_is(
 def test_a_spanish_reply_travels_with_the_spanish_disclaimer_and_sources_heading(service: BotService) -> None:
     dispatcher = CollectingDispatcher()
     reply = service.answer_question("what is lioresal?").reply
-    module.send(dispatcher, reply, words=render_words("es"))
+    sending.send(dispatcher, reply, words=render_words("es"))
     (message,) = dispatcher.messages
     data = ReplyData.from_json(message[REPLY_KEY])
     assert (data.disclaimer, data.sources_heading) == (SPANISH["disclaimer"], "Fuentes:")
     assert message["text"] == render(reply, **render_words("es")).text and "\nFuentes:\n[1] " in message["text"]
     assert message["text"].endswith(SPANISH["disclaimer"])
-    module.send(dispatcher, Reply(ReplyKind.MENU, "Hi"), words={"disclaimer": "", "sources_heading": "Fuentes:"})
+    sending.send(dispatcher, Reply(ReplyKind.MENU, "Hi"), words={"disclaimer": "", "sources_heading": "Fuentes:"})
     assert dispatcher.messages[-1]["text"] == reply_text(SAFE_FALLBACK)
 
 
@@ -254,8 +257,10 @@ def test_long_messages_are_bounded_and_the_person_is_told(service: BotService) -
 
 def test_every_action_sends_through_the_rendering_function() -> None:
     # No action may call utter_message itself: `send` is the only sender, and it renders the disclaimer.
-    source = inspect.getsource(module)
-    assert source.count("utter_message(") == 1
+    package = Path(module.__file__ or "").parent
+    calls = {path.name: path.read_text(encoding="utf-8").count("utter_message(") for path in package.glob("*.py")}
+    assert {name: n for name, n in calls.items() if n} == {"sending.py": 1}
+    assert "utter_message(" in inspect.getsource(sending.send)
     concrete = [cls for _, cls in inspect.getmembers(module, inspect.isclass) if issubclass(cls, ServiceAction)]
     # Every action that sends is a ServiceAction; the language action only sets slots and sends nothing.
     senders = set(c.CUSTOM_ACTIONS) - {c.ACTION_DETECT_LANGUAGE}

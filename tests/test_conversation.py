@@ -11,12 +11,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.actions import (
-    ActionAnswerQuestion,
-    ActionFallback,
-    ActionRecordFeedback,
-    fallbacks_before,
-)
+from actions.actions import ActionAnswerQuestion, ActionFallback, ActionRecordFeedback
+from actions.tracker_state import fallbacks_before
 from bot import constants as c
 from bot.context import Context
 from bot.feedback import InMemoryFeedbackStore

@@ -19,8 +19,8 @@ from actions.actions import ActionAnswerQuestion
 from bot import constants as c
 from bot.context import Context
 from bot.conversation import answer_pointer, listed_treatments, more, rest_of, safety_in_context
+from bot.nlp.move_classifier import ConversationMoveClassifier, misread_small_talk
 from bot.nlp.moves import MOVE_KEY, Move, MoveKind, asks_something, is_elliptical, move_from, read_move
-from bot.nlp.rasa_components import ConversationMoveClassifier, misread_small_talk
 from bot.replies import ReplyKind
 from bot.service import BotService
 

@@ -165,7 +165,7 @@ def _rasa_tokens(doc: object) -> list:
 def test_term_features_mark_our_terms(
     analyser: TextAnalyser, text: str, labels: set[str], term_tokens: set[str]
 ) -> None:
-    from bot.nlp.rasa_components import COL_CORE, COL_NO_TERM, FEATURE_LABELS, WIDTH, term_features
+    from bot.nlp.term_featurizer import COL_CORE, COL_NO_TERM, FEATURE_LABELS, WIDTH, term_features
 
     doc = analyser.nlp(text)
     tokens = _rasa_tokens(doc)
@@ -192,7 +192,7 @@ def test_term_features_mark_our_terms(
 def test_vocabulary_features_mark_the_librarys_words(
     analyser: TextAnalyser, text: str, known: set[str], unknown: set[str], share: float
 ) -> None:
-    from bot.nlp.rasa_components import (
+    from bot.nlp.term_featurizer import (
         COL_ALL_KNOWN,
         COL_KNOWN,
         COL_SHARE_KNOWN,

@@ -39,7 +39,7 @@ from bot import rasa_patches
 from bot.channels.widget import SocketIOInput
 from bot.config import PROJECT_ROOT, get_settings
 from bot.launcher import rasa_command
-from bot.nlp.rasa_components import MessageLengthGuard
+from bot.nlp.length_guard import MessageLengthGuard
 from bot.rasa_patches import action_validation, event_lookup, payload_check
 from bot.rasa_patches.lock_store import AtomicRedisLockStore
 from bot.rasa_patches.socketio import replace_handler

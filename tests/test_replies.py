@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actions.actions import in_language
+from actions.sending import in_language
 from bot.context import Context
 from bot.language import CHANNEL, DETECTED, LanguageState
 from bot.replies import (

@@ -53,7 +53,7 @@ LONG = [
 
 
 def _guard(limit: int) -> Callable[[str], str]:
-    """The message length guard's reading (bot.nlp.rasa_components.MessageLengthGuard)."""
+    """The message length guard's reading (bot.nlp.length_guard.MessageLengthGuard)."""
     return lambda text: clip(normalise(text, SPACED), limit)[0] if len(text) > limit else text
 
 

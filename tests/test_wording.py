@@ -8,7 +8,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerQuestion, ActionEmergency, ActionOutOfScope, ActionRefuseDosing, in_language
+from actions.actions import ActionAnswerQuestion, ActionEmergency, ActionOutOfScope, ActionRefuseDosing
+from actions.sending import in_language
 from bot import constants as c
 from bot.language import CHANNEL, DETECTED, EXPLICIT, LanguageState
 from bot.localise import FIXED_KINDS, localise

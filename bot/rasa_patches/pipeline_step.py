@@ -5,7 +5,7 @@ prediction it adds a node for each pipeline entry in order, but only for tokeniz
 also need a training node) and for intent classifiers and entity extractors; a non-trainable one of the latter
 gets a plain `process` node after the previous entry (`DefaultV1Recipe._add_nlu_predict_nodes`). At training
 such a component gets no node at all. `register_pipeline_step` registers a class that way: as a non-trainable
-entity extractor that extracts nothing. The bot's `MessageLengthGuard` (bot/nlp/rasa_components.py) is the
+entity extractor that extracts nothing. The bot's `MessageLengthGuard` (bot/nlp/length_guard.py) is the
 only one.
 
 **Why.** The guard must cut a pasted essay before `SpacyNLP` and every other component sees it, and must not

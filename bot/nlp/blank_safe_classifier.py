@@ -1,0 +1,37 @@
+"""`BlankSafeLogisticRegressionClassifier`: Rasa's logistic regression, but no intent for a message without words."""
+
+from __future__ import annotations
+
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.text import has_words
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's `LogisticRegressionClassifier`, except that a message without words gets no intent.
+
+    A message of only spaces or tabs has no tokens, so no featurizer gives it features, and Rasa 3.6's
+    classifier then stacks an empty row and fails the whole pipeline: the person hears nothing (seen over
+    Socket.IO, where a blank message reaches NLU). A message of only symbols, emoji or punctuation ("!!!",
+    "🙂🙂🙂", "?") has features from its characters, and the classifier read it as a goodbye. Either gets an
+    empty intent with confidence 0 here; the FallbackClassifier after it turns that into `nlu_fallback`, and the
+    bot asks what the person wants (the clarification), never says goodbye or answers.
+    """
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Classifies the messages that have words and features; the others get no intent."""
+        featured = []
+        for message in messages:
+            featureless = message.get_sparse_features(TEXT)[1] is None and message.get_dense_features(TEXT)[1] is None
+            if featureless or not has_words(message.get(TEXT)):
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+            else:
+                featured.append(message)
+        if featured:
+            super().process(featured)
+        return messages
