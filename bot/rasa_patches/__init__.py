@@ -17,11 +17,11 @@ Named in the configuration instead (Rasa's extension points, but built on what R
 - `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget.SocketIOInput`, named
   in `credentials.yml`): the room is really joined, a broken payload gets a plain reply;
 - `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
-- `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`);
+- `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`; its Lua scripts in `lock_scripts`);
 - `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained.
 
 Not a patch, and so not here: `SANIC_KEEP_ALIVE_TIMEOUT` for rasa-sdk's action server is an environment
-setting (`bot.launcher.child_env`, RasaHQ/rasa-sdk#1047); `BlankSafeLogisticRegressionClassifier` and the
+setting (`bot.server_commands.child_env`, RasaHQ/rasa-sdk#1047); `BlankSafeLogisticRegressionClassifier` and the
 other NLU components use Rasa's public component interface. The REST channel (`bot.channels.rest`) used to
 override `RestInput`'s private `_extract_input_channel`; its own webhook never called it, so it is now built on
 `InputChannel` alone and has nothing of Rasa's to patch.
