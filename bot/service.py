@@ -231,8 +231,9 @@ class BotService:
             term = self.terms[therapies[0]]
             if term.topic == term.id:
                 overview = self.bundle.topic_overview(term.topic)
-                if overview is not None:
-                    return Turn(self._answer([overview], None), self._context_for(term.topic, therapies, context))
+                if overview is not None:  # ranked all the same: its neighbours are the suggestions (and traced)
+                    hits, _ = self.ranker.rank(text, term_ids, context, followup)
+                    return Turn(self._answer([overview], hits), self._context_for(term.topic, therapies, context))
             else:  # serial casting is one part of its topic: ask for it by name, without the story
                 text, term_ids = f"what is {term.name}", [term.id]
         hits, mentioned = self.ranker.rank(text, term_ids, context, followup)
