@@ -74,8 +74,35 @@ class FakeClock:
         ("call me on +44 7700 900123", "call me on [phone]"),
         ("my number is (555) 123-4567", "my number is [phone]"),
         ("ring 07700900123 tomorrow", "ring [phone] tomorrow"),
-        ("my NHS number is 943 476 5919", "my NHS number is [phone]"),
-        ("hospital no. MRN12345678 said", "hospital no. MRN[number] said"),
+        ("my NHS number is 943 476 5919", "my NHS number is [number]"),
+        ("hospital no. MRN12345678 said", "hospital no. [number] said"),
+        # names given as names (#15 point 6)
+        ("my name is Jane Smith and i have ms", "my name is [name] and i have ms"),
+        ("Hi, I'm called Jo, my legs are stiff", "Hi, I'm called [name], my legs are stiff"),
+        ("her name's Ana-Maria, she is 6", "her name's [name], she is 6"),
+        ("call me Sam please", "call me [name] please"),
+        ("a nurse named Sarah Jones said so", "a nurse named [name] Jones said so"),
+        ("thanks for the help. regards, Pat", "thanks for the help. regards, [name]"),
+        # dates of birth, written or numeric
+        ("born 3 March 1961, is that too old for a pump", "born [date], is that too old for a pump"),
+        ("dob: the 3rd of march 1961", "dob: the [date]"),
+        ("he was born in 1961", "he was born in [date]"),
+        ("date of birth March 3, 1961", "date of birth [date]"),
+        # street addresses and postcodes
+        ("we live at 12 Oak Road, SW1A 1AA", "we live at [address], [postcode]"),
+        ("flat 3, 45a High Street", "flat 3, [address]"),
+        ("i am in M1 1AE", "i am in [postcode]"),
+        ("zip code 90210-1234 here", "[postcode] here"),
+        ("K1A 0B1 in canada", "[postcode] in canada"),
+        # handles and spelt-out addresses
+        ("find me @jo_bloggs or u/jobloggs", "find me [handle] or [handle]"),
+        ("write to jane dot smith at gmail dot com", "write to [email]"),
+        ("message jo at hotmail", "message [email]"),
+        # record numbers
+        ("MRN A12345 on my letter", "MRN [number] on my letter"),
+        ("hospital number: RX-12345", "hospital number: [number]"),
+        ("my patient id is ab12cd", "my patient id is [number]"),
+        ("ref AB/12/345 from the clinic", "ref [number] from the clinic"),
         ("I was born on 12/05/1961", "I was born on [date]"),
         ("born 1961-05-12, MS since then", "born [date], MS since then"),
     ],
@@ -92,6 +119,14 @@ def test_scrubber_removes_obvious_personal_data(text: str, expected: str) -> Non
         "botox 400 units every 12 weeks, is that normal?",
         "my pump holds 20 ml and was refilled on day 90",
         "can I walk 5 km after an injection at 3 pm?",
+        # nothing personal in these, though they look a little like the patterns
+        "my T12 and L1 injury, C5 6th month of rehab",
+        "since March 2019 on baclofen, may i ask about vitamin b12",
+        "call me back tomorrow if the pump alarms",
+        "my name is on the waiting list for a pump",
+        "look at the leaflet, side effects from baclofen",
+        "we had lunch at noon and the spasms came at 3",
+        "is a dose of 25 mg at 8 am and 5 pm normal",
     ],
 )
 def test_scrubber_keeps_doses_years_and_small_numbers(text: str) -> None:
