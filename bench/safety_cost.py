@@ -58,10 +58,35 @@ def time_rounds(check: Any, texts: Sequence[str], rounds: int) -> list[float]:
     return means
 
 
+# Messages at the 1,000-character cap that once made the detectors slow, against a normal one as long
+# (issue 15, point 3: a hostile message may cost no more than a normal one). Each is timed alone.
+CAP = 1000
+NORMAL = "my mum takes baclofen and since yesterday she is very sleepy and confused, is that a side effect? "
+HOSTILE = {
+    "normal question, repeated to the cap": NORMAL,
+    "itb itb itb ...": "itb ",
+    "bac, bac, bac, ...": "bac, ",
+    "pump pump pump ...": "pump ",
+    "pump alarm pump alarm ...": "pump alarm ",
+    "stop baclofen stop baclofen ...": "stop baclofen ",
+    "itb bac pump ms itb bac ...": "itb bac pump ms ",
+}
+
+
+def hostile(net: Any, rounds: int) -> dict[str, float]:
+    """Best CPU milliseconds of one check of each hostile message (and the normal one), at the cap."""
+    times = {}
+    for name, unit in HOSTILE.items():
+        text = (unit * (CAP // len(unit) + 1))[:CAP]
+        times[name] = round(min(time_rounds(net.check, [text], rounds)) / 1000, 2)
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     """Builds the pipeline from the terminology, warms it up, then times the English and Spanish sets."""
     parser = argparse.ArgumentParser(prog="python -m bench.safety_cost", description=__doc__)
     parser.add_argument("--rounds", type=int, default=7, help="timed rounds over each set (default 7)")
+    parser.add_argument("--hostile", action="store_true", help="time the hostile messages instead of the sets")
     args = parser.parse_args(argv)
 
     from bot.nlp.pipeline import build_pipeline
@@ -72,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     sets = {"english": load_messages(SETS), "spanish": load_messages(SETS / "es")}
     sets["both"] = sets["english"] + sets["spanish"]
     time_rounds(net.check, sets["both"], 1)  # warm-up: lexemes, regex caches
+    if args.hostile:
+        times = hostile(net, args.rounds)
+        normal = times["normal question, repeated to the cap"]
+        for name, ms in times.items():
+            print(f"{name:40} {ms:8.2f} ms  {ms / normal:5.2f} x the normal one")
+        print(json.dumps({"safety_cost_hostile_ms": times}))
+        return 0
 
     result: dict[str, Any] = {}
     for name, texts in sets.items():

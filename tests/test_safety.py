@@ -35,7 +35,7 @@ from bot.replies import (
 )
 from bot.safety import SAFETY_KEY, SafetyNet, Verdict, dosing_from, red_flag_from
 from bot.safety.dosing import DosingRequest, states_dose
-from bot.safety.matching import PatternError, compile_pattern
+from bot.safety.matching import PatternError, compile_pattern, detector_text
 from bot.safety.rasa_component import OVERRIDDEN_FROM, SafetyNetClassifier, apply_verdict
 from bot.safety.red_flags import PASSAGE_FOR, RULES, Detection, RedFlag
 from bot.safety_replies import MENTIONS_OVERDOSE
@@ -619,3 +619,27 @@ def test_an_emergency_without_a_red_flag_gets_the_steps_of_the_passage_retrieval
 )
 def test_mixing_tablets_up_is_confusion_not_a_dose_change(net: SafetyNet, text: str, refused: bool) -> None:
     assert net.check(text).is_dosing is refused
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("itb itb itb itb itb", "itb itb"),
+        ("pump, pump, pump!", "pump pump!"),
+        ("pump alarm pump alarm pump alarm", "pump alarm pump alarm"),
+        ("no no no i said stop", "no no i said stop"),
+        ("the pump beeps and beeps", "the pump beeps and beeps"),  # said twice: kept
+    ],
+)
+def test_a_phrase_said_three_times_is_read_as_said_twice(text: str, read: str) -> None:
+    """The repeats add nothing, and a run of one term made the detectors ten times slower (#15 point 3)."""
+    assert detector_text(text) == read
+
+
+def test_repeats_do_not_change_what_the_net_finds(net: SafetyNet) -> None:
+    for unit in ("my pump is alarming ", "can i double my baclofen ", "suicidal "):
+        once, many = net.check(unit * 2), net.check(unit * 40)
+        assert (once.red_flag, once.dosing and once.dosing.request) == (
+            many.red_flag,
+            many.dosing and many.dosing.request,
+        )
