@@ -69,6 +69,10 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+# Where the servers that face no client listen: the action servers and the scaled setup's Rasa replicas.
+INTERNAL_HOST = "127.0.0.1"
+
+
 @dataclass(frozen=True)
 class Settings:
     """All settings of the bot and its tooling.
@@ -150,9 +154,12 @@ class Settings:
 
     @property
     def action_endpoint_url(self) -> str:
-        """The webhook URL Rasa calls to run custom actions."""
-        host = "127.0.0.1" if self.host in {"0.0.0.0", "::"} else self.host
-        return f"http://{host}:{self.action_port}/webhook"
+        """The webhook URL Rasa calls to run custom actions: always on loopback.
+
+        The action servers have no authentication, so they listen on 127.0.0.1 whatever `BOT_HOST` says
+        (`bot.server_commands.child_env`); only the Rasa server (or nginx in front of it) faces clients.
+        """
+        return f"http://{INTERNAL_HOST}:{self.action_port}/webhook"
 
     @classmethod
     def from_env(cls) -> Settings:

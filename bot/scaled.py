@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, VAR_DIR, Settings
+from bot.config import INTERNAL_HOST, PROJECT_ROOT, VAR_DIR, Settings
 from bot.server_commands import action_server_command, child_env, rasa_command
 from bot.sql_engine import make_engine, redact
 from bot.supervisor import Server, SupervisorError, say
@@ -254,7 +254,8 @@ class ScaledBot:
             action = dataclasses.replace(settings, action_port=settings.action_port + i)
             health = f"http://127.0.0.1:{action.action_port}/health"
             actions.append(Server(f"action server {i}", action_server_command(action), health, env, restart=True))
-            replica = dataclasses.replace(settings, rasa_port=settings.rasa_port + i)
+            # Replicas are reached through nginx only: they listen on loopback whatever BOT_HOST says.
+            replica = dataclasses.replace(settings, rasa_port=settings.rasa_port + i, host=INTERNAL_HOST)
             command = rasa_command(replica, self.model, "run", self.endpoints)
             health = f"http://127.0.0.1:{replica.rasa_port}/"
             rasa.append(Server(f"Rasa server {i}", command, health, env, restart=True))

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import PROCESS_ENV, PROJECT_ROOT, Settings
+from bot.config import INTERNAL_HOST, PROCESS_ENV, PROJECT_ROOT, Settings
 
 
 def child_env(settings: Settings) -> dict[str, str]:
@@ -21,7 +21,8 @@ def child_env(settings: Settings) -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
     env["TRACKER_DB"] = str(settings.tracker_db)
-    env["SANIC_HOST"] = settings.host  # rasa-sdk's action server listens here
+    # rasa-sdk's action server listens here: loopback only, whatever BOT_HOST says (it has no authentication).
+    env["SANIC_HOST"] = INTERNAL_HOST
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     for name, value in PROCESS_ENV.items():
         env.setdefault(name, value)

@@ -65,3 +65,24 @@ def test_the_benchmark_runs_this_bot_with_the_same_table() -> None:
     from bench.run import RECOMMENDED_ENV
 
     assert dict(PROCESS_ENV) == RECOMMENDED_ENV
+
+
+def test_only_the_public_server_listens_on_bot_host() -> None:
+    """The action servers and the scaled replicas stay on loopback when BOT_HOST opens the bot (#15 point 4).
+
+    The action servers have no authentication, and the replicas are meant to be reached through nginx only.
+    """
+    from bot.scaled import render_nginx
+    from bot.server_commands import rasa_command
+
+    public = dataclasses.replace(get_settings(), host="0.0.0.0", tracker_store_url="postgresql://x@h/db", replicas=2)
+    assert child_env(public)["SANIC_HOST"] == "127.0.0.1"
+    assert public.action_endpoint_url.startswith("http://127.0.0.1:")
+    single = rasa_command(public, Path("m.tar.gz"), "run")
+    assert single[single.index("--interface") + 1] == "0.0.0.0", "the one public Rasa server of `make run`"
+    actions, replicas = ScaledBot(public, Path("m.tar.gz")).stages()[:2]
+    for server in replicas:
+        assert server.command[server.command.index("--interface") + 1] == "127.0.0.1", server.name
+    assert all(s.env is not None and s.env["SANIC_HOST"] == "127.0.0.1" for s in actions)
+    nginx = render_nginx(public, Path("/tmp/nginx"), 2)
+    assert "listen 0.0.0.0:" in nginx and "listen 127.0.0.1:" in nginx, "clients reach nginx, actions stay inside"
