@@ -19,13 +19,11 @@ import argparse
 import json
 import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import yaml
 
-from bench.safety_cost import SETS, load_messages
+from bench.safety_cost import SETS, load_messages, time_rounds
 from bot.config import PROJECT_ROOT
 
 
@@ -41,17 +39,6 @@ def nlu_examples() -> list[str]:
             if line.startswith("- "):
                 texts.append(re.sub(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}", r"\1\2", line[2:]))
     return texts
-
-
-def cpu_us(run: Callable[[str], Any], texts: Sequence[str], rounds: int) -> list[float]:
-    """Mean CPU microseconds per message of each round."""
-    means = []
-    for _ in range(rounds):
-        start = time.process_time()
-        for text in texts:
-            run(text)
-        means.append((time.process_time() - start) / len(texts) * 1e6)
-    return means
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,13 +67,13 @@ def main(argv: list[str] | None = None) -> int:
         "safety-es": load_messages(SETS / "es"),
         "nlu-examples": nlu_examples(),
     }
-    cpu_us(twice, sets["safety-en"] + sets["safety-es"], 1)  # warm-up
+    time_rounds(twice, sets["safety-en"] + sets["safety-es"], 1)  # warm-up
     result: dict[str, Any] = {}
     for name, texts in sets.items():
         raw_changes = sum(1 for t in texts if t.strip() and Verdict(*_detect(net, nlp(t.lower()))) != net.check(t))
         mismatches = sum(1 for t in texts if reused(t) != net.check(t))
         shared = sum(1 for t in texts if t.strip() and _same_text(t))
-        before, after = cpu_us(twice, texts, args.rounds), cpu_us(reused, texts, args.rounds)
+        before, after = time_rounds(twice, texts, args.rounds), time_rounds(reused, texts, args.rounds)
         result[name] = {
             "messages": len(texts),
             "doc_reused": shared,

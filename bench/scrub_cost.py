@@ -10,9 +10,9 @@ in a unit test, which would be flaky on a shared machine (issue 15, point 6).
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 
+from bench.safety_cost import time_rounds
 from bot.feedback.privacy import prepare_question, scrub
 
 SIZES = (1_000, 10_000, 100_000)
@@ -35,13 +35,8 @@ SHAPES: dict[str, Callable[[int], str]] = {
 
 
 def seconds(function: Callable[[str], str], text: str, repeat: int = 3) -> float:
-    """The best CPU time of `repeat` runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        started = time.process_time()
-        function(text)
-        best = min(best, time.process_time() - started)
-    return best
+    """The best CPU seconds of `repeat` runs (`bench.safety_cost.time_rounds`, one text per round)."""
+    return min(time_rounds(function, [text], repeat)) / 1e6
 
 
 def main() -> None:

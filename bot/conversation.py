@@ -22,6 +22,7 @@ from bot.constants import ENTITY_THERAPY
 from bot.nlp.moves import ORDINAL, asks_something
 from bot.nlp.terminology import WORD_LABEL
 from bot.replies import Reply, ReplyKind
+from bot.retrieval.ranking import NOT_A_SUBJECT
 from bot.safety.matching import detector_text
 from bot.suggestions import related_topics
 from bot.text import PHRASES, normalise
@@ -38,8 +39,6 @@ MORE_FLOOR = 0.5
 FUSION_K = 10
 # Terms too general to be "the first one" of a list of treatments.
 GENERAL_TERMS = frozenset({"antispasticity-medicines", "medicine", "operation"})
-# Terms that name who or what helps rather than what is asked about (bot.service.NOT_A_SUBJECT).
-NOT_SUBJECTS = frozenset({"physiotherapy", "occupational-therapy"})
 # Words around a pointer that ask nothing themselves: "the first one you mentioned", "on the list".
 _POINTER_WORDS = re.compile(
     r"\b(?:(?:that |which )?(?:you|u) (?:mentioned|said|listed|named)|on (?:the|that|your) list|what about|"
@@ -72,7 +71,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
         m.term_id
         for m in analyser.analyse(query).mentions
         if (m.label != WORD_LABEL or getattr(service.terms.get(m.term_id), "topic", None))
-        and m.term_id not in GENERAL_TERMS | NOT_SUBJECTS
+        and m.term_id not in NOT_A_SUBJECT
     }
     topic = main.topic if main else context.topic
 

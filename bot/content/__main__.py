@@ -12,16 +12,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import get_settings
 from bot.content.loader import ContentValidationError, load_bundle
 from bot.content.store import SqlContentStore, count_rows
-
-
-def _redact(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
+from bot.sql_engine import redact
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,13 +48,13 @@ def main(argv: list[str] | None = None) -> int:
         revision = store.revision()
     except SQLAlchemyError as exc:
         print(
-            f"Could not write to the content database {_redact(args.database_url)}: "
+            f"Could not write to the content database {redact(args.database_url)}: "
             f"{exc.__class__.__name__}: {getattr(exc, 'orig', exc)}\nNothing was changed.",
             file=sys.stderr,
         )
         return 2
     # Running bots poll the revision and swap new content in within CONTENT_RELOAD_SECONDS, with no restart.
-    print(f"Loaded into {_redact(args.database_url)}: {report.summary()}; now {counts}; content revision {revision}.")
+    print(f"Loaded into {redact(args.database_url)}: {report.summary()}; now {counts}; content revision {revision}.")
     return 0
 
 

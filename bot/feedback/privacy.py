@@ -47,8 +47,6 @@ _PROVIDERS = frozenset(
     | {"proton", "msn", "mail"}
 )
 _WORDS_AND_GAPS = re.compile(r"(\s+)")
-# "look at this dot com", "i am at home": words that come before "at" but never begin an address.
-_NOT_BEFORE_AT = frozenset(("look", "looking", "looked", "arrive", "arrived", "stay", "home", "work", "good", "best"))
 # Any URL or bare "www." address: paths and query strings often carry names, tokens or record numbers.
 _URL_RE = re.compile(r"(?:(?<![a-z0-9+.-])[a-z][a-z0-9+.-]*://|\bwww\.)\S+", re.IGNORECASE)
 # "@jo_bloggs", "u/jobloggs": a handle names a person on another site (an e-mail is gone by now).
@@ -112,6 +110,8 @@ _NOT_NAMES = frozenset(
     soon anytime again up out down ms stroke cp mum mom dad son daughter husband wife partner doctor nurse
     physio""".split()  # noqa: SIM905 - a word list reads better as prose
 )
+# "look at this dot com", "i am at home": words that come before "at" but never begin an address.
+_NOT_BEFORE_AT = _NOT_NAMES | {"look", "looking", "looked", "arrive", "arrived", "stay", "home", "work", "good", "best"}
 
 
 def _spelt_emails(text: str) -> str:
@@ -129,7 +129,7 @@ def _spelt_emails(text: str) -> str:
     while i < n:
         after = i + 1
         provider = after < n and (words[after] in _PROVIDERS or (after + 2 < n and words[after + 1] == "dot"))
-        if words[i] == "at" and i > 0 and words[i - 1] and provider and words[i - 1] not in _NOT_BEFORE_AT | _NOT_NAMES:
+        if words[i] == "at" and i > 0 and words[i - 1] and provider and words[i - 1] not in _NOT_BEFORE_AT:
             left = i - 1
             while left >= 2 and words[left - 1] == "dot" and words[left - 2]:
                 left -= 2
