@@ -70,8 +70,7 @@ def more(service: BotService, context: Context, shown: list[str], last: list[str
     subject = {
         m.term_id
         for m in analyser.analyse(query).mentions
-        if (m.label != WORD_LABEL or getattr(service.terms.get(m.term_id), "topic", None))
-        and m.term_id not in NOT_A_SUBJECT
+        if (m.label != WORD_LABEL or service.ranker.topic_of(m.term_id)) and m.term_id not in NOT_A_SUBJECT
     }
     topic = main.topic if main else context.topic
 

@@ -219,11 +219,11 @@ class Ranker:
         # Either way the subject stays: a passage about another treatment that does not name this one
         # counts less ("is it permanent?" about the pump is not answered with SDR's permanence).
         subject_therapies = {context.therapy} - NOT_A_SUBJECT if context.therapy else set()
+        boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
         if context.previous:
             subject = analyser.analyse(context.previous).term_ids()
             # The treatment under discussion is the subject too when the earlier question named none.
             combined = [*tokens, *subject, *([context.therapy] if context.therapy and not subject else [])]
-            boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
             hits = self._on_subject(
                 retriever.search(combined, limit=limit * 4, boost_topics=boost, text=question),
                 {context.topic},
@@ -235,7 +235,6 @@ class Ranker:
         if in_topic:
             return in_topic
         expanded = [*tokens, context.therapy] if context.therapy else tokens
-        boost = {context.topic: TOPIC_BOOST, EMERGENCY_TOPIC: EMERGENCY_DAMPING}
         hits = retriever.search(expanded, limit=limit * 4, boost_topics=boost, text=question)
         return self._on_subject(hits, {context.topic}, subject_therapies, limit)
 
@@ -270,7 +269,7 @@ class Ranker:
         # ("SDR cannot be undone ... unlike a pump"); a passage of a general topic is on it when it names it.
         # So is a passage about the group the treatment belongs to: mixing spasticity medicines with alcohol
         # answers "and with a couple of beers?" about tizanidine.
-        wider = {b for b in (getattr(self.terms.get(t), "broader", None) for t in therapies) if b}
+        wider = {term.broader for term in (self.terms.get(t) for t in therapies) if term and term.broader}
         names = therapies | wider
         topics = topics | {str(self.terms[b].topic) for b in wider if self.terms[b].topic}
         kept = [
