@@ -512,6 +512,67 @@ def test_pipeline_step_regex_message_handler_still_ends_the_nlu_graph() -> None:
     assert any(node.uses is RegexMessageHandler for node in predict.values())
 
 
+# -- spacy_text ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spacy_model() -> Any:
+    from rasa.nlu.utils.spacy_utils import SpacyModel
+
+    from bot.nlp.pipeline import load_pipeline
+
+    return SpacyModel(model=load_pipeline(str(get_settings().nlp_dir)), model_name="test")
+
+
+SPACY_TEXTS = [
+    "¿Qué pasa si dejo de tomar el baclofeno de golpe?",
+    "can\u2019t   breathe since the botox",
+    "she mixes her tablets up, is that dangerous",
+    "pump alarm pump alarm pump alarm pump alarm",
+    "What is spasticity?",
+]
+
+
+@pytest.mark.parametrize("text", SPACY_TEXTS)
+def test_spacy_text_rasas_spacynlp_lower_cases_only_ours_parses_the_detectors_form(spacy_model: Any, text: str) -> None:
+    from rasa.nlu.utils.spacy_utils import SpacyNLP as RasaSpacyNLP
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+    from bot.safety.matching import detector_text
+
+    config = {"case_sensitive": False}
+    rasas = RasaSpacyNLP(spacy_model, config)._doc_for_text(spacy_model.model, text)
+    ours = SpacyNLP(spacy_model, config)._doc_for_text(spacy_model.model, text)
+    assert rasas.text == text.lower(), "Rasa changed how SpacyNLP preprocesses: re-check bot/rasa_patches/spacy_text.py"
+    assert ours.text == detector_text(text)
+
+
+def test_spacy_text_training_examples_are_parsed_in_the_same_form(spacy_model: Any) -> None:
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+    from bot.safety.matching import detector_text
+
+    examples = [Message(data={"text": text, "intent": "ask_question"}) for text in SPACY_TEXTS]
+    SpacyNLP(spacy_model, {"case_sensitive": False}).process_training_data(TrainingData(examples), spacy_model)
+    assert [m.get("text_spacy_doc").text for m in examples] == [detector_text(t) for t in SPACY_TEXTS]
+    assert [m.get("text") for m in examples] == SPACY_TEXTS, "the message's own text is untouched"
+
+
+def test_spacy_text_is_the_model_provider_rasas_spacy_components_are_wired_to() -> None:
+    from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+
+    train, predict = _schemas()
+    for nodes in (train, predict):
+        assert [name for name, node in nodes.items() if node.uses is SpacyNLP and node.fn == "provide"]
+    [provider] = [name for name, node in predict.items() if node.uses is SpacyNLP and node.fn == "provide"]
+    extractors = [node for node in predict.values() if node.uses is SpacyEntityExtractor]
+    assert extractors and all(node.needs.get("model") == provider for node in extractors)
+    assert DefaultV1Recipe._from_registry("SpacyNLP").clazz is SpacyNLP
+
+
 # -- the Rasa code each patch replaces or relies on ----------------------------------------------------------
 
 RASA_SOURCES = {
@@ -524,6 +585,8 @@ RASA_SOURCES = {
     "rasa.core.lock_store.LockStore.issue_ticket": ("4dfdfb5e62c1dda9", "lock_store"),
     "rasa.engine.recipes.default_recipe.DefaultV1Recipe._add_nlu_predict_nodes": ("14a61f3d65926589", "pipeline_step"),
     "rasa.engine.recipes.default_recipe.DefaultV1Recipe._add_nlu_train_nodes": ("81b76d91f33466f4", "pipeline_step"),
+    "rasa.nlu.utils.spacy_utils.SpacyNLP._preprocess_text": ("0469fb0981c10e28", "spacy_text"),
+    "rasa.engine.recipes.default_recipe.DefaultV1Recipe._get_model_provider_needs": ("8320e83bda814899", "spacy_text"),
 }
 
 
