@@ -93,8 +93,9 @@ class Settings:
             (`MAX_MESSAGE_CHARS`).
         require_services: when set, tests that need PostgreSQL or Redis fail instead of skipping when the
             service is missing (`REQUIRE_SERVICES`, set by `.ci/run`).
-        content_reload_seconds: at most how often a running action server checks the content revision
-            and swaps in newly loaded content; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
+        content_reload_seconds: at most how often a running action server checks, before a turn, the
+            content revision and swaps in newly loaded content: 0 (default) checks before every turn, so the
+            next answer after a load is new; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
         editor_token: the editors' web shell is served only with this token (`EDITOR_TOKEN`).
         rest_max_body_bytes: largest REST request body accepted; larger ones get 413 (`REST_MAX_BODY_BYTES`).
         rest_rate_per_minute: messages one sender may send per minute over REST, on average; 0 turns the
@@ -179,7 +180,7 @@ class Settings:
             answer_threshold=_float("ANSWER_THRESHOLD", 0.22),
             max_message_chars=_int("MAX_MESSAGE_CHARS", 1000),
             require_services=_flag("REQUIRE_SERVICES"),
-            content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 5.0),
+            content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 0.0),
             editor_token=os.environ.get("EDITOR_TOKEN", "").strip() or None,
             rest_max_body_bytes=_int("REST_MAX_BODY_BYTES", 16_384),
             rest_rate_per_minute=_float("REST_RATE_PER_MINUTE", 300.0),

@@ -114,7 +114,6 @@ def start_scaled(
         "RASA_API_TOKEN": API_TOKEN,
         "REST_MAX_IN_FLIGHT": "1000",  # the hammer sends many messages of one sender at once on purpose
         "REST_RATE_PER_MINUTE": "0",
-        "CONTENT_RELOAD_SECONDS": "1",
         **(extra_env or {}),
     }
     env.pop("ACTION_ENDPOINT_URL", None)
