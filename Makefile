@@ -277,8 +277,9 @@ $(K8S_LINT)/.installed: $(STAMP)
 	$(K8S_LINT)/bin/pip install --quiet "kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)"
 	touch $@
 
-lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/k8s against the Kubernetes schemas (strict)
+lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/k8s: the schemas (strict), then the security policy
 	$(K8S_LINT)/bin/kubernetes-validate --kubernetes-version $(K8S_VERSION) --strict --quiet deploy/k8s/*.yaml
+	$(PY) -m bot.tools.k8s_policy deploy/k8s
 
 .PHONY: run-scaled lint-k8s
 
