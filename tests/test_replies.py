@@ -40,7 +40,9 @@ from bot.service import BotService
 from bot.wording import SPANISH, render_words
 
 
-def former_render(reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING) -> str:
+def former_render(
+    reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING, lang: str = "en"
+) -> str:
     """The text `bot.replies.render` made before replies became data (the reference for the plain text)."""
     parts = [reply.text.strip()]
     if reply.citations:
@@ -116,7 +118,9 @@ def test_an_answers_paragraphs_carry_their_citation_numbers_and_each_citation_it
 def test_the_json_is_the_documented_format_and_reads_back(real_service: BotService) -> None:
     data = structure(real_service.answer_question("what is baclofen").reply, **render_words("es"))
     sent = data.as_json()
-    assert set(sent) == {"format", "kind", "paragraphs", "sources_heading", "citations", "buttons", "disclaimer"}
+    assert set(sent) == {
+        "format", "kind", "paragraphs", "sources_heading", "citations", "buttons", "disclaimer", "phones",
+    }  # fmt: skip
     assert sent["format"] == 1 and sent["kind"] == "answer" and sent["sources_heading"] == "Fuentes:"
     assert sent["disclaimer"] == SPANISH["disclaimer"]
     assert set(sent["citations"][0]) == {"number", "source", "publisher", "title", "url", "reviewed"}

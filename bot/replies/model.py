@@ -24,6 +24,7 @@ class ReplyKind(str, Enum):
     UNAVAILABLE = "unavailable"
     CLARIFY = "clarify"
     GIVE_UP = "give_up"
+    HUMAN_HELP = "human_help"  # "can I talk to someone?": who can, if the deployment names someone
     FEEDBACK = "feedback"
 
 
