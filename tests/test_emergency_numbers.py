@@ -310,3 +310,46 @@ def test_retrieval_never_sees_the_numbers(real_service: BotService) -> None:
 
     tokens = {t for p in real_service.bundle.passages.values() for t in analyser.analyse(passage_text(p)).tokens}
     assert "emergency_numbers" in tokens and not {"911", "988", "1-800-222-1222"} & tokens
+
+
+# -- the scaled setup's gateway -----------------------------------------------------------------------------
+
+
+def test_the_gateways_fallback_reply_gives_the_local_numbers(tmp_path: Any) -> None:
+    import dataclasses
+    import json
+
+    from bot.scaled import render_nginx, unavailable_action_response
+
+    body = unavailable_action_response(LOCAL)
+    assert "'" not in body
+    text = json.loads(body)["responses"][0]["text"]
+    assert "000 (Australia), 13 11 14 (Lifeline)" in text and default_numbers_in(text) == []
+    assert json.loads(unavailable_action_response())["responses"][0]["text"] == wording.GATEWAY_UNAVAILABLE
+    settings = dataclasses.replace(Settings.from_env(), local_numbers=LOCAL)
+    assert f"return 200 '{body}';" in render_nginx(settings, tmp_path, 2)
+
+
+def test_the_kubernetes_gateway_file_is_rewritten_for_local_numbers(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from bot.scaled import K8S_FALLBACK, K8S_GATEWAY, k8s_gateway_conf
+    from bot.tools.k8s_gateway import main
+
+    committed = K8S_GATEWAY.read_text(encoding="utf-8")
+    assert k8s_gateway_conf(DEFAULT, committed) == committed, "the committed file gives the default numbers"
+    conf = tmp_path / "action-gateway.conf"
+    conf.write_text(committed, encoding="utf-8")
+    monkeypatch.setenv("EMERGENCY_NUMBERS", AUSTRALIA)
+    assert main(["--conf", str(conf), "--check"]) == 1
+    assert main(["--conf", str(conf)]) == 0 and main(["--conf", str(conf), "--check"]) == 0
+    written = conf.read_text(encoding="utf-8")
+    changed = [(a, b) for a, b in zip(committed.split("\n"), written.split("\n"), strict=True) if a != b]
+    assert len(changed) == 1, "only the fallback reply changes"
+    match = K8S_FALLBACK.search(written)
+    assert match is not None
+    assert "000 (Australia), 13 11 14 (Lifeline)" in json.loads(match[2])["responses"][0]["text"]
+    monkeypatch.setenv("EMERGENCY_NUMBERS", "Australia 000")
+    assert main(["--conf", str(conf)]) == 1 and conf.read_text(encoding="utf-8") == written
