@@ -61,7 +61,11 @@ def ready_message(settings: Settings, started: float) -> str:
     """What the operator reads when the single bot answers: where to chat, and what is on or off."""
     host = "localhost" if settings.host in {"127.0.0.1", "0.0.0.0"} else settings.host
     base = f"http://{host}:{settings.rasa_port}"
-    api = "on (token required)" if settings.rasa_api_token else "off (set RASA_API_TOKEN to enable it)"
+    api = (
+        "on (token required, from this machine only)"
+        if settings.rasa_api_token
+        else "off (set RASA_API_TOKEN to enable it)"
+    )
     editors = f"{base}/webhooks/editor/" if settings.editor_token else "off (set EDITOR_TOKEN to enable it)"
     telegram = (
         f"POST {base}/webhooks/telegram/webhook  (register it once: `make telegram-webhook`)"
