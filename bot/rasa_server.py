@@ -20,8 +20,8 @@ wrapped (`with_bot_duties`), so that on every route:
   429 with `Retry-After`. The address is the socket's peer, or, when the peer is a trusted proxy
   (`TRUSTED_PROXIES`, 127.0.0.1 by default: nginx in front), the last address of `X-Forwarded-For` that is
   not a trusted proxy. IPv6 clients are counted per /64 network, the block one subscriber usually has.
-  Clients on this machine itself (loopback, not forwarded) are not limited: the tests, `make eval`,
-  `make bench`, `make shell`'s terminal client and health checks are the machine's own;
+  Clients at 127.0.0.1 or ::1 are not limited: the tests, `make eval`, `make bench`, `make shell`'s terminal
+  client and health checks are the machine's own;
 - **security headers** go with every response (`SECURITY_HEADERS`): no MIME sniffing, no referrer, no
   framing (the widget is embedded as a script, never in a frame);
 - the daily **retention purge** of the conversations the server stores and of old feedback
@@ -59,6 +59,9 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
+# The machine's own clients, never rate-limited: the tests, `make eval`, `make bench`, health checks. Only the
+# canonical loopback addresses: the rest of 127.0.0.0/8 is limited like anyone (`bench.flood` attacks from it).
+UNLIMITED_CLIENTS = frozenset({"127.0.0.1", "::1"})
 # How many client addresses the limiter remembers; the least recently seen are forgotten first.
 MAX_TRACKED_CLIENTS = 100_000
 # A web origin as browsers send it: scheme, host (a name, or an IPv6 address in brackets) and an optional port.
@@ -154,26 +157,43 @@ def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return address
 
 
+def _networks(trusted: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for entry in trusted:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip().strip("[]"), strict=False))
+        except ValueError:
+            logger.warning("TRUSTED_PROXIES: %r is neither an address nor a network; ignored", entry)
+    return networks
+
+
 def client_address(peer: str, forwarded_for: str | None, trusted: Iterable[str]) -> str:
     """The address a request comes from: the peer, or the client a trusted proxy forwarded it for.
 
     Only a trusted peer's `X-Forwarded-For` is believed, read from the right (the hop nearest to us) and
     skipping the trusted proxies; an entry that is not an address stops the walk. Anyone else's header is
-    ignored, so a client cannot choose its own address.
+    ignored, so a client cannot choose its own address. `trusted` holds addresses or networks
+    (`10.0.0.0/8`, e.g. a cluster's ingress controllers).
     """
-    trusted_set = {str(_address(t) or t) for t in trusted}
+    networks = _networks(trusted)
+
+    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return any(address.version == net.version and address in net for net in networks)
+
     found = _address(peer)
-    address = str(found) if found is not None else peer
-    if address not in trusted_set or not forwarded_for:
-        return address
+    if found is None:
+        return peer
+    address = found
+    if not is_trusted(address) or not forwarded_for:
+        return str(address)
     for hop in reversed(forwarded_for.split(",")):
         parsed = _address(hop)
         if parsed is None:
             break
-        address = str(parsed)
-        if address not in trusted_set:
+        address = parsed
+        if not is_trusted(address):
             break
-    return address
+    return str(address)
 
 
 def limit_key(address: str) -> str:
@@ -265,8 +285,7 @@ def prepare_app(app: Any, settings: Settings) -> Any:
 
     async def limit(request: Any) -> Any:
         address = client_address(request.ip, request.headers.get("x-forwarded-for"), trusted)
-        forwarded = address != (str(_address(request.ip) or request.ip))
-        if forwarded or not is_local(address):
+        if address not in UNLIMITED_CLIENTS:
             wait = limiter.acquire(limit_key(address))
             if wait is not None:
                 seconds = max(1, math.ceil(wait))

@@ -381,3 +381,10 @@ def test_the_editors_shell_keeps_its_own_stricter_policy(running_bot: RunningBot
     with urllib.request.urlopen(request, timeout=30) as answer:
         policy = answer.headers["Content-Security-Policy"]
     assert "default-src" in policy and policy != SECURITY_HEADERS["Content-Security-Policy"]
+
+
+def test_trusted_proxies_may_be_networks() -> None:
+    ingress = ("10.0.0.0/8", "127.0.0.1")
+    assert client_address("10.2.3.4", "198.51.100.1, 10.9.8.7", ingress) == "198.51.100.1"
+    assert client_address("203.0.113.7", "198.51.100.1", ingress) == "203.0.113.7"
+    assert client_address("10.2.3.4", "198.51.100.1", ("not-a-network",)) == "10.2.3.4"
