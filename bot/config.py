@@ -174,8 +174,8 @@ class Settings:
     tracker_retention_days: int = 30
     cors_origins: tuple[str, ...] = ()
     max_request_bytes: int = 262_144
-    client_rate_per_minute: float = 600.0
-    client_rate_burst: int = 120
+    client_rate_per_minute: float = 300.0
+    client_rate_burst: int = 60
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
 
     @property
@@ -225,8 +225,8 @@ class Settings:
             tracker_retention_days=_int("TRACKER_RETENTION_DAYS", 30),
             cors_origins=_words("CORS_ORIGINS", ()),
             max_request_bytes=_int("MAX_REQUEST_BYTES", 262_144),
-            client_rate_per_minute=_float("CLIENT_RATE_PER_MINUTE", 600.0),
-            client_rate_burst=_int("CLIENT_RATE_BURST", 120),
+            client_rate_per_minute=_float("CLIENT_RATE_PER_MINUTE", 300.0),
+            client_rate_burst=_int("CLIENT_RATE_BURST", 60),
             trusted_proxies=_words("TRUSTED_PROXIES", ("127.0.0.1",)),
         )
 
