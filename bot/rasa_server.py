@@ -300,6 +300,8 @@ def prepare_app(app: Any, settings: Settings) -> Any:
         return None
 
     async def secure(_request: Any, response: Any) -> None:
+        if getattr(response, "headers", None) is None:  # a WebSocket upgrade has no HTTP response to mark
+            return
         for name, value in SECURITY_HEADERS.items():
             if name not in response.headers:
                 response.headers[name] = value
