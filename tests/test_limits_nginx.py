@@ -150,3 +150,12 @@ def test_the_access_log_keeps_no_query_string(gateway: Gateway) -> None:
         assert time.monotonic() < deadline, "nginx wrote no access log line"
         time.sleep(0.1)
     assert "secret-session-id" not in log.read_text()
+
+
+def test_the_action_gateway_takes_a_long_conversation() -> None:
+    """Rasa posts the whole tracker to the actions: the body limit is the public server's, not the gateway's."""
+    settings = dataclasses.replace(get_settings(), rasa_port=18000, action_port=18100, max_request_bytes=2048)
+    config = render_nginx(settings, Path("/tmp/unused"), replicas=1)
+    public, actions = config.split("listen 127.0.0.1:18100;")
+    assert "client_max_body_size 2048;" in public.split("listen ")[-1]
+    assert "client_max_body_size 0;" in actions and "2048" not in actions
