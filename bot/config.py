@@ -65,6 +65,14 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _words(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list setting: values separated by commas or spaces; unset means `default`, set but blank means none."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(word for word in raw.replace(",", " ").split() if word)
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -121,6 +129,18 @@ class Settings:
         lock_store_url: Redis URL of the scaled setup's lock store (`LOCK_STORE_URL`).
         lock_key_prefix: prefix of the lock keys in Redis, so several bots can share one (`LOCK_KEY_PREFIX`).
         replicas: how many Rasa servers and action servers the scaled setup runs (`REPLICAS`).
+        tracker_retention_days: conversations whose last event is older than this are deleted, daily by the
+            running bot and by `make purge`; 0 keeps them forever (`TRACKER_RETENTION_DAYS`).
+        cors_origins: the web origins (`https://site.example`) allowed to call the bot from their pages, e.g.
+            sites that embed the widget; none by default (`CORS_ORIGINS`, separated by commas or spaces).
+        max_request_bytes: largest request body any route of the Rasa server accepts; larger ones get 413
+            before the body is read (`MAX_REQUEST_BYTES`).
+        client_rate_per_minute: requests one client address may send per minute, on average, to any route;
+            0 turns the limit off (`CLIENT_RATE_PER_MINUTE`).
+        client_rate_burst: requests one client address may send at once before the rate applies
+            (`CLIENT_RATE_BURST`).
+        trusted_proxies: addresses whose `X-Forwarded-For` names the client (nginx in front of the bot)
+            (`TRUSTED_PROXIES`, separated by commas or spaces).
     """
 
     database_url: str
@@ -152,6 +172,12 @@ class Settings:
     lock_store_url: str = "redis://127.0.0.1:6379/1"
     lock_key_prefix: str = "spasticity"
     replicas: int = 2
+    tracker_retention_days: int = 30
+    cors_origins: tuple[str, ...] = ()
+    max_request_bytes: int = 262_144
+    client_rate_per_minute: float = 300.0
+    client_rate_burst: int = 60
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
 
     @property
     def action_endpoint_url(self) -> str:
@@ -197,6 +223,12 @@ class Settings:
             lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip() or "redis://127.0.0.1:6379/1",
             lock_key_prefix=os.environ.get("LOCK_KEY_PREFIX", "").strip() or "spasticity",
             replicas=_int("REPLICAS", 2),
+            tracker_retention_days=_int("TRACKER_RETENTION_DAYS", 30),
+            cors_origins=_words("CORS_ORIGINS", ()),
+            max_request_bytes=_int("MAX_REQUEST_BYTES", 262_144),
+            client_rate_per_minute=_float("CLIENT_RATE_PER_MINUTE", 300.0),
+            client_rate_burst=_int("CLIENT_RATE_BURST", 60),
+            trusted_proxies=_words("TRUSTED_PROXIES", ("127.0.0.1",)),
         )
 
 
