@@ -120,6 +120,13 @@ class Settings:
         lock_store_url: Redis URL of the scaled setup's lock store (`LOCK_STORE_URL`).
         lock_key_prefix: prefix of the lock keys in Redis, so several bots can share one (`LOCK_KEY_PREFIX`).
         replicas: how many Rasa servers and action servers the scaled setup runs (`REPLICAS`).
+        rest_api_keys: the REST integrators' API keys as `name=key` pairs separated by commas; required (with
+            at least one pair) when the server faces more than this machine (`REST_API_KEYS`; bot.channels.rest).
+        privacy_url: a page about how conversations are kept, linked from the privacy notice (`PRIVACY_URL`).
+        widget_secret: key that signs the widget's session ids; None means a random key generated once into
+            var/widget-secret (`WIDGET_SECRET`; replicas on several machines must share it).
+        widget_max_connections_per_ip: Socket.IO connections one client address may hold at once; 0 turns
+            the limit off (`WIDGET_MAX_CONNECTIONS_PER_IP`).
     """
 
     database_url: str
@@ -151,6 +158,10 @@ class Settings:
     lock_store_url: str = "redis://127.0.0.1:6379/1"
     lock_key_prefix: str = "spasticity"
     replicas: int = 2
+    rest_api_keys: str | None = None
+    privacy_url: str | None = None
+    widget_secret: str | None = None
+    widget_max_connections_per_ip: int = 20
 
     @property
     def action_endpoint_url(self) -> str:
@@ -196,6 +207,10 @@ class Settings:
             lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip() or "redis://127.0.0.1:6379/1",
             lock_key_prefix=os.environ.get("LOCK_KEY_PREFIX", "").strip() or "spasticity",
             replicas=_int("REPLICAS", 2),
+            rest_api_keys=os.environ.get("REST_API_KEYS", "").strip() or None,
+            privacy_url=os.environ.get("PRIVACY_URL", "").strip() or None,
+            widget_secret=os.environ.get("WIDGET_SECRET", "").strip() or None,
+            widget_max_connections_per_ip=_int("WIDGET_MAX_CONNECTIONS_PER_IP", 20),
         )
 
 
