@@ -294,7 +294,7 @@ def tracker_events(bot: Any, key: str) -> list[dict[str, Any]]:
     """The stored events of the conversation `key` (its tracker key), through Rasa's HTTP API (token in tests)."""
     from tests.support.servers import API_TOKEN
 
-    path = f"/conversations/{urllib.parse.quote(key, safe='')}/tracker?include_events=ALL&token={API_TOKEN}"
+    path = f"/conversations/{urllib.parse.quote(key, safe=':')}/tracker?include_events=ALL&token={API_TOKEN}"
     status, tracker = bot.request(path)
     assert status == 200, tracker
     return list(tracker.get("events") or [])

@@ -48,7 +48,9 @@ MIN_TARGET_PX = 44
 
 e2e = pytest.mark.e2e
 
-# Shadow root of the widget, for page.evaluate / wait_for_function (locators pierce it by themselves).
+# Shadow root of the widget, for page.evaluate / wait_for_function (locators pierce it by themselves). A
+# condition waited for is always written as a function ("() => ..."): Playwright evaluates a bare expression
+# with eval() in the page, which the demo page's Content-Security-Policy refuses.
 ROOT_JS = "document.getElementById('spasticity-widget').shadowRoot"
 
 
@@ -310,7 +312,7 @@ def open_widget(page: Any, url: str) -> None:
     """Loads the demo page, opens the widget and waits until the conversation is joined."""
     page.goto(url)
     page.get_by_role("button", name="Ask about spasticity").click()
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
 
 
 def bot_count(page: Any) -> int:
@@ -503,7 +505,7 @@ def test_the_widget_works_with_the_keyboard_alone_and_focus_is_visible(
     assert focus["style"] != "none" and focus["width"] >= 2, focus
     page.keyboard.press("Enter")
     assert page.evaluate(FOCUS_STYLE)["id"] == "sw-input", "opening moves the focus to the question box"
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
 
     before = bot_count(page)
     page.keyboard.type(QUESTION)
@@ -666,7 +668,7 @@ def test_a_spanish_page_sends_its_language_and_gets_spanish_safety_replies(
     )
     page.goto(url)
     page.get_by_role("button", name="Preguntar").click()
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
     before = bot_count(page)
     box = page.get_by_label("Su pregunta")
     box.fill("ya no quiero vivir, estoy pensando en quitarme la vida")
@@ -725,7 +727,7 @@ def test_the_reply_renderer_links_only_http_runs_nothing_and_refuses_no_disclaim
     watch = PageWatch()
     page = watch.attach(new_context().new_page())
     page.goto(demo_url(running_bot))
-    page.wait_for_function("window.SpasticityWidget && typeof SpasticityWidget.renderReply === 'function'")
+    page.wait_for_function("() => window.SpasticityWidget && typeof SpasticityWidget.renderReply === 'function'")
     citations = (
         Citation(1, "E", "Evil", "Title", "javascript:alert(5)"),
         Citation(2, "N", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/"),
@@ -805,13 +807,13 @@ def test_privacy_notice_start_over_and_the_session_id_in_no_url(
     restart.focus()
     assert page.evaluate(FOCUS_STYLE)["cls"] == "sw-restart", "reachable and focusable by keyboard"
     page.keyboard.press("Enter")
-    page.wait_for_function(f"{SESSION_JS} !== {json.dumps(first_id)}", timeout=30_000)
+    page.wait_for_function(f"() => {SESSION_JS} !== {json.dumps(first_id)}", timeout=30_000)
     page.locator(".sw-notice").wait_for(timeout=30_000)
     assert [sender for sender, _ in messages(page)] == ["bot", "bot"], "the greeting and the new notice only"
     assert "This conversation was deleted" in page.locator(".sw-announcer").inner_text()
     assert page.evaluate(f"{ROOT_JS}.activeElement.id") == "sw-input"
     assert running_bot.stored_events(first_key) == [], "the server's copy is gone"
-    other.wait_for_function(f"{ROOT_JS}.querySelectorAll('.sw-msg--user').length === 0", timeout=30_000)
+    other.wait_for_function(f"() => {ROOT_JS}.querySelectorAll('.sw-msg--user').length === 0", timeout=30_000)
     shot(page, "16-after-start-over.png")
 
     page.reload()
@@ -885,12 +887,12 @@ def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[.
     ask(page, QUESTION)
     wait_for_bot(page, before, CITED)
     assert bot.stop() == 0
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
     assert "Reconnecting" in page.locator(".sw-status").inner_text()
     shot(page, "10-reconnecting.png")
     started = time.monotonic()
     bot = spare_bot.get()  # the same ports and folder, so the same tracker
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
     print(f"reconnected {time.monotonic() - started:.1f} s after the restart began")
     assert "Connected again" in page.locator(".sw-status").inner_text()
     before = bot_count(page)

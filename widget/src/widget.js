@@ -409,9 +409,10 @@ class ChatWidget {
       saveSessionId(this.config.serverUrl, sessionId);
       if (this.channel) this.channel.postMessage({ type: "session", session: sessionId });
     }
+    const reconnected = this.everConfirmed && !this.startingOver; // starting over is not a lost connection
     this.startingOver = false;
     this.confirmed = true;
-    this.setStatus("online", this.everConfirmed ? this.strings.reconnected : this.strings.connected);
+    this.setStatus("online", reconnected ? this.strings.reconnected : this.strings.connected);
     this.everConfirmed = true;
     const pending = this.queue.splice(0);
     for (const text of pending) this.emitUserMessage(text);
