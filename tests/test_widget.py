@@ -12,7 +12,9 @@ rules, and restart a server under an open widget. Screenshots and the axe result
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -648,6 +650,54 @@ def test_the_embed_config_sets_the_title_colours_and_texts(
     page.locator(".sw-launcher").wait_for(state="attached")  # hidden: the panel stays open after a reload
     bg = page.evaluate(f"getComputedStyle({ROOT_JS}.querySelector('.sw-launcher')).backgroundColor")
     assert bg == "rgb(0, 94, 184)" and watch.dialogs == [] and watch.errors == []
+
+
+@e2e
+def test_a_page_on_another_origin_keeps_its_conversation_across_a_reload(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """The widget embedded on another site: Socket.IO and the history POST are cross-origin requests.
+
+    The page is served by a server of its own on another port, so another origin in the same (loopback) address
+    space: Chromium refuses requests from a page it cannot place (a routed one) to a loopback address.
+    """
+    body = EMBED_PAGE.format(url=running_bot.url, colour="#005eb8").encode()
+
+    class Forum(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    forum = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forum)
+    threading.Thread(target=forum.serve_forever, daemon=True).start()
+    watch = PageWatch()
+    page = watch.attach(new_context().new_page())
+    try:
+        page.goto(f"http://127.0.0.1:{forum.server_address[1]}/thread.html")
+        page.get_by_role("button", name="Poser une question").click()
+        page.wait_for_function(
+            f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000
+        )
+        before = bot_count(page)
+        box = page.get_by_label("Votre question")  # the embed's own label
+        box.fill(QUESTION)
+        box.press("Enter")
+        wait_for_bot(page, before, CITED)
+        shown = messages(page)
+        page.reload()
+        page.locator(".sw-source-list a").first.wait_for(timeout=30_000)
+        notice = [m for m in shown if m[1].startswith("About your privacy")]
+        assert len(notice) == 1, "the first contact showed the notice"
+        restored = messages(page)
+        assert restored == [m for m in shown if m not in notice], "the history came back across origins"
+        assert watch.errors == []
+    finally:
+        forum.shutdown()
 
 
 SPANISH_PAGE = """<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><title>Foro</title></head>
