@@ -36,7 +36,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_patches
-from bot.channels.widget import SocketIOInput
+from bot.channels.widget_session import SessionIds
+from bot.channels.widget_socket import SocketIOInput
 from bot.config import PROJECT_ROOT, get_settings
 from bot.launcher import rasa_command
 from bot.nlp.length_guard import MessageLengthGuard
@@ -365,9 +366,20 @@ def test_socketio_rasas_session_request_never_joins_the_room() -> None:
         gc.collect()
     assert ("sid", session) not in rasa_rooms, "Rasa now joins the room: is the session_request patch needed?"
     assert ("emit", "session_confirm", session) in rasa_rooms
-    ours, our_rooms, _ = _socket(SocketIOInput(session_persistence=True))
+    ours, our_rooms, _ = _socket(_ours(session_persistence=True))
     asyncio.run(ours["session_request"]("sid", {"session_id": session}))
-    assert our_rooms == [("sid", session), ("emit", "session_confirm", session)]
+    [(sid, room), _notice, (emit, event, issued)] = our_rooms
+    assert (sid, emit, event) == ("sid", "emit", "session_confirm") and issued != session, "ours issues the id"
+    assert room == SessionIds(SOCKET_SECRET).key_of(issued), "and joins its room"
+
+
+SOCKET_SECRET = b"the contract tests' widget secret"
+
+
+def _ours(**settings: Any) -> SocketIOInput:
+    channel = SocketIOInput(**settings)
+    channel.sessions = SessionIds(SOCKET_SECRET)
+    return channel
 
 
 def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
@@ -375,7 +387,7 @@ def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
     rasas, _, _ = _socket(RasaSocketIOInput(session_persistence=False))
     with pytest.raises(AttributeError):
         asyncio.run(rasas["user_uttered"]("sid", "not an object"))
-    ours, emitted, received = _socket(SocketIOInput(session_persistence=False))
+    ours, emitted, received = _socket(_ours(session_persistence=False))
     asyncio.run(ours["user_uttered"]("sid", "not an object"))
     assert received == [] and ("emit", "bot_uttered", {"text": UNREADABLE}) in emitted
 
@@ -384,13 +396,19 @@ def test_socketio_a_good_message_reaches_the_bot_as_with_rasas_handler() -> None
     session = str(uuid.uuid4())
     data = {"message": "what is baclofen?", "session_id": session, "customData": {"language": "en"}}
     seen = []
-    for cls in (RasaSocketIOInput, SocketIOInput):
-        channel = cls(session_persistence=True, metadata_key="customData")
-        handlers, _, received = _socket(channel)
-        asyncio.run(handlers["user_uttered"]("sid", dict(data)))
+    for channel in (RasaSocketIOInput(session_persistence=True, metadata_key="customData"),
+                    _ours(session_persistence=True, metadata_key="customData")):  # fmt: skip
+        handlers, rooms, received = _socket(channel)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # Rasa's un-awaited enter_room, as above
+            asyncio.run(handlers["session_request"]("sid", {"session_id": session}))
+            gc.collect()
+        confirmed = next(r[2] for r in rooms if len(r) == 3 and r[:2] == ("emit", "session_confirm"))
+        asyncio.run(handlers["user_uttered"]("sid", {**data, "session_id": confirmed}))
         [message] = received
         seen.append((message.text, message.sender_id, message.input_channel, message.metadata))
-    assert seen[0] == seen[1] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[0] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[1] == ("what is baclofen?", SessionIds(SOCKET_SECRET).key_of(confirmed), "socketio", {"language": "en"})
 
 
 def test_socketio_replacing_a_handler_rasa_no_longer_registers_fails_loudly() -> None:
