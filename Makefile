@@ -196,6 +196,9 @@ content-report: $(STAMP) ## Editors' report: passages per topic, sources, review
 report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, least helpful passages
 	$(PY) -m bot.feedback report
 
+purge: $(STAMP) ## Delete conversations idle longer than TRACKER_RETENTION_DAYS and feedback older than FEEDBACK_RETENTION_DAYS
+	$(PY) -m bot.retention
+
 telegram-webhook: $(STAMP) ## Register the Telegram webhook (TELEGRAM_WEBHOOK_URL) with its secret token, once
 	$(PY) -m bot.channels.telegram_webhook
 
@@ -288,4 +291,4 @@ k8s-gateway: $(STAMP) ## Write EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the K
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
 	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval eval-dialogues nlu-cv \
-	eval-retrieval content-report report telegram-webhook test test-fast test-e2e test-system check-nginx clean
+	eval-retrieval content-report report purge telegram-webhook test test-fast test-e2e test-system check-nginx clean

@@ -68,6 +68,14 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _words(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list setting: values separated by commas or spaces; unset means `default`, set but blank means none."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return tuple(word for word in raw.replace(",", " ").split() if word)
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -124,6 +132,25 @@ class Settings:
         lock_store_url: Redis URL of the scaled setup's lock store (`LOCK_STORE_URL`).
         lock_key_prefix: prefix of the lock keys in Redis, so several bots can share one (`LOCK_KEY_PREFIX`).
         replicas: how many Rasa servers and action servers the scaled setup runs (`REPLICAS`).
+        tracker_retention_days: conversations whose last event is older than this are deleted, daily by the
+            running bot and by `make purge`; 0 keeps them forever (`TRACKER_RETENTION_DAYS`).
+        cors_origins: the web origins (`https://site.example`) allowed to call the bot from their pages, e.g.
+            sites that embed the widget; none by default (`CORS_ORIGINS`, separated by commas or spaces).
+        max_request_bytes: largest request body any route of the Rasa server accepts; larger ones get 413
+            before the body is read (`MAX_REQUEST_BYTES`).
+        client_rate_per_minute: requests one client address may send per minute, on average, to any route;
+            0 turns the limit off (`CLIENT_RATE_PER_MINUTE`).
+        client_rate_burst: requests one client address may send at once before the rate applies
+            (`CLIENT_RATE_BURST`).
+        trusted_proxies: addresses whose `X-Forwarded-For` names the client (nginx in front of the bot)
+            (`TRUSTED_PROXIES`, separated by commas or spaces).
+        rest_api_keys: the REST integrators' API keys as `name=key` pairs separated by commas; required (with
+            at least one pair) when the server faces more than this machine (`REST_API_KEYS`; bot.channels.rest).
+        privacy_url: a page about how conversations are kept, linked from the privacy notice (`PRIVACY_URL`).
+        widget_secret: key that signs the widget's session ids; None means a random key generated once into
+            var/widget-secret (`WIDGET_SECRET`; replicas on several machines must share it).
+        widget_max_connections_per_ip: Socket.IO connections one client address may hold at once; 0 turns
+            the limit off (`WIDGET_MAX_CONNECTIONS_PER_IP`).
         local_numbers: the emergency, crisis and poison numbers replies give, and a person to talk to
             (`EMERGENCY_NUMBERS`, `CRISIS_NUMBERS`, `POISON_NUMBERS`, `HUMAN_HELP_URL`, `HUMAN_HELP_PHONE`,
             `HUMAN_HELP_NAME`; bot/emergency_numbers.py). Unset: the US, UK and EU numbers, nobody to talk to.
@@ -158,6 +185,16 @@ class Settings:
     lock_store_url: str = "redis://127.0.0.1:6379/1"
     lock_key_prefix: str = "spasticity"
     replicas: int = 2
+    tracker_retention_days: int = 30
+    cors_origins: tuple[str, ...] = ()
+    max_request_bytes: int = 262_144
+    client_rate_per_minute: float = 300.0
+    client_rate_burst: int = 60
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    rest_api_keys: str | None = None
+    privacy_url: str | None = None
+    widget_secret: str | None = None
+    widget_max_connections_per_ip: int = 20
     local_numbers: LocalNumbers = DEFAULT_NUMBERS
 
     @property
@@ -204,6 +241,16 @@ class Settings:
             lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip() or "redis://127.0.0.1:6379/1",
             lock_key_prefix=os.environ.get("LOCK_KEY_PREFIX", "").strip() or "spasticity",
             replicas=_int("REPLICAS", 2),
+            tracker_retention_days=_int("TRACKER_RETENTION_DAYS", 30),
+            cors_origins=_words("CORS_ORIGINS", ()),
+            max_request_bytes=_int("MAX_REQUEST_BYTES", 262_144),
+            client_rate_per_minute=_float("CLIENT_RATE_PER_MINUTE", 300.0),
+            client_rate_burst=_int("CLIENT_RATE_BURST", 60),
+            trusted_proxies=_words("TRUSTED_PROXIES", ("127.0.0.1",)),
+            rest_api_keys=os.environ.get("REST_API_KEYS", "").strip() or None,
+            privacy_url=os.environ.get("PRIVACY_URL", "").strip() or None,
+            widget_secret=os.environ.get("WIDGET_SECRET", "").strip() or None,
+            widget_max_connections_per_ip=_int("WIDGET_MAX_CONNECTIONS_PER_IP", 20),
             local_numbers=_local_numbers(),
         )
 

@@ -5,26 +5,46 @@ ACTION_PORT; `python -m bot.launcher shell` chats in the terminal (`make shell`)
 --scaled` runs REPLICAS Rasa servers and action servers behind nginx on PostgreSQL and Redis
 (bot/scaled.py). All three are one supervisor (bot/supervisor.py) with different servers: it waits until
 they answer, stops them in order on Ctrl-C or SIGTERM, and never leaves half a bot running.
+
+The launcher and every server it starts run with umask 077, and at start it takes the group's and others'
+permissions off what already exists in `var/` and off the SQLite databases (conversations, content and
+feedback), so that no other user of the machine can read what people asked.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT, Settings, get_settings
+from bot.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from bot.scaled import ENDPOINTS, SERVICE_WAIT_S, ScaledBot
 from bot.server_commands import action_server_command, child_env, rasa_command
 from bot.sql_engine import prepare_sqlite_file
-from bot.supervisor import Server, Supervisor
+from bot.supervisor import PRIVATE_UMASK, Server, Supervisor, make_private
 from bot.training import MODEL_NAME, model_path
 
 __all__ = ["action_server_command", "child_env", "main", "rasa_command"]
+
+
+# SQLite keeps a database's uncommitted writes beside it in files named after it.
+SQLITE_SIDE_FILES = ("", "-journal", "-wal", "-shm")
+
+
+def private_paths(settings: Settings) -> list[Path]:
+    """What holds people's words or the bot's logs: `var/`, and the SQLite databases wherever they are."""
+    from sqlalchemy.engine import make_url
+
+    databases = [settings.tracker_db]
+    content = make_url(settings.database_url)
+    if content.get_backend_name() == "sqlite" and content.database not in (None, "", ":memory:"):
+        databases.append(Path(str(content.database)))
+    return [VAR_DIR, *(db.with_name(db.name + side) for db in databases for side in SQLITE_SIDE_FILES)]
 
 
 def single_bot(settings: Settings, model: Path) -> list[list[Server]]:
@@ -41,7 +61,11 @@ def ready_message(settings: Settings, started: float) -> str:
     """What the operator reads when the single bot answers: where to chat, and what is on or off."""
     host = "localhost" if settings.host in {"127.0.0.1", "0.0.0.0"} else settings.host
     base = f"http://{host}:{settings.rasa_port}"
-    api = "on (token required)" if settings.rasa_api_token else "off (set RASA_API_TOKEN to enable it)"
+    api = (
+        "on (token required, from this machine only)"
+        if settings.rasa_api_token
+        else "off (set RASA_API_TOKEN to enable it)"
+    )
     editors = f"{base}/webhooks/editor/" if settings.editor_token else "off (set EDITOR_TOKEN to enable it)"
     telegram = (
         f"POST {base}/webhooks/telegram/webhook  (register it once: `make telegram-webhook`)"
@@ -85,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     if not model.is_file():
         print(f"No trained model at {model}: run `make train` (or `make run`, which trains).", file=sys.stderr)
         return 1
+    os.umask(PRIVATE_UMASK)  # for what the launcher writes itself (nginx's configuration, the database files)
+    make_private(private_paths(settings))
     if args.scaled or args.replicas is not None:
         if args.mode == "shell":
             parser.error("the terminal chat runs on the single bot; leave out --scaled and --replicas")

@@ -45,6 +45,9 @@ SERVICE_WAIT_S = 300.0
 SERVICE_PROBE_TIMEOUT_S = 3
 NGINX_STARTUP_TIMEOUT_S = 30.0
 ACTION_TIMEOUT = "30s"
+# Open connections one client address may hold through nginx: a Socket.IO connection per open widget, plus
+# the page's other requests; a household or an office behind one address stays far below it.
+CLIENT_CONNECTIONS = 64
 
 
 class SetupError(SupervisorError):
@@ -107,8 +110,18 @@ def render_nginx(settings: Settings, prefix: Path, replicas: int) -> str:
         ports = range(first_port + 1, first_port + replicas + 1)
         return "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in ports)
 
+    per_minute = settings.client_rate_per_minute
+    limit_req = (
+        f"        limit_req zone=per_client burst={max(1, settings.client_rate_burst)} nodelay;"
+        if per_minute > 0
+        else "        # no per-client rate: CLIENT_RATE_PER_MINUTE is 0"
+    )
     values = {
         "prefix": str(prefix),
+        "max_body": str(settings.max_request_bytes),
+        "client_rate": f"{max(1, round(per_minute))}r/m",
+        "limit_req": limit_req,
+        "client_connections": str(CLIENT_CONNECTIONS),
         "user": "user root root;" if os.geteuid() == 0 else "",  # workers as root only when we are root
         "host": settings.host,
         "rasa_port": str(settings.rasa_port),

@@ -10,7 +10,10 @@ each behind nginx) are the same supervisor with different servers:
   SIGKILL after `STOP_TIMEOUT_S`;
 - a server that dies is restarted after `RESTART_DELAY_S` if it is a replica (`restart=True`: nginx sends
   its traffic to the others meanwhile); any other server's death stops everything with exit 1, rather than
-  leaving half a bot running.
+  leaving half a bot running;
+- every child runs with umask 077 (`PRIVATE_UMASK`), so what the servers write (the tracker database and its
+  journal, logs, nginx's files) is readable by its owner only; `make_private` takes the same bits off files
+  that exist already.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 from bot.config import PROJECT_ROOT
@@ -34,6 +39,9 @@ STOP_TIMEOUT_S = 15.0
 # A replica that died is started again after this pause, so a crash loop does not spin.
 RESTART_DELAY_S = 2.0
 WATCH_INTERVAL_S = 0.5
+# Files and folders the bot's processes create are readable and writable by their owner only (0600 / 0700):
+# they hold conversations word for word, feedback and logs.
+PRIVATE_UMASK = 0o077
 
 Say = Callable[[str], None]
 
@@ -77,6 +85,25 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = S
     return False
 
 
+def make_private(paths: Iterable[Path]) -> None:
+    """Takes the group's and others' permissions off each existing path, and off everything inside a folder.
+
+    What the owner may do is unchanged; symbolic links are left alone (their mode means nothing on Linux).
+    """
+    for path in paths:
+        if path.is_symlink() or not path.exists():
+            continue
+        targets = [path]
+        if path.is_dir():
+            for root, folders, files in os.walk(path):
+                targets += [Path(root, name) for name in (*folders, *files)]
+        for target in targets:
+            if not target.is_symlink():
+                mode = stat.S_IMODE(target.stat().st_mode)
+                if mode & PRIVATE_UMASK:
+                    os.chmod(target, mode & ~PRIVATE_UMASK)
+
+
 def stop(processes: Sequence[subprocess.Popen[bytes]]) -> None:
     """Stops the children, newest first: SIGTERM to each process group, then SIGKILL after a grace period."""
     for process in reversed(processes):
@@ -118,9 +145,11 @@ class Server:
     died_at: float | None = None
 
     def start(self) -> subprocess.Popen[bytes]:
-        """Starts (or restarts) the server in its own process group."""
+        """Starts (or restarts) the server in its own process group, with umask 077."""
         env = dict(self.env) if self.env is not None else None
-        self.process = subprocess.Popen(self.command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+        self.process = subprocess.Popen(
+            self.command, cwd=PROJECT_ROOT, env=env, start_new_session=True, umask=PRIVATE_UMASK
+        )
         self.died_at = None
         return self.process
 

@@ -36,11 +36,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_patches
-from bot.channels.widget import SocketIOInput
+from bot.channels.widget_session import SessionIds
+from bot.channels.widget_socket import SocketIOInput
 from bot.config import PROJECT_ROOT, get_settings
 from bot.launcher import rasa_command
 from bot.nlp.length_guard import MessageLengthGuard
-from bot.rasa_patches import action_validation, event_lookup, payload_check
+from bot.rasa_patches import action_validation, event_lookup, message_cut, payload_check
 from bot.rasa_patches.lock_store import AtomicRedisLockStore
 from bot.rasa_patches.socketio import replace_handler
 from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
@@ -90,7 +91,8 @@ def test_install_installs_every_run_time_patch_once() -> None:
     assert RemoteAction._validate_action_result is action_validation.validate_action_result
     assert Event.resolve_by_type is event_lookup.resolve_event_type
     assert MessageProcessor.parse_message is payload_check.parse_message
-    for module in (action_validation, event_lookup, payload_check):
+    assert MessageProcessor._handle_message_with_tracker is message_cut._handle_message_with_tracker
+    for module in (action_validation, event_lookup, payload_check, message_cut):
         assert module.rasa_original().__module__.startswith("rasa."), f"{module.__name__} wrapped only Rasa's own"
 
 
@@ -278,6 +280,50 @@ def test_payload_check_is_rasas_parse_everywhere_else(text: str) -> None:
     assert _parse(payload_check.parse_message, text, tracker) == _parse(payload_check.rasa_original(), text, tracker)
 
 
+# -- message_cut ---------------------------------------------------------------------------------------------
+
+
+def _stored(method: Any, message: UserMessage) -> UserUttered:
+    """The `UserUttered` the processor's method stores for `message` (parsed by `GraphStub`, no model)."""
+    tracker = DialogueStateTracker("s", [])
+    asyncio.run(method(_processor(), message, tracker))
+    [uttered] = [event for event in tracker.events if isinstance(event, UserUttered)]
+    return uttered
+
+
+def test_message_cut_rasa_still_stores_the_whole_text_nlu_never_read() -> None:
+    """The input the patch exists for: 100,000 characters pasted; Rasa keeps them all in the conversation."""
+    essay = ("my legs are stiff " * 5_556).strip()
+    stored = _stored(message_cut.rasa_original(), UserMessage(essay, sender_id="s"))
+    assert stored.text == essay, "Rasa no longer stores the channel's text whole: is the patch still needed?"
+    limit = get_settings().max_message_chars
+    ours = _stored(message_cut._handle_message_with_tracker, UserMessage(essay, sender_id="s", message_id="m1"))
+    assert ours.text is not None and len(ours.text) == limit + 1  # one more than the bot reads: it says it cut
+    assert essay.startswith(ours.text) and ours.message_id == "m1"
+    assert ours.parse_data["text"] == ours.text, "NLU read the same cut text"
+    # What the length guard leaves for NLU is what is stored: the same cut, whitespace collapsed first.
+    guarded = MessageLengthGuard(limit + 1).process([Message(data={"text": "a  " * 2_000})])[0].get("text")
+    assert message_cut.stored_text("a  " * 2_000, limit) == guarded
+
+
+@pytest.mark.parametrize("length", [0, 1, 1_000, 1_001], ids=["empty", "one", "at-limit", "limit-plus-one"])
+def test_message_cut_is_rasas_method_for_what_the_bot_reads_whole(length: int) -> None:
+    text = "b" * length
+    message = UserMessage(text, sender_id="s", metadata={"language": "en"})
+    assert message_cut.cut_message(message, 1_000) is message
+    assert _stored(message_cut._handle_message_with_tracker, message) == _stored(message_cut.rasa_original(), message)
+
+
+def test_message_cut_keeps_the_messages_class_and_fields() -> None:
+    from bot.payloads import ChannelCommand
+
+    command = ChannelCommand("greet", None, "s", "telegram")
+    command.text = "/greet " + "x" * 5_000
+    cut = message_cut.cut_message(command, 1_000)
+    assert type(cut) is ChannelCommand and cut.input_channel == "telegram" and len(cut.text or "") == 1_001
+    assert command.text is not None and len(command.text) == 5_007, "the channel's own object is not changed"
+
+
 # -- socketio ------------------------------------------------------------------------------------------------
 
 
@@ -320,9 +366,20 @@ def test_socketio_rasas_session_request_never_joins_the_room() -> None:
         gc.collect()
     assert ("sid", session) not in rasa_rooms, "Rasa now joins the room: is the session_request patch needed?"
     assert ("emit", "session_confirm", session) in rasa_rooms
-    ours, our_rooms, _ = _socket(SocketIOInput(session_persistence=True))
+    ours, our_rooms, _ = _socket(_ours(session_persistence=True))
     asyncio.run(ours["session_request"]("sid", {"session_id": session}))
-    assert our_rooms == [("sid", session), ("emit", "session_confirm", session)]
+    [(sid, room), _notice, (emit, event, issued)] = our_rooms
+    assert (sid, emit, event) == ("sid", "emit", "session_confirm") and issued != session, "ours issues the id"
+    assert room == SessionIds(SOCKET_SECRET).key_of(issued), "and joins its room"
+
+
+SOCKET_SECRET = b"the contract tests' widget secret"
+
+
+def _ours(**settings: Any) -> SocketIOInput:
+    channel = SocketIOInput(**settings)
+    channel.sessions = SessionIds(SOCKET_SECRET)
+    return channel
 
 
 def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
@@ -330,7 +387,7 @@ def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
     rasas, _, _ = _socket(RasaSocketIOInput(session_persistence=False))
     with pytest.raises(AttributeError):
         asyncio.run(rasas["user_uttered"]("sid", "not an object"))
-    ours, emitted, received = _socket(SocketIOInput(session_persistence=False))
+    ours, emitted, received = _socket(_ours(session_persistence=False))
     asyncio.run(ours["user_uttered"]("sid", "not an object"))
     assert received == [] and ("emit", "bot_uttered", {"text": UNREADABLE}) in emitted
 
@@ -339,13 +396,19 @@ def test_socketio_a_good_message_reaches_the_bot_as_with_rasas_handler() -> None
     session = str(uuid.uuid4())
     data = {"message": "what is baclofen?", "session_id": session, "customData": {"language": "en"}}
     seen = []
-    for cls in (RasaSocketIOInput, SocketIOInput):
-        channel = cls(session_persistence=True, metadata_key="customData")
-        handlers, _, received = _socket(channel)
-        asyncio.run(handlers["user_uttered"]("sid", dict(data)))
+    for channel in (RasaSocketIOInput(session_persistence=True, metadata_key="customData"),
+                    _ours(session_persistence=True, metadata_key="customData")):  # fmt: skip
+        handlers, rooms, received = _socket(channel)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # Rasa's un-awaited enter_room, as above
+            asyncio.run(handlers["session_request"]("sid", {"session_id": session}))
+            gc.collect()
+        confirmed = next(r[2] for r in rooms if len(r) == 3 and r[:2] == ("emit", "session_confirm"))
+        asyncio.run(handlers["user_uttered"]("sid", {**data, "session_id": confirmed}))
         [message] = received
         seen.append((message.text, message.sender_id, message.input_channel, message.metadata))
-    assert seen[0] == seen[1] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[0] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[1] == ("what is baclofen?", SessionIds(SOCKET_SECRET).key_of(confirmed), "socketio", {"language": "en"})
 
 
 def test_socketio_replacing_a_handler_rasa_no_longer_registers_fails_loudly() -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from bot import launcher
-from bot.config import get_settings
+from bot.config import VAR_DIR, get_settings
 from bot.scaled import ScaledBot
-from bot.supervisor import RESTART_DELAY_S, Server, Supervisor, SupervisorError
+from bot.supervisor import RESTART_DELAY_S, Server, Supervisor, SupervisorError, make_private
 from tests.support.servers import free_port, port_is_free
 
 # Answers 200 to every GET on the port given as its argument, until stopped.
@@ -139,6 +139,61 @@ def test_run_reports_a_failed_preparation_and_starts_nothing(
     assert Supervisor([[server]], say=lambda _: None).run(lambda _: "ready", prepare=prepare) == 1
     assert "needs TRACKER_STORE_URL" in capsys.readouterr().err
     assert server.process is None
+
+
+# -- what the servers write is readable by its owner only ------------------------------------------------------
+
+
+def test_what_a_server_writes_is_readable_by_its_owner_only(supervisors: list[Supervisor], tmp_path: Path) -> None:
+    writes = (
+        "import pathlib, sys\n"
+        f"folder = pathlib.Path({str(tmp_path)!r})\n"
+        "(folder / 'logs').mkdir(); (folder / 'logs' / 'server.log').write_text('x')\n"
+        "(folder / 'tracker.db-journal').write_bytes(b'')\n"
+    )
+    server = child("Rasa server")
+    server.command[2] = writes + CHILD
+    supervisor = Supervisor([[server]], say=lambda _: None)
+    supervisors.append(supervisor)
+    old = os.umask(0o022)  # what a shell usually has: files 0644, folders 0755
+    try:
+        supervisor.start()
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.rglob("*")}
+    assert modes == {"logs": 0o700, "server.log": 0o600, "tracker.db-journal": 0o600}
+
+
+def test_make_private_takes_the_groups_and_others_permissions_off(tmp_path: Path) -> None:
+    var = tmp_path / "var"
+    (var / "scaled").mkdir(parents=True)
+    files = {var / "tracker.db": 0o644, var / "scaled" / "access.log": 0o664, var / "run.sh": 0o755}
+    for path, mode in files.items():
+        path.write_text("x")
+        path.chmod(mode)
+    (var / "scaled").chmod(0o755)
+    outside = tmp_path / "shared.txt"
+    outside.write_text("x")
+    outside.chmod(0o644)
+    (var / "link").symlink_to(outside)
+    make_private([var, tmp_path / "missing.db"])
+    assert {p.name: p.stat().st_mode & 0o777 for p in (var, var / "scaled", *files)} == {
+        "var": 0o700, "scaled": 0o700, "tracker.db": 0o600, "access.log": 0o600, "run.sh": 0o700,
+    }  # fmt: skip
+    assert outside.stat().st_mode & 0o777 == 0o644  # a link's target outside is not ours to change
+
+
+def test_the_launcher_makes_var_and_every_sqlite_database_private(tmp_path: Path) -> None:
+    settings = dataclasses.replace(
+        get_settings(), tracker_db=tmp_path / "t.db", database_url=f"sqlite:///{tmp_path / 'content.db'}"
+    )
+    paths = launcher.private_paths(settings)
+    assert paths[0] == VAR_DIR
+    assert {p.name for p in paths[1:]} == {
+        f"{name}{side}" for name in ("t.db", "content.db") for side in ("", "-journal", "-wal", "-shm")
+    }
+    on_postgres = dataclasses.replace(settings, database_url="postgresql+psycopg2://127.0.0.1:5432/spasticity")
+    assert {p.name for p in launcher.private_paths(on_postgres)[1:]} == {"t.db", "t.db-journal", "t.db-wal", "t.db-shm"}
 
 
 # -- the launcher's two shapes: one server of each, or N replicas behind nginx ---------------------------------

@@ -10,11 +10,13 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 - `action_validation`: action server responses validated with a compiled schema (about 20 ms -> 0.6 ms a turn);
 - `event_lookup`: stored events' classes found in a table, not by walking every `Event` subclass per event;
 - `payload_check`: a typed "/intent" payload counts only when the bot offered it (else the safety net is
-  skipped).
+  skipped);
+- `message_cut`: a message longer than the bot reads is cut before Rasa stores it in the conversation, not
+  only before NLU.
 
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
-- `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget.SocketIOInput`, named
+- `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget_socket.SocketIOInput`, named
   in `credentials.yml`): the room is really joined, a broken payload gets a plain reply;
 - `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
 - `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`; its Lua scripts in `lock_scripts`);
@@ -70,8 +72,9 @@ def install() -> None:
         UnsupportedRasaVersion: Rasa is not 3.6.x; nothing is patched.
     """
     check_rasa_version()
-    from bot.rasa_patches import action_validation, event_lookup, payload_check
+    from bot.rasa_patches import action_validation, event_lookup, message_cut, payload_check
 
     action_validation.install()
     event_lookup.install()
     payload_check.install()
+    message_cut.install()
