@@ -3,10 +3,10 @@
 A structured reply is rendered from its data (`bot.replies.ReplyData`, `format_reply`): the paragraphs, each
 followed by its `[n]` citation markers as links to the sources; the sources heading in bold; one line per
 source, `[n] Publisher: Title` linked to its URL (with link previews off, so a reply is not buried under a
-preview card); the emergency numbers in bold (Telegram makes phone numbers tappable itself); and the
-disclaimer in italics. A reply without its disclaimer
-is refused (`UnrenderableReply`). A plain text (the channel's own help, a domain response) is shown as it is
-(`format_text`). Everything is escaped, so no text from the content or from a person can inject markup.
+preview card), then when the answer was reviewed against it ("(reviewed March 2027)"); the emergency numbers
+in bold (Telegram makes phone numbers tappable itself); and the disclaimer in italics. A reply without its
+disclaimer is refused (`UnrenderableReply`). A plain text (the channel's own help, a domain response) is shown
+as it is (`format_text`). Everything is escaped, so no text from the content or from a person can inject markup.
 
 Telegram refuses messages longer than 4096 characters, so a long reply is split into several messages. The
 split happens between lines first, then between sentences, then between words, and never inside a link or a
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.emergency_numbers import local_numbers
-from bot.replies import Paragraph, ReplyData, citation_label
+from bot.replies import Paragraph, ReplyData, citation_label, citation_reviewed
 from bot.wording import CRISIS_LINES, EMERGENCY_NUMBERS, TABLES
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -137,7 +137,9 @@ def reply_lines(reply: ReplyData) -> list[Line]:
         for citation in reply.citations:
             label = citation_label(citation)
             marker = Atom(_escape(f"[{citation.number}]"), f"[{citation.number}]")
-            lines.append(Line([marker, Atom(_link(citation.url, label), label)]))
+            # When the answer was last checked against it: "(reviewed March 2027)", beside the link.
+            reviewed = _word_atoms(citation_reviewed(citation))
+            lines.append(Line([marker, Atom(_link(citation.url, label), label), *reviewed]))
     lines += [Line(_word_atoms(line), "i") for line in reply.disclaimer.strip().split("\n")]
     return lines
 

@@ -90,6 +90,7 @@ class ReplyData:
                     "title": c.title,
                     "url": c.url,
                     "reviewed": c.reviewed.isoformat() if c.reviewed else None,
+                    "reviewed_label": c.reviewed_label,
                 }
                 for c in self.citations
             ],
@@ -114,6 +115,7 @@ class ReplyData:
                     str(c["title"]),
                     str(c["url"]),
                     date.fromisoformat(c["reviewed"]) if c.get("reviewed") else None,
+                    str(c["reviewed_label"]) if c.get("reviewed_label") else None,
                 )
                 for c in data["citations"]
             )

@@ -7,6 +7,7 @@ not show.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Mapping
@@ -16,7 +17,7 @@ from bot.emergency_numbers import DEFAULT, LocalNumbers, local_numbers
 from bot.language import Lang
 from bot.replies.data import OutgoingMessage, Paragraph, PhoneLink, ReplyData, UnrenderableReply, reply_in
 from bot.replies.model import Citation, Reply, ReplyKind
-from bot.wording import CANNOT_SHOW, DISCLAIMER, SOURCES_HEADING
+from bot.wording import CANNOT_SHOW, DISCLAIMER, SOURCES_HEADING, reviewed_on
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ def structure(
 ) -> ReplyData:
     """The reply as data: kind, paragraphs with their citation numbers, citations, buttons, disclaimer, phones.
 
-    Another language passes its own disclaimer, heading and language (`bot.wording.render_words`). The default
+    Another language passes its own disclaimer, heading and language (`bot.wording.render_words`); each
+    citation's review date is worded in that language ("reviewed March 2027"). The default
     emergency, crisis and poison lines become the deployment's own here (`numbers`, by default the configured
     ones: `bot.emergency_numbers`), and the phone numbers the text gives are listed with the data.
 
@@ -55,10 +57,14 @@ def structure(
     local = local_numbers() if numbers is None else numbers
     body = local.localise(reply.text).strip()
     cited = {c.number for c in reply.citations}
+    citations = tuple(
+        dataclasses.replace(c, reviewed_label=reviewed_on(c.reviewed, lang)) if c.reviewed else c
+        for c in reply.citations
+    )
     data = ReplyData(
         kind=reply.kind.value,
         paragraphs=tuple(_paragraph(line, cited) for line in body.split("\n")) if body else (),
-        citations=reply.citations,
+        citations=citations,
         buttons=reply.buttons,
         disclaimer=disclaimer,
         sources_heading=sources_heading,
@@ -79,8 +85,16 @@ def citation_label(citation: Citation) -> str:
     return f"{citation.publisher}: {citation.title}"
 
 
+def citation_reviewed(citation: Citation) -> str:
+    """When the answer was last checked against the source, shown beside it: "(reviewed March 2027)", or ""."""
+    return f"({citation.reviewed_label})" if citation.reviewed_label else ""
+
+
 def reply_text(data: ReplyData) -> str:
     """The reply as one plain text, for channels that show text: body, numbered sources, then the disclaimer.
+
+    Each source line says when the answer was last reviewed against it: "[1] NHS: Baclofen (reviewed March
+    2027). https://...".
 
     Single line breaks only: Rasa's REST channel splits a text at blank lines into separate messages, and
     the disclaimer must stay in the same message as the answer it qualifies.
@@ -91,7 +105,10 @@ def reply_text(data: ReplyData) -> str:
     data.require_disclaimer()
     parts = ["\n".join(paragraph_text(p) for p in data.paragraphs).strip()]
     if data.citations:
-        lines = [f"[{c.number}] {citation_label(c)}. {c.url}" for c in data.citations]
+        lines = [
+            f"[{c.number}] {' '.join(filter(None, (citation_label(c), citation_reviewed(c))))}. {c.url}"
+            for c in data.citations
+        ]
         parts.append(f"{data.sources_heading}\n" + "\n".join(lines))
     parts.append(data.disclaimer)
     return "\n".join(p for p in parts if p)

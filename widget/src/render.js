@@ -126,7 +126,8 @@ export class UnrenderableReply extends Error {}
  * Checks reply data before anything of it is shown.
  * @param {unknown} reply
  * @returns {{paragraphs: {text: string, citations: number[]}[], citations: {number: number, publisher: string,
- *   title: string, url: string}[], sources_heading: string, disclaimer: string}}
+ *   title: string, url: string, reviewed_label?: string}[], sources_heading: string, disclaimer: string,
+ *   phones?: {number: string, label: string, tel: string, call: string}[]}}
  */
 export function checkReply(reply) {
   if (!reply || typeof reply !== "object" || !Array.isArray(reply.paragraphs) || !Array.isArray(reply.citations)) {
@@ -152,7 +153,8 @@ function lineNode(doc, line, newTabNote, phones = []) {
 
 /**
  * The DOM of a structured reply: paragraphs with their citation markers (the phone numbers the data lists as
- * tel: links, announced as "Call 112 (EU)"), the linked sources, and the disclaimer set apart. Throws
+ * tel: links, announced as "Call 112 (EU)"), the linked sources with when each was reviewed, and the disclaimer
+ * set apart. Throws
  * `UnrenderableReply` for a reply without its disclaimer.
  * @param {Document} doc
  * @param {object} reply the reply data of a `bot_uttered` message or of a history message
@@ -186,6 +188,13 @@ export function renderReply(doc, reply, options = {}) {
       const label = `${citation.publisher}: ${citation.title}`;
       const url = safeHref(String(citation.url));
       item.appendChild(url ? link(doc, url, label, options.newTabNote) : doc.createTextNode(label));
+      // When the answer was last checked against this source, in the reply's language ("reviewed March 2027").
+      if (typeof citation.reviewed_label === "string" && citation.reviewed_label.trim()) {
+        const reviewed = doc.createElement("span");
+        reviewed.className = "sw-reviewed";
+        reviewed.textContent = ` (${citation.reviewed_label.trim()})`;
+        item.appendChild(reviewed);
+      }
       list.appendChild(item);
     }
     box.appendChild(list);
