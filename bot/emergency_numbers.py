@@ -292,11 +292,6 @@ def placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def strip_placeholders(text: str) -> str:
-    """The text without its placeholders (for what must not depend on the numbers, such as readability)."""
-    return _PLACEHOLDER.sub("", text)
-
-
 def from_settings(
     emergency: Iterable[Phone] = (),
     crisis: Iterable[Phone] = (),
