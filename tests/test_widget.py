@@ -29,6 +29,7 @@ from bot.channels.widget_session import SessionIds
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Citation, Reply, ReplyKind, render, reply_text
 from tests.support.asgi import InProcessApp, channel_app
+from tests.support.editor_bot import EMBEDDING_SITE_PORT
 from tests.support.replies import bot_uttered
 from tests.support.servers import RunningBot, SpareBot
 
@@ -673,7 +674,7 @@ def test_a_page_on_another_origin_keeps_its_conversation_across_a_reload(
         def log_message(self, *_: Any) -> None:
             pass
 
-    forum = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forum)
+    forum = http.server.ThreadingHTTPServer(("127.0.0.1", EMBEDDING_SITE_PORT), Forum)  # the bot's CORS_ORIGINS
     threading.Thread(target=forum.serve_forever, daemon=True).start()
     watch = PageWatch()
     page = watch.attach(new_context().new_page())

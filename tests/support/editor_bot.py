@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from bot.config import PROJECT_ROOT
+from tests.support.servers import free_port
 
 DRAFT_ID = "editor-test-moonwalk-draft"
 DRAFT_MARK = "DRAFT-ONLY moonwalk stretch"
@@ -29,10 +30,15 @@ DRAFT_QUESTION = "What is the moonwalk stretch?"
 RATE_BURST = 8
 RATE_PER_MINUTE = 4
 TELEGRAM_SECRET = "test-webhook-secret_0123456789"
+# The patient community's site that embeds the widget (tests/test_widget.py serves it on this port): the one
+# origin the shared bot lets call it across origins (CORS_ORIGINS; none by default).
+EMBEDDING_SITE_PORT = free_port()
+EMBEDDING_SITE = f"http://127.0.0.1:{EMBEDDING_SITE_PORT}"
 SHARED_ENV = {
     "REST_RATE_BURST": str(RATE_BURST),
     "REST_RATE_PER_MINUTE": str(RATE_PER_MINUTE),
     "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+    "CORS_ORIGINS": EMBEDDING_SITE,
 }
 
 
