@@ -233,9 +233,11 @@ LOAD_ARGS ?= --messages 10000 --conversations 200 --concurrency 20 --max-seconds
 load-test: $(STAMP) ## Load a running bot (LOAD_URL, loopback only) and check its tracker store (LOAD_TRACKER_DB)
 	$(PY) -m bench.load --url $(LOAD_URL) --tracker-db $(LOAD_TRACKER_DB) $(LOAD_ARGS) --json var/bench/load.json
 
+# Options of bench/run.py, e.g. BENCH_ARGS="--quick --no-train" (a shorter check), "--rounds 5",
+# "--compare var/bench/runs/OLD.json" (each figure's change against an earlier run, above or within the noise).
 BENCH_ARGS ?=
 
-bench: pipeline ## Benchmark this bot against stock `rasa init` (latency, throughput, retrieval, training, memory)
+bench: pipeline ## Benchmark against stock `rasa init`: 3 alternating rounds, median and spread (BENCH_ARGS for options)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 .PHONY: bench load-test
@@ -278,8 +280,9 @@ $(K8S_LINT)/.installed: $(STAMP)
 	$(K8S_LINT)/bin/pip install --quiet "kubernetes-validate==$(KUBERNETES_VALIDATE_VERSION)"
 	touch $@
 
-lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/k8s against the Kubernetes schemas (strict)
+lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/k8s: the schemas (strict), then the security policy
 	$(K8S_LINT)/bin/kubernetes-validate --kubernetes-version $(K8S_VERSION) --strict --quiet deploy/k8s/*.yaml
+	$(PY) -m bot.tools.k8s_policy deploy/k8s
 
 .PHONY: run-scaled lint-k8s
 

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import aiohttp
 import yaml
 
+from bot.channels.rest_auth import client_headers
 from bot.config import PROJECT_ROOT
 
 REST_PATH = "/webhooks/rest/webhook"
@@ -165,7 +166,8 @@ async def drive(
                 result.per_sender[sender].append(text)
                 began = time.monotonic()
                 try:
-                    async with session.post(url + REST_PATH, json={"sender": sender, "message": text}) as response:
+                    body = {"sender": sender, "message": text}
+                    async with session.post(url + REST_PATH, json=body, headers=client_headers()) as response:
                         body = await response.json(content_type=None)
                         good = response.status == 200 and _clear_reply(body)
                         problem = f"{response.status} {str(body)[:200]}"

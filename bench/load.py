@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import RunResult, drive, our_messages, require_loopback
+from bot.channels.conversation_ids import REST, SEPARATOR, rest_sender
 
 MAX_MESSAGES = 50_000
 MAX_SECONDS = 3600.0
@@ -67,7 +68,11 @@ def plan(run_id: str, messages: int, conversations: int) -> dict[str, list[str]]
 
 
 def stored_user_texts(database_url: str, prefix: str) -> tuple[dict[str, list[str]], int]:
-    """User message texts per conversation, in event order, and the number of bot events, from `events`."""
+    """User message texts per conversation, in event order, and the number of bot events, from `events`.
+
+    The REST channel keeps a conversation under `rest:<integrator>:<sender>` (`local` without an API key, the
+    key's name with `REST_API_KEY`); the result is keyed by the sender the load test sent.
+    """
     from sqlalchemy import text
 
     from bot.sql_engine import make_engine
@@ -80,12 +85,13 @@ def stored_user_texts(database_url: str, prefix: str) -> tuple[dict[str, list[st
         with engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE :prefix "
+                    "SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE :pattern "
                     "ORDER BY sender_id, timestamp, id"
                 ),
-                {"prefix": prefix + "%"},
+                {"pattern": f"{REST}{SEPARATOR}%{SEPARATOR}{prefix}%"},  # any integrator
             )
-            for sender, kind, data in rows:
+            for key, kind, data in rows:
+                sender = rest_sender(key)
                 if kind == "user":
                     users.setdefault(sender, []).append(str(json.loads(data).get("text")))
                 elif kind == "bot":

@@ -1,15 +1,16 @@
-"""spaCy passes per message in the Rasa server: the safety net parsing again vs reusing `SpacyNLP`'s doc.
+"""spaCy passes per message in the Rasa server: Rasa's `SpacyNLP` text vs the safety net's form (issue 14).
 
 `python -m bench.nlu_passes` times, per message, what the Rasa server's spaCy work costs (process CPU time,
-as `bench.safety_cost` does): `SpacyNLP`'s parse of the lower-cased text plus the safety net, either
+as `bench.safety_cost` does): `SpacyNLP`'s parse plus the safety net, which reads `SpacyNLP`'s doc when its text
+is the detectors' form and parses that form again otherwise (`bot.safety.rasa_component.verdict_for`), with
 
-- **twice** (before: the safety net parses its normalised text again with `SafetyNet.check`), or
-- **reused** (now: `bot.safety.rasa_component.verdict_for` reads `SpacyNLP`'s doc when the normalised text is
-  the same text, and parses only otherwise),
+- **lower-cased** (Rasa's `SpacyNLP`, `case_sensitive: false`): every message with an accent, a curly quote, a
+  double space or "mix up" is parsed twice;
+- **folded** (now: `bot.rasa_patches.spacy_text.SpacyNLP` parses the detectors' form): every message once,
 
-over the safety sets (English and Spanish) and the NLU training examples (ordinary messages). It also counts
-the messages where the doc is reused, checks that the reused verdicts equal `SafetyNet.check`'s, and counts
-how many verdicts would change if the raw doc were read regardless of normalisation (why the check exists).
+over the safety sets (English and Spanish) and the NLU training examples (ordinary messages). It also checks
+that the verdicts equal `SafetyNet.check`'s, and counts how many verdicts would change if the detectors read
+the lower-cased doc regardless of its text (why the text must be the detectors' form).
 Prints a table and one JSON line.
 """
 
@@ -50,45 +51,52 @@ def main(argv: list[str] | None = None) -> int:
     from bot.nlp.pipeline import build_pipeline
     from bot.nlp.terminology import load_terms
     from bot.safety import SafetyNet, Verdict
+    from bot.safety.matching import detector_text
     from bot.safety.rasa_component import verdict_for
 
     nlp = build_pipeline(load_terms(PROJECT_ROOT / "content" / "terminology.yml"))
     net = SafetyNet(nlp)
 
-    def twice(text: str) -> Verdict:
-        nlp(text.lower())  # SpacyNLP (case_sensitive: false)
-        return net.check(text)
+    from rasa.nlu.utils.spacy_utils import SpacyModel
 
-    def reused(text: str) -> Verdict:
-        return verdict_for(net, text, nlp(text.lower()))
+    from bot.rasa_patches.spacy_text import SpacyNLP
+
+    folding = SpacyNLP(SpacyModel(model=nlp, model_name="bench"), {"case_sensitive": False})
+
+    def lower_cased(text: str) -> Verdict:
+        return verdict_for(net, text, nlp(text.lower()))  # Rasa's SpacyNLP (case_sensitive: false)
+
+    def folded(text: str) -> Verdict:
+        return verdict_for(net, text, nlp(folding._preprocess_text(text)))
 
     sets = {
         "safety-en": load_messages(SETS),
         "safety-es": load_messages(SETS / "es"),
         "nlu-examples": nlu_examples(),
     }
-    time_rounds(twice, sets["safety-en"] + sets["safety-es"], 1)  # warm-up
+    time_rounds(lower_cased, sets["safety-en"] + sets["safety-es"], 1)  # warm-up
     result: dict[str, Any] = {}
     for name, texts in sets.items():
-        raw_changes = sum(1 for t in texts if t.strip() and Verdict(*_detect(net, nlp(t.lower()))) != net.check(t))
-        mismatches = sum(1 for t in texts if reused(t) != net.check(t))
-        shared = sum(1 for t in texts if t.strip() and _same_text(t))
-        before, after = time_rounds(twice, texts, args.rounds), time_rounds(reused, texts, args.rounds)
+        spoken = [t for t in texts if t.strip()]
+        raw_changes = sum(1 for t in spoken if Verdict(*_detect(net, nlp(t.lower()))) != net.check(t))
+        mismatches = sum(1 for t in texts if folded(t) != net.check(t) or lower_cased(t) != net.check(t))
+        once_before = sum(1 for t in spoken if detector_text(t) == t.lower())
+        once_after = sum(1 for t in spoken if detector_text(t) == folding._preprocess_text(t))
+        before, after = time_rounds(lower_cased, texts, args.rounds), time_rounds(folded, texts, args.rounds)
         result[name] = {
             "messages": len(texts),
-            "doc_reused": shared,
-            "passes_before": 2.0,
-            "passes_after": round(1 + (len([t for t in texts if t.strip()]) - shared) / len(texts), 3),
+            "passes_before": round(1 + (len(spoken) - once_before) / len(texts), 3),
+            "passes_after": round(1 + (len(spoken) - once_after) / len(texts), 3),
             "before_us": round(statistics.median(before), 1),
             "after_us": round(statistics.median(after), 1),
             "verdicts_differing_from_check": mismatches,
-            "raw_doc_would_change": raw_changes,
+            "lower_cased_doc_would_change": raw_changes,
         }
-    print(f"{'set':13} {'msgs':>5} {'reused':>6} {'passes':>11} {'before µs':>10} {'after µs':>9}  raw-doc changes")
+    print(f"{'set':13} {'msgs':>5} {'passes':>12} {'lower µs':>9} {'folded µs':>9}  lower-cased doc changes")
     for name, row in result.items():
         print(
-            f"{name:13} {row['messages']:5d} {row['doc_reused']:6d} {row['passes_before']:4.1f} -> "
-            f"{row['passes_after']:4.2f} {row['before_us']:10.1f} {row['after_us']:9.1f}  {row['raw_doc_would_change']}"
+            f"{name:13} {row['messages']:5d} {row['passes_before']:5.2f} -> {row['passes_after']:4.2f} "
+            f"{row['before_us']:9.1f} {row['after_us']:9.1f}  {row['lower_cased_doc_would_change']}"
             + (f"  MISMATCH {row['verdicts_differing_from_check']}" if row["verdicts_differing_from_check"] else "")
         )
     print(json.dumps({"nlu_spacy_passes": result}))
@@ -97,12 +105,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _detect(net: Any, doc: Any) -> tuple[Any, Any]:
     return net.red_flags.detect_doc(doc), net.dosing.detect_doc(doc)
-
-
-def _same_text(text: str) -> bool:
-    from bot.safety.matching import detector_text
-
-    return detector_text(text) == text.lower()
 
 
 if __name__ == "__main__":

@@ -101,8 +101,9 @@ class Settings:
             (`MAX_MESSAGE_CHARS`).
         require_services: when set, tests that need PostgreSQL or Redis fail instead of skipping when the
             service is missing (`REQUIRE_SERVICES`, set by `.ci/run`).
-        content_reload_seconds: at most how often a running action server checks the content revision
-            and swaps in newly loaded content; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
+        content_reload_seconds: at most how often a running action server checks, before a turn, the
+            content revision and swaps in newly loaded content: 0 (default) checks before every turn, so the
+            next answer after a load is new; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
         editor_token: the editors' web shell is served only with this token (`EDITOR_TOKEN`).
         rest_max_body_bytes: largest REST request body accepted; larger ones get 413 (`REST_MAX_BODY_BYTES`).
         rest_rate_per_minute: messages one sender may send per minute over REST, on average; 0 turns the
@@ -140,6 +141,13 @@ class Settings:
             (`CLIENT_RATE_BURST`).
         trusted_proxies: addresses whose `X-Forwarded-For` names the client (nginx in front of the bot)
             (`TRUSTED_PROXIES`, separated by commas or spaces).
+        rest_api_keys: the REST integrators' API keys as `name=key` pairs separated by commas; required (with
+            at least one pair) when the server faces more than this machine (`REST_API_KEYS`; bot.channels.rest).
+        privacy_url: a page about how conversations are kept, linked from the privacy notice (`PRIVACY_URL`).
+        widget_secret: key that signs the widget's session ids; None means a random key generated once into
+            var/widget-secret (`WIDGET_SECRET`; replicas on several machines must share it).
+        widget_max_connections_per_ip: Socket.IO connections one client address may hold at once; 0 turns
+            the limit off (`WIDGET_MAX_CONNECTIONS_PER_IP`).
     """
 
     database_url: str
@@ -177,6 +185,10 @@ class Settings:
     client_rate_per_minute: float = 300.0
     client_rate_burst: int = 60
     trusted_proxies: tuple[str, ...] = ("127.0.0.1",)
+    rest_api_keys: str | None = None
+    privacy_url: str | None = None
+    widget_secret: str | None = None
+    widget_max_connections_per_ip: int = 20
 
     @property
     def action_endpoint_url(self) -> str:
@@ -205,7 +217,7 @@ class Settings:
             answer_threshold=_float("ANSWER_THRESHOLD", 0.22),
             max_message_chars=_int("MAX_MESSAGE_CHARS", 1000),
             require_services=_flag("REQUIRE_SERVICES"),
-            content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 5.0),
+            content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 0.0),
             editor_token=os.environ.get("EDITOR_TOKEN", "").strip() or None,
             rest_max_body_bytes=_int("REST_MAX_BODY_BYTES", 16_384),
             rest_rate_per_minute=_float("REST_RATE_PER_MINUTE", 300.0),
@@ -228,6 +240,10 @@ class Settings:
             client_rate_per_minute=_float("CLIENT_RATE_PER_MINUTE", 300.0),
             client_rate_burst=_int("CLIENT_RATE_BURST", 60),
             trusted_proxies=_words("TRUSTED_PROXIES", ("127.0.0.1",)),
+            rest_api_keys=os.environ.get("REST_API_KEYS", "").strip() or None,
+            privacy_url=os.environ.get("PRIVACY_URL", "").strip() or None,
+            widget_secret=os.environ.get("WIDGET_SECRET", "").strip() or None,
+            widget_max_connections_per_ip=_int("WIDGET_MAX_CONNECTIONS_PER_IP", 20),
         )
 
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from bot.channels.rest_auth import client_headers
 from bot.wording import DISCLAIMER
 
 CATEGORIES = ("answer", "emergency", "dosing_refusal", "out_of_scope", "smalltalk", "bot_identity", "adversarial")
@@ -228,7 +229,8 @@ def rest_sender(base_url: str, timeout: float = 60.0) -> Sender:
 
     def send(sender: str, message: str) -> list[dict[str, Any]]:
         body = json.dumps({"sender": sender, "message": message}).encode("utf-8")
-        request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json", **client_headers()}  # REST_API_KEY, if the bot needs one
+        request = urllib.request.Request(url, data=body, headers=headers)
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return list(json.loads(response.read() or b"[]"))
 

@@ -27,16 +27,23 @@ from bot.nlp.pipeline import FINGERPRINT_FILE
 MODEL_NAME = "spasticity"
 EPOCH_COMPONENTS = {"DIETClassifier", "TEDPolicy", "UnexpecTEDIntentPolicy", "ResponseSelector"}
 # Our NLU components' modules (config.yml names them through bot/nlp/rasa_components.py): a change retrains.
-COMPONENT_MODULES = tuple(
-    PROJECT_ROOT / "bot" / "nlp" / name
-    for name in (
-        "rasa_components.py",
-        "length_guard.py",
-        "canonical_entities.py",
-        "term_featurizer.py",
-        "blank_safe_classifier.py",
-        "move_classifier.py",
-    )
+COMPONENT_MODULES = (
+    *(
+        PROJECT_ROOT / "bot" / "nlp" / name
+        for name in (
+            "rasa_components.py",
+            "length_guard.py",
+            "canonical_entities.py",
+            "term_featurizer.py",
+            "blank_safe_classifier.py",
+            "move_classifier.py",
+        )
+    ),
+    # The text SpacyNLP parses is the safety net's form of the message (bot/rasa_patches/spacy_text.py): the
+    # features are built from it, so a change to that form retrains.
+    PROJECT_ROOT / "bot" / "rasa_patches" / "spacy_text.py",
+    PROJECT_ROOT / "bot" / "safety" / "matching.py",
+    PROJECT_ROOT / "bot" / "text.py",
 )
 
 
@@ -47,7 +54,7 @@ def effective_config(config_path: Path, epochs: int | None, nlp_dir: Path) -> di
         for component in config.get(section) or []:
             if epochs is not None and component.get("name") in EPOCH_COMPONENTS:
                 component["epochs"] = min(int(component.get("epochs", epochs)), epochs)
-            if component.get("name") == "SpacyNLP":
+            if str(component.get("name", "")).rsplit(".", 1)[-1] == "SpacyNLP":
                 try:
                     component["model"] = str(nlp_dir.relative_to(PROJECT_ROOT))
                 except ValueError:

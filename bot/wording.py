@@ -137,6 +137,7 @@ TELEGRAM_HELP = (
     "• Type a question in your own words, for example: what is a baclofen pump?\n"
     "• Or tap one of the topic buttons I send.\n"
     "• /topics shows the main topics; /restart starts a new conversation; /help shows this message.\n"
+    "• /privacy says how our conversation is kept; /forget deletes it from my server.\n"
     "I can't advise on your own doses or treatment: please ask your care team about that.\n"
     f"{EMERGENCY_SHORT}"
 )
@@ -209,6 +210,25 @@ ENGLISH: dict[str, str] = {
     "helpful": HELPFUL,
     "not_helpful": NOT_HELPFUL,
     "language_chosen": "OK, I'll answer in English from now on.",
+    # Privacy, said by the channels themselves: the notice at first contact (the widget's first connection,
+    # Telegram's /start and /privacy), the link to PRIVACY_URL when set, and Telegram's /forget.
+    "privacy_notice_widget": (
+        "About your privacy: this chat is kept on our server so that you can pick it up again after a reload, "
+        "and it is deleted automatically after a while. Please don't type your name, address, date of birth or "
+        "other details that identify you. You can delete this conversation at any time with the Start over button."
+    ),
+    "privacy_notice_telegram": (
+        "About your privacy: I keep our conversation on my server so that I can follow it, and it is deleted "
+        "automatically after a while. Please don't send your name, address, date of birth or other details that "
+        "identify you. Send /forget at any time to delete our conversation from my server (the messages stay in "
+        "this Telegram chat until you delete them), or /privacy to see this again."
+    ),
+    "privacy_more": "More about privacy: {url}",
+    "forgotten": (
+        "Done: I've deleted our conversation from my server and forgotten what we talked about. The messages "
+        "stay in this Telegram chat until you delete them. Ask me a new question whenever you like."
+    ),
+    "forget_failed": "Sorry, I couldn't delete our conversation just now. Please send /forget again in a few minutes.",
     # The small-talk replies of domain.yml, which Rasa sends (tests/test_wording.py: the domain says the same).
     "utter_greet": "Hello! Ask me anything about spasticity and its treatments, in your own words.",
     "utter_goodbye": "Goodbye, and take care. Come back whenever you have a question.",
@@ -304,6 +324,27 @@ SPANISH: dict[str, str] = {
     "helpful": "Me sirvió",
     "not_helpful": "No me sirvió",
     "language_chosen": "De acuerdo, a partir de ahora le respondo en español.",
+    "privacy_notice_widget": (
+        "Sobre su privacidad: esta conversación se guarda en nuestro servidor para que pueda retomarla si recarga "
+        "la página, y se borra automáticamente pasado un tiempo. Por favor, no escriba su nombre, dirección, fecha "
+        "de nacimiento ni otros datos que le identifiquen. Puede borrar esta conversación cuando quiera con el "
+        "botón para empezar de nuevo."
+    ),
+    "privacy_notice_telegram": (
+        "Sobre su privacidad: guardo nuestra conversación en mi servidor para poder seguirla, y se borra "
+        "automáticamente pasado un tiempo. Por favor, no envíe su nombre, dirección, fecha de nacimiento ni otros "
+        "datos que le identifiquen. Envíe /forget cuando quiera para borrar nuestra conversación de mi servidor "
+        "(los mensajes siguen en este chat de Telegram hasta que usted los borre), o /privacy para ver este aviso "
+        "otra vez."
+    ),
+    "privacy_more": "Más sobre la privacidad: {url}",
+    "forgotten": (
+        "Hecho: he borrado nuestra conversación de mi servidor y he olvidado de qué hablamos. Los mensajes siguen "
+        "en este chat de Telegram hasta que usted los borre. Hágame una pregunta nueva cuando quiera."
+    ),
+    "forget_failed": (
+        "Lo siento, ahora no he podido borrar nuestra conversación. Envíe /forget de nuevo dentro de unos minutos."
+    ),
     "utter_greet": "¡Hola! Pregúnteme lo que quiera sobre la espasticidad y sus tratamientos, con sus palabras.",
     "utter_goodbye": "Adiós, cuídese. Vuelva cuando tenga una pregunta.",
     "utter_thanks": "De nada. ¿Hay algo más que quiera saber?",
@@ -323,6 +364,18 @@ TABLES: dict[Lang, dict[str, str]] = {"en": ENGLISH, "es": SPANISH}
 def text(key: str, lang: Lang) -> str:
     """One fixed text in a language."""
     return TABLES[lang][key]
+
+
+def privacy_notice(kind: str, lang: Lang, url: str | None = None) -> str:
+    """The privacy notice a channel shows at first contact, with the link to `PRIVACY_URL` when there is one.
+
+    Args:
+        kind: `widget` or `telegram` (each says how to delete the conversation there).
+        lang: the language of the page or of the Telegram app.
+        url: the operator's privacy page, if any.
+    """
+    notice = TABLES[lang][f"privacy_notice_{kind}"]
+    return f"{notice}\n{TABLES[lang]['privacy_more'].format(url=url)}" if url else notice
 
 
 def render_words(lang: Lang) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -186,8 +187,8 @@ class _NoParse:
 def test_the_safety_verdict_reads_spacynlps_doc_without_parsing_again(net: Any) -> None:
     from bot.safety.rasa_component import verdict_for
 
-    text = "My son's pump is making a two-tone alarm"
-    doc = net.nlp(text.lower())  # what SpacyNLP (case_sensitive: false) puts on the message
+    text = "My son\u2019s pump is making a two-tone alarm, ¿qué hago?"
+    doc = net.nlp(_spacy_text(text))  # what the bot's SpacyNLP puts on the message
     lazy = copy.copy(net)
     lazy.nlp = cast(Any, _NoParse(net.nlp))
     assert verdict_for(lazy, text, doc) == net.check(text)
@@ -202,19 +203,29 @@ def test_the_safety_verdict_reads_spacynlps_doc_without_parsing_again(net: Any) 
         "she mixes her tablets up, is that dangerous",  # "mix up" is read "muddle"
     ],
 )
-def test_a_text_the_detectors_read_otherwise_is_parsed_again(net: Any, text: str) -> None:
+def test_a_doc_of_another_text_is_not_read_the_text_is_parsed_again(net: Any, text: str) -> None:
+    """Rasa's own SpacyNLP parses the lower-cased text: its doc of these differs from the detectors' form."""
     from bot.safety.rasa_component import verdict_for
 
     assert verdict_for(net, text, net.nlp(text.lower())) == net.check(text)
 
 
-def test_safety_set_messages_get_the_same_verdict_from_spacynlps_doc(net: Any) -> None:
-    """A fifth of the English and Spanish sets (`python -m bench.nlu_passes` checks them all)."""
+def _spacy_text(text: str) -> str:
+    """The text the bot's SpacyNLP (bot/rasa_patches/spacy_text.py) parses."""
+    from bot.rasa_patches.spacy_text import SpacyNLP
+
+    return SpacyNLP._preprocess_text(cast(Any, SimpleNamespace(_config={"case_sensitive": False})), text)
+
+
+def test_safety_set_messages_get_the_same_verdict_from_spacynlps_doc_parsed_once(net: Any) -> None:
+    """A fifth of the English and Spanish sets, accents included (`python -m bench.nlu_passes` checks them all)."""
     from bench.safety_cost import SETS, load_messages
     from bot.safety.rasa_component import verdict_for
 
     texts = [*load_messages(SETS), *load_messages(SETS / "es")][::5]
-    differing = [t for t in texts if verdict_for(net, t, net.nlp(t.lower())) != net.check(t)]
+    lazy = copy.copy(net)
+    lazy.nlp = cast(Any, _NoParse(net.nlp))
+    differing = [t for t in texts if t.strip() and verdict_for(lazy, t, net.nlp(_spacy_text(t))) != net.check(t)]
     assert len(texts) > 300 and differing == []
 
 

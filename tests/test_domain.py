@@ -36,7 +36,7 @@ def test_config_uses_the_projects_spacy_pipeline() -> None:
     names = [component["name"] for component in config["pipeline"]]
     assert names[:5] == [
         "bot.nlp.rasa_components.MessageLengthGuard",
-        "SpacyNLP",
+        "bot.rasa_patches.spacy_text.SpacyNLP",
         "SpacyTokenizer",
         "SpacyEntityExtractor",
         "bot.nlp.rasa_components.CanonicalEntityMapper",

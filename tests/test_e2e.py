@@ -89,7 +89,7 @@ def test_restart_clears_the_conversation_and_the_next_message_is_introduced(bot:
     restarted = joined(bot.chat(restarter, "/restart"))
     assert "Starting again" in restarted and "automated assistant" in restarted
     assert restarted.endswith(DISCLAIMER)
-    status, tracker = bot.request(f"/conversations/{restarter}/tracker?token={API_TOKEN}")
+    status, tracker = bot.request(f"/conversations/rest:local:{restarter}/tracker?token={API_TOKEN}")
     assert status == 200 and tracker["slots"]["topic"] is None and tracker["slots"]["therapy"] is None
     # The follow-up no longer has a topic to lean on, and no second introduction comes first.
     replies = bot.chat(restarter, "how long does it last?")

@@ -32,6 +32,53 @@ REDIS_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/{REDIS_DB}"
 
 # -- hermetic --------------------------------------------------------------------------------------
 
+CLOSED = RuntimeError(
+    "unable to perform operation on <TCPTransport closed=True reading=False 0x55>; the handler is closed"
+)
+
+
+class _Pool:
+    def __init__(self) -> None:
+        self.disconnects = 0
+
+    async def disconnect(self, inuse_connections: bool = True) -> None:
+        self.disconnects += 1
+
+
+@pytest.mark.parametrize(
+    ("failures", "outcome"),
+    [
+        ([CLOSED], "ok"),  # uvloop's word for a dead pooled connection: retried on a fresh one
+        ([redis.exceptions.ConnectionError("reset")], "ok"),
+        ([CLOSED, CLOSED], "connection error"),  # still dead: the lock's fall-back handles a ConnectionError
+        ([RuntimeError("something else")], "runtime error"),  # not a dead connection: not hidden
+    ],
+)
+def test_a_dead_connection_is_retried_once_whatever_the_event_loop_calls_it(
+    failures: list[Exception], outcome: str
+) -> None:
+    store = AtomicRedisLockStore()
+    pool = _Pool()
+    store._client = type("Client", (), {"connection_pool": pool})()
+    calls = list(failures)
+
+    async def script(keys: list[str], args: list[object]) -> int:
+        if calls:
+            raise calls.pop(0)
+        return 7
+
+    store._script = lambda name: script  # type: ignore[method-assign]
+    if outcome == "ok":
+        assert asyncio.run(store._run("try", ["k"], [1])) == 7
+        assert pool.disconnects == 1
+    elif outcome == "connection error":
+        with pytest.raises(redis.exceptions.ConnectionError):
+            asyncio.run(store._run("try", ["k"], [1]))
+    else:
+        with pytest.raises(RuntimeError, match="something else"):
+            asyncio.run(store._run("try", ["k"], [1]))
+        assert pool.disconnects == 0
+
 
 def test_endpoint_config_is_read_like_rasa_passes_it() -> None:
     config = EndpointConfig(url="redis://example:6380/3", key_prefix="bot7", type="bot.rasa_patches.lock_store.X")

@@ -290,19 +290,19 @@ def test_a_channel_command_is_a_bare_intent_made_by_code() -> None:
 # -- end to end: the real bot ------------------------------------------------------------------------------
 
 
-def tracker_events(bot: Any, sender: str) -> list[dict[str, Any]]:
-    """The conversation's stored events, through Rasa's HTTP API (the test bots have the API token)."""
+def tracker_events(bot: Any, key: str) -> list[dict[str, Any]]:
+    """The stored events of the conversation `key` (its tracker key), through Rasa's HTTP API (token in tests)."""
     from tests.support.servers import API_TOKEN
 
-    path = f"/conversations/{urllib.parse.quote(sender, safe='')}/tracker?include_events=ALL&token={API_TOKEN}"
+    path = f"/conversations/{urllib.parse.quote(key, safe=':')}/tracker?include_events=ALL&token={API_TOKEN}"
     status, tracker = bot.request(path)
     assert status == 200, tracker
     return list(tracker.get("events") or [])
 
 
-def last_parse(bot: Any, sender: str) -> dict[str, Any]:
-    """The stored parse of the conversation's latest user message, with the text as stored."""
-    user = [e for e in tracker_events(bot, sender) if e.get("event") == "user"][-1]
+def last_parse(bot: Any, key: str) -> dict[str, Any]:
+    """The stored parse of the latest user message of the conversation `key`, with the text as stored."""
+    user = [e for e in tracker_events(bot, key) if e.get("event") == "user"][-1]
     return {**dict(user.get("parse_data") or {}), "stored_text": user.get("text")}
 
 
@@ -336,6 +336,13 @@ def new_sender(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+def rest(sender: str) -> str:
+    """The tracker key of a REST conversation made on this machine without an API key."""
+    from bot.channels.conversation_ids import LOCAL_INTEGRATOR, rest_key
+
+    return rest_key(LOCAL_INTEGRATOR, sender)
+
+
 TYPED_BYPASSES = {
     "confidence and words": (f"/ask_question@1 {PUMP_ALARM}", "emergency"),
     "entities and words": (f"{BOTOX} {PUMP_ALARM}", "emergency"),
@@ -352,7 +359,7 @@ def test_rest_a_typed_payload_is_escalated_or_refused_like_text(running_bot: Any
     sender = new_sender("payload-rest")
     running_bot.chat(sender, "what is spasticity?")  # a conversation under way, with buttons offered
     replies = texts(running_bot.chat(sender, text))
-    parse = last_parse(running_bot, sender)
+    parse = last_parse(running_bot, rest(sender))
     assert_read_as_text(parse)
     assert parse["stored_text"] == text.strip() and parse["text"] == text.strip(), "the person's text is kept"
     if kind == "emergency":
@@ -367,20 +374,20 @@ def test_rest_a_typed_payload_is_escalated_or_refused_like_text(running_bot: Any
 def test_rest_an_offered_button_is_honoured_and_the_same_payload_unoffered_is_read_as_text(running_bot: Any) -> None:
     sender = new_sender("payload-rest")
     running_bot.chat(sender, BOTOX)  # a new conversation: its introduction was not seen yet
-    assert_read_as_text(last_parse(running_bot, sender))
+    assert_read_as_text(last_parse(running_bot, rest(sender)))
 
     other = new_sender("payload-rest")
     first = running_bot.chat(other, "what is spasticity?")
     assert BOTOX in payloads_of(first) and BOTOX not in payloads_of(texts_only(first)), "offered by the intro"
     answer = running_bot.chat(other, BOTOX)  # the intro came with the reply to the first message
-    parse = last_parse(running_bot, other)
+    parse = last_parse(running_bot, rest(other))
     assert_honoured(parse, c.INTENT_ASK_TOPIC)
     assert [(e["entity"], e["value"]) for e in parse["entities"]] == [(c.ENTITY_TOPIC, "botulinum-toxin")]
     assert "botulinum" in " ".join(texts(answer)).lower()
 
     assert BOTOX not in payloads_of(answer), "the topic answer does not offer its own button again"
     running_bot.chat(other, BOTOX)
-    assert_read_as_text(last_parse(running_bot, other))
+    assert_read_as_text(last_parse(running_bot, rest(other)))
 
 
 @pytest.mark.e2e
@@ -390,7 +397,7 @@ def test_rest_a_button_of_the_restart_note_is_honoured(running_bot: Any) -> None
     restarted = running_bot.chat(sender, "/restart")
     assert PUMP in payloads_of(restarted), restarted
     running_bot.chat(sender, PUMP)
-    assert_honoured(last_parse(running_bot, sender), c.INTENT_ASK_TOPIC)
+    assert_honoured(last_parse(running_bot, rest(sender)), c.INTENT_ASK_TOPIC)
 
 
 @pytest.mark.e2e
@@ -401,7 +408,7 @@ def test_rest_whitespace_variants_of_an_offered_payload_are_honoured_case_varian
         menu = running_bot.chat(sender, "show me the topics")
         assert PUMP in payloads_of(menu), payloads_of(menu)
         running_bot.chat(sender, variant)
-        parse = last_parse(running_bot, sender)
+        parse = last_parse(running_bot, rest(sender))
         if honoured:
             assert_honoured(parse, c.INTENT_ASK_TOPIC)
             assert [(e["entity"], e["value"]) for e in parse["entities"]] == [(c.ENTITY_TOPIC, "baclofen-pump")]
@@ -415,7 +422,7 @@ def test_rest_a_typed_bare_intent_is_read_as_text(running_bot: Any) -> None:
     running_bot.chat(sender, "what is baclofen?")
     for text in ("/greet", "/feedback_not_helpful{}", "/emergency", "/out_of_scope"):
         running_bot.chat(sender, text)
-        assert_read_as_text(last_parse(running_bot, sender))
+        assert_read_as_text(last_parse(running_bot, rest(sender)))
 
 
 @pytest.mark.e2e
@@ -423,10 +430,10 @@ def test_rest_restart_and_session_start_still_work(running_bot: Any) -> None:
     sender = new_sender("payload-rest")
     running_bot.chat(sender, "what is baclofen?")
     restarted = running_bot.chat(sender, "/restart")
-    assert last_parse(running_bot, sender)["intent"] == {"name": "restart", "confidence": 1.0}
+    assert last_parse(running_bot, rest(sender))["intent"] == {"name": "restart", "confidence": 1.0}
     assert any(INTRODUCTION in str(r.get("text")) for r in restarted), restarted
     running_bot.chat(sender, "/session_start")
-    assert last_parse(running_bot, sender)["intent"] == {"name": "session_start", "confidence": 1.0}
+    assert last_parse(running_bot, rest(sender))["intent"] == {"name": "session_start", "confidence": 1.0}
 
 
 @pytest.mark.e2e
@@ -434,7 +441,7 @@ def test_rest_entity_offsets_point_into_the_persons_text(running_bot: Any) -> No
     sender = new_sender("payload-rest")
     text = "/ask_question@1 what is Lioresal and how does it work?"
     running_bot.chat(sender, text)
-    parse = last_parse(running_bot, sender)
+    parse = last_parse(running_bot, rest(sender))
     assert_read_as_text(parse)
     found = {(e["value"], text[e["start"] : e["end"]]) for e in parse["entities"]}
     assert ("baclofen", "Lioresal") in found, parse["entities"]
@@ -473,7 +480,7 @@ def socket_turn(session: Any, text: str) -> list[dict[str, Any]]:
 def test_socketio_a_typed_payload_is_escalated_and_an_offered_button_honoured(
     running_bot: Any, socket_session: Any
 ) -> None:
-    sender = socket_session.session_id
+    sender = socket_session.key
     first = socket_turn(socket_session, f"/ask_question@1 {PUMP_ALARM}")
     parse = last_parse(running_bot, sender)
     assert_read_as_text(parse)
@@ -593,7 +600,7 @@ def test_telegram_commands_buttons_and_typed_payloads(telegram_bot: tuple[Any, A
 
     bot, api, secret = telegram_bot
     chat = TelegramChat(bot, api, secret)
-    sender = str(chat.chat_id)
+    sender = f"tg:{chat.chat_id}"  # the chat's tracker key
 
     # The channel's own commands still reach their intents.
     chat.say("/start")

@@ -36,7 +36,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_patches
-from bot.channels.widget import SocketIOInput
+from bot.channels.widget_session import SessionIds
+from bot.channels.widget_socket import SocketIOInput
 from bot.config import PROJECT_ROOT, get_settings
 from bot.launcher import rasa_command
 from bot.nlp.length_guard import MessageLengthGuard
@@ -365,9 +366,20 @@ def test_socketio_rasas_session_request_never_joins_the_room() -> None:
         gc.collect()
     assert ("sid", session) not in rasa_rooms, "Rasa now joins the room: is the session_request patch needed?"
     assert ("emit", "session_confirm", session) in rasa_rooms
-    ours, our_rooms, _ = _socket(SocketIOInput(session_persistence=True))
+    ours, our_rooms, _ = _socket(_ours(session_persistence=True))
     asyncio.run(ours["session_request"]("sid", {"session_id": session}))
-    assert our_rooms == [("sid", session), ("emit", "session_confirm", session)]
+    [(sid, room), _notice, (emit, event, issued)] = our_rooms
+    assert (sid, emit, event) == ("sid", "emit", "session_confirm") and issued != session, "ours issues the id"
+    assert room == SessionIds(SOCKET_SECRET).key_of(issued), "and joins its room"
+
+
+SOCKET_SECRET = b"the contract tests' widget secret"
+
+
+def _ours(**settings: Any) -> SocketIOInput:
+    channel = SocketIOInput(**settings)
+    channel.sessions = SessionIds(SOCKET_SECRET)
+    return channel
 
 
 def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
@@ -375,7 +387,7 @@ def test_socketio_rasas_message_handler_fails_on_a_broken_payload() -> None:
     rasas, _, _ = _socket(RasaSocketIOInput(session_persistence=False))
     with pytest.raises(AttributeError):
         asyncio.run(rasas["user_uttered"]("sid", "not an object"))
-    ours, emitted, received = _socket(SocketIOInput(session_persistence=False))
+    ours, emitted, received = _socket(_ours(session_persistence=False))
     asyncio.run(ours["user_uttered"]("sid", "not an object"))
     assert received == [] and ("emit", "bot_uttered", {"text": UNREADABLE}) in emitted
 
@@ -384,13 +396,19 @@ def test_socketio_a_good_message_reaches_the_bot_as_with_rasas_handler() -> None
     session = str(uuid.uuid4())
     data = {"message": "what is baclofen?", "session_id": session, "customData": {"language": "en"}}
     seen = []
-    for cls in (RasaSocketIOInput, SocketIOInput):
-        channel = cls(session_persistence=True, metadata_key="customData")
-        handlers, _, received = _socket(channel)
-        asyncio.run(handlers["user_uttered"]("sid", dict(data)))
+    for channel in (RasaSocketIOInput(session_persistence=True, metadata_key="customData"),
+                    _ours(session_persistence=True, metadata_key="customData")):  # fmt: skip
+        handlers, rooms, received = _socket(channel)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # Rasa's un-awaited enter_room, as above
+            asyncio.run(handlers["session_request"]("sid", {"session_id": session}))
+            gc.collect()
+        confirmed = next(r[2] for r in rooms if len(r) == 3 and r[:2] == ("emit", "session_confirm"))
+        asyncio.run(handlers["user_uttered"]("sid", {**data, "session_id": confirmed}))
         [message] = received
         seen.append((message.text, message.sender_id, message.input_channel, message.metadata))
-    assert seen[0] == seen[1] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[0] == ("what is baclofen?", session, "socketio", {"language": "en"})
+    assert seen[1] == ("what is baclofen?", SessionIds(SOCKET_SECRET).key_of(confirmed), "socketio", {"language": "en"})
 
 
 def test_socketio_replacing_a_handler_rasa_no_longer_registers_fails_loudly() -> None:
@@ -557,6 +575,67 @@ def test_pipeline_step_regex_message_handler_still_ends_the_nlu_graph() -> None:
     assert any(node.uses is RegexMessageHandler for node in predict.values())
 
 
+# -- spacy_text ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def spacy_model() -> Any:
+    from rasa.nlu.utils.spacy_utils import SpacyModel
+
+    from bot.nlp.pipeline import load_pipeline
+
+    return SpacyModel(model=load_pipeline(str(get_settings().nlp_dir)), model_name="test")
+
+
+SPACY_TEXTS = [
+    "¿Qué pasa si dejo de tomar el baclofeno de golpe?",
+    "can\u2019t   breathe since the botox",
+    "she mixes her tablets up, is that dangerous",
+    "pump alarm pump alarm pump alarm pump alarm",
+    "What is spasticity?",
+]
+
+
+@pytest.mark.parametrize("text", SPACY_TEXTS)
+def test_spacy_text_rasas_spacynlp_lower_cases_only_ours_parses_the_detectors_form(spacy_model: Any, text: str) -> None:
+    from rasa.nlu.utils.spacy_utils import SpacyNLP as RasaSpacyNLP
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+    from bot.safety.matching import detector_text
+
+    config = {"case_sensitive": False}
+    rasas = RasaSpacyNLP(spacy_model, config)._doc_for_text(spacy_model.model, text)
+    ours = SpacyNLP(spacy_model, config)._doc_for_text(spacy_model.model, text)
+    assert rasas.text == text.lower(), "Rasa changed how SpacyNLP preprocesses: re-check bot/rasa_patches/spacy_text.py"
+    assert ours.text == detector_text(text)
+
+
+def test_spacy_text_training_examples_are_parsed_in_the_same_form(spacy_model: Any) -> None:
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+    from bot.safety.matching import detector_text
+
+    examples = [Message(data={"text": text, "intent": "ask_question"}) for text in SPACY_TEXTS]
+    SpacyNLP(spacy_model, {"case_sensitive": False}).process_training_data(TrainingData(examples), spacy_model)
+    assert [m.get("text_spacy_doc").text for m in examples] == [detector_text(t) for t in SPACY_TEXTS]
+    assert [m.get("text") for m in examples] == SPACY_TEXTS, "the message's own text is untouched"
+
+
+def test_spacy_text_is_the_model_provider_rasas_spacy_components_are_wired_to() -> None:
+    from rasa.nlu.extractors.spacy_entity_extractor import SpacyEntityExtractor
+
+    from bot.rasa_patches.spacy_text import SpacyNLP
+
+    train, predict = _schemas()
+    for nodes in (train, predict):
+        assert [name for name, node in nodes.items() if node.uses is SpacyNLP and node.fn == "provide"]
+    [provider] = [name for name, node in predict.items() if node.uses is SpacyNLP and node.fn == "provide"]
+    extractors = [node for node in predict.values() if node.uses is SpacyEntityExtractor]
+    assert extractors and all(node.needs.get("model") == provider for node in extractors)
+    assert DefaultV1Recipe._from_registry("SpacyNLP").clazz is SpacyNLP
+
+
 # -- the Rasa code each patch replaces or relies on ----------------------------------------------------------
 
 RASA_SOURCES = {
@@ -569,6 +648,8 @@ RASA_SOURCES = {
     "rasa.core.lock_store.LockStore.issue_ticket": ("4dfdfb5e62c1dda9", "lock_store"),
     "rasa.engine.recipes.default_recipe.DefaultV1Recipe._add_nlu_predict_nodes": ("14a61f3d65926589", "pipeline_step"),
     "rasa.engine.recipes.default_recipe.DefaultV1Recipe._add_nlu_train_nodes": ("81b76d91f33466f4", "pipeline_step"),
+    "rasa.nlu.utils.spacy_utils.SpacyNLP._preprocess_text": ("0469fb0981c10e28", "spacy_text"),
+    "rasa.engine.recipes.default_recipe.DefaultV1Recipe._get_model_provider_needs": ("8320e83bda814899", "spacy_text"),
 }
 
 

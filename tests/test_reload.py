@@ -122,17 +122,65 @@ def test_refresh_swaps_in_new_content_only_when_the_revision_moved(
     assert "drowsiness" in service.answer_question("baclofen side effects").reply.text
 
 
-def test_the_background_check_picks_up_a_load_by_itself(
+@pytest.mark.parametrize("idle_s", [0.0, 0.3])
+def test_the_very_next_turn_after_a_load_is_answered_from_it(
+    small_bundle: ContentBundle, analyser: TextAnalyser, small_terms: list[Term], idle_s: float
+) -> None:
+    """Issue 16 point 2: once the load is committed, the next question gets the new text, busy or idle."""
+    store = InMemoryContentStore(small_bundle)
+    service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=0)
+    assert "twelve weeks" not in service.answer_question("pump refill").reply.text
+    time.sleep(idle_s)
+    store.replace(with_text(small_bundle, "pump-refills", "The baclofen pump is refilled every twelve weeks."))
+    with service.library.turn():
+        assert "twelve weeks" in service.answer_question("pump refill").reply.text
+
+
+def test_a_turn_in_progress_keeps_its_snapshot_while_the_next_turn_reads_the_load(
     small_bundle: ContentBundle, analyser: TextAnalyser, small_terms: list[Term]
 ) -> None:
     store = InMemoryContentStore(small_bundle)
-    service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=0.05)
+    service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=0)
+    with service.library.turn():
+        service.library.snapshot()  # this turn pinned the content it started with
+        store.replace(with_text(small_bundle, "pump-refills", "The baclofen pump is refilled every twelve weeks."))
+        assert "twelve weeks" not in service.answer_question("pump refill").reply.text
+    with service.library.turn():
+        assert "twelve weeks" in service.answer_question("pump refill").reply.text
+
+
+class DeadRevisionStore(InMemoryContentStore):
+    """A store whose database went away after the first load: reading the revision fails."""
+
+    dead = False
+
+    def revision(self) -> int:
+        if self.dead:
+            raise ConnectionError("the database is down")
+        return super().revision()
+
+
+def test_a_dead_database_at_the_check_keeps_the_loaded_content_answering(
+    small_bundle: ContentBundle, analyser: TextAnalyser, small_terms: list[Term], caplog: pytest.LogCaptureFixture
+) -> None:
+    store = DeadRevisionStore(small_bundle)
+    service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=0)
+    before = service.answer_question("pump refill").reply.text
+    store.dead = True
+    answers = [service.answer_question("pump refill").reply.text for _ in range(5)]
+    assert answers == [before] * 5
+    warnings = [r for r in caplog.records if "Could not check the content revision" in r.getMessage()]
+    assert len(warnings) == 1, "warned once, not at every turn"
+
+
+def test_a_positive_interval_checks_at_most_that_often(
+    small_bundle: ContentBundle, analyser: TextAnalyser, small_terms: list[Term]
+) -> None:
+    store = InMemoryContentStore(small_bundle)
+    service = BotService(store, lambda: analyser, small_terms, threshold=0.3, reload_interval=3600)
     service.library.warm_up()
     store.replace(with_text(small_bundle, "pump-refills", "The baclofen pump is refilled every twelve weeks."))
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "twelve weeks" not in service.answer_question("pump refill").reply.text:
-        time.sleep(0.05)
-    assert "twelve weeks" in service.answer_question("pump refill").reply.text
+    assert "twelve weeks" not in service.answer_question("pump refill").reply.text
 
 
 def test_content_that_cannot_be_used_keeps_the_old_content_in_service(

@@ -1,8 +1,10 @@
-"""The bounded REST channel: clear 400s, 413 for big bodies, 429 per sender, never a 500.
+"""The bounded REST channel: API keys and its own namespace, clear 400s, 413 for big bodies, 429, never a 500.
 
-Validation and the limiter are tested on their own (with a fake clock and hypothesis), and the whole HTTP
-layer in-process (`tests/support/asgi.py`: the channel's blueprint in a Sanic app, served over ASGI, with a
-stub agent that records what reached the bot). One e2e test shows the running bot mounts this channel.
+Validation, the API keys and the limiter are tested on their own (with a fake clock and hypothesis), and the
+whole HTTP layer in-process (`tests/support/asgi.py`: the channel's blueprint in a Sanic app, served over ASGI,
+with a stub agent that records what reached the bot and keeps it in Rasa's in-memory tracker store). Requests
+come from this machine (`LOCAL_CLIENT`) unless a test says otherwise. One e2e test shows the running bot mounts
+this channel; tests/test_isolation_e2e.py tries every crossing between channels against the running bot.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.rest import BadRequest, BoundedRestInput, SenderLimiter, parse_message
+from bot.channels.rest_auth import ApiKeyError, is_loopback, parse_api_keys
 from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
 from bot.text import RECEIVED, normalise
-from tests.support.asgi import REPLY_PREFIX, InProcessApp, channel_app
+from tests.support.asgi import CLIENT, LOCAL_CLIENT, REPLY_PREFIX, InProcessApp, channel_app
 from tests.support.editor_bot import RATE_BURST, RATE_PER_MINUTE
 from tests.support.replies import StructuredAgent
 from tests.support.servers import RunningBot
@@ -139,7 +142,7 @@ def test_the_limiter_forgets_idle_senders_to_stay_bounded() -> None:
 def rest() -> Iterator[InProcessApp]:
     """The bounded REST channel in a Sanic app served in-process, with a small body limit and a stub agent."""
     channel = BoundedRestInput(max_body_bytes=4096, per_minute=0, burst=1, max_in_flight=0)
-    with channel_app([channel]) as app:
+    with channel_app([channel], client=LOCAL_CLIENT) as app:
         yield app
 
 
@@ -166,7 +169,7 @@ def test_a_good_message_reaches_the_bot_and_its_reply_comes_back(rest: InProcess
     assert response.status_code == 200
     assert response.json() == [{"recipient_id": "me", "text": f"{REPLY_PREFIX}what is baclofen?"}]
     [message] = rest.agent.messages
-    assert (message.sender_id, message.text, message.metadata) == ("me", "what is baclofen?", {"a": 1})
+    assert (message.sender_id, message.text, message.metadata) == ("rest:local:me", "what is baclofen?", {"a": 1})
     assert rest.request("GET", "/webhooks/rest/").json() == {"status": "ok"}
 
 
@@ -186,7 +189,9 @@ def structured(text: str) -> dict[str, Any]:
 
 
 def test_a_structured_reply_is_one_message_with_the_same_text_and_its_data() -> None:
-    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured)) as app:
+    with channel_app(
+        [BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured), LOCAL_CLIENT
+    ) as app:
         response = post(app, json.dumps({"sender": "me", "message": "what is baclofen?"}).encode())
     message = render(cited_reply())
     assert message.data is not None
@@ -205,7 +210,9 @@ def test_a_structured_reply_is_one_message_with_the_same_text_and_its_data() -> 
 
 
 def test_a_reply_without_its_disclaimer_cannot_be_rendered_and_the_safe_fallback_is_sent() -> None:
-    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured)) as app:
+    with channel_app(
+        [BoundedRestInput(per_minute=0, max_in_flight=0)], StructuredAgent(structured), LOCAL_CLIENT
+    ) as app:
         response = post(app, json.dumps({"sender": "me", "message": "a reply without its disclaimer"}).encode())
     assert response.json() == [
         {"recipient_id": "me", "text": reply_text(SAFE_FALLBACK), REPLY_KEY: SAFE_FALLBACK.as_json()}
@@ -237,7 +244,7 @@ def test_one_sender_is_rate_limited_with_retry_after_and_others_are_not() -> Non
     clock = Clock()
     channel = BoundedRestInput(per_minute=RATE_PER_MINUTE, burst=RATE_BURST, max_in_flight=0)
     channel.limiter = SenderLimiter(RATE_PER_MINUTE, RATE_BURST, 0, clock=clock)
-    with channel_app([channel]) as app:
+    with channel_app([channel], client=LOCAL_CLIENT) as app:
         body = json.dumps({"sender": "flooder", "message": "hello"}).encode()
         responses = [post(app, body) for _ in range(RATE_BURST + 2)]
         statuses = [r.status_code for r in responses]
@@ -286,6 +293,128 @@ def test_any_body_over_http_is_answered_or_refused_never_a_server_error(rest: In
         assert len(rest.agent.messages) == before + 1
     else:
         assert len(rest.agent.messages) == before and response.json()["error"]
+
+
+# -- who may call, and in which namespace --------------------------------------------------------------------
+
+KEY_A = "key-of-clinic-a-0123456789abcdef"
+KEY_B = "key-of-portal-b-0123456789abcdef"
+
+
+def chat(app: InProcessApp, sender: str, headers: dict[str, str] | None = None) -> Any:
+    return post(app, json.dumps({"sender": sender, "message": "what is baclofen?"}).encode(), headers)
+
+
+def stored(app: InProcessApp) -> set[str]:
+    """Every conversation key the tracker store holds."""
+    return set(app.run(app.agent.tracker_store.keys()))
+
+
+@pytest.mark.parametrize("sender", ["tg:4242", "4242", "web:AAAAAAAAAAAAAAAAAAAAAA", "editor:ed-1", "rest:local:x"])
+def test_whatever_sender_a_client_names_it_talks_in_the_rest_namespace(rest: InProcessApp, sender: str) -> None:
+    response = chat(rest, sender)
+    assert response.status_code == 200 and response.json()[0]["recipient_id"] == sender, "its own id comes back"
+    assert stored(rest) == {f"rest:local:{sender}"}
+
+
+@pytest.mark.parametrize(
+    ("client", "headers"),
+    [
+        (CLIENT, {}),
+        (LOCAL_CLIENT, {"X-Forwarded-For": "198.51.100.4"}),
+        (LOCAL_CLIENT, {"X-Forwarded-For": "127.0.0.1, 198.51.100.4"}),
+        (LOCAL_CLIENT, {"X-Real-IP": "198.51.100.4"}),
+        (LOCAL_CLIENT, {"Forwarded": 'for="[2001:db8::1]:4711";proto=https'}),
+        (LOCAL_CLIENT, {"X-Forwarded-For": "not-an-address"}),
+        (LOCAL_CLIENT, {"Authorization": "Bearer some-key-nobody-configured-123"}),
+    ],
+    ids=["remote-peer", "proxied", "proxied-chain", "real-ip", "forwarded", "unparsable", "unknown-key"],
+)
+def test_without_keys_only_a_request_made_on_this_machine_is_served(
+    client: tuple[str, int], headers: dict[str, str]
+) -> None:
+    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], client=client) as app:
+        response = chat(app, "someone", headers)
+        assert response.status_code == 401 and response.json()["error"] == "unauthorised", response.text
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "REST_API_KEYS" in response.json()["message"]
+        assert app.agent.messages == [] and stored(app) == set()
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Forwarded-For": "127.0.0.1"}, {"Forwarded": "for=127.0.0.1"}])
+def test_a_local_request_is_served_as_integrator_local(headers: dict[str, str]) -> None:
+    with channel_app([BoundedRestInput(per_minute=0, max_in_flight=0)], client=LOCAL_CLIENT) as app:
+        assert chat(app, "me", headers).status_code == 200
+        assert stored(app) == {"rest:local:me"}
+
+
+def test_a_server_listening_beyond_loopback_needs_a_key_even_from_this_machine() -> None:
+    with channel_app([BoundedRestInput(public=True)], client=LOCAL_CLIENT) as app:
+        assert chat(app, "me").status_code == 401 and stored(app) == set()
+
+
+@pytest.mark.parametrize("client", [CLIENT, LOCAL_CLIENT], ids=["remote", "local"])
+def test_each_integrator_has_its_own_namespace_and_needs_its_key(client: tuple[str, int]) -> None:
+    channel = BoundedRestInput(per_minute=0, max_in_flight=0, api_keys={"clinic-a": KEY_A, "portal_b": KEY_B})
+    with channel_app([channel], client=client) as app:
+        for headers in ({}, {"Authorization": "Bearer wrong-key-0123456789abcdef"}, {"Authorization": KEY_A},
+                        {"Authorization": f"Basic {KEY_A}"}, {"Authorization": f"Bearer {KEY_A}x"}):  # fmt: skip
+            refused = chat(app, "same-sender", headers)
+            assert refused.status_code == 401 and "Bearer <key>" in refused.json()["message"], headers
+        for key in (KEY_A, KEY_B):
+            response = chat(app, "same-sender", {"Authorization": f"Bearer {key}"})
+            assert response.status_code == 200 and response.json()[0]["recipient_id"] == "same-sender"
+        assert stored(app) == {"rest:clinic-a:same-sender", "rest:portal_b:same-sender"}, "two conversations"
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ("clinic", "no '='"),
+        ("Clinic=" + KEY_A, "not an integrator name"),
+        ("a:b=" + KEY_A, "not an integrator name"),
+        ("local=" + KEY_A, "not an integrator name"),
+        ("clinic=short", "shorter than"),
+        (f"clinic={KEY_A},clinic={KEY_B}", "given twice"),
+        (f"clinic={KEY_A},portal={KEY_A}", "given twice"),
+    ],
+)
+def test_malformed_api_keys_are_refused_with_the_reason(raw: str, error: str) -> None:
+    with pytest.raises(ApiKeyError, match=error):
+        parse_api_keys(raw)
+
+
+def test_api_keys_are_name_key_pairs() -> None:
+    assert parse_api_keys(f" clinic-a = {KEY_A} , portal_b={KEY_B},") == {"clinic-a": KEY_A, "portal_b": KEY_B}
+    assert parse_api_keys(None) == parse_api_keys("") == {}
+
+
+def test_rasa_stops_with_the_reason_when_the_keys_are_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasa.shared.exceptions import RasaException
+
+    from bot.config import get_settings
+
+    monkeypatch.setenv("REST_API_KEYS", "clinic=short")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(RasaException, match="REST channel: REST_API_KEYS: the key of 'clinic' is shorter"):
+            BoundedRestInput.from_credentials(None)
+        monkeypatch.setenv("REST_API_KEYS", "")
+        monkeypatch.setenv("BOT_HOST", "0.0.0.0")
+        get_settings.cache_clear()
+        assert BoundedRestInput.from_credentials(None).integrators.public is True
+    finally:
+        get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("value", "loopback"),
+    [("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("::ffff:127.0.0.1", True), ("[::1]:80", True),
+     ("127.0.0.1:5005", True), ("localhost", True), ("0.0.0.0", False), ("::", False), ("10.0.0.1", False),
+     ("198.51.100.4", False), ("", False), ("unknown", False), ("_hidden", False)],
+)  # fmt: skip
+def test_what_counts_as_this_machine(value: str, loopback: bool) -> None:
+    assert is_loopback(value) is loopback
 
 
 # -- the real server mounts this channel --------------------------------------------------------------------

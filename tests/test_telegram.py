@@ -32,6 +32,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.events import UserUttered
 from rasa.shared.exceptions import RasaException
 from sanic import Sanic, response
 
@@ -53,10 +54,12 @@ from bot.replies import (
     structure,
 )
 from bot.service import BotService
+from bot.wording import TABLES, privacy_notice
 from bot.wording import TELEGRAM_EXPIRED_BUTTON as EXPIRED_BUTTON
 from bot.wording import TELEGRAM_HELP as HELP_TEXT
 from bot.wording import TELEGRAM_UNKNOWN_COMMAND as UNKNOWN_COMMAND
 from tests.conftest import _service_missing
+from tests.support.asgi import StubAgent
 from tests.support.editor_bot import TELEGRAM_SECRET
 from tests.support.fake_telegram import Failure, FakeTelegram, visible_text
 from tests.support.servers import free_port
@@ -124,11 +127,13 @@ class BotLike:
     service: BotService
     delivered: list[str] = field(default_factory=list)
     metadata: list[Any] = field(default_factory=list)
+    senders: list[str | None] = field(default_factory=list)
 
     async def __call__(self, message: UserMessage) -> None:
         text = message.text or ""
         self.delivered.append(text)
         self.metadata.append(message.metadata)
+        self.senders.append(message.sender_id)
         if text == "/greet":
             reply = self.service.introduction()
         elif text == "/ask_topic":
@@ -166,6 +171,7 @@ class Harness:
     bot: BotLike
     base: str
     http: aiohttp.ClientSession
+    agent: StubAgent
     next_update: int = 1000
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> tuple[int, Any]:
@@ -177,11 +183,19 @@ class Harness:
         self.next_update += 1
         return {"update_id": self.next_update, **content}
 
-    def message(self, text: str | None = None, **extra: Any) -> dict[str, Any]:
+    def message(
+        self, text: str | None = None, chat: int = CHAT, from_lang: str | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        sender = {
+            "id": chat,
+            "is_bot": False,
+            "first_name": "Pat",
+            **({"language_code": from_lang} if from_lang else {}),
+        }
         message: dict[str, Any] = {
             "message_id": self.next_update,
-            "from": {"id": CHAT, "is_bot": False, "first_name": "Pat"},
-            "chat": {"id": CHAT, "type": "private", "first_name": "Pat"},
+            "from": sender,
+            "chat": {"id": chat, "type": "private", "first_name": "Pat"},
             "date": int(time.time()),
             **extra,
         }
@@ -232,6 +246,7 @@ async def serving(
         channel = TelegramInput(config or make_config(fake), state=state)
         bot = BotLike(service)
         app = Sanic(f"telegram-test-{uuid.uuid4().hex[:8]}")
+        app.ctx.agent = agent = StubAgent()  # where /forget deletes: Rasa's in-memory tracker and lock stores
         app.blueprint(channel.blueprint(bot), url_prefix=f"/webhooks/{channel.url_prefix()}")
         port = free_port()
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
@@ -241,7 +256,7 @@ async def serving(
         await server.after_start()
         try:
             async with aiohttp.ClientSession() as http:
-                yield Harness(fake, channel, bot, f"http://127.0.0.1:{port}", http)
+                yield Harness(fake, channel, bot, f"http://127.0.0.1:{port}", http, agent)
         finally:
             await server.before_stop()
             await server.close()
@@ -337,7 +352,7 @@ def test_the_apps_language_goes_with_each_message_and_spanish_replies_keep_their
 
     async def scenario() -> None:
         async with serving(service) as h:
-            await h.post(h.message("hola, que es la espasticidad", **{"from": {"id": CHAT, "language_code": "es-MX"}}))
+            await h.post(h.message("hola, que es la espasticidad", from_lang="es-MX"))
             await h.post(h.message("What is baclofen?"))
             assert h.bot.metadata == [{"language_code": "es-MX"}, None]
 
@@ -367,8 +382,9 @@ def test_start_greets_and_topics_become_an_inline_keyboard(service: BotService) 
     async def scenario() -> None:
         async with serving(service) as h:
             await h.post(h.message("/start"))
-            assert h.bot.delivered == ["/greet"]
-            (sent,) = h.api.calls("sendMessage")
+            assert h.bot.delivered == ["/greet"] and h.bot.senders == [f"tg:{CHAT}"]
+            notice, sent = h.api.calls("sendMessage")
+            assert visible_text(notice.body["text"])[0] == privacy_notice("telegram", "en"), "first: the notice"
             assert visible_text(sent.body["text"])[0] == render(service.introduction()).text
             keyboard = json.loads(sent.body["reply_markup"])["inline_keyboard"]
             assert [[b["text"] for b in row] for row in keyboard] == [
@@ -383,7 +399,7 @@ def test_start_greets_and_topics_become_an_inline_keyboard(service: BotService) 
                 '/ask_topic{"topic": "botulinum-toxin"}',
                 '/ask_topic{"topic": "baclofen-pump"}',
             ]
-            assert h.methods() == ["sendMessage"]
+            assert h.methods() == ["sendMessage", "sendMessage"]
 
     run(scenario)
 
@@ -407,7 +423,7 @@ def test_a_button_press_is_acknowledged_and_answered(service: BotService) -> Non
     async def scenario() -> None:
         async with serving(service) as h:
             await h.post(h.message("/start"))
-            (menu,) = h.api.calls("sendMessage")
+            _notice, menu = h.api.calls("sendMessage")
             h.api.clear()
             press = h.press(menu.body, row=1)
             status, _ = await h.post(press)
@@ -428,10 +444,10 @@ def test_a_refused_acknowledgement_still_gets_the_answer(service: BotService) ->
     async def scenario() -> None:
         async with serving(service) as h:
             await h.post(h.message("/start"))
-            (menu,) = h.api.calls("sendMessage")
+            _notice, menu = h.api.calls("sendMessage")
             h.api.fail_next("answerCallbackQuery", Failure(400, "Bad Request: query is too old"))
             assert (await h.post(h.press(menu.body)))[0] == 200
-            assert h.methods() == ["sendMessage", "answerCallbackQuery", "sendMessage"]
+            assert h.methods() == ["sendMessage", "sendMessage", "answerCallbackQuery", "sendMessage"]
             assert "Spasticity means muscles are stiff" in h.api.calls()[-1].body["text"]
 
     run(scenario)
@@ -462,7 +478,7 @@ def test_forged_callback_data_runs_nothing(service: BotService) -> None:
     async def scenario() -> None:
         async with serving(service) as h:
             await h.post(h.message("/start"))
-            (menu,) = h.api.calls("sendMessage")
+            _notice, menu = h.api.calls("sendMessage")
             h.api.clear()
             genuine = json.loads(menu.body["reply_markup"])["inline_keyboard"][0][0]["callback_data"]
             forged = genuine[:9] + '/ask_topic{"topic": "baclofen"}'
@@ -472,6 +488,66 @@ def test_forged_callback_data_runs_nothing(service: BotService) -> None:
             (ack,) = h.api.calls()
             assert ack.method == "answerCallbackQuery"
             assert ack.body == {"callback_query_id": press["callback_query"]["id"], "text": EXPIRED_BUTTON}
+
+    run(scenario)
+
+
+async def _store(agent: StubAgent, key: str, text: str) -> None:
+    tracker = await agent.tracker_store.get_or_create_tracker(key)
+    tracker.update(UserUttered(text))
+    await agent.tracker_store.save(tracker)
+
+
+def test_forget_deletes_that_chats_conversation_and_nothing_else(service: BotService) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("what is baclofen?"))
+            assert h.bot.senders == [f"tg:{CHAT}"], "the chat's conversation is tg:<chat id>"
+            for key in (f"tg:{CHAT}", "tg:999", f"rest:local:{CHAT}", f"rest:local:tg:{CHAT}"):
+                await _store(h.agent, key, "my private question")
+            h.api.clear()
+            await h.post(h.message("/forget"))
+            (said,) = h.api.calls("sendMessage")
+            assert visible_text(said.body["text"])[0] == TABLES["en"]["forgotten"]
+            assert said.body["chat_id"] == str(CHAT)
+            assert set(await h.agent.tracker_store.keys()) == {"tg:999", f"rest:local:{CHAT}", f"rest:local:tg:{CHAT}"}
+            assert h.bot.delivered == ["what is baclofen?"], "/forget is the channel's: nothing reaches Rasa"
+            await h.post(h.message("/forget"))  # nothing left to delete: still confirmed
+            assert visible_text(h.api.calls("sendMessage")[-1].body["text"])[0] == TABLES["en"]["forgotten"]
+
+    run(scenario)
+
+
+def test_forget_says_so_when_the_store_cannot_delete(service: BotService) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            h.agent.tracker_store = type("Unreachable", (), {})()  # a store that cannot delete anything
+            await h.post(h.message("/forget", from_lang="es"))
+            (said,) = h.api.calls("sendMessage")
+            assert visible_text(said.body["text"])[0] == TABLES["es"]["forget_failed"]
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(("language_code", "lang"), [("en-GB", "en"), ("es-MX", "es"), (None, "en"), ("fr", "en")])
+@pytest.mark.parametrize("url", [None, "https://example.org/privacy"])
+def test_privacy_shows_the_notice_in_the_apps_language_with_the_operators_page(
+    service: BotService, monkeypatch: pytest.MonkeyPatch, language_code: str | None, lang: str, url: str | None
+) -> None:
+    from bot.config import get_settings
+
+    monkeypatch.setattr(
+        "bot.channels.telegram.get_settings", lambda: dataclasses.replace(get_settings(), privacy_url=url)
+    )
+
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("/privacy", from_lang=language_code))
+            (said,) = h.api.calls("sendMessage")
+            shown = visible_text(said.body["text"])[0]
+            assert shown == privacy_notice("telegram", lang, url)  # type: ignore[arg-type]
+            assert "/forget" in shown and (url is None or url in shown)
+            assert h.bot.delivered == []
 
     run(scenario)
 

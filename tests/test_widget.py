@@ -12,7 +12,9 @@ rules, and restart a server under an open widget. Screenshots and the axe result
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,9 +24,11 @@ from typing import Any
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 
-from bot.channels.widget import MAX_TEXT_CHARS, conversation_history, is_session_id
+from bot.channels.widget import MAX_TEXT_CHARS, WidgetInput, conversation_history
+from bot.channels.widget_session import SessionIds
 from bot.config import PROJECT_ROOT
 from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Citation, Reply, ReplyKind, render, reply_text
+from tests.support.asgi import InProcessApp, channel_app
 from tests.support.replies import bot_uttered
 from tests.support.servers import RunningBot, SpareBot
 
@@ -46,7 +50,9 @@ MIN_TARGET_PX = 44
 
 e2e = pytest.mark.e2e
 
-# Shadow root of the widget, for page.evaluate / wait_for_function (locators pierce it by themselves).
+# Shadow root of the widget, for page.evaluate / wait_for_function (locators pierce it by themselves). A
+# condition waited for is always written as a function ("() => ..."): Playwright evaluates a bare expression
+# with eval() in the page, which the demo page's Content-Security-Policy refuses.
 ROOT_JS = "document.getElementById('spasticity-widget').shadowRoot"
 
 
@@ -57,8 +63,8 @@ def _bot(text: str, buttons: list[dict[str, str]] | None = None) -> BotUttered:
     return BotUttered(text, {"buttons": buttons} if buttons else {})
 
 
-def _user(text: str, channel: str = "socketio") -> UserUttered:
-    return UserUttered(text, input_channel=channel)
+def _user(text: str, channel: str = "socketio", timestamp: float | None = None) -> UserUttered:
+    return UserUttered(text, input_channel=channel, timestamp=timestamp)
 
 
 TOPICS = [{"title": "Oral baclofen", "payload": '/ask_topic{"topic": "baclofen"}'}]
@@ -125,9 +131,6 @@ def test_history_is_bounded_in_count_and_text_size() -> None:
     assert len(history["messages"][-1]["text"]) == MAX_TEXT_CHARS
 
 
-WIDGET_ID = "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b"  # as crypto.randomUUID() writes one (fixed: stable test ids)
-
-
 def test_history_gives_each_reply_with_its_data_and_never_one_without_its_disclaimer() -> None:
     reply = Reply(
         ReplyKind.ANSWER, "Baclofen relaxes muscles. [1]", (Citation(1, "N", "NHS", "Baclofen", "https://n.hs"),)
@@ -148,21 +151,102 @@ def test_history_gives_each_reply_with_its_data_and_never_one_without_its_discla
     assert history["messages"][4] == {"sender": "bot", "text": "Bye"}  # a plain message has no data
 
 
+# ------------------------------------------------------------------------------------------ in-process: routes
+
+SECRET = b"a test's own widget secret, 32 bytes+"
+
+
+@pytest.fixture
+def widget_app() -> Iterator[InProcessApp]:
+    """The widget channel in a Sanic app served in-process, with a stub agent and a signer of its own."""
+    with channel_app([WidgetInput(sessions=SessionIds(SECRET))]) as app:
+        yield app
+
+
+def store_events(app: InProcessApp, key: str, events: list[Any]) -> None:
+    async def save() -> None:
+        tracker = await app.agent.tracker_store.get_or_create_tracker(key)
+        for event in events:
+            tracker.update(event)
+        await app.agent.tracker_store.save(tracker)
+
+    app.run(save())
+
+
+def history_of(app: InProcessApp, body: Any, **kwargs: Any) -> Any:
+    return app.request("POST", "/webhooks/widget/history", json=body, **kwargs)
+
+
+def test_history_is_read_by_post_with_a_session_id_this_server_issued(widget_app: InProcessApp) -> None:
+    sessions = SessionIds(SECRET)
+    session_id = sessions.issue()
+    key = sessions.key_of(session_id)
+    assert key is not None
+    store_events(widget_app, key, [_user("what is baclofen?"), _bot("Baclofen relaxes muscles.")])
+    store_events(widget_app, f"rest:local:{session_id}", [_user("a REST client's question", channel="rest")])
+    response = history_of(widget_app, {"session_id": session_id})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert [m["text"] for m in response.json()["messages"]] == ["what is baclofen?", "Baclofen relaxes muscles."]
+    fresh = history_of(widget_app, {"session_id": sessions.issue()})
+    assert fresh.json() == {"messages": [], "buttons": [], "truncated": False}
+
+
+def test_history_never_takes_the_session_id_from_the_url(widget_app: InProcessApp) -> None:
+    session_id = SessionIds(SECRET).issue()
+    response = widget_app.request("GET", "/webhooks/widget/history", params={"session_id": session_id})
+    assert response.status_code == 405
+
+
 @pytest.mark.parametrize(
-    ("value", "ok"),
+    "session_id",
     [
-        (WIDGET_ID, True),
-        (WIDGET_ID.upper(), False),
-        (WIDGET_ID.replace("-", ""), False),
-        ("patient-1", False),
-        (str(uuid.UUID("6ba7b810-9dad-11d1-80b4-00c04fd430c8")), False),  # a version 1 UUID
-        (WIDGET_ID + "\n", False),
-        ("", False),
+        None,
+        "3f2b8c1e-9a4d-4e7f-8b6a-1c2d3e4f5a6b",  # the UUIDs the widget used to make
+        "tg:4242",
+        "rest:local:me",
+        "web:AAAAAAAAAAAAAAAAAAAAAA",
+        f"{'A' * 22}.{'B' * 22}",
+        SessionIds(b"another server's secret, 32 bytes+").issue(),
+        ["x"],
     ],
-    ids=["v4", "upper-case", "no-dashes", "not-a-uuid", "version-1", "trailing-newline", "empty"],
+    ids=["none", "uuid", "telegram", "rest", "widget-key", "forged", "another-server", "list"],
 )
-def test_only_widget_made_session_ids_are_accepted(value: str, ok: bool) -> None:
-    assert is_session_id(value) is ok
+def test_history_refuses_an_id_this_server_did_not_issue(widget_app: InProcessApp, session_id: Any) -> None:
+    response = history_of(widget_app, {"session_id": session_id})
+    assert response.status_code == 403 and "error" in response.json()
+
+
+@pytest.mark.parametrize(
+    "raw", [b"", b"{not json", b"\xff\xfe", json.dumps({"session_id": "x" * 5000}).encode()], ids=str
+)
+def test_history_refuses_a_body_it_cannot_read(widget_app: InProcessApp, raw: bytes) -> None:
+    response = widget_app.request("POST", "/webhooks/widget/history", content=raw)
+    assert response.status_code == 400 and "session_id" in response.json()["error"]
+
+
+def test_history_refuses_a_session_idle_past_the_expiry(widget_app: InProcessApp) -> None:
+    sessions = SessionIds(SECRET)
+    old, recent = sessions.issue(), sessions.issue()
+    for session_id, minutes in ((old, 61), (recent, 59)):  # the domain's sessions expire after 60 minutes
+        key = sessions.key_of(session_id)
+        assert key is not None
+        store_events(widget_app, key, [_user("my question", timestamp=time.time() - minutes * 60)])
+    gone = history_of(widget_app, {"session_id": old})
+    assert gone.status_code == 410 and "ended" in gone.json()["error"]
+    assert history_of(widget_app, {"session_id": recent}).json()["messages"][0]["text"] == "my question"
+
+
+def test_the_demo_page_is_served_under_a_strict_content_security_policy(widget_app: InProcessApp) -> None:
+    page = widget_app.request("GET", "/webhooks/widget/")
+    csp = page.headers["Content-Security-Policy"]
+    assert page.status_code == 200 and page.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "style-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "<style" not in page.text and "<script>" not in page.text, "nothing inline for the policy to refuse"
+    styles = widget_app.request("GET", "/webhooks/widget/demo.css")
+    assert styles.status_code == 200 and styles.headers["Content-Type"].startswith("text/css")
+    assert styles.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # ------------------------------------------------------------------------------------------ browser set-up
@@ -230,7 +314,7 @@ def open_widget(page: Any, url: str) -> None:
     """Loads the demo page, opens the widget and waits until the conversation is joined."""
     page.goto(url)
     page.get_by_role("button", name="Ask about spasticity").click()
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
 
 
 def bot_count(page: Any) -> int:
@@ -277,7 +361,8 @@ def messages(page: Any) -> list[tuple[str, str]]:
 def run_axe(page: Any, name: str) -> dict[str, Any]:
     """Runs axe-core with the WCAG 2.1 A and AA rules; saves the results; returns them."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
+        # Evaluated through the browser's debugging protocol: the demo page's CSP refuses inline scripts.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
     results: dict[str, Any] = page.evaluate(
         """async (tags) => {
             const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
@@ -422,7 +507,7 @@ def test_the_widget_works_with_the_keyboard_alone_and_focus_is_visible(
     assert focus["style"] != "none" and focus["width"] >= 2, focus
     page.keyboard.press("Enter")
     assert page.evaluate(FOCUS_STYLE)["id"] == "sw-input", "opening moves the focus to the question box"
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
 
     before = bot_count(page)
     page.keyboard.type(QUESTION)
@@ -567,6 +652,54 @@ def test_the_embed_config_sets_the_title_colours_and_texts(
     assert bg == "rgb(0, 94, 184)" and watch.dialogs == [] and watch.errors == []
 
 
+@e2e
+def test_a_page_on_another_origin_keeps_its_conversation_across_a_reload(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """The widget embedded on another site: Socket.IO and the history POST are cross-origin requests.
+
+    The page is served by a server of its own on another port, so another origin in the same (loopback) address
+    space: Chromium refuses requests from a page it cannot place (a routed one) to a loopback address.
+    """
+    body = EMBED_PAGE.format(url=running_bot.url, colour="#005eb8").encode()
+
+    class Forum(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    forum = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forum)
+    threading.Thread(target=forum.serve_forever, daemon=True).start()
+    watch = PageWatch()
+    page = watch.attach(new_context().new_page())
+    try:
+        page.goto(f"http://127.0.0.1:{forum.server_address[1]}/thread.html")
+        page.get_by_role("button", name="Poser une question").click()
+        page.wait_for_function(
+            f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000
+        )
+        before = bot_count(page)
+        box = page.get_by_label("Votre question")  # the embed's own label
+        box.fill(QUESTION)
+        box.press("Enter")
+        wait_for_bot(page, before, CITED)
+        shown = messages(page)
+        page.reload()
+        page.locator(".sw-source-list a").first.wait_for(timeout=30_000)
+        notice = [m for m in shown if m[1].startswith("About your privacy")]
+        assert len(notice) == 1, "the first contact showed the notice"
+        restored = messages(page)
+        assert restored == [m for m in shown if m not in notice], "the history came back across origins"
+        assert watch.errors == []
+    finally:
+        forum.shutdown()
+
+
 SPANISH_PAGE = """<!doctype html><html lang="es-MX"><head><meta charset="utf-8"><title>Foro</title></head>
 <body><main><h1>Foro</h1></main>
 <script src="{url}/webhooks/widget/static/widget.js" data-server-url="{url}" data-launcher-label="Preguntar"
@@ -585,7 +718,7 @@ def test_a_spanish_page_sends_its_language_and_gets_spanish_safety_replies(
     )
     page.goto(url)
     page.get_by_role("button", name="Preguntar").click()
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
     before = bot_count(page)
     box = page.get_by_label("Su pregunta")
     box.fill("ya no quiero vivir, estoy pensando en quitarme la vida")
@@ -644,7 +777,7 @@ def test_the_reply_renderer_links_only_http_runs_nothing_and_refuses_no_disclaim
     watch = PageWatch()
     page = watch.attach(new_context().new_page())
     page.goto(demo_url(running_bot))
-    page.wait_for_function("window.SpasticityWidget && typeof SpasticityWidget.renderReply === 'function'")
+    page.wait_for_function("() => window.SpasticityWidget && typeof SpasticityWidget.renderReply === 'function'")
     citations = (
         Citation(1, "E", "Evil", "Title", "javascript:alert(5)"),
         Citation(2, "N", "NHS", "Baclofen", "https://www.nhs.uk/medicines/baclofen/"),
@@ -687,24 +820,96 @@ def test_the_reply_renderer_links_only_http_runs_nothing_and_refuses_no_disclaim
     assert watch.dialogs == [] and watch.errors == []
 
 
+CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation',
+    e => __cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"""
+SESSION_JS = "localStorage.getItem('spasticity-widget:session:' + location.origin)"
+
+
+@e2e
+def test_privacy_notice_start_over_and_the_session_id_in_no_url(
+    running_bot: RunningBot, new_context: Callable[..., Any]
+) -> None:
+    """First contact shows the notice; Start over (by keyboard) deletes the server's copy and the history for good."""
+    from bot.channels.conversation_ids import widget_key
+    from bot.wording import privacy_notice
+
+    context = new_context()
+    context.add_init_script(CSP_WATCH)
+    urls: list[str] = []
+    context.on("request", lambda request: urls.append(request.url))
+    watch = PageWatch()
+    page, other = watch.attach(context.new_page()), watch.attach(context.new_page())
+    open_widget(page, demo_url(running_bot))
+    notice = page.locator(".sw-notice")
+    assert notice.count() == 1 and privacy_notice("widget", "en") in notice.inner_text(), "the notice at first contact"
+    assert messages(page)[1][1].startswith("About your privacy"), "right after the greeting"
+    ask(page, QUESTION)
+    wait_for_bot(page, 2, CITED)
+    first_id = page.evaluate(SESSION_JS)
+    first_key = widget_key(first_id.split(".")[0])
+    assert [e["text"] for e in running_bot.stored_events(first_key) if e["event"] == "user"] == [QUESTION]
+    open_widget(other, demo_url(running_bot))
+    assert ("user", QUESTION) in messages(other), "a second tab shows the same conversation"
+    shot(page, "15-before-start-over.png")
+
+    restart = page.get_by_role("button", name="Start over (deletes this conversation)")
+    restart.focus()
+    assert page.evaluate(FOCUS_STYLE)["cls"] == "sw-restart", "reachable and focusable by keyboard"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {SESSION_JS} !== {json.dumps(first_id)}", timeout=30_000)
+    page.locator(".sw-notice").wait_for(timeout=30_000)
+    assert [sender for sender, _ in messages(page)] == ["bot", "bot"], "the greeting and the new notice only"
+    assert "This conversation was deleted" in page.locator(".sw-announcer").inner_text()
+    assert page.evaluate(f"{ROOT_JS}.activeElement.id") == "sw-input"
+    assert running_bot.stored_events(first_key) == [], "the server's copy is gone"
+    other.wait_for_function(f"() => {ROOT_JS}.querySelectorAll('.sw-msg--user').length === 0", timeout=30_000)
+    shot(page, "16-after-start-over.png")
+
+    page.reload()
+    page.locator(".sw-status[data-state='online']").wait_for(timeout=30_000)
+    assert [sender for sender, _ in messages(page)] == ["bot"], "after a reload: nothing of the old conversation"
+    second_id = page.evaluate(SESSION_JS)
+    ask(page, "what is a bac pump?")
+    wait_for_bot(page, 1)
+    assert [
+        e["text"] for e in running_bot.stored_events(widget_key(second_id.split(".")[0])) if e["event"] == "user"
+    ] == ["what is a bac pump?"]
+
+    for session_id in (first_id, second_id):
+        leaked = [u for u in urls if session_id in u or session_id.split(".")[0] in u]
+        assert leaked == [], f"the session id travelled in a URL: {leaked}"
+    assert page.evaluate("window.__cspViolations") == [], "the widget needs nothing the demo page's CSP refuses"
+    assert watch.errors == [] and watch.dialogs == []
+
+
 # ------------------------------------------------------------------------------------------ HTTP routes
 
 
 @e2e
-def test_history_endpoint_checks_the_id_and_shows_only_widget_conversations(running_bot: RunningBot) -> None:
-    for query in ("", "?session_id=patient-1", f"?session_id={uuid.uuid4().hex}",
-                  f"?session_id={str(uuid.uuid4()).upper()}", f"?session_id={uuid.uuid4()}&session_id={uuid.uuid4()}",
-                  "?session_id=" + "a" * 5000):  # fmt: skip
-        status, body = running_bot.request(f"/webhooks/widget/history{query}")
-        assert status == 400 and "session_id" in body, (query, status, body)
+def test_history_takes_only_an_issued_id_in_the_body_and_shows_only_widget_conversations(
+    running_bot: RunningBot,
+) -> None:
+    from tests.test_bad_input import SocketSession
 
-    status, body = running_bot.request(f"/webhooks/widget/history?session_id={uuid.uuid4()}")
-    assert status == 200 and body == {"messages": [], "buttons": [], "truncated": False}
+    session = SocketSession(running_bot.url)
+    try:
+        session.send({"message": "what is spasticity?", "session_id": session.session_id})
+        session.collect(timeout=90)
+    finally:
+        session.close()
+    status, body = running_bot.request("/webhooks/widget/history", {"session_id": session.session_id})
+    assert status == 200 and [m["text"] for m in body["messages"] if m["sender"] == "user"] == ["what is spasticity?"]
+    status, _ = running_bot.request(f"/webhooks/widget/history?session_id={session.session_id}")
+    assert status == 405, "never in a URL"
+    for forged in ("patient-1", str(uuid.uuid4()), session.key, session.session_id.split(".")[0], "tg:4242"):
+        status, body = running_bot.request("/webhooks/widget/history", {"session_id": forged})
+        assert status == 403, (forged, status, body)
 
-    rest_sender = str(uuid.uuid4())  # a REST conversation under a widget-shaped id stays private
-    assert running_bot.chat(rest_sender, "what is spasticity?")
-    status, body = running_bot.request(f"/webhooks/widget/history?session_id={rest_sender}")
-    assert status == 200 and body["messages"] == []
+    rest_sender = session.session_id  # a REST conversation under the widget's own id stays in REST's namespace
+    assert running_bot.chat(rest_sender, "what is a baclofen pump?")
+    status, body = running_bot.request("/webhooks/widget/history", {"session_id": session.session_id})
+    assert [m["text"] for m in body["messages"] if m["sender"] == "user"] == ["what is spasticity?"]
 
 
 @e2e
@@ -732,12 +937,12 @@ def test_the_widget_reconnects_after_the_server_restarts(new_context: Callable[.
     ask(page, QUESTION)
     wait_for_bot(page, before, CITED)
     assert bot.stop() == 0
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'offline'", timeout=30_000)
     assert "Reconnecting" in page.locator(".sw-status").inner_text()
     shot(page, "10-reconnecting.png")
     started = time.monotonic()
     bot = spare_bot.get()  # the same ports and folder, so the same tracker
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
+    page.wait_for_function(f"() => {ROOT_JS}.querySelector('.sw-status').dataset.state === 'online'", timeout=30_000)
     print(f"reconnected {time.monotonic() - started:.1f} s after the restart began")
     assert "Connected again" in page.locator(".sw-status").inner_text()
     before = bot_count(page)

@@ -13,7 +13,9 @@ servers notice the new revision within `CONTENT_RELOAD_SECONDS` and swap it in w
 Every route needs the token, as HTTP Basic (any user name, the token as password: the browser asks once)
 or as `Authorization: Bearer <token>`, compared in constant time; without it the answer is 401. With no
 `EDITOR_TOKEN` set, or one too short to be a secret, the channel serves nothing at all and says so in the
-log. Posts must be JSON and same-origin, so another site cannot make an editor's browser send them.
+log. Posts must be JSON and same-origin, so another site cannot make an editor's browser send them. The
+page's conversation id becomes `editor:<id>` (`bot.channels.conversation_ids`): an editor can never talk in a
+patient's conversation, nor a patient in an editor's.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.conversation_ids import editor_key
 from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
 from bot.channels.rest import BadRequest, ReplyCollector, error, parse_message, read_body
 from bot.config import get_settings
@@ -53,7 +56,6 @@ STATIC_FILES = {
 MIN_TOKEN_CHARS = 12
 MAX_BODY_BYTES = 16_384
 SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-SENDER_PREFIX = "editor-"
 MAX_RANKING = 5
 REALM = 'Basic realm="Spasticity bot editors", charset="UTF-8"'
 SECURITY_HEADERS = {
@@ -304,7 +306,7 @@ class EditorInput(InputChannel):
             except BadRequest as exc:
                 return error(400, "bad_request", str(exc))
             assert self.token is not None
-            sender_id = SENDER_PREFIX + incoming.sender
+            sender_id = editor_key(incoming.sender)  # the editors' namespace: never a patient's conversation
             text = incoming.text.strip()  # UserMessage strips too; the signature covers exactly this text
             collector = ReplyCollector()
             try:

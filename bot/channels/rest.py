@@ -1,4 +1,4 @@
-"""Rasa's REST channel with its doors closed: validated input, a bounded body and a per-sender rate limit.
+"""Rasa's REST channel with its doors closed: an integrator API with its own namespace, bounded and rate-limited.
 
 The stock `RestInput` answers 200 to malformed JSON or a missing message, reads bodies of any size (up to
 Sanic's 100 MB), lets anyone make any number of requests for one conversation, and lets the client name
@@ -8,9 +8,15 @@ URL (`POST /webhooks/rest/webhook`, because `name()` is still "rest") and the sa
 - answers 400 with a JSON error for a body that is not UTF-8 JSON, not an object, or whose `sender` or
   `message` is missing, of the wrong type, empty or too long (`metadata` must be an object if present);
 - answers 413 once the body passes `REST_MAX_BODY_BYTES`, without reading the rest into memory;
-- answers 429 with `Retry-After` when one sender exceeds `REST_RATE_PER_MINUTE` (a token bucket that
+- answers 429 with `Retry-After` when one conversation exceeds `REST_RATE_PER_MINUTE` (a token bucket that
   allows `REST_RATE_BURST` at once) or has `REST_MAX_IN_FLIGHT` requests in progress;
 - always records the message as coming from "rest", whatever the client says;
+- keeps every conversation in the REST namespace, `rest:<integrator>:<sender>` (`bot.channels.conversation_ids`):
+  whatever `sender` a client sends, it can never name a Telegram chat, a widget session, an editor's
+  conversation or another integrator's; replies still carry the client's own `sender` as `recipient_id`,
+  which integrators match replies on;
+- answers 401 unless the request carries an integrator's API key (`Authorization: Bearer <key>`, from
+  `REST_API_KEYS`) or is local, made on the bot's own machine with no keys configured (`bot.channels.rest_auth`);
 - answers each bot message as one item, `{"recipient_id", "text", "buttons", "reply"}`: `text` is the plain text
   rendered from the reply data (`bot.replies.reply_text`), the same text as the stock channel's, and `reply`
   is the data itself (`ReplyCollector`). Reply data without its disclaimer is never passed on: the safe
@@ -29,7 +35,7 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +45,8 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.conversation_ids import rest_key
+from bot.channels.rest_auth import ApiKeyError, Integrators, is_loopback, parse_api_keys
 from bot.config import get_settings
 from bot.replies import REPLY_KEY, checked, reply_text
 from bot.text import RECEIVED, normalise
@@ -50,6 +58,7 @@ MAX_SENDER_CHARS = 128
 MAX_JSON_DEPTH = 32
 # How many senders' buckets are remembered; the oldest idle ones are forgotten first (bounded memory).
 MAX_TRACKED_SENDERS = 50_000
+REALM = 'Bearer realm="Spasticity bot REST API"'
 
 
 class BadRequest(ValueError):
@@ -264,11 +273,11 @@ class ReplyCollector(CollectingOutputChannel):
 
 
 class BoundedRestInput(InputChannel):
-    """The REST channel with validation, a body limit and per-sender limits (see the module docstring).
+    """The REST channel with API keys, its own namespace, validation, a body limit and per-conversation limits.
 
     Built on `InputChannel`, not on Rasa's `RestInput`: its own webhook replaces all of `RestInput`'s, so
     nothing of Rasa's REST channel (its private `_extract_input_channel`, which takes the client's word for
-    the channel) is inherited or overridden.
+    the channel) is inherited or overridden. See the module docstring for what it refuses and why.
     """
 
     def __init__(
@@ -277,10 +286,22 @@ class BoundedRestInput(InputChannel):
         per_minute: float = 300.0,
         burst: int = 100,
         max_in_flight: int = 8,
+        api_keys: Mapping[str, str] | None = None,
+        public: bool = False,
     ) -> None:
-        """Creates the channel; `from_credentials` fills the values from the settings."""
+        """Creates the channel; `from_credentials` fills the values from the settings.
+
+        Args:
+            max_body_bytes: largest body accepted.
+            per_minute: sustained messages per minute per conversation.
+            burst: messages a conversation may send at once.
+            max_in_flight: requests per conversation in progress at once.
+            api_keys: integrator name -> API key; with any, every request needs one.
+            public: the server listens beyond loopback (`BOT_HOST`), so no request is served without a key.
+        """
         self.max_body_bytes = max_body_bytes
         self.limiter = SenderLimiter(per_minute, burst, max_in_flight)
+        self.integrators = Integrators(api_keys, public)
 
     @classmethod
     def name(cls) -> str:
@@ -289,15 +310,45 @@ class BoundedRestInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: dict[str, Any] | None) -> BoundedRestInput:
-        """Limits from the environment (bot/config.py); credentials.yml may override each one."""
+        """Limits and keys from the environment (bot/config.py); credentials.yml may override each limit.
+
+        Raises:
+            RasaException: `REST_API_KEYS` is malformed; `rasa run` stops and prints why.
+        """
+        from rasa.shared.exceptions import RasaException
+
         settings = get_settings()
         given = credentials or {}
+        try:
+            keys = parse_api_keys(settings.rest_api_keys)
+        except ApiKeyError as error:
+            raise RasaException(f"REST channel: {error}") from error
+        public = not is_loopback(settings.host)
+        if keys:
+            logger.info("REST channel: API keys for %s.", ", ".join(sorted(keys)))
+        elif public:
+            logger.error(
+                "REST channel: BOT_HOST=%s and REST_API_KEYS is not set, so every REST request is refused (401).",
+                settings.host,
+            )
         return cls(
             max_body_bytes=int(given.get("max_body_bytes", settings.rest_max_body_bytes)),
             per_minute=float(given.get("rate_per_minute", settings.rest_rate_per_minute)),
             burst=int(given.get("rate_burst", settings.rest_rate_burst)),
             max_in_flight=int(given.get("max_in_flight", settings.rest_max_in_flight)),
+            api_keys=keys,
+            public=public,
         )
+
+    def _unauthorised(self) -> HTTPResponse:
+        if self.integrators.keyed:
+            why = "Send your API key as 'Authorization: Bearer <key>'."
+        else:
+            why = (
+                "This REST API answers only requests made on the bot's own machine unless the operator sets "
+                "REST_API_KEYS; then send your key as 'Authorization: Bearer <key>'."
+            )
+        return error(401, "unauthorised", why, headers={"WWW-Authenticate": REALM})
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The health route and the bounded webhook."""
@@ -309,13 +360,17 @@ class BoundedRestInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
+            integrator = self.integrators.of(request)
+            if integrator is None:
+                return self._unauthorised()
             try:
                 message = parse_message(await read_body(request, self.max_body_bytes))
             except PayloadTooLarge:
                 return error(413, "payload_too_large", f"The body is larger than {self.max_body_bytes} bytes.")
             except BadRequest as exc:
                 return error(400, "bad_request", str(exc))
-            wait = self.limiter.acquire(message.sender)
+            key = rest_key(integrator, message.sender)
+            wait = self.limiter.acquire(key)
             if wait is not None:
                 seconds = max(1, math.ceil(wait))
                 return error(
@@ -327,20 +382,15 @@ class BoundedRestInput(InputChannel):
             collector = ReplyCollector()
             try:
                 await on_new_message(
-                    UserMessage(
-                        message.text,
-                        collector,
-                        message.sender,
-                        input_channel=self.name(),
-                        metadata=message.metadata,
-                    )
+                    UserMessage(message.text, collector, key, input_channel=self.name(), metadata=message.metadata)
                 )
             except asyncio.CancelledError:  # as the stock channel: answer with what was collected
                 logger.error("A REST message timed out before it was answered")
             except Exception:
                 logger.exception("A REST message could not be handled")
             finally:
-                self.limiter.release(message.sender)
-            return response.json(collector.messages)
+                self.limiter.release(key)
+            # The client's own id, not the key: integrators match replies on the sender they sent.
+            return response.json([{**m, "recipient_id": message.sender} for m in collector.messages])
 
         return webhook

@@ -9,10 +9,14 @@ and puts button payloads straight into `callback_data` (64 bytes at most). This 
 - never calls the Bot API at start-up: `make telegram-webhook` (`telegram_webhook.py`) registers the webhook
   with its secret, once, when an operator asks;
 - claims each `update_id` once (`telegram_state`), so a retried update is acknowledged but not answered again;
-- sends HTML rendered from each reply's data (citations as links, link previews off; a reply without its
-  disclaimer is refused and the safe fallback sent instead), split under 4096 characters without cutting a
+- sends HTML rendered from each reply's data (`telegram_output`; citations as links, link previews off; a reply
+  without its disclaimer is refused and the safe fallback sent instead), split under 4096 characters without cutting a
   citation (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
-- answers `/start`, `/topics`, `/restart` and `/help`, and tells people who send a sticker, photo or voice
+- keeps each chat's conversation under `tg:<chat id>` (`bot.channels.conversation_ids`), a key no other channel
+  can name, and sends each reply to the chat id inside that key;
+- answers `/start` (the privacy notice, then the introduction), `/topics`, `/restart`, `/help`, `/privacy` (the
+  notice, in the app's language, with `PRIVACY_URL` when set) and `/forget` (deletes the chat's conversation
+  from the tracker store, under its lock, and says so), and tells people who send a sticker, photo or voice
   note that it reads text;
 - talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
 
@@ -22,17 +26,14 @@ secret is written to a file; without `TELEGRAM_BOT_TOKEN` it opens no route at a
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import Bot
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from aiogram.utils.exceptions import TelegramAPIError
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.shared.core.constants import USER_INTENT_RESTART
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
@@ -40,110 +41,29 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import constants as c
-from bot.channels.telegram_config import TelegramConfig, TelegramConfigError, close_bot
-from bot.channels.telegram_format import format_reply, format_text
+from bot.channels.conversation_ids import telegram_key
+from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
+from bot.channels.telegram_output import CHANNEL_NAME, TelegramOutput
 from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secret
 from bot.config import get_settings
+from bot.conversation_store import forget_conversation
+from bot.language import normalise_code
 from bot.payloads import ChannelCommand
-from bot.replies import checked
 from bot.wording import (
-    TELEGRAM_CHOOSE,
     TELEGRAM_EXPIRED_BUTTON,
     TELEGRAM_HELP,
     TELEGRAM_MEDIA_KINDS,
     TELEGRAM_MEDIA_NOTE,
     TELEGRAM_SORRY,
     TELEGRAM_UNKNOWN_COMMAND,
+    privacy_notice,
 )
+from bot.wording import text as wording
 
 logger = logging.getLogger(__name__)
 
-CHANNEL_NAME = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 256 * 1024  # a real update is a few kilobytes; anything larger is not from Telegram
-MAX_RETRY_AFTER_S = 5  # wait this long at most when Telegram asks us to slow down, then give up on the message
-
-
-class TelegramOutput(OutputChannel):
-    """Sends the bot's messages to a Telegram chat as HTML, with quick replies as an inline keyboard."""
-
-    @classmethod
-    def name(cls) -> str:
-        """The channel name Rasa records with each message."""
-        return CHANNEL_NAME
-
-    def __init__(self, bot: Bot, codec: ButtonCodec) -> None:
-        self.bot = bot
-        self.codec = codec
-
-    async def _send(self, chat_id: str, html_text: str, markup: InlineKeyboardMarkup | None) -> None:
-        for attempt in (1, 2):
-            try:
-                await self.bot.send_message(
-                    chat_id, html_text, parse_mode="HTML", disable_web_page_preview=True, reply_markup=markup
-                )
-                return
-            except RetryAfter as error:
-                if attempt == 2 or error.timeout > MAX_RETRY_AFTER_S:
-                    raise
-                await asyncio.sleep(error.timeout)
-
-    async def send_parts(self, chat_id: str, parts: list[str], markup: InlineKeyboardMarkup | None = None) -> None:
-        """Sends HTML messages in order; the keyboard goes with the last one."""
-        if not parts and markup is not None:
-            parts = [TELEGRAM_CHOOSE]  # Telegram needs some text to hang a keyboard under
-        for number, part in enumerate(parts, start=1):
-            await self._send(chat_id, part, markup if number == len(parts) else None)
-
-    async def send_html(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Sends a plain text as one or more HTML messages; the keyboard goes with the last one."""
-        await self.send_parts(chat_id, format_text(text), markup)
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """A structured reply is rendered from its data (the safe fallback if it has no disclaimer).
-
-        Any other message (a domain response) goes the way Rasa sends it, as text with buttons.
-        """
-        reply = checked(message)
-        if reply is None:
-            await super().send_response(recipient_id, message)
-            return
-        buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
-        await self.send_parts(recipient_id, format_reply(reply), await self.keyboard(buttons))
-
-    async def keyboard(self, buttons: Sequence[dict[str, Any]]) -> InlineKeyboardMarkup | None:
-        """One button per row (long titles stay readable, and each is a large target), or None if empty."""
-        markup = InlineKeyboardMarkup(row_width=1)
-        for button in buttons:
-            title = str(button.get("title") or "").strip()
-            if not title:
-                continue
-            if button.get("url"):
-                markup.row(InlineKeyboardButton(title, url=str(button["url"])))
-            else:
-                payload = str(button.get("payload") or title)
-                markup.row(InlineKeyboardButton(title, callback_data=await self.codec.encode(payload)))
-        return markup if markup.inline_keyboard else None
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """A text message (split when longer than Telegram allows)."""
-        await self.send_html(recipient_id, text)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """A text message whose quick replies become an inline keyboard under its last part."""
-        await self.send_html(recipient_id, text, await self.keyboard(buttons))
-
-    async def send_quick_replies(
-        self, recipient_id: str, text: str, quick_replies: list[dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Quick replies are buttons on Telegram."""
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
-    async def close(self) -> None:
-        """Closes the HTTP session to the Bot API."""
-        await close_bot(self.bot)
 
 
 def _chat_id(message: Any) -> str | None:
@@ -240,7 +160,7 @@ class TelegramInput(InputChannel):
             if not await state.claim_update(update_id):
                 logger.info("Telegram update %s already handled; acknowledging the retry only.", update_id)
                 return response.json({"ok": True, "duplicate": True})
-            await self.handle(update, output, on_new_message)
+            await self.handle(update, output, on_new_message, getattr(request.app.ctx, "agent", None))
             return response.json({"ok": True})
 
         @webhook.listener("after_server_stop")
@@ -251,9 +171,20 @@ class TelegramInput(InputChannel):
         return webhook
 
     async def handle(
-        self, update: dict[str, Any], output: TelegramOutput, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+        self,
+        update: dict[str, Any],
+        output: TelegramOutput,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
     ) -> None:
-        """Answers one (new) update; errors are logged and told to the person, never raised to Telegram."""
+        """Answers one (new) update; errors are logged and told to the person, never raised to Telegram.
+
+        Args:
+            update: the update as Telegram sent it.
+            output: where replies go.
+            on_new_message: Rasa's handler of a user message.
+            agent: Rasa's agent (its tracker and lock stores), for `/forget`; None where there is none.
+        """
         chat_id: str | None = None
         try:
             if isinstance(update.get("callback_query"), dict):
@@ -262,7 +193,7 @@ class TelegramInput(InputChannel):
                 await self._on_button(query, chat_id, output, on_new_message)
             elif isinstance(update.get("message"), dict):
                 chat_id = _chat_id(update["message"])
-                await self._on_message(update["message"], chat_id, output, on_new_message)
+                await self._on_message(update["message"], chat_id, output, on_new_message, agent)
             # Edited messages, channel posts and other update types are acknowledged without a reply: answering
             # an edit again would repeat an answer the person already has.
         except Exception:
@@ -284,7 +215,9 @@ class TelegramInput(InputChannel):
         # The Telegram app's language ("es", "en-GB") goes along: the bot answers a Spanish app in Spanish.
         language = sender.get("language_code") if isinstance(sender, dict) else None
         metadata = {"language_code": language} if isinstance(language, str) and language else None
-        await on_new_message(UserMessage(text, output, chat_id, input_channel=CHANNEL_NAME, metadata=metadata))
+        await on_new_message(
+            UserMessage(text, output, telegram_key(chat_id), input_channel=CHANNEL_NAME, metadata=metadata)
+        )
 
     async def _on_message(
         self,
@@ -292,6 +225,7 @@ class TelegramInput(InputChannel):
         chat_id: str | None,
         output: TelegramOutput,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        agent: Any = None,
     ) -> None:
         if chat_id is None:
             return
@@ -305,14 +239,21 @@ class TelegramInput(InputChannel):
             # intents, so nobody can type their way to an intent or entity the conversation did not offer.
             # The intents go as `ChannelCommand`s: Rasa honours those unoffered (bot.payloads), a typed "/..." never.
             command = text.split()[0].split("@", 1)[0].lower()
+            key = telegram_key(chat_id)
+            lang = normalise_code((message.get("from") or {}).get("language_code")) or "en"
             if command == "/start":
-                await on_new_message(ChannelCommand(c.INTENT_GREET, output, chat_id, CHANNEL_NAME))
+                await output.send_html(chat_id, privacy_notice("telegram", lang, get_settings().privacy_url))
+                await on_new_message(ChannelCommand(c.INTENT_GREET, output, key, CHANNEL_NAME))
             elif command == "/topics":
                 # The topic intent without a topic is the bot's menu of main topics.
-                await on_new_message(ChannelCommand(c.INTENT_ASK_TOPIC, output, chat_id, CHANNEL_NAME))
+                await on_new_message(ChannelCommand(c.INTENT_ASK_TOPIC, output, key, CHANNEL_NAME))
             elif command == "/restart":
                 # Rasa's own restart: the conversation is forgotten and the next message is introduced afresh.
-                await on_new_message(ChannelCommand(USER_INTENT_RESTART, output, chat_id, CHANNEL_NAME))
+                await on_new_message(ChannelCommand(USER_INTENT_RESTART, output, key, CHANNEL_NAME))
+            elif command == "/privacy":
+                await output.send_html(chat_id, privacy_notice("telegram", lang, get_settings().privacy_url))
+            elif command == "/forget":
+                await output.send_html(chat_id, wording(await self._forget(agent, key), lang))
             elif command == "/help":
                 await output.send_html(chat_id, TELEGRAM_HELP)
             else:
@@ -321,6 +262,20 @@ class TelegramInput(InputChannel):
         kinds = [name for key, name in TELEGRAM_MEDIA_KINDS.items() if message.get(key)]
         if kinds:
             await output.send_html(chat_id, TELEGRAM_MEDIA_NOTE.format(what=kinds[0]))
+
+    @staticmethod
+    async def _forget(agent: Any, key: str) -> str:
+        """Deletes the chat's conversation; the wording key of what to tell the person."""
+        if agent is None or getattr(agent, "tracker_store", None) is None:
+            logger.error("/forget: the bot has no tracker store to delete from yet.")
+            return "forget_failed"
+        try:
+            deleted = await forget_conversation(agent, key)
+        except Exception:  # the database is down: say so, and let them ask again
+            logger.exception("/forget could not delete a Telegram conversation")
+            return "forget_failed"
+        logger.info("/forget: a Telegram conversation was deleted (%d stored items).", deleted)
+        return "forgotten"
 
     async def _on_button(
         self,

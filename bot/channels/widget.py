@@ -1,50 +1,44 @@
-"""The website widget's own channel: serves the built widget, its demo page, and a read-only history.
+"""The website widget's own channel: serves the built widget, its demo page, and each session's history.
 
-The widget talks to the bot over Rasa's socket.io channel (`credentials.yml`, session persistence on). What
-socket.io cannot do is give a reloaded page or a new tab the conversation so far, and the browser must never
-hold the Rasa HTTP API token that the tracker routes need. So this channel adds, under `/webhooks/widget/`:
+The widget talks to the bot over the Socket.IO channel (`bot.channels.widget_socket`: server-issued session ids,
+one room per socket). What Socket.IO cannot do is give a reloaded page or a new tab the conversation so far,
+and the browser must never hold the Rasa HTTP API token that the tracker routes need. So this channel adds,
+under `/webhooks/widget/`:
 
-- `GET /` the demo page (`widget/demo/index.html`): the widget on a mock community page (`make run`);
+- `GET /` the demo page (`widget/demo/index.html`, with `demo.css`): the widget on a mock community page
+  (`make run`), under a strict Content-Security-Policy (no inline script or style, nothing from elsewhere), so
+  the demo also shows the widget needs none;
 - `GET /static/widget.js` (and its source map) from `widget/dist/`, built by `make widget`;
-- `GET /history?session_id=<uuid>`: the user and bot texts of that one conversation (each bot reply with its
-  reply data, which the widget renders) and the last quick replies, read from the tracker store. Only ids
-  shaped like the random UUIDs the widget makes are accepted, only conversations held over the socket.io
-  channel are shown, and the answer is bounded in size.
+- `POST /history` with `{"session_id": ...}` in the body (never in the URL, so no access log holds it): the
+  user and bot texts of that session's conversation (each bot reply with its reply data, which the widget
+  renders) and the last quick replies, read from the tracker store. Only ids this server issued and signed
+  are accepted (403 otherwise, `bot.channels.widget_session`); a conversation idle past the session expiry is
+  refused with 410 (a shared computer's next user must not see it); only conversations held over the
+  socket.io channel are shown, and the answer is bounded in size.
 
-It receives no messages itself (`on_new_message` is unused), so it adds no way to talk to the bot.
-
-Over Socket.IO each structured reply goes out as one `bot_uttered` message (`WidgetOutput`): `text` (the plain
-text rendered from the data, for simple clients), `quick_replies`, and `reply`, the reply data the widget
-renders (`bot.replies.ReplyData`). Reply data without its disclaimer is never sent: the safe fallback is.
-
-`SocketIOInput` is Rasa's socket.io channel with its two handlers replaced (`bot.rasa_patches.socketio`
-says why): `session_request` really joins the conversation's room, and a broken message payload gets a plain
-reply. `credentials.yml` names this class instead of the stock `socketio` entry; events, path and the channel
-name (`socketio`) stay the same.
+It receives no messages itself (`on_new_message` is unused), so it adds no way to talk to the bot. Every answer
+carries `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
-from rasa.core.channels.socketio import SocketIOOutput
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.rest import read_body
+from bot.channels.widget_session import SessionIds, default_session_ids, idle_expired
 from bot.config import PROJECT_ROOT
-from bot.rasa_patches.socketio import MAX_ROOM_CHARS, replace_handler, session_request_handler
-from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
-from bot.text import RECEIVED, normalise
-from bot.wording import WIDGET_NO_SESSION, WIDGET_UNREADABLE
+from bot.replies import REPLY_KEY, checked, reply_text
 
 logger = logging.getLogger(__name__)
 
@@ -54,19 +48,19 @@ WIDGET_DIR = PROJECT_ROOT / "widget"
 MAX_MESSAGES = 100  # the newest messages a reload shows; older ones stay in the tracker
 MAX_TEXT_CHARS = 4000  # longer texts (a pasted essay) are cut in the history, not in the conversation
 MAX_BUTTONS = 12
-# A version 4 UUID as `crypto.randomUUID()` writes it: the only session ids the widget makes.
-SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+MAX_HISTORY_BODY_BYTES = 1024  # {"session_id": "<45 characters>"} and some room
 STATIC_FILES = {
     "widget.js": "text/javascript; charset=utf-8",
     "widget.js.map": "application/json; charset=utf-8",
     "widget.js.LEGAL.txt": "text/plain; charset=utf-8",
 }
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
-
-
-def is_session_id(value: str) -> bool:
-    """True for a session id the widget could have made (a lower-case version 4 UUID)."""
-    return bool(SESSION_ID.fullmatch(value))
+# The demo page loads only its own script and styles and talks only to its own server; the widget's styles
+# go in through a constructed style sheet, which CSP does not count as inline.
+DEMO_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def _cut(text: str) -> str:
@@ -153,9 +147,15 @@ def _error(status: int, message: str) -> HTTPResponse:
 class WidgetInput(InputChannel):
     """Serves the website widget, its demo page and each conversation's history (read-only)."""
 
-    def __init__(self, widget_dir: Path = WIDGET_DIR) -> None:
-        """Serves the files under `widget_dir` (`dist/` and `demo/`)."""
+    def __init__(self, widget_dir: Path = WIDGET_DIR, sessions: SessionIds | None = None) -> None:
+        """Serves the files under `widget_dir` (`dist/` and `demo/`).
+
+        Args:
+            widget_dir: the widget's folder.
+            sessions: the session signer (default: the process's, from `WIDGET_SECRET` or var/widget-secret).
+        """
         self.widget_dir = widget_dir
+        self.sessions = sessions
 
     @classmethod
     def name(cls) -> str:
@@ -167,12 +167,14 @@ class WidgetInput(InputChannel):
         """Takes no settings: the widget's look is configured on the embedding page."""
         return cls()
 
-    def _file(self, path: Path, content_type: str, missing: str) -> HTTPResponse:
+    def _file(
+        self, path: Path, content_type: str, missing: str, extra: Mapping[str, str] | None = None
+    ) -> HTTPResponse:
         try:
             body = path.read_bytes()
         except FileNotFoundError:
             return response.text(missing, status=503, headers=SECURITY_HEADERS)
-        headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+        headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache", **(extra or {})}
         return response.raw(body, content_type=content_type, headers=headers)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -185,7 +187,12 @@ class WidgetInput(InputChannel):
                 self.widget_dir / "demo" / "index.html",
                 "text/html; charset=utf-8",
                 "The widget's demo page is missing (widget/demo/index.html).",
+                {"Content-Security-Policy": DEMO_CSP},
             )
+
+        @widget.route("/demo.css", methods=["GET"])
+        async def demo_styles(_: Request) -> HTTPResponse:
+            return self._file(self.widget_dir / "demo" / "demo.css", "text/css; charset=utf-8", "demo.css is missing.")
 
         @widget.route("/static/<name>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
@@ -198,101 +205,29 @@ class WidgetInput(InputChannel):
                 "The widget is not built: run `make widget` (it needs node and npm).",
             )
 
-        @widget.route("/history", methods=["GET"])
+        @widget.route("/history", methods=["POST"], stream=True)
         async def history(request: Request) -> HTTPResponse:
-            values = request.args.getlist("session_id") or []
-            if len(values) != 1 or not is_session_id(values[0]):
-                return _error(400, "session_id must be one UUID as made by the widget (8-4-4-4-12 hex digits).")
+            try:
+                data = json.loads((await read_body(request, MAX_HISTORY_BODY_BYTES)).decode("utf-8"))
+            except (PayloadTooLarge, UnicodeDecodeError, ValueError):
+                return _error(400, 'Send {"session_id": "..."} as JSON, as the widget does.')
+            sessions = self.sessions or default_session_ids()
+            key = sessions.key_of(data.get("session_id") if isinstance(data, dict) else None)
+            if key is None:
+                return _error(403, "This is not a session id this server gave out.")
             agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or agent.tracker_store is None:
+            domain = getattr(agent, "domain", None)
+            if agent is None or agent.tracker_store is None or domain is None:
                 return _error(503, "The bot is not ready yet.")
             try:
-                tracker = await agent.tracker_store.retrieve_full_tracker(values[0])
+                tracker = await agent.tracker_store.retrieve_full_tracker(key)
             except Exception:  # a tracker store outage must not become a 500 with a trace
                 logger.exception("Could not read the conversation history from the tracker store.")
                 return _error(503, "The conversation history is not available right now.")
-            body = conversation_history(tracker.events if tracker is not None else [])
+            events = list(tracker.events) if tracker is not None else []
+            if idle_expired(events, domain.session_config.session_expiration_time):
+                return _error(410, "This conversation has ended; a new one starts with the next message.")
+            body = conversation_history(events)
             return response.json(body, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
         return widget
-
-
-def socketio_message(reply: ReplyData) -> dict[str, Any]:
-    """One `bot_uttered` message for a structured reply: its text, its quick replies and its data."""
-    message: dict[str, Any] = {"text": reply_text(reply)}
-    if reply.buttons:
-        message["quick_replies"] = [
-            {"content_type": "text", "title": b.title, "payload": b.payload} for b in reply.buttons
-        ]
-    message[REPLY_KEY] = reply.as_json()
-    return message
-
-
-class WidgetOutput(SocketIOOutput):
-    """Rasa's Socket.IO output, sending each structured reply as one message with its reply data."""
-
-    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
-        """A structured reply as `socketio_message`; any other message as Rasa sends it."""
-        reply = checked(message)
-        if reply is None:
-            await super().send_response(recipient_id, message)
-            return
-        await self._send_message(recipient_id, socketio_message(reply))
-
-
-class SocketIOInput(RasaSocketIOInput):
-    """Rasa's socket.io channel whose handlers join the conversation's room and survive broken payloads."""
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Rasa's blueprint, with its `session_request` and message handlers replaced (bot.rasa_patches.socketio)."""
-        socket_blueprint = super().blueprint(on_new_message)
-        sio = self.sio
-        assert sio is not None  # set by the parent's blueprint()
-
-        replace_handler(sio, "session_request", session_request_handler(self, sio), self.namespace)
-
-        async def refuse(sid: str, why: str) -> None:
-            logger.info("Refused a Socket.IO message: %s", why)
-            await sio.emit(self.bot_message_evt, {"text": WIDGET_UNREADABLE}, room=sid, namespace=self.namespace)
-
-        async def handle_message(sid: str, data: Any) -> None:
-            # Rasa's handler assumes a dict with a string message: anything else raised inside it and the
-            # person heard nothing. Here a broken payload gets a plain reply and never reaches the tracker.
-            if not isinstance(data, dict):
-                return await refuse(sid, f"payload is {type(data).__name__}, not an object")
-            if self.session_persistence:
-                sender = data.get("session_id")
-                if not isinstance(sender, str) or not 0 < len(sender) <= MAX_ROOM_CHARS:
-                    await sio.emit(
-                        self.bot_message_evt, {"text": WIDGET_NO_SESSION}, room=sid, namespace=self.namespace
-                    )
-                    return None
-            else:
-                sender = sid
-            text = data.get("message", "")
-            if not isinstance(text, str):
-                return await refuse(sid, f"message is {type(text).__name__}, not text")
-            try:
-                text = normalise(text, RECEIVED)
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                return await refuse(sid, "message holds a lone surrogate")
-            metadata = data.get(self.metadata_key)
-            if isinstance(metadata, str):
-                try:
-                    metadata = json.loads(metadata)
-                except ValueError:
-                    metadata = None
-            output = WidgetOutput(sio, self.bot_message_evt)
-            message = UserMessage(
-                text,
-                output,
-                sender,
-                input_channel=self.name(),
-                metadata=metadata if isinstance(metadata, dict) else {},
-            )
-            await on_new_message(message)
-            return None
-
-        replace_handler(sio, self.user_message_evt, handle_message, self.namespace)
-        return socket_blueprint

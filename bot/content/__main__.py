@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    # Running bots poll the revision and swap new content in within CONTENT_RELOAD_SECONDS, with no restart.
+    # Running bots read the revision before each turn and answer from this load from the next message on.
     print(f"Loaded into {redact(args.database_url)}: {report.summary()}; now {counts}; content revision {revision}.")
     return 0
 

@@ -1,5 +1,11 @@
 """The content being served: loaded on first use, swapped whole when editors publish, one snapshot per turn.
 
+Before each turn the library reads the store's revision (one primary-key read) and, when a load has moved it,
+builds the new index and swaps it in before answering, so once `make content` or the editors' shell says
+"loaded", the very next answer on every replica comes from the new content (issue 16 point 2). A background
+check, as before, left the first answers after a load on a quiet bot stale however long one waited: it ran
+only when a turn arrived, and that turn was answered from the old content meanwhile.
+
 The action server keeps serving while editors load new content. The library therefore holds each snapshot and
 its index as one immutable `LoadedContent`, builds a new one aside and swaps it in with one assignment, so a
 reader sees either the old library or the new one, never half of each. AnalyserT turn (one action run) pins the
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator, Sized
@@ -26,6 +33,9 @@ from bot.content.records import ContentBundle, PassageRecord
 from bot.content.store import ContentStore
 
 logger = logging.getLogger(__name__)
+
+# At most how often (seconds) a store that cannot be read is logged while the loaded content is served.
+WARN_EVERY_S = 60.0
 
 AnalyserT = TypeVar("AnalyserT")  # the text analyser
 IndexT = TypeVar("IndexT", bound=Sized)  # the search index
@@ -92,17 +102,16 @@ class Library(Generic[AnalyserT, IndexT]):
             store: where the content is read from.
             analyser_factory: returns the text analyser (loaded once, on first use).
             index_factory: builds the search index of a list of passages with the analyser.
-            reload_interval: at most how often (seconds) the store's revision is checked for new content;
-                negative turns the check off.
+            reload_interval: at most how often (seconds) the store's revision is checked, before a turn, for
+                new content: 0 (the default setting) checks before every turn; negative turns the check off.
         """
         self.store = store
         self._analyser_factory = analyser_factory
         self._index_factory = index_factory
         self.reload_interval = reload_interval
-        # `_build_lock` serialises loads and rebuilds (first load, background refresh, reload, drafts);
-        # `_check_lock` lets at most one background revision check run at a time.
+        # `_build_lock` serialises loads and rebuilds (first load, refresh, reload, drafts): turns that find
+        # the same new revision wait for the one build instead of each building it.
         self._build_lock = threading.RLock()
-        self._check_lock = threading.Lock()
         self._analyser: AnalyserT | None = None
         # Each is replaced whole, in one assignment, and never mutated: readers need no lock.
         self._published: LoadedContent[IndexT] | None = None
@@ -110,6 +119,7 @@ class Library(Generic[AnalyserT, IndexT]):
         self._generation = 0
         self._checked_at = time.monotonic()
         self._failed_revision: int | None = None
+        self._warned_at = -math.inf
 
     @property
     def analyser(self) -> AnalyserT:
@@ -135,15 +145,16 @@ class Library(Generic[AnalyserT, IndexT]):
         return content, mine
 
     def current(self, drafts: bool = False) -> LoadedContent[IndexT]:
-        """The published content (loaded on first use, refreshed in the background), or the drafts one."""
+        """The published content, or the drafts one: loaded on first use, first brought up to date after a load."""
         published = self._published
         if published is None or self._analyser is None:
             with self._build_lock:
                 if self._published is None or self._analyser is None:
                     self._published = self._build(drafts=False)
                 published = self._published
-        else:
-            self._schedule_check()
+        elif self._check_due():
+            self._check_now()
+            published = self._published or published
         if not drafts:
             return published
         current = self._drafts
@@ -186,29 +197,29 @@ class Library(Generic[AnalyserT, IndexT]):
         )
         return LoadedContent(bundle, retriever, revision, generation, drafts)
 
-    def _schedule_check(self) -> None:
-        """Starts a background revision check when the last one is old enough; never blocks a request."""
-        if self.reload_interval < 0 or time.monotonic() - self._checked_at < self.reload_interval:
-            return
-        if not self._check_lock.acquire(blocking=False):
-            return  # a check is already running
-        self._checked_at = time.monotonic()
+    def _check_due(self) -> bool:
+        return self.reload_interval >= 0 and time.monotonic() - self._checked_at >= self.reload_interval
 
-        def check() -> None:
-            try:
-                self.refresh()
-            except Exception:  # keep serving what we have; the next check tries again
-                logger.exception("Could not check the content revision")
-            finally:
-                self._checked_at = time.monotonic()
-                self._check_lock.release()
+    def _check_now(self) -> None:
+        """Swaps in a new load before this turn is answered; when the store cannot be read, keeps serving.
 
-        threading.Thread(target=check, name="content-refresh", daemon=True).start()
+        A dead database must not fail the turn: the content in memory is still good. The warning is logged at
+        most once a minute, not at every turn.
+        """
+        try:
+            self.refresh()
+        except Exception:
+            if time.monotonic() - self._warned_at >= WARN_EVERY_S:
+                self._warned_at = time.monotonic()
+                logger.warning("Could not check the content revision; serving the content loaded", exc_info=True)
+        finally:
+            self._checked_at = time.monotonic()
 
     def refresh(self) -> bool:
         """Rebuilds and swaps in the content if the store's revision moved; True when it swapped.
 
-        Requests keep using the old index while the new one is built; the swap is one assignment. A
+        Turns that find the same new revision wait for one build (`_build_lock`); a turn already answering keeps
+        the snapshot it pinned; the swap is one assignment. A
         revision that failed to load (empty, or the database failed mid-read) is not retried until the
         revision moves again, so a bad load cannot make every check rebuild.
         """

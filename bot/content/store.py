@@ -161,6 +161,12 @@ class InMemoryContentStore(ContentStore):
 Row = TypeVar("Row", Source, Topic)
 
 
+# The revision row's read, built once: it runs before every turn (`bot.content.library`).
+_REVISION_ROW = select(ContentRevision.revision, ContentRevision.content_hash, ContentRevision.loaded_at).where(
+    ContentRevision.id == 1
+)
+
+
 class SqlContentStore(ContentStore):
     """The content in a SQL database (SQLite by default, PostgreSQL when scaled)."""
 
@@ -277,8 +283,8 @@ class SqlContentStore(ContentStore):
     def revision_info(self) -> RevisionInfo | None:
         """The revision row, or None for a database loaded before revisions existed (or never loaded)."""
         try:
-            with Session(self.engine, future=True) as session:
-                row = session.get(ContentRevision, 1)
+            with self.engine.connect() as connection:  # a Core read: no ORM session per turn
+                row = connection.execute(_REVISION_ROW).one_or_none()
                 if row is None:
                     return None
                 loaded = row.loaded_at
@@ -292,7 +298,7 @@ class SqlContentStore(ContentStore):
             return None
 
     def revision(self) -> int | None:
-        """One primary-key read of the revision row (cheap enough to poll every few seconds)."""
+        """One primary-key read of the revision row (cheap enough to read before every turn)."""
         info = self.revision_info()
         return info.revision if info is not None else None
 

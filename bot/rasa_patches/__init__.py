@@ -16,11 +16,13 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
-- `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget.SocketIOInput`, named
+- `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget_socket.SocketIOInput`, named
   in `credentials.yml`): the room is really joined, a broken payload gets a plain reply;
 - `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
 - `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`; its Lua scripts in `lock_scripts`);
-- `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained.
+- `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained;
+- `spacy_text`: `SpacyNLP` parsing the safety net's form of the text (accents folded, quotes straightened), so
+  the safety net reads its doc and each message is parsed by spaCy once (`config.yml`).
 
 Not a patch, and so not here: `SANIC_KEEP_ALIVE_TIMEOUT` for rasa-sdk's action server is an environment
 setting (`bot.server_commands.child_env`, RasaHQ/rasa-sdk#1047); `BlankSafeLogisticRegressionClassifier` and the

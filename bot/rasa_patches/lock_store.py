@@ -104,6 +104,11 @@ class _LocalLocks:
                 self._locks[conversation_id] = (lock, users - 1)
 
 
+def _closed_transport(error: RuntimeError) -> bool:
+    """Whether uvloop refused a write because the connection's transport is closed (a dead connection)."""
+    return "unable to perform operation on" in str(error) and "closed=True" in str(error)
+
+
 class AtomicRedisLockStore(LockStore):
     """Ticket locks in Redis, changed only by atomic scripts: safe with any number of Rasa replicas."""
 
@@ -173,15 +178,27 @@ class AtomicRedisLockStore(LockStore):
         replica's local lock, and two replicas could interleave one conversation. The scripts are safe to run
         twice (issuing is keyed by the request, trying and releasing are idempotent). A timeout is not a
         `ConnectionError` in redis-py and is not retried: Redis is really away, and the message must not wait
-        twice as long.
+        twice as long. Under uvloop (Sanic's loop) a write to a connection the outage closed raises
+        `RuntimeError("unable to perform operation on <TCPTransport closed=True ...>")`, which redis-py passes on
+        as it is: it is the same dead connection, so it is retried the same way and, if it happens again, raised
+        as a `ConnectionError` that the lock's fall-back handles (seen in
+        tests/test_lock_store.py::test_after_an_outage_every_pooled_connection_is_replaced_before_a_lock_falls_back
+        on a busy machine).
         """
         script = self._script(name)
         try:
             return await script(keys=keys, args=args)
-        except RedisConnectionError:
+        except (RedisConnectionError, RuntimeError) as error:
+            if isinstance(error, RuntimeError) and not _closed_transport(error):
+                raise
             assert self._client is not None
             await self._client.connection_pool.disconnect(inuse_connections=False)
-            return await script(keys=keys, args=args)
+            try:
+                return await script(keys=keys, args=args)
+            except RuntimeError as again:
+                if not _closed_transport(again):
+                    raise
+                raise RedisConnectionError(str(again)) from again
 
     async def _issue(self, conversation_id: str, lease_ms: int) -> _Ticket:
         request_key = f"{self.key_prefix}{{{conversation_id}}}:issued:{uuid.uuid4().hex}"

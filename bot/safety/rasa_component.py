@@ -107,13 +107,11 @@ def verdict_for(net: SafetyNet, text: str, doc: Doc | None = None) -> Verdict:
     """`net.check(text)`, reading `doc` (Rasa's `SpacyNLP` doc of the message) instead of a new parse when it can.
 
     The detectors read the normalised text (lower case, accents folded, quotes straightened, spaces collapsed,
-    "mix up" as "muddle"); `SpacyNLP` parses the lower-cased text. When the two are the same text, and the doc
-    comes from the pipeline the net was built on, the doc is the one the net would make, so the verdict is the
-    same without a second spaCy pass. Otherwise (an accent, a curly quote, a double space, "mix up") the
-    normalised text is parsed as before. Measured by `python -m bench.nlu_passes`: every English safety-set
-    message and every NLU training example reuses the doc, 200 of the 672 Spanish safety-set messages do (the
-    rest carry accents); reading the raw doc regardless would change 173 Spanish verdicts (no English one),
-    hence the check.
+    "mix up" as "muddle", repeats read twice: `detector_text`), and the bot's `SpacyNLP`
+    (`bot.rasa_patches.spacy_text`) parses that very text, so in the Rasa server the doc is always reused and
+    each message is parsed once. The check stays for a doc of another text (Rasa's own `SpacyNLP` lower-cases
+    only; reading its doc regardless would change 173 of the 672 Spanish safety-set verdicts) or of another
+    pipeline: then the normalised text is parsed as the net would. Measured by `python -m bench.nlu_passes`.
     """
     if not text or not text.strip():
         return Verdict()

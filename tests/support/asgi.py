@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx2
 from rasa.core.channels.channel import InputChannel, UserMessage, register
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -27,20 +28,24 @@ from sanic import Sanic
 
 # The address requests appear to come from (a documentation range, never a real client).
 CLIENT = ("203.0.113.7", 40000)
+# A request made on the bot's own machine (REST serves these without an API key when none is configured).
+LOCAL_CLIENT = ("127.0.0.1", 40000)
 REPLY_PREFIX = "stub reply to: "
 
 
 class StubAgent:
-    """Stands in for Rasa's `Agent` where the channels reach it: `handle_message` and `tracker_store`.
+    """Stands in for Rasa's `Agent` where the channels reach it: `handle_message`, its stores and its domain.
 
     Each message is recorded and stored in Rasa's own in-memory tracker store, and answered with one text
     message (`REPLY_PREFIX` + the text), so a test sees what reached the bot and what the channel sent back.
     """
 
     def __init__(self) -> None:
-        """An empty agent: no messages yet, an empty in-memory tracker store."""
+        """An empty agent: no messages yet, empty in-memory tracker and lock stores, Rasa's default session."""
         self.messages: list[UserMessage] = []
-        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+        self.domain = Domain.empty()  # sessions expire after 60 minutes, as in domain.yml
+        self.tracker_store = InMemoryTrackerStore(self.domain)
+        self.lock_store = InMemoryLockStore()
 
     def is_ready(self) -> bool:
         """Rasa's API routes ask this before they serve a request."""
@@ -60,8 +65,14 @@ class StubAgent:
 class InProcessApp:
     """A Sanic app served in-process over ASGI, with a synchronous `request` for plain pytest tests."""
 
-    def __init__(self, app: Sanic, agent: StubAgent) -> None:
-        """Starts the app's listeners on a loop of its own; `close()` stops them."""
+    def __init__(self, app: Sanic, agent: StubAgent, client: tuple[str, int] = CLIENT) -> None:
+        """Starts the app's listeners on a loop of its own; `close()` stops them.
+
+        Args:
+            app: the Sanic app under test.
+            agent: what stands in for Rasa's agent.
+            client: the address and port requests come from.
+        """
         # Several apps start in one process: test mode stops Sanic rewriting its own methods at each start.
         Sanic.test_mode = True
         self.app = app
@@ -70,7 +81,7 @@ class InProcessApp:
         self.loop = asyncio.new_event_loop()
         self.loop.run_until_complete(app._startup())
         self.client = httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app, client=CLIENT), base_url="http://testserver"
+            transport=httpx2.ASGITransport(app=app, client=client), base_url="http://testserver"
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> httpx2.Response:
@@ -93,11 +104,13 @@ def _new_app(name: str) -> Sanic:
 
 
 @contextmanager
-def channel_app(channels: Iterable[InputChannel], agent: StubAgent | None = None) -> Iterator[InProcessApp]:
+def channel_app(
+    channels: Iterable[InputChannel], agent: StubAgent | None = None, client: tuple[str, int] = CLIENT
+) -> Iterator[InProcessApp]:
     """The channels' blueprints under /webhooks/, as Rasa mounts them, with a stub agent behind them."""
     app = _new_app("channels")
     register(list(channels), app, route="/webhooks/")
-    served = InProcessApp(app, agent or StubAgent())
+    served = InProcessApp(app, agent or StubAgent(), client)
     try:
         yield served
     finally:

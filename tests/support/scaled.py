@@ -69,15 +69,22 @@ def load_content(database_url: str) -> None:
 
 
 def tracker_events(database_url: str, sender: str) -> list[dict[str, Any]]:
-    """The events Rasa stored for `sender`, in the order the tracker store keeps them (by id)."""
+    """The events Rasa stored for the REST conversation `sender`, in the order the tracker store keeps them (by id).
+
+    The tests send from this machine without an API key, so the conversation's key is `rest:local:<sender>`
+    (bot.channels.conversation_ids).
+    """
     from sqlalchemy import text
     from sqlalchemy.future import create_engine
+
+    from bot.channels.conversation_ids import LOCAL_INTEGRATOR, rest_key
 
     engine = create_engine(database_url, future=True)
     try:
         with engine.connect() as conn:
             rows = conn.execute(
-                text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"), {"sender": sender}
+                text("SELECT data FROM events WHERE sender_id = :sender ORDER BY id"),
+                {"sender": rest_key(LOCAL_INTEGRATOR, sender)},
             ).scalars()
             return [json.loads(row) for row in rows]
     finally:
@@ -114,7 +121,6 @@ def start_scaled(
         "RASA_API_TOKEN": API_TOKEN,
         "REST_MAX_IN_FLIGHT": "1000",  # the hammer sends many messages of one sender at once on purpose
         "REST_RATE_PER_MINUTE": "0",
-        "CONTENT_RELOAD_SECONDS": "1",
         **(extra_env or {}),
     }
     env.pop("ACTION_ENDPOINT_URL", None)

@@ -7,10 +7,12 @@ Several test modules (REST, widget, editors' shell, channels) talk to the same r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -95,6 +97,28 @@ class RunningBot:
         status, replies = self.request("/webhooks/rest/webhook", {"sender": sender, "message": message})
         assert status == 200, replies
         return list(replies)
+
+    def stored_events(self, key: str) -> list[dict[str, Any]]:
+        """What the bot's tracker store holds for the conversation `key`, oldest first, read from its SQLite file.
+
+        Read from the database itself, not through Rasa, so nothing Rasa does on a read (a new session, a
+        fallback store) can hide what was or was not written.
+        """
+        path = Path(self.env["TRACKER_DB"])
+        if not path.exists():
+            return []
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as database:
+            rows = database.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (key,)).fetchall()
+        return [json.loads(data) for (data,) in rows]
+
+    def stored_keys(self, containing: str) -> set[str]:
+        """Every conversation key in the tracker store that contains `containing`."""
+        path = Path(self.env["TRACKER_DB"])
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as database:
+            rows = database.execute(
+                "SELECT DISTINCT sender_id FROM events WHERE instr(sender_id, ?) > 0", (containing,)
+            )
+            return {key for (key,) in rows.fetchall()}
 
     def stop(self) -> int:
         """SIGTERM, as an operator or Ctrl-C would; returns the launcher's exit code."""

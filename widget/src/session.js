@@ -1,24 +1,13 @@
-// The conversation's id: a random UUID kept in localStorage, so a reload or a new tab continues the same
-// conversation (Rasa's socket.io channel with session_persistence puts every tab of it in one room).
+// The conversation's id. The bot issues it (a random id with the server's signature, on `session_request`) and
+// the widget keeps it in localStorage, so a reload or a new tab continues the same conversation. It is a secret:
+// it travels only inside Socket.IO payloads and POST bodies, never in a URL (bot/channels/widget_session.py).
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// `<22 characters>.<22 characters>` of URL-safe base64: the shape of the ids the server issues.
+const SESSION_ID = /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}$/;
 
-/** A version 4 UUID from the browser's cryptographic random source (also on plain-http pages). */
-export function newSessionId() {
-  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === "function") {
-    return globalThis.crypto.randomUUID();
-  }
-  const bytes = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(bytes);
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** True for the ids this widget makes; the server checks the same shape. */
+/** True for a value shaped like an id the server issues (only the server can tell a genuine one). */
 export function isSessionId(value) {
-  return typeof value === "string" && UUID.test(value);
+  return typeof value === "string" && SESSION_ID.test(value);
 }
 
 function storage(kind) {
@@ -47,12 +36,17 @@ export function writeValue(kind, key, value) {
   else store.setItem(key, value);
 }
 
-/** The stored session id for `serverUrl`, or a new one that is stored for the next page view. */
+function sessionKey(serverUrl) {
+  return `spasticity-widget:session:${serverUrl}`;
+}
+
+/** The session id stored for `serverUrl`, or null when there is none yet (the server will issue one). */
 export function loadSessionId(serverUrl) {
-  const key = `spasticity-widget:session:${serverUrl}`;
-  const stored = readValue("localStorage", key);
-  if (isSessionId(stored)) return stored;
-  const fresh = newSessionId();
-  writeValue("localStorage", key, fresh);
-  return fresh;
+  const stored = readValue("localStorage", sessionKey(serverUrl));
+  return isSessionId(stored) ? stored : null;
+}
+
+/** Stores the id the server confirmed (or forgets it, with null). */
+export function saveSessionId(serverUrl, sessionId) {
+  writeValue("localStorage", sessionKey(serverUrl), isSessionId(sessionId) ? sessionId : null);
 }

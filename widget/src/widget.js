@@ -1,13 +1,15 @@
-// The chat widget: a launcher button and a non-modal chat panel in a shadow root, talking to Rasa's
-// socket.io channel (session_request / session_confirm, user_uttered / bot_uttered) and restoring the
-// conversation from the bot's read-only history endpoint (bot/channels/widget.py).
+// The chat widget: a launcher button and a non-modal chat panel in a shadow root, talking to the bot's
+// socket.io channel (session_request / session_confirm, user_uttered / bot_uttered, start_over;
+// bot/channels/widget_socket.py) and restoring the conversation from the bot's history route (a POST with the
+// session id in the body: bot/channels/widget.py). The server issues the session id; "Start over" deletes the
+// conversation on the server and gets a new one.
 
 import { io } from "socket.io-client";
 
 import css from "./widget.css";
 import { readConfig } from "./config.js";
 import { announcementForReply, renderReply, renderText } from "./render.js";
-import { loadSessionId, readValue, writeValue } from "./session.js";
+import { loadSessionId, readValue, saveSessionId, writeValue } from "./session.js";
 
 const HOST_ID = "spasticity-widget";
 const MAX_MESSAGE_LENGTH = 1000;
@@ -49,6 +51,22 @@ function quickRepliesOf(message) {
     .map((b) => ({ title: b.title, payload: b.payload }));
 }
 
+/**
+ * Puts the widget's styles into its shadow root as a constructed style sheet, which a page's
+ * Content-Security-Policy does not treat as inline style (the demo page allows none); browsers without
+ * constructable style sheets get a <style> element instead.
+ */
+function adoptStyles(doc, root) {
+  const view = doc.defaultView || globalThis;
+  if (view.CSSStyleSheet && "adoptedStyleSheets" in root && "replaceSync" in view.CSSStyleSheet.prototype) {
+    const sheet = new view.CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.appendChild(el(doc, "style", {}, css));
+  }
+}
+
 function prefersReducedMotion() {
   return Boolean(globalThis.matchMedia && globalThis.matchMedia("(prefers-reduced-motion: reduce)").matches);
 }
@@ -58,10 +76,11 @@ class ChatWidget {
     this.config = config;
     this.doc = doc;
     this.strings = config.strings;
-    this.sessionId = loadSessionId(config.serverUrl);
+    this.sessionId = loadSessionId(config.serverUrl); // null until the server issues one
     this.confirmed = false;
+    this.historyShown = false;
+    this.startingOver = false;
     this.everConfirmed = false;
-    this.historyLoaded = false;
     this.queue = [];
     this.typingTimer = null;
     this.socket = null;
@@ -78,7 +97,7 @@ class ChatWidget {
     this.host.style.setProperty("--sw-primary", this.config.primaryColor);
     this.host.style.setProperty("--sw-on-primary", this.config.primaryText);
     const root = this.host.attachShadow({ mode: "open" });
-    root.appendChild(el(doc, "style", {}, css));
+    adoptStyles(doc, root);
     this.root = root;
 
     const box = el(doc, "div", { class: "sw", lang: this.config.lang });
@@ -110,6 +129,11 @@ class ChatWidget {
     const header = el(doc, "div", { class: "sw-header" });
     this.title = el(doc, "h2", { id: "sw-title", class: "sw-title" }, strings.title);
     header.appendChild(this.title);
+    // "Start over" deletes the conversation on the server: its visible name says what, the hidden part how much.
+    this.restartButton = el(doc, "button", { type: "button", class: "sw-restart" }, strings.startOver);
+    this.restartButton.appendChild(el(doc, "span", { class: "sw-visually-hidden" }, ` ${strings.startOverHint}`));
+    this.restartButton.addEventListener("click", () => this.startOver());
+    header.appendChild(this.restartButton);
     this.closeButton = el(doc, "button", { type: "button", class: "sw-close", "aria-label": strings.close });
     this.closeButton.appendChild(el(doc, "span", { "aria-hidden": "true" }, "×"));
     this.closeButton.addEventListener("click", () => this.close());
@@ -308,7 +332,9 @@ class ChatWidget {
     }
     this.addUserMessage(String(display).trim() || text);
     this.setQuickReplies([]);
-    if (this.channel) this.channel.postMessage({ type: "user", text: String(display).trim() || text });
+    if (this.channel) {
+      this.channel.postMessage({ type: "user", session: this.sessionId, text: String(display).trim() || text });
+    }
     if (this.confirmed) {
       this.emitUserMessage(text);
     } else {
@@ -326,22 +352,28 @@ class ChatWidget {
 
   onBotMessage(message) {
     if (!message || typeof message !== "object") return;
+    if (message.notice !== undefined && this.historyShown && !this.startingOver) {
+      this.resetView(); // a notice opens a new conversation: the one shown is over (it expired meanwhile)
+    }
     if (message.reply !== undefined || (typeof message.text === "string" && message.text.trim())) {
-      this.showTyping(false);
-      this.addBotMessage(typeof message.text === "string" ? message.text : "", { reply: message.reply });
+      if (message.notice === undefined) this.showTyping(false);
+      const item = this.addBotMessage(typeof message.text === "string" ? message.text : "", { reply: message.reply });
+      if (message.notice !== undefined) item.classList.add("sw-notice");
     }
     const buttons = quickRepliesOf(message);
     if (buttons.length) this.setQuickReplies(buttons);
   }
 
-  historyUrl() {
-    const url = new URL(`${this.config.serverUrl}${this.config.channelPath}/history`);
-    url.searchParams.set("session_id", this.sessionId);
-    return url.href;
-  }
-
+  /** Shows the conversation so far; false when the server no longer has it for this id (expired, unknown). */
   async loadHistory() {
-    const response = await fetch(this.historyUrl(), { headers: { Accept: "application/json" }, credentials: "omit" });
+    const response = await fetch(`${this.config.serverUrl}${this.config.channelPath}/history`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify({ session_id: this.sessionId }),
+      credentials: "omit",
+      cache: "no-store",
+    });
+    if (response.status === 403 || response.status === 410) return false;
     if (!response.ok) throw new Error(`history: HTTP ${response.status}`);
     const history = await response.json();
     const messages = Array.isArray(history.messages) ? history.messages : [];
@@ -351,8 +383,54 @@ class ChatWidget {
       else if (message.sender === "bot") this.addBotMessage(message.text, { reply: message.reply, announce: false });
     }
     this.setQuickReplies(quickRepliesOf(history));
-    this.historyLoaded = true;
+    this.historyShown = messages.length > 0;
     this.scrollToEnd();
+    return true;
+  }
+
+  /** Clears the log back to the greeting: a new conversation starts. */
+  resetView() {
+    for (const item of Array.from(this.list.querySelectorAll(".sw-msg:not(.sw-greeting)"))) item.remove();
+    this.setQuickReplies([]);
+    this.showTyping(false);
+    this.historyShown = false;
+  }
+
+  requestSession() {
+    this.socket.emit("session_request", { session_id: this.sessionId, metadata: { lang: this.config.lang } });
+  }
+
+  /** The server confirmed a session: a new id means a new conversation, which every tab of this page follows. */
+  onSessionConfirm(sessionId) {
+    if (typeof sessionId !== "string") return;
+    if (sessionId !== this.sessionId) {
+      if (this.historyShown && !this.startingOver) this.resetView(); // the old conversation is over
+      this.sessionId = sessionId;
+      saveSessionId(this.config.serverUrl, sessionId);
+      if (this.channel) this.channel.postMessage({ type: "session", session: sessionId });
+    }
+    const reconnected = this.everConfirmed && !this.startingOver; // starting over is not a lost connection
+    this.startingOver = false;
+    this.confirmed = true;
+    this.setStatus("online", reconnected ? this.strings.reconnected : this.strings.connected);
+    this.everConfirmed = true;
+    const pending = this.queue.splice(0);
+    for (const text of pending) this.emitUserMessage(text);
+  }
+
+  /** Deletes this conversation on the server and starts a new one with a new id. */
+  startOver() {
+    if (!this.confirmed) {
+      this.announce(this.strings.startOverOffline);
+      return;
+    }
+    this.resetView();
+    this.queue = [];
+    this.confirmed = false; // messages typed now wait for the new session
+    this.startingOver = true;
+    this.socket.emit("start_over", { session_id: this.sessionId, metadata: { lang: this.config.lang } });
+    this.announce(this.strings.startedOver);
+    this.input.focus();
   }
 
   connect() {
@@ -363,14 +441,8 @@ class ChatWidget {
     });
     this.socket = socket;
     // Every (re)connection is a new socket id: ask again to join the conversation's room.
-    socket.on("connect", () => socket.emit("session_request", { session_id: this.sessionId }));
-    socket.on("session_confirm", () => {
-      this.confirmed = true;
-      this.setStatus("online", this.everConfirmed ? this.strings.reconnected : this.strings.connected);
-      this.everConfirmed = true;
-      const pending = this.queue.splice(0);
-      for (const text of pending) this.emitUserMessage(text);
-    });
+    socket.on("connect", () => this.requestSession());
+    socket.on("session_confirm", (sessionId) => this.onSessionConfirm(sessionId));
     socket.on("bot_uttered", (message) => this.onBotMessage(message));
     socket.on("disconnect", (reason) => {
       this.confirmed = false;
@@ -386,22 +458,33 @@ class ChatWidget {
 
   listenToOtherTabs() {
     if (typeof BroadcastChannel !== "function") return;
-    this.channel = new BroadcastChannel(`spasticity-widget:${this.sessionId}`);
+    this.channel = new BroadcastChannel(`spasticity-widget:${this.config.serverUrl}`);
     this.channel.onmessage = (event) => {
       const data = event.data;
-      if (data && data.type === "user" && typeof data.text === "string") {
+      if (!data || typeof data.session !== "string") return;
+      if (data.type === "user" && data.session === this.sessionId && typeof data.text === "string") {
         this.addUserMessage(data.text);
         this.setQuickReplies([]);
+      } else if (data.type === "session" && data.session !== this.sessionId) {
+        // Another tab started over (or was given a new session): follow it to the new conversation.
+        this.resetView();
+        this.sessionId = data.session;
+        if (this.socket && this.socket.connected) this.requestSession();
       }
     };
   }
 
   async start() {
-    try {
-      await this.loadHistory();
-    } catch (error) {
-      console.warn("spasticity widget: could not load the conversation history", error);
-      this.setStatus("offline", this.strings.historyFailed);
+    if (this.sessionId !== null) {
+      try {
+        if (!(await this.loadHistory())) {
+          this.sessionId = null; // expired or unknown: the server issues a new one
+          saveSessionId(this.config.serverUrl, null);
+        }
+      } catch (error) {
+        console.warn("spasticity widget: could not load the conversation history", error);
+        this.setStatus("offline", this.strings.historyFailed);
+      }
     }
     this.listenToOtherTabs();
     this.connect();
