@@ -240,11 +240,13 @@ def tracker_store_url(agent: Any) -> str | None:
     """The SQLAlchemy URL of the agent's tracker store (password included), or None if it is not SQL."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)  # Rasa wraps it in a FailSafeTrackerStore
-    if not isinstance(store, SQLTrackerStore):
-        return None
-    return str(store.engine.url.render_as_string(hide_password=False))
+    from bot.conversation_store import stores_of
+
+    # Rasa wraps the store it built twice (FailSafeTrackerStore around AwaitableTrackerStore).
+    for store in stores_of(getattr(agent, "tracker_store", None)):
+        if isinstance(store, SQLTrackerStore):
+            return str(store.engine.url.render_as_string(hide_password=False))
+    return None
 
 
 def start_daily_purge(app: Any, settings: Settings) -> Any:
