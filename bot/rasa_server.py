@@ -12,8 +12,8 @@ wrapped (`with_bot_duties`), so that on every route:
   token given as `--auth-token` is refused. The API answers clients on this machine only (loopback, also
   when nginx forwards a request from elsewhere), so its `?token=` never crosses a network or a proxy's log;
   `token=` is scrubbed from the server's own request log;
-- **CORS** allows only the origins of `CORS_ORIGINS` (none by default; `*` is refused), without credentials;
-  Rasa's `--cors` argument is ignored;
+- **CORS** allows only the origins of `CORS_ORIGINS`, or when it is unset those of Rasa's `--cors` (the
+  Kubernetes manifest lists them there); none by default, `*` refused, and never with credentials;
 - **bodies** over `MAX_REQUEST_BYTES` get 413 as soon as their `Content-Length` is read (Sanic's
   `REQUEST_MAX_SIZE`; Sanic's own default is 100 MB), before the body is;
 - **each client address** gets a token bucket (`CLIENT_RATE_PER_MINUTE`, `CLIENT_RATE_BURST`): beyond it,
@@ -240,11 +240,13 @@ def tracker_store_url(agent: Any) -> str | None:
     """The SQLAlchemy URL of the agent's tracker store (password included), or None if it is not SQL."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)  # Rasa wraps it in a FailSafeTrackerStore
-    if not isinstance(store, SQLTrackerStore):
-        return None
-    return str(store.engine.url.render_as_string(hide_password=False))
+    from bot.conversation_store import stores_of
+
+    # Rasa wraps the store it built twice (FailSafeTrackerStore around AwaitableTrackerStore).
+    for store in stores_of(getattr(agent, "tracker_store", None)):
+        if isinstance(store, SQLTrackerStore):
+            return str(store.engine.url.render_as_string(hide_password=False))
+    return None
 
 
 def start_daily_purge(app: Any, settings: Settings) -> Any:
@@ -276,10 +278,16 @@ def restrict_cors(app: Any, origins: Sequence[str]) -> None:
         options["supports_credentials"] = False
 
 
-def prepare_app(app: Any, settings: Settings) -> Any:
-    """Adds the bot's limits, headers and duties to the Sanic app Rasa built (see the module docstring)."""
+def prepare_app(app: Any, settings: Settings, origins: Sequence[str] | None = None) -> Any:
+    """Adds the bot's limits, headers and duties to the Sanic app Rasa built (see the module docstring).
+
+    Args:
+        app: the app.
+        settings: the limits and the retention.
+        origins: the CORS origins (default: `CORS_ORIGINS`).
+    """
     app.config.REQUEST_MAX_SIZE = settings.max_request_bytes
-    restrict_cors(app, check_origins(settings.cors_origins))
+    restrict_cors(app, check_origins(settings.cors_origins if origins is None else origins))
     limiter = ClientLimiter(settings.client_rate_per_minute, settings.client_rate_burst)
     trusted = settings.trusted_proxies
 
@@ -353,15 +361,16 @@ def with_bot_duties(
             )
         if given.get("enable_api") and not settings.rasa_api_token:
             raise ServerSetupError("--enable-api needs RASA_API_TOKEN: the API is never open without a token.")
-        if given.get("cors"):
-            logger.warning("Rasa's --cors is ignored: the allowed origins come from CORS_ORIGINS")
+        argued = given.get("cors") or ()
+        if settings.cors_origins and argued:
+            logger.warning("Rasa's --cors is ignored: CORS_ORIGINS is set and lists the allowed origins")
         try:
-            origins = check_origins(settings.cors_origins)
+            origins = check_origins(settings.cors_origins or ([argued] if isinstance(argued, str) else list(argued)))
         except ValueError as exc:
             raise ServerSetupError(str(exc)) from None
         given["auth_token"] = settings.rasa_api_token if given.get("enable_api") else None
         given["cors"] = origins or None
-        return prepare_app(configure_app(*bound.args, **bound.kwargs), settings)
+        return prepare_app(configure_app(*bound.args, **bound.kwargs), settings, origins)
 
     configure.__wrapped_by_bot__ = True  # type: ignore[attr-defined]
     return configure

@@ -166,6 +166,31 @@ def test_cors_origins_as_browsers_send_them_are_accepted() -> None:
     assert check_origins(given) == [o.lower() for o in given]
 
 
+@pytest.mark.parametrize(
+    ("setting", "argued", "allowed"),
+    [
+        ((), ["https://k8s.example"], "https://k8s.example"),  # the Kubernetes manifest lists them as --cors
+        (("https://env.example",), ["https://k8s.example"], "https://env.example"),  # CORS_ORIGINS wins
+    ],
+    ids=["from-the-command-line", "setting-first"],
+)
+def test_rasas_cors_argument_counts_when_the_setting_is_unset(
+    setting: tuple[str, ...], argued: list[str], allowed: str
+) -> None:
+    build = with_bot_duties(configure_app, lambda: settings(cors_origins=setting))
+    served = InProcessApp(build(input_channels=[WidgetInput()], cors=argued, enable_api=False, port=0), StubAgent())
+    try:
+        served.app.asgi = True
+        served.run(served.app._server_event("init", "before"))
+        for origin in ("https://k8s.example", "https://env.example"):
+            answer = served.request("GET", "/webhooks/widget/", headers={"Origin": origin})
+            assert (answer.headers.get("Access-Control-Allow-Origin") == origin) == (origin == allowed)
+    finally:
+        served.close()
+    with pytest.raises(ServerSetupError, match="never \\*"):
+        with_bot_duties(configure_app, lambda: settings(cors_origins=()))(input_channels=[], cors=["*"], port=0)
+
+
 def test_the_cors_origins_setting_reads_commas_or_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example  https://c.example")
     assert Settings.from_env().cors_origins == ("https://a.example", "https://b.example", "https://c.example")
