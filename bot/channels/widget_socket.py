@@ -155,7 +155,7 @@ class SocketIOInput(RasaSocketIOInput):
             if allowed is not False and counted:
                 addresses[sid] = address
                 per_address[address] += 1
-            return bool(allowed is not False)
+            return allowed is not False
 
         async def disconnect(sid: str, *_: Any) -> None:
             joined.pop(sid, None)
