@@ -879,7 +879,9 @@ def test_set_webhook_registers_the_secret_only_when_asked() -> None:
                 {
                     "commands": '[{"command":"start","description":"Start a conversation"},'
                     '{"command":"topics","description":"See the main topics"},'
-                    '{"command":"help","description":"How to use this bot"}]'
+                    '{"command":"help","description":"How to use this bot"},'
+                    '{"command":"privacy","description":"How our conversation is kept"},'
+                    '{"command":"forget","description":"Delete our conversation from the bot"}]'
                 },
             ),
             ("getWebhookInfo", {}),
