@@ -23,16 +23,14 @@ import pytest
 from rasa.core.run import configure_app
 
 from bot.channels.widget import WidgetInput
+from bot.client_limits import ClientLimiter, client_address, limit_key
 from bot.config import Settings
 from bot.launcher import rasa_command
 from bot.rasa_server import (
     SECURITY_HEADERS,
-    ClientLimiter,
     ServerSetupError,
     TokenScrubber,
     check_origins,
-    client_address,
-    limit_key,
     with_bot_duties,
 )
 from bot.server_commands import child_env

@@ -15,7 +15,7 @@
   joined, or the message is refused with a plain reply and never reaches the tracker; a payload that is not an
   object, or a message that is not text, is refused the same way; the text is cleaned as REST cleans it;
 - `connect`: at most `WIDGET_MAX_CONNECTIONS_PER_IP` sockets per client address, the address the server's
-  per-address limits count (`bot.rasa_server.client_address`: the peer, or the client a trusted proxy of
+  per-address limits count (`bot.client_limits.client_address`: the peer, or the client a trusted proxy of
   `TRUSTED_PROXIES` forwarded the connection for; IPv6 per /64). Clients on this machine are not counted.
 
 Each socket may ask for a session (or start over) `MAX_SESSION_EVENTS` times a minute; the rest are ignored,
@@ -43,12 +43,12 @@ from sanic import Blueprint
 
 from bot.channels.conversation_ids import widget_key
 from bot.channels.widget_session import SessionIds, default_session_ids, idle_expired
+from bot.client_limits import client_address as forwarded_client
+from bot.client_limits import is_local, limit_key
 from bot.config import get_settings
 from bot.conversation_store import forget_conversation
 from bot.language import Lang, normalise_code
 from bot.rasa_patches.socketio import replace_handler
-from bot.rasa_server import client_address as forwarded_client
-from bot.rasa_server import is_local, limit_key
 from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
 from bot.text import RECEIVED, normalise
 from bot.wording import WIDGET_NO_SESSION, WIDGET_UNREADABLE, privacy_notice
