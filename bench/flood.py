@@ -6,10 +6,11 @@ A few normal conversations (`--normal`, each from its own loopback address, 127.
 questions at a person's pace over REST, first alone (the baseline) and then while attackers send as fast as
 they can from `--attacker-address` (127.0.0.2, one address for all of them): bodies larger than any route
 takes, messages from a new sender each time (each a new conversation, which the per-sender limit cannot
-stop), and plain requests to the widget's page. It prints the normal conversations' latency p50/p95 without
-and with the flood, how many of their messages went unanswered, and what the attackers got back (200, 413,
-429, other, failed connections). Against the scaled setup (`make run-scaled`) the same flood meets nginx's
-limits first.
+stop; with `REST_API_KEYS` set they have no key and get 401), and plain requests to the widget's page. The
+normal conversations send `REST_API_KEY` when it is set, as the bot's own clients do. It prints the normal
+conversations' latency p50/p95 without and with the flood, how many of their messages went unanswered, and
+what the attackers got back (200, 401, 413, 429, other, connections closed). Against the scaled setup
+(`make run-scaled`) the same flood meets nginx's limits first.
 
 127.0.0.1 itself is never the source: the bot does not limit the machine's own clients there (bot/rasa_server.py).
 Like the other benchmarks it only talks to this machine (the URL must resolve to loopback), and every loop is
@@ -33,6 +34,7 @@ from typing import Any
 import aiohttp
 
 from bench.common import OUR_FALLBACK_MESSAGES, REST_PATH, percentile, require_loopback
+from bot.channels.rest_auth import client_headers
 
 ATTACKER_ADDRESS = "127.0.0.2"
 FIRST_NORMAL_ADDRESS = 3  # 127.0.0.3, 127.0.0.4, ...
@@ -65,7 +67,7 @@ class Normal:
 
 @dataclass
 class Flood:
-    """What the attackers got back."""
+    """What the attackers got back: counts by status (200, 401, 413, 429, other) or "connection closed"."""
 
     statuses: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
@@ -84,15 +86,16 @@ class Flood:
         }
 
 
-def _session(address: str) -> aiohttp.ClientSession:
+def _session(address: str, headers: dict[str, str] | None = None) -> aiohttp.ClientSession:
     connector = aiohttp.TCPConnector(local_addr=(address, 0), limit=0, force_close=False)
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120))
+    timeout = aiohttp.ClientTimeout(total=120)
+    return aiohttp.ClientSession(connector=connector, timeout=timeout, headers=headers)
 
 
 async def _converse(url: str, address: str, name: str, until: float, seen: Normal) -> None:
     """One person's conversation: a question, the answer, a pause; until `until`."""
     messages = itertools.cycle(OUR_FALLBACK_MESSAGES)
-    async with _session(address) as session:
+    async with _session(address, client_headers()) as session:  # REST_API_KEY, as the bot's own clients send
         while time.monotonic() < until:
             started = time.monotonic()
             try:
@@ -122,7 +125,7 @@ async def _attack(url: str, session: aiohttp.ClientSession, kind: str, until: fl
             async with request as answer:
                 await answer.read()
                 code = answer.status
-                flood.statuses[str(code) if code in (200, 413, 429) else "other"] += 1
+                flood.statuses[str(code) if code in (200, 401, 413, 429) else "other"] += 1
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError):
             # The server closes a connection whose oversized body it refused; that is a refusal too.
             flood.statuses["connection closed"] += 1
@@ -130,7 +133,7 @@ async def _attack(url: str, session: aiohttp.ClientSession, kind: str, until: fl
 
 async def _warm_up(url: str) -> None:
     """Asks every question once, unmeasured: the first answers load models and build the search index."""
-    async with _session(f"127.0.0.{FIRST_NORMAL_ADDRESS}") as session:
+    async with _session(f"127.0.0.{FIRST_NORMAL_ADDRESS}", client_headers()) as session:
         for message in OUR_FALLBACK_MESSAGES:
             body = {"sender": f"flood-warm-up-{uuid.uuid4().hex[:8]}", "message": message}
             async with session.post(url + REST_PATH, json=body) as answer:

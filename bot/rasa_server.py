@@ -12,8 +12,8 @@ wrapped (`with_bot_duties`), so that on every route:
   token given as `--auth-token` is refused. The API answers clients on this machine only (loopback, also
   when nginx forwards a request from elsewhere), so its `?token=` never crosses a network or a proxy's log;
   `token=` is scrubbed from the server's own request log;
-- **CORS** allows only the origins of `CORS_ORIGINS` (none by default; `*` is refused), without credentials;
-  Rasa's `--cors` argument is ignored;
+- **CORS** allows only the origins of `CORS_ORIGINS`, or when it is unset those of Rasa's `--cors` (the
+  Kubernetes manifest lists them there); none by default, `*` refused, and never with credentials;
 - **bodies** over `MAX_REQUEST_BYTES` get 413 as soon as their `Content-Length` is read (Sanic's
   `REQUEST_MAX_SIZE`; Sanic's own default is 100 MB), before the body is;
 - **each client address** gets a token bucket (`CLIENT_RATE_PER_MINUTE`, `CLIENT_RATE_BURST`): beyond it,
@@ -32,18 +32,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-import ipaddress
 import logging
 import math
 import re
 import sys
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot import rasa_patches
+from bot.client_limits import UNLIMITED_CLIENTS, ClientLimiter, client_address, is_local, limit_key
 from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -59,11 +56,6 @@ SECURITY_HEADERS: Mapping[str, str] = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "frame-ancestors 'none'",
 }
-# The machine's own clients, never rate-limited: the tests, `make eval`, `make bench`, health checks. Only the
-# canonical loopback addresses: the rest of 127.0.0.0/8 is limited like anyone (`bench.flood` attacks from it).
-UNLIMITED_CLIENTS = frozenset({"127.0.0.1", "::1"})
-# How many client addresses the limiter remembers; the least recently seen are forgotten first.
-MAX_TRACKED_CLIENTS = 100_000
 # A web origin as browsers send it: scheme, host (a name, or an IPv6 address in brackets) and an optional port.
 ORIGIN = re.compile(r"https?://(?:[a-z0-9.\-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?", re.IGNORECASE)
 TOKEN_IN_URL = re.compile(r"(?i)([?&](?:token|auth_token)=)[^&\s\"']*")
@@ -97,119 +89,6 @@ def install_log_scrubber() -> None:
         handler.addFilter(scrubber)
 
 
-@dataclass
-class _Bucket:
-    tokens: float
-    updated: float
-
-
-class ClientLimiter:
-    """A token bucket per client address (one event loop, so no locking), forgetting the least recent first.
-
-    Args:
-        per_minute: sustained requests per minute per client; 0 or less turns the limit off.
-        burst: requests a client may send at once (the bucket's size).
-        max_clients: how many clients to remember.
-        clock: seconds, monotonic (injected by tests).
-    """
-
-    def __init__(
-        self,
-        per_minute: float,
-        burst: int,
-        max_clients: int = MAX_TRACKED_CLIENTS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        """Creates the limiter; nobody is remembered yet."""
-        self.rate = per_minute / 60.0
-        self.burst = max(1, burst)
-        self.max_clients = max_clients
-        self.clock = clock
-        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
-
-    def acquire(self, client: str) -> float | None:
-        """Admits one request, or returns how many seconds the client should wait."""
-        if self.rate <= 0:
-            return None
-        now = self.clock()
-        bucket = self._buckets.pop(client, None) or _Bucket(float(self.burst), now)
-        self._buckets[client] = bucket  # most recent last
-        if len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.tokens < 1.0:
-            return (1.0 - bucket.tokens) / self.rate
-        bucket.tokens -= 1.0
-        return None
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-
-def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        address = ipaddress.ip_address(raw.strip().strip("[]"))
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def _networks(trusted: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    networks = []
-    for entry in trusted:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip().strip("[]"), strict=False))
-        except ValueError:
-            logger.warning("TRUSTED_PROXIES: %r is neither an address nor a network; ignored", entry)
-    return networks
-
-
-def client_address(peer: str, forwarded_for: str | None, trusted: Iterable[str]) -> str:
-    """The address a request comes from: the peer, or the client a trusted proxy forwarded it for.
-
-    Only a trusted peer's `X-Forwarded-For` is believed, read from the right (the hop nearest to us) and
-    skipping the trusted proxies; an entry that is not an address stops the walk. Anyone else's header is
-    ignored, so a client cannot choose its own address. `trusted` holds addresses or networks
-    (`10.0.0.0/8`, e.g. a cluster's ingress controllers).
-    """
-    networks = _networks(trusted)
-
-    def is_trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        return any(address.version == net.version and address in net for net in networks)
-
-    found = _address(peer)
-    if found is None:
-        return peer
-    address = found
-    if not is_trusted(address) or not forwarded_for:
-        return str(address)
-    for hop in reversed(forwarded_for.split(",")):
-        parsed = _address(hop)
-        if parsed is None:
-            break
-        address = parsed
-        if not is_trusted(address):
-            break
-    return str(address)
-
-
-def limit_key(address: str) -> str:
-    """What the limiter counts: the address, or its /64 network for IPv6 (one subscriber's usual block)."""
-    parsed = _address(address)
-    if isinstance(parsed, ipaddress.IPv6Address):
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return address
-
-
-def is_local(address: str) -> bool:
-    """True for a loopback address (the machine itself)."""
-    parsed = _address(address)
-    return parsed is not None and parsed.is_loopback
-
-
 def is_public(path: str) -> bool:
     """True for the routes anyone may call (`PUBLIC_PATHS`, `PUBLIC_PREFIXES`)."""
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
@@ -240,11 +119,13 @@ def tracker_store_url(agent: Any) -> str | None:
     """The SQLAlchemy URL of the agent's tracker store (password included), or None if it is not SQL."""
     from rasa.core.tracker_store import SQLTrackerStore
 
-    store = getattr(agent, "tracker_store", None)
-    store = getattr(store, "_tracker_store", store)  # Rasa wraps it in a FailSafeTrackerStore
-    if not isinstance(store, SQLTrackerStore):
-        return None
-    return str(store.engine.url.render_as_string(hide_password=False))
+    from bot.conversation_store import stores_of
+
+    # Rasa wraps the store it built twice (FailSafeTrackerStore around AwaitableTrackerStore).
+    for store in stores_of(getattr(agent, "tracker_store", None)):
+        if isinstance(store, SQLTrackerStore):
+            return str(store.engine.url.render_as_string(hide_password=False))
+    return None
 
 
 def start_daily_purge(app: Any, settings: Settings) -> Any:
@@ -276,10 +157,16 @@ def restrict_cors(app: Any, origins: Sequence[str]) -> None:
         options["supports_credentials"] = False
 
 
-def prepare_app(app: Any, settings: Settings) -> Any:
-    """Adds the bot's limits, headers and duties to the Sanic app Rasa built (see the module docstring)."""
+def prepare_app(app: Any, settings: Settings, origins: Sequence[str] | None = None) -> Any:
+    """Adds the bot's limits, headers and duties to the Sanic app Rasa built (see the module docstring).
+
+    Args:
+        app: the app.
+        settings: the limits and the retention.
+        origins: the CORS origins (default: `CORS_ORIGINS`).
+    """
     app.config.REQUEST_MAX_SIZE = settings.max_request_bytes
-    restrict_cors(app, check_origins(settings.cors_origins))
+    restrict_cors(app, check_origins(settings.cors_origins if origins is None else origins))
     limiter = ClientLimiter(settings.client_rate_per_minute, settings.client_rate_burst)
     trusted = settings.trusted_proxies
 
@@ -353,15 +240,16 @@ def with_bot_duties(
             )
         if given.get("enable_api") and not settings.rasa_api_token:
             raise ServerSetupError("--enable-api needs RASA_API_TOKEN: the API is never open without a token.")
-        if given.get("cors"):
-            logger.warning("Rasa's --cors is ignored: the allowed origins come from CORS_ORIGINS")
+        argued = given.get("cors") or ()
+        if settings.cors_origins and argued:
+            logger.warning("Rasa's --cors is ignored: CORS_ORIGINS is set and lists the allowed origins")
         try:
-            origins = check_origins(settings.cors_origins)
+            origins = check_origins(settings.cors_origins or ([argued] if isinstance(argued, str) else list(argued)))
         except ValueError as exc:
             raise ServerSetupError(str(exc)) from None
         given["auth_token"] = settings.rasa_api_token if given.get("enable_api") else None
         given["cors"] = origins or None
-        return prepare_app(configure_app(*bound.args, **bound.kwargs), settings)
+        return prepare_app(configure_app(*bound.args, **bound.kwargs), settings, origins)
 
     configure.__wrapped_by_bot__ = True  # type: ignore[attr-defined]
     return configure

@@ -237,17 +237,21 @@ ENGLISH: dict[str, str] = {
     "reviewed_on": "reviewed {month} {year}",
     # Privacy, said by the channels themselves: the notice at first contact (the widget's first connection,
     # Telegram's /start and /privacy), the link to PRIVACY_URL when set, and Telegram's /forget.
+    # `{kept}` is privacy_kept_days (TRACKER_RETENTION_DAYS) or, when conversations are never purged,
+    # privacy_kept_until_deleted.
     "privacy_notice_widget": (
-        "About your privacy: this chat is kept on our server so that you can pick it up again after a reload, "
-        "and it is deleted automatically after a while. Please don't type your name, address, date of birth or "
-        "other details that identify you. You can delete this conversation at any time with the Start over button."
+        "About your privacy: this chat is kept on our server so that you can pick it up again after a reload. "
+        "{kept} Please don't type your name, address, date of birth or other details that identify you. You can "
+        "delete this conversation at any time with the Start over button."
     ),
     "privacy_notice_telegram": (
-        "About your privacy: I keep our conversation on my server so that I can follow it, and it is deleted "
-        "automatically after a while. Please don't send your name, address, date of birth or other details that "
-        "identify you. Send /forget at any time to delete our conversation from my server (the messages stay in "
-        "this Telegram chat until you delete them), or /privacy to see this again."
+        "About your privacy: I keep our conversation on my server so that I can follow it. {kept} Please don't "
+        "send your name, address, date of birth or other details that identify you. Send /forget at any time to "
+        "delete our conversation from my server (the messages stay in this Telegram chat until you delete them), "
+        "or /privacy to see this again."
     ),
+    "privacy_kept_days": "It is deleted automatically once {days} days have passed since your last message.",
+    "privacy_kept_until_deleted": "It is kept until you delete it.",
     "privacy_more": "More about privacy: {url}",
     "forgotten": (
         "Done: I've deleted our conversation from my server and forgotten what we talked about. The messages "
@@ -371,17 +375,17 @@ SPANISH: dict[str, str] = {
     "reviewed_on": "revisado en {month} de {year}",
     "privacy_notice_widget": (
         "Sobre su privacidad: esta conversación se guarda en nuestro servidor para que pueda retomarla si recarga "
-        "la página, y se borra automáticamente pasado un tiempo. Por favor, no escriba su nombre, dirección, fecha "
-        "de nacimiento ni otros datos que le identifiquen. Puede borrar esta conversación cuando quiera con el "
-        "botón para empezar de nuevo."
+        "la página. {kept} Por favor, no escriba su nombre, dirección, fecha de nacimiento ni otros datos que le "
+        "identifiquen. Puede borrar esta conversación cuando quiera con el botón para empezar de nuevo."
     ),
     "privacy_notice_telegram": (
-        "Sobre su privacidad: guardo nuestra conversación en mi servidor para poder seguirla, y se borra "
-        "automáticamente pasado un tiempo. Por favor, no envíe su nombre, dirección, fecha de nacimiento ni otros "
-        "datos que le identifiquen. Envíe /forget cuando quiera para borrar nuestra conversación de mi servidor "
-        "(los mensajes siguen en este chat de Telegram hasta que usted los borre), o /privacy para ver este aviso "
-        "otra vez."
+        "Sobre su privacidad: guardo nuestra conversación en mi servidor para poder seguirla. {kept} Por favor, no "
+        "envíe su nombre, dirección, fecha de nacimiento ni otros datos que le identifiquen. Envíe /forget cuando "
+        "quiera para borrar nuestra conversación de mi servidor (los mensajes siguen en este chat de Telegram hasta "
+        "que usted los borre), o /privacy para ver este aviso otra vez."
     ),
+    "privacy_kept_days": "Se borra automáticamente cuando pasan {days} días desde su último mensaje.",
+    "privacy_kept_until_deleted": "Se guarda hasta que usted la borre.",
     "privacy_more": "Más sobre la privacidad: {url}",
     "forgotten": (
         "Hecho: he borrado nuestra conversación de mi servidor y he olvidado de qué hablamos. Los mensajes siguen "
@@ -419,16 +423,23 @@ def text(key: str, lang: Lang) -> str:
     return TABLES[lang][key]
 
 
-def privacy_notice(kind: str, lang: Lang, url: str | None = None) -> str:
+def privacy_notice(kind: str, lang: Lang, retention_days: int, url: str | None = None) -> str:
     """The privacy notice a channel shows at first contact, with the link to `PRIVACY_URL` when there is one.
 
     Args:
         kind: `widget` or `telegram` (each says how to delete the conversation there).
         lang: the language of the page or of the Telegram app.
+        retention_days: `TRACKER_RETENTION_DAYS`, so the notice promises what the purge does (0: never purged).
         url: the operator's privacy page, if any.
     """
-    notice = TABLES[lang][f"privacy_notice_{kind}"]
-    return f"{notice}\n{TABLES[lang]['privacy_more'].format(url=url)}" if url else notice
+    table = TABLES[lang]
+    kept = (
+        table["privacy_kept_days"].format(days=retention_days)
+        if retention_days > 0
+        else table["privacy_kept_until_deleted"]
+    )
+    notice = table[f"privacy_notice_{kind}"].format(kept=kept)
+    return f"{notice}\n{table['privacy_more'].format(url=url)}" if url else notice
 
 
 def is_template(value: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from bot.channels.telegram import SECRET_HEADER
+from bot.config import get_settings
 from bot.wording import ENGLISH, WIDGET_NO_SESSION, privacy_notice
 from tests.support.editor_bot import TELEGRAM_SECRET
 from tests.support.fake_telegram import FakeTelegram, visible_text
@@ -28,6 +29,7 @@ from tests.test_editor import editor_post
 pytestmark = pytest.mark.e2e
 
 REST = "/webhooks/rest/webhook"
+RETENTION_DAYS = get_settings().tracker_retention_days  # the running bot's too: it runs with this environment
 
 
 def new_chat() -> int:
@@ -163,7 +165,7 @@ def test_start_over_deletes_the_sockets_own_conversation_from_the_store(running_
         assert user_texts(bot.stored_events(old_key)) == ["what is serial casting?"]
         new_id = session.request_session(old_id, "start_over")
         assert new_id != old_id and bot.stored_events(old_key) == []
-        assert session.notices[-1]["text"] == privacy_notice("widget", "en")
+        assert session.notices[-1]["text"] == privacy_notice("widget", "en", RETENTION_DAYS)
         session.send({"message": "hello", "session_id": old_id})  # the old id is no longer this socket's session
         assert socket_answers(session.collect(timeout=30)) == [WIDGET_NO_SESSION]
         assert bot.stored_events(old_key) == []
@@ -181,7 +183,9 @@ def test_telegram_start_shows_the_notice_and_forget_deletes_the_chats_conversati
     key = f"tg:{chat}"
     telegram_says(bot, chat, "/start")
     first, *introduction = sent_to(telegram_api, chat)
-    assert first == privacy_notice("telegram", "en") and introduction, "the notice first, then the introduction"
+    assert first == privacy_notice("telegram", "en", RETENTION_DAYS) and introduction, (
+        "the notice first, then the introduction"
+    )
     telegram_says(bot, chat, "can i drink on baclofen?")
     rest_says(bot, str(chat), "what is baclofen?")  # a REST conversation that happens to use the same number
     assert user_texts(bot.stored_events(key))[-1] == "can i drink on baclofen?"
@@ -194,4 +198,4 @@ def test_telegram_start_shows_the_notice_and_forget_deletes_the_chats_conversati
     telegram_says(bot, chat, "what is a baclofen pump?")  # a new conversation starts, introduced afresh
     assert user_texts(bot.stored_events(key)) == ["what is a baclofen pump?"]
     telegram_says(bot, chat, "/privacy")
-    assert sent_to(telegram_api, chat)[-1] == privacy_notice("telegram", "en")
+    assert sent_to(telegram_api, chat)[-1] == privacy_notice("telegram", "en", RETENTION_DAYS)

@@ -178,6 +178,7 @@ def test_the_access_log_leaves_out_query_strings(proxy: Proxy) -> None:
     log = proxy.access_log.read_text(encoding="utf-8")
     assert "GET /webhooks/widget/history HTTP/1.1" in log
     assert SECRET_SESSION not in log
+    assert log.startswith("127.0.0.0 [") and "127.0.0.1 [" not in log, "the address without its last part"
 
 
 def test_the_gateway_answers_for_missing_action_servers(proxy: Proxy) -> None:

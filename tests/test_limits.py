@@ -23,16 +23,14 @@ import pytest
 from rasa.core.run import configure_app
 
 from bot.channels.widget import WidgetInput
+from bot.client_limits import ClientLimiter, client_address, limit_key
 from bot.config import Settings
 from bot.launcher import rasa_command
 from bot.rasa_server import (
     SECURITY_HEADERS,
-    ClientLimiter,
     ServerSetupError,
     TokenScrubber,
     check_origins,
-    client_address,
-    limit_key,
     with_bot_duties,
 )
 from bot.server_commands import child_env
@@ -164,6 +162,31 @@ def test_cors_origins_must_be_origins_and_never_a_wildcard(origin: str) -> None:
 def test_cors_origins_as_browsers_send_them_are_accepted() -> None:
     given = ["https://www.example.org", "http://localhost:5005", "https://[2001:db8::1]:8443", "HTTPS://Caps.Example"]
     assert check_origins(given) == [o.lower() for o in given]
+
+
+@pytest.mark.parametrize(
+    ("setting", "argued", "allowed"),
+    [
+        ((), ["https://k8s.example"], "https://k8s.example"),  # the Kubernetes manifest lists them as --cors
+        (("https://env.example",), ["https://k8s.example"], "https://env.example"),  # CORS_ORIGINS wins
+    ],
+    ids=["from-the-command-line", "setting-first"],
+)
+def test_rasas_cors_argument_counts_when_the_setting_is_unset(
+    setting: tuple[str, ...], argued: list[str], allowed: str
+) -> None:
+    build = with_bot_duties(configure_app, lambda: settings(cors_origins=setting))
+    served = InProcessApp(build(input_channels=[WidgetInput()], cors=argued, enable_api=False, port=0), StubAgent())
+    try:
+        served.app.asgi = True
+        served.run(served.app._server_event("init", "before"))
+        for origin in ("https://k8s.example", "https://env.example"):
+            answer = served.request("GET", "/webhooks/widget/", headers={"Origin": origin})
+            assert (answer.headers.get("Access-Control-Allow-Origin") == origin) == (origin == allowed)
+    finally:
+        served.close()
+    with pytest.raises(ServerSetupError, match="never \\*"):
+        with_bot_duties(configure_app, lambda: settings(cors_origins=()))(input_channels=[], cors=["*"], port=0)
 
 
 def test_the_cors_origins_setting_reads_commas_or_spaces(monkeypatch: pytest.MonkeyPatch) -> None:

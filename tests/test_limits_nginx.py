@@ -150,6 +150,7 @@ def test_the_access_log_keeps_no_query_string(gateway: Gateway) -> None:
         assert time.monotonic() < deadline, "nginx wrote no access log line"
         time.sleep(0.1)
     assert "secret-session-id" not in log.read_text()
+    assert "127.0.0.0 [" in log.read_text() and "127.0.0.3" not in log.read_text(), "the address without its last part"
 
 
 def test_the_action_gateway_takes_a_long_conversation() -> None:

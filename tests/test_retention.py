@@ -250,24 +250,31 @@ def test_the_tracker_stores_purged_by_default(env: Path, monkeypatch: pytest.Mon
 
 
 def test_each_rasa_server_purges_the_tracker_store_it_uses(tmp_path: Path) -> None:
-    """`bot.rasa_server` finds the store behind Rasa's fail-safe wrapper and schedules the daily purge on it."""
+    """`bot.rasa_server` finds the SQL store behind Rasa's wrappers and schedules the daily purge on it."""
     from types import SimpleNamespace
 
-    from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
 
+    from bot.conversation_store import stores_of
     from bot.rasa_server import start_daily_purge, tracker_store_url
 
-    store = rasa_store(f"sqlite:///{tmp_path / 'tracker.db'}")
+    db = tmp_path / "tracker.db"
+    # What Rasa builds from endpoints.yml's `tracker_store:` and wraps in the agent.
+    built = TrackerStore.create(EndpointConfig(type="SQL", dialect="sqlite", db=str(db)), Domain.empty())
+    agent = SimpleNamespace(tracker_store=Agent._create_tracker_store(built, Domain.empty()))
     try:
-        agent = SimpleNamespace(tracker_store=FailSafeTrackerStore(store))
-        assert tracker_store_url(agent) == f"sqlite:///{tmp_path / 'tracker.db'}"
+        assert tracker_store_url(agent) == f"sqlite:///{db}"
         scheduled: list[Any] = []
         # Sanic's `add_task` needs the running server's loop: the app here only records what it is given.
         app = SimpleNamespace(ctx=SimpleNamespace(agent=agent), add_task=scheduled.append)
         start_daily_purge(app, Settings.from_env())
         assert [task.__qualname__ for task in scheduled] == ["daily_purge"]
-        assert scheduled[0].cr_frame.f_locals["tracker_url"] == f"sqlite:///{tmp_path / 'tracker.db'}"
+        assert scheduled[0].cr_frame.f_locals["tracker_url"] == f"sqlite:///{db}"
         scheduled[0].close()
     finally:
-        store.engine.dispose()
-    assert tracker_store_url(SimpleNamespace(tracker_store=InMemoryTrackerStore(Domain.empty()))) is None
+        for store in stores_of(built):
+            store.engine.dispose()
+    in_memory = Agent._create_tracker_store(InMemoryTrackerStore(Domain.empty()), Domain.empty())
+    assert tracker_store_url(SimpleNamespace(tracker_store=in_memory)) is None

@@ -28,7 +28,7 @@ from rasa.shared.core.events import UserUttered
 
 from bot.channels.widget_session import SessionIds
 from bot.channels.widget_socket import MAX_PACKET_BYTES, MAX_SESSION_EVENTS, SocketIOInput
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, get_settings
 from bot.replies import REPLY_KEY, SAFE_FALLBACK, Button, Citation, Reply, ReplyKind, render, reply_text
 from bot.wording import WIDGET_NO_SESSION as NO_SESSION
 from bot.wording import WIDGET_UNREADABLE as UNREADABLE
@@ -38,6 +38,7 @@ from tests.support.replies import rasa_message
 
 SID = "socket-1"
 ROOM = "the session's room"
+RETENTION_DAYS = get_settings().tracker_retention_days
 SECRET = b"a test's own widget secret, 32 bytes+"
 CONTROL = "what is\x00 spasticity\x07\x08\x1b[31m\r\n\u202e\ufeff\u200b?"
 
@@ -145,7 +146,7 @@ def test_a_first_session_request_gets_a_signed_id_its_room_and_the_privacy_notic
     key = key_of(socket, session_id)
     assert key.startswith("web:") and session_id.split(".")[0] in key and session_id not in key, "the tag is not kept"
     assert socket.rooms == {SID: {key}}
-    assert socket.texts() == [privacy_notice("widget", table)]  # type: ignore[arg-type]
+    assert socket.texts() == [privacy_notice("widget", table, RETENTION_DAYS)]  # type: ignore[arg-type]
     assert [(event, room) for event, _, room in socket.emitted] == [("bot_uttered", SID), ("session_confirm", SID)]
 
 
@@ -229,7 +230,9 @@ def test_start_over_deletes_this_sessions_conversation_only_and_gives_a_new_id(s
     [fresh] = socket.confirmed()
     assert fresh not in {mine, other} and socket.sessions.key_of(fresh) is not None
     assert socket.keys() == {key_of(socket, other), "tg:4242", "rest:local:x"}
-    assert socket.rooms[SID] == {key_of(socket, fresh)} and socket.texts() == [privacy_notice("widget", "en")]
+    assert socket.rooms[SID] == {key_of(socket, fresh)} and socket.texts() == [
+        privacy_notice("widget", "en", RETENTION_DAYS)
+    ]
 
 
 def test_start_over_never_deletes_a_session_the_socket_did_not_join(socket: Socket) -> None:
@@ -245,8 +248,10 @@ def test_start_over_never_deletes_a_session_the_socket_did_not_join(socket: Sock
 # -- connections ---------------------------------------------------------------------------------------------
 
 
-def environ(address: str, remote: str = "") -> dict[str, Any]:
-    return {"REMOTE_ADDR": "127.0.0.1", "sanic.request": SimpleNamespace(ip=address, remote_addr=remote)}
+def environ(peer: str, forwarded_for: str | None = None) -> dict[str, Any]:
+    """What Engine.IO hands `connect`: the Sanic request, from `peer`, with an `X-Forwarded-For` if given."""
+    headers = {"x-forwarded-for": forwarded_for} if forwarded_for else {}
+    return {"REMOTE_ADDR": "127.0.0.1", "sanic.request": SimpleNamespace(ip=peer, headers=headers)}
 
 
 def test_connections_per_address_are_capped_and_freed_on_disconnect(socket: Socket) -> None:
@@ -257,9 +262,18 @@ def test_connections_per_address_are_capped_and_freed_on_disconnect(socket: Sock
     assert socket.call("connect", client, None, sid="s9") is True
 
 
-def test_a_proxy_named_client_counts_by_its_own_address_and_loopback_is_not_counted(socket: Socket) -> None:
-    behind_proxy = [environ("127.0.0.1", remote=f"203.0.113.{i}") for i in range(10)]
-    assert all(socket.call("connect", e, None, sid=f"p{i}") for i, e in enumerate(behind_proxy))
+def test_behind_a_trusted_proxy_each_forwarded_client_counts_and_nobody_chooses_their_address(socket: Socket) -> None:
+    behind_nginx = [environ("127.0.0.1", f"203.0.113.{i}") for i in range(10)]  # TRUSTED_PROXIES: 127.0.0.1
+    assert all(socket.call("connect", e, None, sid=f"p{i}") for i, e in enumerate(behind_nginx))
+    one_client = [socket.call("connect", environ("127.0.0.1", "203.0.113.50"), None, sid=f"q{i}") for i in range(4)]
+    assert one_client == [True, True, True, False], "the forwarded client is limited, not the proxy"
+    spoofed = [socket.call("connect", environ("198.51.100.9", f"10.0.0.{i}"), None, sid=f"x{i}") for i in range(4)]
+    assert spoofed == [True, True, True, False], "an untrusted peer's X-Forwarded-For is not believed"
+    ipv6 = [socket.call("connect", environ(f"2001:db8::{i}"), None, sid=f"v{i}") for i in range(4)]
+    assert ipv6 == [True, True, True, False], "IPv6 counted per /64, as the server's limits count it"
+
+
+def test_clients_on_this_machine_are_not_counted_and_the_limit_can_be_off(socket: Socket) -> None:
     assert all(socket.call("connect", environ("127.0.0.1"), None, sid=f"l{i}") for i in range(10))
     socket.channel.max_connections_per_ip = 0  # off
     assert all(socket.call("connect", environ("198.51.100.4"), None, sid=f"o{i}") for i in range(10))

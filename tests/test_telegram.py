@@ -40,7 +40,7 @@ from bot.channels.telegram import SECRET_HEADER, TelegramInput
 from bot.channels.telegram_config import TelegramConfig, TelegramConfigError
 from bot.channels.telegram_format import MIN_LIMIT, format_reply, format_text, telegram_length
 from bot.channels.telegram_state import CALLBACK_DATA_LIMIT, ButtonCodec, TelegramState, derive_secret
-from bot.config import PROJECT_ROOT, Settings
+from bot.config import PROJECT_ROOT, Settings, get_settings
 from bot.replies import (
     DISCLAIMER,
     EMERGENCY_NUMBERS,
@@ -384,7 +384,8 @@ def test_start_greets_and_topics_become_an_inline_keyboard(service: BotService) 
             await h.post(h.message("/start"))
             assert h.bot.delivered == ["/greet"] and h.bot.senders == [f"tg:{CHAT}"]
             notice, sent = h.api.calls("sendMessage")
-            assert visible_text(notice.body["text"])[0] == privacy_notice("telegram", "en"), "first: the notice"
+            first = privacy_notice("telegram", "en", get_settings().tracker_retention_days)
+            assert visible_text(notice.body["text"])[0] == first, "first: the notice"
             assert visible_text(sent.body["text"])[0] == render(service.introduction()).text
             keyboard = json.loads(sent.body["reply_markup"])["inline_keyboard"]
             assert [[b["text"] for b in row] for row in keyboard] == [
@@ -534,8 +535,6 @@ def test_forget_says_so_when_the_store_cannot_delete(service: BotService) -> Non
 def test_privacy_shows_the_notice_in_the_apps_language_with_the_operators_page(
     service: BotService, monkeypatch: pytest.MonkeyPatch, language_code: str | None, lang: str, url: str | None
 ) -> None:
-    from bot.config import get_settings
-
     monkeypatch.setattr(
         "bot.channels.telegram.get_settings", lambda: dataclasses.replace(get_settings(), privacy_url=url)
     )
@@ -545,7 +544,7 @@ def test_privacy_shows_the_notice_in_the_apps_language_with_the_operators_page(
             await h.post(h.message("/privacy", from_lang=language_code))
             (said,) = h.api.calls("sendMessage")
             shown = visible_text(said.body["text"])[0]
-            assert shown == privacy_notice("telegram", lang, url)  # type: ignore[arg-type]
+            assert shown == privacy_notice("telegram", lang, get_settings().tracker_retention_days, url)  # type: ignore[arg-type]
             assert "/forget" in shown and (url is None or url in shown)
             assert h.bot.delivered == []
 
@@ -879,7 +878,9 @@ def test_set_webhook_registers_the_secret_only_when_asked() -> None:
                 {
                     "commands": '[{"command":"start","description":"Start a conversation"},'
                     '{"command":"topics","description":"See the main topics"},'
-                    '{"command":"help","description":"How to use this bot"}]'
+                    '{"command":"help","description":"How to use this bot"},'
+                    '{"command":"privacy","description":"How our conversation is kept"},'
+                    '{"command":"forget","description":"Delete our conversation from the bot"}]'
                 },
             ),
             ("getWebhookInfo", {}),

@@ -26,9 +26,10 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, 
 
 from bot.channels.widget import MAX_TEXT_CHARS, WidgetInput, conversation_history
 from bot.channels.widget_session import SessionIds
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, get_settings
 from bot.replies import DISCLAIMER, REPLY_KEY, SAFE_FALLBACK, Citation, Reply, ReplyKind, render, reply_text
 from tests.support.asgi import InProcessApp, channel_app
+from tests.support.editor_bot import EMBEDDER_PORT
 from tests.support.replies import bot_uttered
 from tests.support.servers import RunningBot, SpareBot
 
@@ -673,7 +674,7 @@ def test_a_page_on_another_origin_keeps_its_conversation_across_a_reload(
         def log_message(self, *_: Any) -> None:
             pass
 
-    forum = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forum)
+    forum = http.server.ThreadingHTTPServer(("127.0.0.1", EMBEDDER_PORT), Forum)  # an origin in CORS_ORIGINS
     threading.Thread(target=forum.serve_forever, daemon=True).start()
     watch = PageWatch()
     page = watch.attach(new_context().new_page())
@@ -842,7 +843,8 @@ def test_privacy_notice_start_over_and_the_session_id_in_no_url(
     page, other = watch.attach(context.new_page()), watch.attach(context.new_page())
     open_widget(page, demo_url(running_bot))
     notice = page.locator(".sw-notice")
-    assert notice.count() == 1 and privacy_notice("widget", "en") in notice.inner_text(), "the notice at first contact"
+    expected = privacy_notice("widget", "en", get_settings().tracker_retention_days)
+    assert notice.count() == 1 and expected in notice.inner_text(), "the notice at first contact"
     assert messages(page)[1][1].startswith("About your privacy"), "right after the greeting"
     ask(page, QUESTION)
     wait_for_bot(page, 2, CITED)

@@ -194,3 +194,18 @@ def test_the_domains_responses_say_what_the_wording_tables_say() -> None:
             by_language[lang] = variant["text"]
         assert by_language == {lang: table[name] for lang, table in TABLES.items()}, name
     assert {k for k in ENGLISH if k.startswith("utter_")} == set(responses)
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("kind", ["widget", "telegram"])
+def test_the_privacy_notice_promises_what_the_purge_does_and_links_the_operators_page(kind: str, lang: str) -> None:
+    from bot.wording import privacy_notice
+
+    table = TABLES[lang]  # type: ignore[index]
+    kept = privacy_notice(kind, lang, 30)  # type: ignore[arg-type]
+    assert table["privacy_kept_days"].format(days=30) in kept and "30" in kept and "{" not in kept
+    forever = privacy_notice(kind, lang, 0)  # type: ignore[arg-type]
+    assert table["privacy_kept_until_deleted"] in forever and "30" not in forever
+    linked = privacy_notice(kind, lang, 30, "https://example.org/privacy")  # type: ignore[arg-type]
+    assert linked == f"{kept}\n{table['privacy_more'].format(url='https://example.org/privacy')}"
+    assert ("/forget" in kept) is (kind == "telegram")

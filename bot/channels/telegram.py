@@ -241,8 +241,10 @@ class TelegramInput(InputChannel):
             command = text.split()[0].split("@", 1)[0].lower()
             key = telegram_key(chat_id)
             lang = normalise_code((message.get("from") or {}).get("language_code")) or "en"
+            settings = get_settings()
+            notice = privacy_notice("telegram", lang, settings.tracker_retention_days, settings.privacy_url)
             if command == "/start":
-                await output.send_html(chat_id, privacy_notice("telegram", lang, get_settings().privacy_url))
+                await output.send_html(chat_id, notice)
                 await on_new_message(ChannelCommand(c.INTENT_GREET, output, key, CHANNEL_NAME))
             elif command == "/topics":
                 # The topic intent without a topic is the bot's menu of main topics.
@@ -251,7 +253,7 @@ class TelegramInput(InputChannel):
                 # Rasa's own restart: the conversation is forgotten and the next message is introduced afresh.
                 await on_new_message(ChannelCommand(USER_INTENT_RESTART, output, key, CHANNEL_NAME))
             elif command == "/privacy":
-                await output.send_html(chat_id, privacy_notice("telegram", lang, get_settings().privacy_url))
+                await output.send_html(chat_id, notice)
             elif command == "/forget":
                 await output.send_html(chat_id, wording(await self._forget(agent, key), lang))
             elif command == "/help":

@@ -27,6 +27,8 @@ COMMANDS = (
     ("start", "Start a conversation"),
     ("topics", "See the main topics"),
     ("help", "How to use this bot"),
+    ("privacy", "How our conversation is kept"),
+    ("forget", "Delete our conversation from the bot"),
 )
 
 

@@ -14,9 +14,9 @@
 - `user_uttered {message, session_id, metadata}`: the id must be this server's and the session the socket
   joined, or the message is refused with a plain reply and never reaches the tracker; a payload that is not an
   object, or a message that is not text, is refused the same way; the text is cleaned as REST cleans it;
-- `connect`: at most `WIDGET_MAX_CONNECTIONS_PER_IP` sockets per client address (Sanic's `remote_addr` when
-  its proxy settings name the client, else the peer). Loopback peers are not counted: they are this machine,
-  a developer or a local proxy (nginx), which must limit connections itself.
+- `connect`: at most `WIDGET_MAX_CONNECTIONS_PER_IP` sockets per client address, the address the server's
+  per-address limits count (`bot.client_limits.client_address`: the peer, or the client a trusted proxy of
+  `TRUSTED_PROXIES` forwarded the connection for; IPv6 per /64). Clients on this machine are not counted.
 
 Each socket may ask for a session (or start over) `MAX_SESSION_EVENTS` times a minute; the rest are ignored,
 since each one reads or deletes in the tracker store. Engine.IO refuses any packet over
@@ -42,8 +42,9 @@ from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from bot.channels.conversation_ids import widget_key
-from bot.channels.rest_auth import is_loopback
 from bot.channels.widget_session import SessionIds, default_session_ids, idle_expired
+from bot.client_limits import client_address as forwarded_client
+from bot.client_limits import is_local, limit_key
 from bot.config import get_settings
 from bot.conversation_store import forget_conversation
 from bot.language import Lang, normalise_code
@@ -87,11 +88,12 @@ class WidgetOutput(SocketIOOutput):
 
 
 def client_address(environ: dict[str, Any]) -> str:
-    """The client's address: Sanic's `remote_addr` (from proxy headers it is configured to trust), else the peer."""
+    """The connecting client's address, as the server's per-address limits see it (`TRUSTED_PROXIES`)."""
     request = environ.get("sanic.request")
-    if request is None:
+    if request is None:  # not Sanic: Engine.IO's own (fixed) value
         return str(environ.get("REMOTE_ADDR") or "")
-    return str(getattr(request, "remote_addr", "") or getattr(request, "ip", "") or "")
+    peer = str(getattr(request, "ip", "") or "")
+    return forwarded_client(peer, request.headers.get("x-forwarded-for"), get_settings().trusted_proxies)
 
 
 def _lang(data: Any) -> Lang:
@@ -144,8 +146,8 @@ class SocketIOInput(RasaSocketIOInput):
             return getattr(self.context, "agent", None)
 
         async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
-            address = client_address(environ)
-            counted = self.max_connections_per_ip > 0 and bool(address) and not is_loopback(address)
+            address = limit_key(client_address(environ))
+            counted = self.max_connections_per_ip > 0 and bool(address) and not is_local(address)
             if counted and per_address[address] >= self.max_connections_per_ip:
                 logger.warning(
                     "Refused a Socket.IO connection: %d already open from one address.", per_address[address]
@@ -155,7 +157,7 @@ class SocketIOInput(RasaSocketIOInput):
             if allowed is not False and counted:
                 addresses[sid] = address
                 per_address[address] += 1
-            return bool(allowed is not False)
+            return allowed is not False
 
         async def disconnect(sid: str, *_: Any) -> None:
             joined.pop(sid, None)
@@ -200,7 +202,9 @@ class SocketIOInput(RasaSocketIOInput):
                 await sio.enter_room(sid, key, namespace=namespace)
                 joined[sid] = key
             if fresh:  # before the confirmation, so the notice comes first in a new conversation
-                await say(sid, privacy_notice("widget", lang, get_settings().privacy_url), **{NOTICE_KEY: "privacy"})
+                settings = get_settings()
+                notice = privacy_notice("widget", lang, settings.tracker_retention_days, settings.privacy_url)
+                await say(sid, notice, **{NOTICE_KEY: "privacy"})
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
 
         async def session_request(sid: str, data: Any) -> None:

@@ -17,7 +17,7 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
 - `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget_socket.SocketIOInput`, named
-  in `credentials.yml`): the room is really joined, a broken payload gets a plain reply;
+  in `credentials.yml`): server-issued session ids, one room per socket, a broken payload gets a plain reply;
 - `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
 - `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`; its Lua scripts in `lock_scripts`);
 - `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained;

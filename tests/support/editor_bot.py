@@ -8,7 +8,9 @@ need is set here once for all:
   editors' tests may change and reload (they restore it), checked for a new revision every second;
 - REST limits low enough for the rate-limit test to reach (`RATE_BURST` at once, then `RATE_PER_MINUTE`),
   and high enough for any one conversation of the other tests (a dialogue stays under `RATE_BURST` turns);
-- the Telegram channel, pointed at the session's fake Telegram API (`tests/support/fake_telegram.py`).
+- the Telegram channel, pointed at the session's fake Telegram API (`tests/support/fake_telegram.py`);
+- one site allowed to embed the widget from another origin (`CORS_ORIGINS`), which tests/test_widget.py serves on
+  `EMBEDDER_PORT`.
 
 A launcher started *without* RASA_API_TOKEN is the system tier's spare bot (`tests/support/servers.py`).
 """
@@ -22,6 +24,7 @@ from typing import Any
 import yaml
 
 from bot.config import PROJECT_ROOT
+from tests.support.servers import free_port
 
 DRAFT_ID = "editor-test-moonwalk-draft"
 DRAFT_MARK = "DRAFT-ONLY moonwalk stretch"
@@ -29,10 +32,12 @@ DRAFT_QUESTION = "What is the moonwalk stretch?"
 RATE_BURST = 8
 RATE_PER_MINUTE = 4
 TELEGRAM_SECRET = "test-webhook-secret_0123456789"
+EMBEDDER_PORT = free_port()
 SHARED_ENV = {
     "REST_RATE_BURST": str(RATE_BURST),
     "REST_RATE_PER_MINUTE": str(RATE_PER_MINUTE),
     "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+    "CORS_ORIGINS": f"http://127.0.0.1:{EMBEDDER_PORT}",
 }
 
 
