@@ -79,4 +79,5 @@ def test_the_emergency_numbers_are_tel_links_and_the_sources_say_when_they_were_
     page.set_viewport_size({"width": 640, "height": 400})  # 200% zoom: the review wraps under its source
     zoomed = run_axe(page, "numbers-and-reviews-zoom-200")
     assert zoomed["violations"] == [], describe(zoomed["violations"])
+    page.locator(".sw-msg--bot").last.locator(".sw-source-list").scroll_into_view_if_needed()
     shot(page, "21-reviewed-sources-zoom-200.png")

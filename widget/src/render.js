@@ -187,14 +187,18 @@ export function renderReply(doc, reply, options = {}) {
       item.appendChild(doc.createTextNode(" "));
       const label = `${citation.publisher}: ${citation.title}`;
       const url = safeHref(String(citation.url));
-      item.appendChild(url ? link(doc, url, label, options.newTabNote) : doc.createTextNode(label));
-      // When the answer was last checked against this source, in the reply's language ("reviewed March 2027").
+      // The source, then when the answer was last checked against it, in the reply's language ("reviewed
+      // March 2027"): one block beside the number, so the date follows the title on its line.
+      const source = doc.createElement("span");
+      source.className = "sw-source";
+      source.appendChild(url ? link(doc, url, label, options.newTabNote) : doc.createTextNode(label));
       if (typeof citation.reviewed_label === "string" && citation.reviewed_label.trim()) {
         const reviewed = doc.createElement("span");
         reviewed.className = "sw-reviewed";
         reviewed.textContent = ` (${citation.reviewed_label.trim()})`;
-        item.appendChild(reviewed);
+        source.appendChild(reviewed);
       }
+      item.appendChild(source);
       list.appendChild(item);
     }
     box.appendChild(list);
