@@ -284,7 +284,10 @@ lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/
 	$(K8S_LINT)/bin/kubernetes-validate --kubernetes-version $(K8S_VERSION) --strict --quiet deploy/k8s/*.yaml
 	$(PY) -m bot.tools.k8s_policy deploy/k8s
 
-.PHONY: run-scaled lint-k8s
+k8s-gateway: $(STAMP) ## Write EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the Kubernetes gateway's fallback reply (deploy/k8s/action-gateway.conf)
+	$(PY) -m bot.tools.k8s_gateway
+
+.PHONY: run-scaled lint-k8s k8s-gateway
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
 	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval eval-dialogues nlu-cv \

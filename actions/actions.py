@@ -49,6 +49,7 @@ from bot.nlp.moves import MoveKind, move_from
 from bot.overview import is_menu_request, overview_turn
 from bot.replies import Reply, ReplyKind
 from bot.safety import dosing_from, red_flag_from
+from bot.safety_replies import human_help
 from bot.service import BotService
 from bot.wording import render_words, text
 
@@ -274,6 +275,18 @@ class ActionOutOfScope(ServiceAction):
         if turn.reply.kind == ReplyKind.ANSWER:
             return turn.reply, context_events(turn, text, shown_passages(tracker))
         return turn.reply, []
+
+
+class ActionAskHuman(ServiceAction):
+    """Answers "can I talk to someone?": a person to talk to if the deployment names one, else the care team."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return c.ACTION_ASK_HUMAN
+
+    def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
+        """Who can talk with them (`HUMAN_HELP_*`), and the emergency and crisis numbers; no slot changes."""
+        return human_help(), []
 
 
 class ActionSessionStart(ServiceAction):

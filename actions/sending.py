@@ -2,7 +2,7 @@
 
 `send` is the only place in the action server that calls `utter_message`: every reply goes through
 `bot.replies.render`, which turns it into data and text with the disclaimer, and a reply it refuses is replaced
-by `SAFE_FALLBACK`.
+by the safe fallback (`bot.replies.safe_fallback`).
 """
 
 from __future__ import annotations
@@ -15,16 +15,25 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.channels.editor_preview import DEBUG_KEY, EditorPreview
 from bot.language import LanguageState, maybe_spanish
 from bot.localise import bilingual, localise
-from bot.replies import SAFE_FALLBACK, Button, OutgoingMessage, Reply, ReplyKind, UnrenderableReply, render, reply_text
+from bot.replies import (
+    Button,
+    OutgoingMessage,
+    Reply,
+    ReplyKind,
+    UnrenderableReply,
+    render,
+    reply_text,
+    safe_fallback,
+)
 from bot.service import BotService
-from bot.wording import render_words
+from bot.wording import RenderWords, render_words
 
 logger = logging.getLogger(__name__)
 
 
 def in_language(
     service: BotService, reply: Reply, language: LanguageState, message: str = ""
-) -> tuple[Reply, dict[str, str]]:
+) -> tuple[Reply, RenderWords]:
     """The reply in the conversation's language, and the words `render` needs for it.
 
     An emergency in a conversation whose language is only guessed is answered in both languages when the
@@ -41,8 +50,9 @@ def in_language(
     passages = [service.bundle.passages[p].text for p in reply.passage_ids if p in service.bundle.passages]
     if both:
         # Both disclaimers, one per line; the sources under the Spanish heading (the channels know both).
-        disclaimers = f"{render_words('es')['disclaimer']}\n{render_words('en')['disclaimer']}"
-        return bilingual(reply, protocol, passages), {**render_words("es"), "disclaimer": disclaimers}
+        words = render_words("es")
+        words["disclaimer"] = f"{words['disclaimer']}\n{render_words('en')['disclaimer']}"
+        return bilingual(reply, protocol, passages), words
     return localise(reply, lang, protocol, passages), render_words(lang)
 
 
@@ -50,20 +60,21 @@ def send(
     dispatcher: CollectingDispatcher,
     reply: Reply,
     preview: EditorPreview | None = None,
-    words: dict[str, str] | None = None,
+    words: RenderWords | None = None,
 ) -> None:
     """Sends one reply as data and as text; the rendering adds numbered sources and the disclaimer.
 
-    The words are the reply's language's disclaimer and sources heading. A reply that cannot be rendered
-    (no disclaimer) is never sent: the safe fallback goes instead. For an editor's preview the same message
-    also carries the debug data (passages, scores, sources) as custom JSON, which only the editors' channel
-    receives.
+    The words are the reply's language's disclaimer, sources heading and language. A reply that cannot be
+    rendered (no disclaimer) is never sent: the safe fallback, with the deployment's numbers, goes instead.
+    For an editor's preview the same message also carries the debug data (passages, scores, sources) as
+    custom JSON, which only the editors' channel receives.
     """
     try:
-        message = render(reply, **(words or {}))
+        message = render(reply, **(words or render_words("en")))
     except UnrenderableReply:
         logger.exception("A %s reply could not be rendered; sending the safe fallback", reply.kind.value)
-        message = OutgoingMessage(reply_text(SAFE_FALLBACK), SAFE_FALLBACK.buttons, SAFE_FALLBACK)
+        fallback = safe_fallback()
+        message = OutgoingMessage(reply_text(fallback), fallback.buttons, fallback)
     kwargs = message.as_kwargs()
     if preview is not None:
         kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}

@@ -15,6 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
+from bot.emergency_numbers import LocalNumbers, check_number, check_url, from_settings, parse_numbers
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 
@@ -148,6 +151,9 @@ class Settings:
             var/widget-secret (`WIDGET_SECRET`; replicas on several machines must share it).
         widget_max_connections_per_ip: Socket.IO connections one client address may hold at once; 0 turns
             the limit off (`WIDGET_MAX_CONNECTIONS_PER_IP`).
+        local_numbers: the emergency, crisis and poison numbers replies give, and a person to talk to
+            (`EMERGENCY_NUMBERS`, `CRISIS_NUMBERS`, `POISON_NUMBERS`, `HUMAN_HELP_URL`, `HUMAN_HELP_PHONE`,
+            `HUMAN_HELP_NAME`; bot/emergency_numbers.py). Unset: the US, UK and EU numbers, nobody to talk to.
     """
 
     database_url: str
@@ -189,6 +195,7 @@ class Settings:
     privacy_url: str | None = None
     widget_secret: str | None = None
     widget_max_connections_per_ip: int = 20
+    local_numbers: LocalNumbers = DEFAULT_NUMBERS
 
     @property
     def action_endpoint_url(self) -> str:
@@ -244,7 +251,27 @@ class Settings:
             privacy_url=os.environ.get("PRIVACY_URL", "").strip() or None,
             widget_secret=os.environ.get("WIDGET_SECRET", "").strip() or None,
             widget_max_connections_per_ip=_int("WIDGET_MAX_CONNECTIONS_PER_IP", 20),
+            local_numbers=_local_numbers(),
         )
+
+
+def _local_numbers() -> LocalNumbers:
+    """The numbers and the person to talk to a deployment configures, checked (ValueError names what is wrong)."""
+
+    def raw(name: str) -> str:
+        return os.environ.get(name, "").strip()
+
+    url, phone = raw("HUMAN_HELP_URL"), raw("HUMAN_HELP_PHONE")
+    if raw("HUMAN_HELP_NAME") and not (url or phone):
+        raise ValueError("HUMAN_HELP_NAME is set but neither HUMAN_HELP_URL nor HUMAN_HELP_PHONE: set one of them")
+    return from_settings(
+        emergency=parse_numbers(raw("EMERGENCY_NUMBERS"), "EMERGENCY_NUMBERS"),
+        crisis=parse_numbers(raw("CRISIS_NUMBERS"), "CRISIS_NUMBERS"),
+        poison=parse_numbers(raw("POISON_NUMBERS"), "POISON_NUMBERS"),
+        human_url=check_url(url, "HUMAN_HELP_URL") if url else None,
+        human_phone=check_number(phone, "HUMAN_HELP_PHONE") if phone else None,
+        human_name=" ".join(raw("HUMAN_HELP_NAME").split()) or None,
+    )
 
 
 def _tracker_store_url() -> str | None:

@@ -22,6 +22,8 @@ INTENT_FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 # "ok", "got it", "interesting": the last answer was taken in; the subject stays (bot.nlp.moves).
 INTENT_ACKNOWLEDGE = "acknowledge"
+# "Can I talk to someone?": a person to talk to if the deployment names one (HUMAN_HELP_*), else the care team.
+INTENT_ASK_HUMAN = "ask_human"
 
 # Entities: labels produced by the project's spaCy entity ruler, plus the topic id carried by buttons.
 ENTITY_THERAPY = "THERAPY"
@@ -61,6 +63,8 @@ ACTION_RECORD_FEEDBACK = "action_record_feedback"
 ACTION_DETECT_LANGUAGE = "action_detect_language"
 # Rasa's default restart action, overridden so that a restart starts a new session with the introduction.
 ACTION_RESTART = "action_restart"
+# Answers "can I talk to someone?" with the person the deployment configures (bot/emergency_numbers.py).
+ACTION_ASK_HUMAN = "action_ask_human"
 
 # Responses (domain `responses:`)
 UTTER_GREET = "utter_greet"
@@ -79,6 +83,7 @@ CUSTOM_ACTIONS = (
     ACTION_RECORD_FEEDBACK,
     ACTION_RESTART,
     ACTION_DETECT_LANGUAGE,
+    ACTION_ASK_HUMAN,
 )
 INTENTS = (
     INTENT_GREET,
@@ -94,6 +99,7 @@ INTENTS = (
     INTENT_FEEDBACK_HELPFUL,
     INTENT_FEEDBACK_NOT_HELPFUL,
     INTENT_ACKNOWLEDGE,
+    INTENT_ASK_HUMAN,
 )
 RESPONSES = (UTTER_GREET, UTTER_GOODBYE, UTTER_THANKS, UTTER_IAMABOT, UTTER_ACKNOWLEDGE)
 SLOTS = (

@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=SERVICE_WAIT_S, help="scaled: seconds to wait for services")
     parser.add_argument("--endpoints", type=Path, default=ENDPOINTS, help="scaled: endpoints file")
     args = parser.parse_args(argv)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValueError as error:  # a bad setting (e.g. EMERGENCY_NUMBERS): say which, start nothing
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
     model = args.model or model_path(settings.model_dir, MODEL_NAME)
     if not model.is_file():
         print(f"No trained model at {model}: run `make train` (or `make run`, which trains).", file=sys.stderr)

@@ -266,11 +266,14 @@ def install_server_duties() -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Runs Rasa's command line (`rasa run`, `rasa shell`, ...) with the patches and the server duties.
 
-    Exits with status 2 and the guard's message when the installed Rasa is not 3.6.x.
+    Exits with status 2 and the guard's message when the installed Rasa is not 3.6.x, or with what is wrong
+    when a setting is invalid (say, `EMERGENCY_NUMBERS`): a server that would give the wrong numbers or fail
+    at its first reply never starts.
     """
     try:
+        Settings.from_env()
         rasa_patches.install()
-    except rasa_patches.UnsupportedRasaVersion as error:
+    except (ValueError, rasa_patches.UnsupportedRasaVersion) as error:
         print(error, file=sys.stderr)
         raise SystemExit(2) from None
     install_server_duties()

@@ -1,9 +1,10 @@
-"""The replies for an emergency and for a request about someone's own dose: what to do now, and who to ask.
+"""The replies for an emergency, a request about someone's own dose and a request for a person: who to ask.
 
 Every emergency reply starts with the emergency numbers (and the crisis lines for suicidal thoughts), then
 the protocol's immediate steps for the red flag (`content/emergency_protocol.yml`), so every reply for one
 sign says the same thing in the same order, then the safety passage with its sources. A dosing request gets
-a refusal that says why and who to ask, with a general passage that states no dose.
+a refusal that says why and who to ask, with a general passage that states no dose. "Can I talk to someone?"
+gets the person the deployment names (`HUMAN_HELP_*`), or the care team, with the emergency and crisis numbers.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from typing import TYPE_CHECKING
 from bot.config import get_settings
 from bot.constants import ENTITY_THERAPY
 from bot.content.records import PassageRecord, ProtocolEntry
+from bot.emergency_numbers import local_numbers
 from bot.replies import Reply, ReplyKind, immediate_steps, passage_reply
 from bot.retrieval.ranking import EMERGENCY_TOPIC, TOPIC_BOOST
 from bot.safety.dosing import PASSAGE_HINTS, DosingRequest, states_dose
 from bot.safety.red_flags import PASSAGE_FOR, RedFlag
 from bot.wording import (
     AFTER_EMERGENCY,
+    ASK_HUMAN,
+    ASK_HUMAN_UNSET,
     CRISIS_LINES,
     DOSING_GENERAL,
     DOSING_REFUSAL,
@@ -62,6 +66,16 @@ ASKS = re.compile(
 MENTIONS_OVERDOSE = re.compile(
     r"\bover ?dos\w*|\bod\b|\b(?:took|taken|takes|swallowed|had|has) (?:\w+ )?too (?:much|many)\b", re.IGNORECASE
 )
+
+
+def human_help() -> Reply:
+    """Who can talk with someone who asks for a person: the one the deployment names, else their care team.
+
+    Either way it says where to go in an emergency or a crisis: someone who asks for a person may need one now.
+    """
+    line = local_numbers().human_help_line()
+    first = f"{ASK_HUMAN} {line}" if line else ASK_HUMAN_UNSET
+    return Reply(ReplyKind.HUMAN_HELP, f"{first}\n{EMERGENCY_SHORT} {CRISIS_LINES}")
 
 
 class SafetyReplies:

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import INTERNAL_HOST, PROJECT_ROOT, VAR_DIR, Settings
+from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
+from bot.emergency_numbers import LocalNumbers
 from bot.server_commands import action_server_command, child_env, rasa_command
 from bot.sql_engine import make_engine, redact
 from bot.supervisor import Server, SupervisorError, say
@@ -52,14 +54,31 @@ class SetupError(SupervisorError):
     """The scaled setup cannot start; the message says what to fix."""
 
 
-def unavailable_action_response() -> str:
+def unavailable_action_response(numbers: LocalNumbers = DEFAULT_NUMBERS) -> str:
     """The action server's JSON reply the gateway sends when no action server can answer.
 
-    Rasa sends each `responses` item as a bot message, so the person reads a plain explanation. The JSON
-    must sit inside a single-quoted nginx string, so apostrophes are written as JSON escapes.
+    Rasa sends each `responses` item as a bot message, so the person reads a plain explanation, with the
+    deployment's emergency and crisis numbers (`numbers`: `Settings.local_numbers`). The JSON must sit inside a
+    single-quoted nginx string, so apostrophes are written as JSON escapes.
     """
-    body = json.dumps({"events": [], "responses": [{"text": GATEWAY_UNAVAILABLE}]})
+    body = json.dumps({"events": [], "responses": [{"text": numbers.localise(GATEWAY_UNAVAILABLE)}]})
     return body.replace("'", "\\u0027")
+
+
+# The line of deploy/k8s/action-gateway.conf that holds the fallback reply (nginx cannot import it).
+K8S_GATEWAY = PROJECT_ROOT / "deploy" / "k8s" / "action-gateway.conf"
+K8S_FALLBACK = re.compile(r"(return 200 ')(.*)(';)")
+
+
+def k8s_gateway_conf(numbers: LocalNumbers, conf: str) -> str:
+    """deploy/k8s/action-gateway.conf with its fallback reply giving these numbers (`make k8s-gateway`).
+
+    Raises:
+        SetupError: when the file has no fallback reply, or more than one.
+    """
+    if len(K8S_FALLBACK.findall(conf)) != 1:
+        raise SetupError(f"{K8S_GATEWAY} must have exactly one `return 200 '...';` fallback reply")
+    return K8S_FALLBACK.sub(lambda m: f"{m[1]}{unavailable_action_response(numbers)}{m[3]}", conf)
 
 
 def tracker_env(url: str) -> dict[str, str]:
@@ -110,7 +129,7 @@ def render_nginx(settings: Settings, prefix: Path, replicas: int) -> str:
         "rasa_servers": upstream(settings.rasa_port),
         "action_servers": upstream(settings.action_port),
         "action_timeout": ACTION_TIMEOUT,
-        "unavailable_json": unavailable_action_response(),
+        "unavailable_json": unavailable_action_response(settings.local_numbers),
     }
     template = NGINX_TEMPLATE.read_text(encoding="utf-8")
     missing = set(re.findall(r"\{\{(\w+)\}\}", template)) - values.keys()

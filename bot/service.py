@@ -24,6 +24,7 @@ from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, Sta
 from bot.content.store import ContentStore
 from bot.context import Context, Turn
 from bot.conversation import compare
+from bot.emergency_numbers import local_numbers
 from bot.nlp.moves import NEW_SUBJECT, WHAT_IS_IT
 from bot.nlp.terminology import Term
 from bot.overview import overview_turn
@@ -263,10 +264,9 @@ class BotService:
             turn = self.answer_question(question, context=context)
             if turn.reply.kind == ReplyKind.ANSWER:
                 return turn
-        if attempts >= 1:
-            return Turn(
-                Reply(ReplyKind.GIVE_UP, wording.GIVE_UP, buttons=topic_buttons(self.bundle.main_topics())), context
-            )
+        if attempts >= 1:  # the give-up reply, with a person to talk to if the deployment names one
+            text = " ".join(filter(None, (wording.GIVE_UP, local_numbers().human_help_line())))
+            return Turn(Reply(ReplyKind.GIVE_UP, text, buttons=topic_buttons(self.bundle.main_topics())), context)
         text, _ = self._clip(question)
         hits, _mentioned = self.ranker.rank(text, context=context, limit=10)
         likely = list(dict.fromkeys(h.passage.topic for h in hits if h.passage.topic != EMERGENCY_TOPIC))

@@ -21,6 +21,9 @@ Spanish text they misread. `tests/test_wording.py` checks that both tables have 
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TypedDict
+
 from bot.language import Lang
 
 # -- Safety wording, written once ----------------------------------------------------------------------------
@@ -180,6 +183,15 @@ GATEWAY_UNAVAILABLE = (
     f"few minutes. {EMERGENCY_NUMBERS} {CRISIS_LINES}"
 )
 
+# -- A person to talk to (HUMAN_HELP_*, bot/emergency_numbers.py) ----------------------------------------------
+# "can I talk to someone?" (action_ask_human), with a person to talk to configured, before how to reach them.
+ASK_HUMAN = "I'm an automated assistant, so I can't put you through to a person myself."
+# The same question with nobody configured: where to turn instead.
+ASK_HUMAN_UNSET = (
+    "I'm an automated assistant, and I can't connect you with a person from here. For anything about your own "
+    "care, please contact your care team: your doctor, nurse, therapist or pharmacist."
+)
+
 # -- The tables ----------------------------------------------------------------------------------------------
 
 ENGLISH: dict[str, str] = {
@@ -210,6 +222,19 @@ ENGLISH: dict[str, str] = {
     "helpful": HELPFUL,
     "not_helpful": NOT_HELPFUL,
     "language_chosen": "OK, I'll answer in English from now on.",
+    "ask_human": ASK_HUMAN,
+    "ask_human_unset": ASK_HUMAN_UNSET,
+    # Templates (`{fields}`), filled by bot/emergency_numbers.py (configured numbers are written "000 (Australia),
+    # 13 11 14 (Lifeline)" in every language) and bot/replies (review dates); `bot.localise` leaves them out.
+    "local_crisis": "call {numbers}",
+    "local_poison": "call {numbers}",
+    "call_phone": "Call {number} ({label})",
+    "human_help_named": "To talk to a person, contact {name}: {contact}.",
+    "human_help_unnamed": "To talk to a person: {contact}.",
+    "contact_phone": "call {phone}",
+    "contact_url_phone": "{url} or call {phone}",
+    "human_phone_label": "to talk to a person",
+    "reviewed_on": "reviewed {month} {year}",
     # Privacy, said by the channels themselves: the notice at first contact (the widget's first connection,
     # Telegram's /start and /privacy), the link to PRIVACY_URL when set, and Telegram's /forget.
     # `{kept}` is privacy_kept_days (TRACKER_RETENTION_DAYS) or, when conversations are never purged,
@@ -247,10 +272,15 @@ ENGLISH: dict[str, str] = {
     ),
 }
 
-_ES_NUMBERS = "911 en EE. UU. y en México, 112 en España y en toda la Unión Europea"
-_ES_CRISIS = (
+# The Spanish lists of numbers (the countries a Spanish speaker most likely calls from): `bot.emergency_numbers`
+# replaces them, like the English ones, with the numbers a deployment configures.
+ES_EMERGENCY_NUMBER_LIST = "911 en EE. UU. y en México, 112 en España y en toda la Unión Europea"
+ES_CRISIS_LINE_LIST = (
     "en EE. UU. llame al 988 y marque 2 para hablar en español, o envíe la palabra AYUDA por mensaje de texto al "
     "988; en España llame al 024; en México llame a la Línea de la Vida, 800 911 2000"
+)
+ES_POISON_HELP_LIST = (
+    "en EE. UU. llame a Poison Help, 1-800-222-1222 (atienden en español); en España o en México, llame al 112 o al 911"
 )
 
 SPANISH: dict[str, str] = {
@@ -260,17 +290,17 @@ SPANISH: dict[str, str] = {
     ),
     "sources_heading": "Fuentes:",
     "emergency_numbers": (
-        f"Si esto está pasando ahora, llame ya a los servicios de emergencia: {_ES_NUMBERS}. "
+        f"Si esto está pasando ahora, llame ya a los servicios de emergencia: {ES_EMERGENCY_NUMBER_LIST}. "
         "No espere una respuesta aquí."
     ),
-    "emergency_short": f"En una emergencia, llame a los servicios de emergencia: {_ES_NUMBERS}.",
+    "emergency_short": f"En una emergencia, llame a los servicios de emergencia: {ES_EMERGENCY_NUMBER_LIST}.",
     "crisis_lines": (
         "Si está pensando en el suicidio o en hacerse daño, no está solo o sola, y hay ayuda ahora mismo: "
-        f"{_ES_CRISIS}."
+        f"{ES_CRISIS_LINE_LIST}."
     ),
     "poison_help": (
-        "Si alguien tomó demasiado de un medicamento por error y parece estar bien, pida consejo ahora: en EE. UU. "
-        "llame a Poison Help, 1-800-222-1222 (atienden en español); en España o en México, llame al 112 o al 911."
+        "Si alguien tomó demasiado de un medicamento por error y parece estar bien, pida consejo ahora: "
+        f"{ES_POISON_HELP_LIST}."
     ),
     "immediate_heading": "Qué hacer ahora:",
     "after_emergency": "Sobre su pregunta (en inglés):",
@@ -302,8 +332,8 @@ SPANISH: dict[str, str] = {
     "unavailable": (
         "Lo siento, ahora no puedo consultar mi biblioteca, así que no puedo responder con seguridad. Inténtelo "
         "de nuevo en unos minutos. Si necesita ayuda ahora, contacte con su equipo médico. "
-        f"En una emergencia, llame a los servicios de emergencia: {_ES_NUMBERS}. Si está pensando en el suicidio "
-        f"o en hacerse daño, no está solo o sola, y hay ayuda ahora mismo: {_ES_CRISIS}."
+        f"En una emergencia, llame a los servicios de emergencia: {ES_EMERGENCY_NUMBER_LIST}. Si está pensando en "
+        f"el suicidio o en hacerse daño, no está solo o sola, y hay ayuda ahora mismo: {ES_CRISIS_LINE_LIST}."
     ),
     "truncated_note": "Su mensaje era muy largo, así que solo leí la primera parte.",
     "clarify": "No estoy seguro de haberle entendido. ¿Su pregunta es sobre uno de estos temas? También puede "
@@ -328,6 +358,21 @@ SPANISH: dict[str, str] = {
     "helpful": "Me sirvió",
     "not_helpful": "No me sirvió",
     "language_chosen": "De acuerdo, a partir de ahora le respondo en español.",
+    "ask_human": "Soy un asistente automático, así que no puedo ponerle en contacto con una persona yo mismo.",
+    "ask_human_unset": (
+        "Soy un asistente automático y desde aquí no puedo ponerle en contacto con una persona. Para todo lo que "
+        "tenga que ver con su propio cuidado, contacte con su equipo médico: su médico, enfermera, terapeuta o "
+        "farmacéutico."
+    ),
+    "local_crisis": "llame al {numbers}",
+    "local_poison": "llame al {numbers}",
+    "call_phone": "Llamar al {number} ({label})",
+    "human_help_named": "Para hablar con una persona, contacte con {name}: {contact}.",
+    "human_help_unnamed": "Para hablar con una persona: {contact}.",
+    "contact_phone": "llame al {phone}",
+    "contact_url_phone": "{url} o llame al {phone}",
+    "human_phone_label": "para hablar con una persona",
+    "reviewed_on": "revisado en {month} de {year}",
     "privacy_notice_widget": (
         "Sobre su privacidad: esta conversación se guarda en nuestro servidor para que pueda retomarla si recarga "
         "la página. {kept} Por favor, no escriba su nombre, dirección, fecha de nacimiento ni otros datos que le "
@@ -364,6 +409,14 @@ SPANISH: dict[str, str] = {
 
 TABLES: dict[Lang, dict[str, str]] = {"en": ENGLISH, "es": SPANISH}
 
+# Month names for "reviewed March 2027" / "revisado en marzo de 2027".
+MONTHS: dict[Lang, tuple[str, ...]] = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+           "noviembre", "diciembre"),
+}  # fmt: skip
+
 
 def text(key: str, lang: Lang) -> str:
     """One fixed text in a language."""
@@ -389,6 +442,28 @@ def privacy_notice(kind: str, lang: Lang, retention_days: int, url: str | None =
     return f"{notice}\n{table['privacy_more'].format(url=url)}" if url else notice
 
 
-def render_words(lang: Lang) -> dict[str, str]:
-    """The disclaimer and the sources heading for `bot.replies.render` in a language."""
-    return {"disclaimer": TABLES[lang]["disclaimer"], "sources_heading": TABLES[lang]["sources_heading"]}
+def is_template(value: str) -> bool:
+    """Whether a table's text is a template, filled before use (never a piece of a reply as it stands)."""
+    return "{" in value
+
+
+def reviewed_on(day: date, lang: Lang) -> str:
+    """When a source was last reviewed, as a reply shows it beside the source: "reviewed March 2027"."""
+    return TABLES[lang]["reviewed_on"].format(month=MONTHS[lang][day.month - 1], year=day.year)
+
+
+class RenderWords(TypedDict):
+    """The words `bot.replies.render` takes for a language (`render(reply, **render_words(lang))`)."""
+
+    disclaimer: str
+    sources_heading: str
+    lang: Lang
+
+
+def render_words(lang: Lang) -> RenderWords:
+    """The words `bot.replies.render` needs in a language: the disclaimer, the sources heading, the language.
+
+    The language names the words the rendering makes itself (review dates, "Call 112 (EU)").
+    """
+    table = TABLES[lang]
+    return RenderWords(disclaimer=table["disclaimer"], sources_heading=table["sources_heading"], lang=lang)

@@ -213,7 +213,7 @@ def test_a_spanish_reply_travels_with_the_spanish_disclaimer_and_sources_heading
     assert (data.disclaimer, data.sources_heading) == (SPANISH["disclaimer"], "Fuentes:")
     assert message["text"] == render(reply, **render_words("es")).text and "\nFuentes:\n[1] " in message["text"]
     assert message["text"].endswith(SPANISH["disclaimer"])
-    sending.send(dispatcher, Reply(ReplyKind.MENU, "Hi"), words={"disclaimer": "", "sources_heading": "Fuentes:"})
+    sending.send(dispatcher, Reply(ReplyKind.MENU, "Hi"), words={**render_words("es"), "disclaimer": ""})
     assert dispatcher.messages[-1]["text"] == reply_text(SAFE_FALLBACK)
 
 

@@ -62,8 +62,8 @@ def test_the_service_stays_small() -> None:
     assert lines < 300, f"bot/service.py has {lines} lines"
 
 
-# Data tables (the safety net's phrase lists) may be long; code may not.
-DATA_TABLES = ("bot/safety/signals/",)
+# Data tables (the safety net's phrase lists, the fixed wording in two languages) may be long; code may not.
+DATA_TABLES = ("bot/safety/signals/", "bot/wording.py")
 
 
 def test_no_module_is_over_400_lines_except_data_tables() -> None:

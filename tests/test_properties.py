@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from bot.content.loader import ContentValidationError, load_bundle
 from bot.content.store import SqlContentStore
+from bot.emergency_numbers import placeholder_problems
 from tests.conftest import TODAY, write_content
 from tests.support.servers import RunningBot
 
@@ -105,6 +106,8 @@ ids = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 words = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=60).filter(
     lambda t: bool(t.split())
 )
+# A passage's text: no placeholder but the known ones, no emergency number written out (bot.emergency_numbers).
+texts = words.filter(lambda t: not placeholder_problems(t))
 dates = st.dates(min_value=dt.date(2000, 1, 1), max_value=TODAY)
 urls = st.from_regex(r"https://[a-z]{1,10}\.(org|com|uk)/[a-z0-9/-]{0,20}", fullmatch=True)
 
@@ -132,7 +135,7 @@ def content_folders(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], di
             "id": p,
             "topic": draw(st.sampled_from(topic_ids)),
             "title": draw(words),
-            "text": draw(words),
+            "text": draw(texts),
             "questions": draw(st.lists(words, min_size=1, max_size=4)),
             "sources": draw(st.lists(st.sampled_from(source_ids), min_size=1, max_size=3, unique=True)),
             "reviewed": draw(dates),

@@ -27,6 +27,7 @@ from tests.conftest import TODAY
 
 CONTENT = PROJECT_ROOT / "content"
 NUMBER = re.compile(r"\d[\d-]*(?: \d+)*")
+PLACEHOLDER = re.compile(r"\{\w+\}")
 # A Spanish step telling someone to take, stop or change a medicine (the English steps are held to the same in
 # tests/test_content_quality.py): the protocol sends people for help, it never acts on a medicine for them.
 ES_VERBS = (
@@ -68,10 +69,15 @@ def test_the_spanish_steps_give_no_dose_and_no_medicine_instruction(protocol: di
 
 
 def test_the_spanish_steps_give_exactly_the_numbers_of_the_english_ones(protocol: dict[str, ProtocolEntry]) -> None:
-    """No number where the English says "emergency services": the reply adds the numbers per country."""
+    """No number where the English says "emergency services": the reply adds the numbers per country.
+
+    Where the English names the numbers, through `{emergency_numbers}`, `{crisis_lines}` or `{poison_help}`,
+    the Spanish has the same placeholder: the reply fills it with the Spanish list.
+    """
     for entry in protocol.values():
         for english, spanish in zip(entry.immediate, entry.immediate_es, strict=True):
             assert NUMBER.findall(spanish) == NUMBER.findall(english), (entry.flag, spanish)
+            assert PLACEHOLDER.findall(spanish) == PLACEHOLDER.findall(english), (entry.flag, spanish)
             if "emergency services" in english.lower():
                 assert "servicios de emergencia" in spanish.lower(), (entry.flag, spanish)
             if "emergency department" in english.lower():

@@ -8,6 +8,7 @@ texts. Data without a disclaimer is refused by the builder, the reader and the t
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 from datetime import date
 from typing import Any
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from actions.sending import in_language
 from bot.context import Context
-from bot.language import CHANNEL, DETECTED, LanguageState
+from bot.language import CHANNEL, DETECTED, Lang, LanguageState
 from bot.replies import (
     DISCLAIMER,
     REPLY_KEY,
@@ -39,12 +40,40 @@ from bot.safety import RedFlag
 from bot.service import BotService
 from bot.wording import SPANISH, render_words
 
+SPANISH_MONTHS = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+]
 
-def former_render(reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING) -> str:
-    """The text `bot.replies.render` made before replies became data (the reference for the plain text)."""
+
+def former_render(
+    reply: Reply, disclaimer: str = DISCLAIMER, sources_heading: str = SOURCES_HEADING, lang: Lang = "en"
+) -> str:
+    """The text `bot.replies.render` made before replies became data (the reference for the plain text).
+
+    Since #16 point 6 each source says when the answer was reviewed against it, in the reply's language.
+    """
     parts = [reply.text.strip()]
     if reply.citations:
-        lines = [f"[{c.number}] {c.publisher}: {c.title}. {c.url}" for c in reply.citations]
+
+        def reviewed(c: Citation) -> str:
+            if c.reviewed is None:
+                return ""
+            if lang == "es":
+                return f" (revisado en {SPANISH_MONTHS[c.reviewed.month - 1]} de {c.reviewed.year})"
+            return f" (reviewed {calendar.month_name[c.reviewed.month]} {c.reviewed.year})"
+
+        lines = [f"[{c.number}] {c.publisher}: {c.title}{reviewed(c)}. {c.url}" for c in reply.citations]
         parts.append(f"{sources_heading}\n" + "\n".join(lines))
     parts.append(disclaimer or DISCLAIMER)
     return "\n".join(p for p in parts if p)
@@ -116,11 +145,16 @@ def test_an_answers_paragraphs_carry_their_citation_numbers_and_each_citation_it
 def test_the_json_is_the_documented_format_and_reads_back(real_service: BotService) -> None:
     data = structure(real_service.answer_question("what is baclofen").reply, **render_words("es"))
     sent = data.as_json()
-    assert set(sent) == {"format", "kind", "paragraphs", "sources_heading", "citations", "buttons", "disclaimer"}
+    assert set(sent) == {
+        "format", "kind", "paragraphs", "sources_heading", "citations", "buttons", "disclaimer", "phones",
+    }  # fmt: skip
     assert sent["format"] == 1 and sent["kind"] == "answer" and sent["sources_heading"] == "Fuentes:"
     assert sent["disclaimer"] == SPANISH["disclaimer"]
-    assert set(sent["citations"][0]) == {"number", "source", "publisher", "title", "url", "reviewed"}
-    assert date.fromisoformat(sent["citations"][0]["reviewed"])
+    assert set(sent["citations"][0]) == {"number", "source", "publisher", "title", "url", "reviewed", "reviewed_label"}
+    reviewed = date.fromisoformat(sent["citations"][0]["reviewed"])
+    assert (
+        sent["citations"][0]["reviewed_label"] == f"revisado en {SPANISH_MONTHS[reviewed.month - 1]} de {reviewed.year}"
+    )
     assert set(sent["paragraphs"][0]) == {"text", "citations"} and set(sent["buttons"][0]) == {"title", "payload"}
     assert ReplyData.from_json(sent) == data
     assert render(Reply(ReplyKind.MENU, "Hi")).as_kwargs()[REPLY_KEY]["paragraphs"] == [{"text": "Hi", "citations": []}]

@@ -90,3 +90,65 @@ def test_both_renderers_refuse_a_reply_without_its_disclaimer(missing: str | Non
 def test_both_renderers_refuse_what_is_not_reply_data() -> None:
     for result in rendered(["Sources:\n[1] A: B. https://x", {"text": "hi"}, []]):
         assert "refused" in result["widget"] and "refused" in result["editor"]
+
+
+# -- phone numbers as tel: links (#16 point 4) ------------------------------------------------------------
+
+
+def test_the_widget_links_the_numbers_the_data_lists_and_announces_what_calling_does() -> None:
+    from bot.emergency_numbers import LocalNumbers, Phone
+    from bot.wording import CRISIS_LINES, EMERGENCY_NUMBERS
+
+    local = LocalNumbers(emergency=(Phone("Australia", "000"), Phone("Lifeline", "13 11 14")))
+    reply = Reply(ReplyKind.EMERGENCY, f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}\nCall 999 or see https://x.org/000.")
+    spanish = render(reply, **render_words("es"), numbers=local).data
+    default = render(reply).data
+    assert spanish is not None and default is not None
+    shown, default_shown = (rendered([d.as_json()])[0]["widget"]["shown"] for d in (spanish, default))
+    tels = [
+        (link, spoken)
+        for link, spoken in zip(shown["links"], shown["spoken"], strict=True)
+        if link[0].startswith("tel:")
+    ]
+    assert tels == [
+        (["tel:000", "000"], "Llamar al 000 (Australia)"),
+        (["tel:131114", "13 11 14"], "Llamar al 13 11 14 (Lifeline)"),
+        (["tel:000", "000"], "Llamar al 000 (Australia)"),
+        (["tel:131114", "13 11 14"], "Llamar al 13 11 14 (Lifeline)"),
+    ]
+    assert ["https://x.org/000", "https://x.org/000 (opens in a new tab)"] in shown["links"], "a URL stays whole"
+    default_tels = [link for link in default_shown["links"] if link[0].startswith("tel:")]
+    # The default lists' numbers; the "999" of the last line is not one of a list the reply gives... but 999 is
+    # in the emergency list, so every 999 of the reply is a link, and only numbers the data lists are.
+    assert [t[0] for t in default_tels] == [
+        "tel:911",
+        "tel:999",
+        "tel:112",
+        "tel:988",
+        "tel:116123",
+        "tel:112",
+        "tel:999",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "phones", "linked"),
+    [
+        ("Línea de la Vida, 800 911 2000, or 911.", [("911", "tel:911")], ["911"]),  # not inside a longer number
+        ("Call 1911 or 9110 or +911.", [("911", "tel:911")], []),
+        ("Call 13 11 14 now.", [("13 11 14", "tel:131114"), ("11", "tel:11")], ["13 11 14"]),  # longest first
+        ("Call 112 now.", [("112", "javascript:alert(1)")], []),  # only tel: URIs of digits
+        ("Call 112 now.", [{"number": 112, "tel": "tel:112"}], []),  # not reply data
+        ("Call 112 now.", "112", []),
+    ],
+)
+def test_the_widget_links_only_listed_numbers_standing_alone(text: str, phones: Any, linked: list[str]) -> None:
+    data = render(Reply(ReplyKind.EMERGENCY, text)).as_kwargs()["reply"]
+    if isinstance(phones, list):
+        phones = [
+            p if isinstance(p, dict) else {"number": p[0], "tel": p[1], "label": "x", "call": f"Call {p[0]}"}
+            for p in phones
+        ]
+    shown = rendered([{**data, "phones": phones}])[0]["widget"]["shown"]
+    assert [label for href, label in shown["links"] if not href.startswith("http")] == linked
+    assert shown["text"].startswith(text)

@@ -22,6 +22,7 @@ from actions.actions import ActionEmergency, ActionRefuseDosing
 from bot import constants as c
 from bot.config import PROJECT_ROOT
 from bot.content.loader import load_bundle
+from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
 from bot.replies import (
     CRISIS_LINES,
     DISCLAIMER,
@@ -256,13 +257,14 @@ def test_emergency_reply_puts_the_numbers_first_then_the_cited_safety_passage(
         assert reply.passage_ids[0] == passage and len(reply.passage_ids) <= 2 and reply.citations
     if verdict.red_flag.flag is RedFlag.SUICIDE_SELF_HARM:
         assert reply.text.startswith(f"{EMERGENCY_NUMBERS}\n{CRISIS_LINES}")
-    # Then the protocol's immediate steps, before the safety passage.
+    # Then the protocol's immediate steps, before the safety passage (both with their numbers filled in).
     steps = reply.text.index(IMMEDIATE_HEADING)
     entry = real_service.safety_replies.protocol()[verdict.red_flag.flag.value]
-    assert all(step in reply.text[steps:] for step in entry.immediate)
+    immediate = [DEFAULT_NUMBERS.fill(step) for step in entry.immediate]
+    assert all(step in reply.text[steps:] for step in immediate)
     if passage is not None:
-        safety = real_service.bundle.passages[passage].text
-        assert reply.text.index(entry.immediate[-1]) < reply.text.index(safety)
+        safety = DEFAULT_NUMBERS.fill(real_service.bundle.passages[passage].text)
+        assert reply.text.index(immediate[-1]) < reply.text.index(safety)
     assert render(reply).text.endswith(DISCLAIMER)
 
 
@@ -589,8 +591,9 @@ def test_the_emergency_and_crisis_numbers_are_written_once_and_given_the_same_wa
         assert EMERGENCY_NUMBER_LIST in text and CRISIS_LINE_LIST in text, text
     assert EMERGENCY_NUMBER_LIST in wording.TELEGRAM_HELP
     # No other code spells the numbers out: the matchers and the content check only look for them.
-    # wording.py holds the lists and their Spanish counterparts, once each.
-    allowed = {"wording.py", "evaluation.py", "red_flags_en.py", "protocol.py"}
+    # wording.py holds the lists and their Spanish counterparts, once each; emergency_numbers.py the numbers of
+    # each list as data (the widget's tel: links) and the check that content never writes them out.
+    allowed = {"wording.py", "evaluation.py", "red_flags_en.py", "protocol.py", "emergency_numbers.py"}
     spelled = [
         str(path.relative_to(PROJECT_ROOT))
         for path in (PROJECT_ROOT / "bot").rglob("*.py")

@@ -3,9 +3,10 @@
 A structured reply is rendered from its data (`bot.replies.ReplyData`, `format_reply`): the paragraphs, each
 followed by its `[n]` citation markers as links to the sources; the sources heading in bold; one line per
 source, `[n] Publisher: Title` linked to its URL (with link previews off, so a reply is not buried under a
-preview card); the emergency numbers in bold; and the disclaimer in italics. A reply without its disclaimer
-is refused (`UnrenderableReply`). A plain text (the channel's own help, a domain response) is shown as it is
-(`format_text`). Everything is escaped, so no text from the content or from a person can inject markup.
+preview card), then when the answer was reviewed against it ("(reviewed March 2027)"); the emergency numbers
+in bold (Telegram makes phone numbers tappable itself); and the disclaimer in italics. A reply without its
+disclaimer is refused (`UnrenderableReply`). A plain text (the channel's own help, a domain response) is shown
+as it is (`format_text`). Everything is escaped, so no text from the content or from a person can inject markup.
 
 Telegram refuses messages longer than 4096 characters, so a long reply is split into several messages. The
 split happens between lines first, then between sentences, then between words, and never inside a link or a
@@ -20,7 +21,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.replies import Paragraph, ReplyData, citation_label
+from bot.emergency_numbers import local_numbers
+from bot.replies import Paragraph, ReplyData, citation_label, citation_reviewed
 from bot.wording import CRISIS_LINES, EMERGENCY_NUMBERS, TABLES
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -30,6 +32,14 @@ SAFETY_LINES = frozenset(
     {EMERGENCY_NUMBERS, CRISIS_LINES}
     | {table[key] for table in TABLES.values() for key in ("emergency_numbers", "crisis_lines")}
 )
+
+
+def safety_lines() -> frozenset[str]:
+    """`SAFETY_LINES` as this deployment says them: with its own numbers when it configures them."""
+    local = local_numbers()
+    return SAFETY_LINES | {local.localise(line) for line in SAFETY_LINES}
+
+
 _SENTENCE_END = re.compile(r"[.!?…][\"')\]]*$")
 # Longest link label kept whole (a longer one is cut), so that one link always fits in a message; and the
 # longest link kept as a link (a longer URL is not worth a link: its label is shown as plain text).
@@ -99,15 +109,15 @@ def _word_atoms(text: str) -> list[Atom]:
     return [Atom(_escape(word), word, bool(_SENTENCE_END.search(word))) for word in text.split()]
 
 
-def _paragraph_line(paragraph: Paragraph, urls: dict[int, str]) -> Line:
-    """A paragraph and its citation markers, each marker a link to the cited source."""
+def _paragraph_line(paragraph: Paragraph, urls: dict[int, str], bold: frozenset[str]) -> Line:
+    """A paragraph and its citation markers, each marker a link to the cited source; `bold` lines in bold."""
     atoms = _word_atoms(paragraph.text)
     if paragraph.citations:
         marks = "".join(f"[{n}]" for n in paragraph.citations)
         links = "".join(_link(urls[n], f"[{n}]") for n in paragraph.citations)
         # "…muscles. [1][2]": the markers after a sentence belong to it, so the sentence ends after them.
         atoms.append(Atom(links, marks, bool(atoms) and atoms[-1].ends_sentence))
-    tag = "b" if paragraph.text in SAFETY_LINES and not paragraph.citations else ""
+    tag = "b" if paragraph.text in bold and not paragraph.citations else ""
     return Line(atoms, tag)
 
 
@@ -119,24 +129,32 @@ def reply_lines(reply: ReplyData) -> list[Line]:
     """
     reply.require_disclaimer()
     urls = {c.number: c.url for c in reply.citations}
-    lines = [_paragraph_line(p, urls) for p in reply.paragraphs]
+    bold = safety_lines()
+    lines = [_paragraph_line(p, urls, bold) for p in reply.paragraphs]
     if reply.citations:
         heading = reply.sources_heading.strip()
         lines.append(Line([Atom(f"<b>{_escape(heading)}</b>", heading)], keep_with_next=True))
         for citation in reply.citations:
             label = citation_label(citation)
             marker = Atom(_escape(f"[{citation.number}]"), f"[{citation.number}]")
-            lines.append(Line([marker, Atom(_link(citation.url, label), label)]))
+            # When the answer was last checked against it: "(reviewed March 2027)", beside the link.
+            reviewed = _word_atoms(citation_reviewed(citation))
+            lines.append(Line([marker, Atom(_link(citation.url, label), label), *reviewed]))
     lines += [Line(_word_atoms(line), "i") for line in reply.disclaimer.strip().split("\n")]
     return lines
 
 
 def text_lines(text: str) -> list[Line]:
-    """A plain text as HTML lines, the emergency and crisis lines in bold."""
+    """A plain text as HTML lines, with the deployment's own numbers, the emergency and crisis lines in bold.
+
+    The channel's own texts (/help, "something went wrong") give the default numbers in `bot.wording`; the
+    numbers a deployment configures replace them here, as they do in every reply (`bot.emergency_numbers`).
+    """
+    bold = safety_lines()
     lines: list[Line] = []
-    for raw in text.strip().split("\n"):
+    for raw in local_numbers().localise(text).strip().split("\n"):
         stripped = raw.strip()
-        lines.append(Line(_word_atoms(stripped), "b" if stripped in SAFETY_LINES else ""))
+        lines.append(Line(_word_atoms(stripped), "b" if stripped in bold else ""))
     return lines
 
 

@@ -33,6 +33,7 @@ from bot.content.fields import (
 )
 from bot.content.protocol import check_against_protocol, load_protocol, parse_protocol
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, SourceRecord, Status, TopicRecord
+from bot.emergency_numbers import placeholder_problems
 
 # The names other modules import from here.
 __all__ = [
@@ -170,9 +171,20 @@ def _parse_passages(
             review_note=text_field(item, "review_note", label, out, required=False) or None,
             clinical_signoff=signoff(item, label, out, today),
         )
+        for problem in placeholder_problems(record.text):
+            out.add(label, f"'text' has {problem}")
         if ident:
             passages.append(record)
     return passages
+
+
+def _check_placeholders(protocol: dict[str, ProtocolEntry], out: Collector) -> None:
+    """The protocol's steps, like passages, name the numbers only through known placeholders."""
+    for flag, entry in protocol.items():
+        for key, steps in (("immediate", entry.immediate), ("immediate_es", entry.immediate_es)):
+            for number, step in enumerate(steps, start=1):
+                for problem in placeholder_problems(step):
+                    out.add(flag, f"'{key}' step {number} has {problem}")
 
 
 def passage_files(content_dir: Path) -> list[Path]:
@@ -232,6 +244,7 @@ def load_bundle(content_dir: Path, today: dt.date | None = None) -> ContentBundl
         protocol = parse_protocol(
             read_yaml(protocol_path, content_dir, problems), collector(protocol_path), sources, today
         )
+        _check_placeholders(protocol, collector(protocol_path))
     problems.extend(check_against_protocol(protocol, passages, passage_seen))
     if problems:
         raise ContentValidationError(problems)

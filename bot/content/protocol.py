@@ -28,6 +28,7 @@ from bot.content.fields import (
     text_field,
 )
 from bot.content.records import PassageRecord, ProtocolEntry, SourceRecord, Urgency
+from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
 from bot.safety.dosing import states_dose
 from bot.safety.red_flags import RedFlag
 from bot.text import LOWER_SPACED, LOWERED, normalise
@@ -193,26 +194,28 @@ def describes(entry: ProtocolEntry, text: str) -> bool:
 def protocol_problems(protocol: dict[str, ProtocolEntry], passage: PassageRecord) -> list[str]:
     """What a passage gets wrong against the protocol: a sign played down, a slower route, missing steps.
 
-    Only published passages are held to it (see `check_against_protocol`). The route is the fastest one the
-    passage names anywhere; the downplaying test is per sentence, so "a single beep is not an emergency,
-    but a two-tone alarm is urgent" in two sentences is fine, while "the two-tone alarm is not an emergency"
-    is not.
+    The passage is read as patients read it by default, its placeholders filled with the default numbers
+    (`bot.emergency_numbers`). Only published passages are held to it (see `check_against_protocol`). The
+    route is the fastest one the passage names anywhere; the downplaying test is per sentence, so "a single
+    beep is not an emergency, but a two-tone alarm is urgent" in two sentences is fine, while "the two-tone
+    alarm is not an emergency" is not.
     """
     problems: list[str] = []
+    text = DEFAULT_NUMBERS.fill(passage.text)  # as patients read it, numbers and all (`{emergency_numbers}`)
     for entry in protocol.values():
-        if not describes(entry, passage.text):
+        if not describes(entry, text):
             continue
-        for sentence in SENTENCE_END.split(normalise(passage.text, LOWERED)):
+        for sentence in SENTENCE_END.split(normalise(text, LOWERED)):
             if DOWNPLAY.search(sentence) and any(re.search(p, sentence) for p in entry.mentions):
                 problems.append(f"calls a sign of '{entry.flag}' not urgent: {sentence!r}")
-        route = passage_route(passage.text)
+        route = passage_route(text)
         if route is None or route.rank < entry.urgency.rank:
             named = route.value if route else "no route at all"
             problems.append(
                 f"describes '{entry.flag}' but its fastest route is {named}; the protocol says {entry.urgency.value}"
                 f" ({entry.call})"
             )
-        plain = normalise(passage.text, LOWERED)
+        plain = normalise(text, LOWERED)
         for group in entry.must_say:
             if not any(word in plain for word in group):
                 problems.append(f"describes '{entry.flag}' but leaves out an immediate step: say one of {list(group)}")
@@ -246,7 +249,8 @@ def check_against_protocol(
     for passage in passages:
         if not passage.published:
             continue
-        for problem in [*protocol_problems(protocol, passage), *number_problems(passage.text)]:
+        numbers = number_problems(DEFAULT_NUMBERS.fill(passage.text))
+        for problem in [*protocol_problems(protocol, passage), *numbers]:
             found.append(ContentProblem(files.get(passage.id, PASSAGES_DIR), passage.id, problem))
     return found
 

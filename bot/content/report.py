@@ -16,6 +16,7 @@ from pathlib import Path
 import textstat
 
 from bot.content.records import ContentBundle, ProtocolEntry
+from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
 
 FACT_SHEET_SECTION = re.compile(r"^## (\d+)\. (.+)$", re.MULTILINE)
 GRADE_TARGET = 8.0
@@ -24,8 +25,11 @@ REVIEW_MAX_AGE_DAYS = 365
 
 
 def readability(text: str) -> float:
-    """Flesch-Kincaid grade of a passage (textstat; about the US school grade needed to read it)."""
-    return float(textstat.flesch_kincaid_grade(text))
+    """Flesch-Kincaid grade of a passage (textstat; about the US school grade needed to read it).
+
+    Read as patients read it: placeholders such as `{emergency_numbers}` filled with the default numbers.
+    """
+    return float(textstat.flesch_kincaid_grade(DEFAULT_NUMBERS.fill(text)))
 
 
 def fact_sheet_sections(path: Path) -> dict[int, str]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, TopicRecord
+from bot.emergency_numbers import LocalNumbers, local_numbers
 from bot.replies.model import Button, Citation, Reply, ReplyKind
 from bot.wording import HELPFUL, IMMEDIATE_HEADING, NOT_HELPFUL
 
@@ -38,7 +39,10 @@ def immediate_steps(entry: ProtocolEntry) -> str:
 
 
 def cite(
-    passages: Sequence[PassageRecord], bundle: ContentBundle, first: Sequence[tuple[str, Sequence[str]]] = ()
+    passages: Sequence[PassageRecord],
+    bundle: ContentBundle,
+    first: Sequence[tuple[str, Sequence[str]]] = (),
+    local: LocalNumbers | None = None,
 ) -> tuple[str, tuple[Citation, ...]]:
     """Joins passages into one body with [n] markers; a source cited twice keeps its first number.
 
@@ -47,7 +51,10 @@ def cite(
         bundle: where the sources are looked up.
         first: (text, source ids) blocks that come before the passages and are cited the same way, such as the
             emergency protocol's immediate steps.
+        local: what fills the content's placeholders (`{emergency_numbers}`...): the configured numbers by
+            default. The stored and indexed text keeps the placeholders; only a reply gives the numbers.
     """
+    local = local_numbers() if local is None else local
     numbers: dict[str, int] = {}
     citations: list[Citation] = []
     paragraphs: list[str] = []
@@ -71,7 +78,7 @@ def cite(
                     Citation(numbers[source_id], source_id, source.publisher, source.title, source.url, when)
                 )
             marks.append(f"[{numbers[source_id]}]")
-        paragraphs.append(f"{text} {''.join(marks)}".strip())
+        paragraphs.append(f"{local.fill(text)} {''.join(marks)}".strip())
     return "\n".join(paragraphs), tuple(citations)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.emergency_numbers import Phone
 from bot.replies.model import Button, Citation
 from bot.wording import SOURCES_HEADING
 
@@ -24,6 +25,21 @@ REPLY_FORMAT = 1
 
 class UnrenderableReply(ValueError):
     """Reply data that must not be shown: no disclaimer, or not in the reply data format."""
+
+
+@dataclass(frozen=True)
+class PhoneLink:
+    """A phone number a reply gives: as written in the text, its `tel:` URI, and what calling it means."""
+
+    number: str
+    label: str
+    tel: str
+    call: str
+
+    @classmethod
+    def of(cls, phone: Phone, call: str) -> PhoneLink:
+        """The link for a configured or default number, `call` in the reply's language."""
+        return cls(phone.number, phone.label, phone.tel, call)
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,10 @@ class ReplyData:
     buttons: tuple[Button, ...]
     disclaimer: str
     sources_heading: str = SOURCES_HEADING
+    # The phone numbers the paragraphs give (emergency, crisis, poison lines, a person to talk to), with what
+    # pressing each one does ("Call 112 (EU)"), so a channel can make them links without reading numbers out
+    # of the text.
+    phones: tuple[PhoneLink, ...] = ()
 
     def require_disclaimer(self) -> None:
         """Raises `UnrenderableReply` when the disclaimer is missing: such a reply is never shown."""
@@ -70,11 +90,13 @@ class ReplyData:
                     "title": c.title,
                     "url": c.url,
                     "reviewed": c.reviewed.isoformat() if c.reviewed else None,
+                    "reviewed_label": c.reviewed_label,
                 }
                 for c in self.citations
             ],
             "buttons": [{"title": b.title, "payload": b.payload} for b in self.buttons],
             "disclaimer": self.disclaimer,
+            "phones": [{"number": p.number, "label": p.label, "tel": p.tel, "call": p.call} for p in self.phones],
         }
 
     @classmethod
@@ -93,6 +115,7 @@ class ReplyData:
                     str(c["title"]),
                     str(c["url"]),
                     date.fromisoformat(c["reviewed"]) if c.get("reviewed") else None,
+                    str(c["reviewed_label"]) if c.get("reviewed_label") else None,
                 )
                 for c in data["citations"]
             )
@@ -109,6 +132,11 @@ class ReplyData:
                 buttons=tuple(Button(str(b["title"]), str(b["payload"])) for b in data["buttons"]),
                 disclaimer=data["disclaimer"],
                 sources_heading=str(data["sources_heading"]),
+                # Replies stored before the numbers were data have none.
+                phones=tuple(
+                    PhoneLink(str(p["number"]), str(p["label"]), str(p["tel"]), str(p["call"]))
+                    for p in data.get("phones") or ()
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             if isinstance(error, UnrenderableReply):

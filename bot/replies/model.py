@@ -24,6 +24,7 @@ class ReplyKind(str, Enum):
     UNAVAILABLE = "unavailable"
     CLARIFY = "clarify"
     GIVE_UP = "give_up"
+    HUMAN_HELP = "human_help"  # "can I talk to someone?": who can, if the deployment names someone
     FEEDBACK = "feedback"
 
 
@@ -45,6 +46,9 @@ class Citation:
     title: str
     url: str
     reviewed: date | None = None  # when the cited text was last checked against this source
+    # How a reply shows that date beside the source, in its language ("reviewed March 2027"): set by
+    # `bot.replies.structure`, so every channel shows the same words without a month table of its own.
+    reviewed_label: str | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ function shown(node) {
   return {
     text: node.textContent,
     links: node.find((n) => n.tagName === "a").map((a) => [a.attributes.href, a.textContent]),
+    spoken: node.find((n) => n.tagName === "a").map((a) => a.attributes["aria-label"] ?? null),
     disclaimer: node.find((n) => /\b(sw-disclaimer|disclaimer)\b/.test(n.className)).map((n) => n.textContent),
     elements: [...new Set(node.find((n) => n.tagName !== "#text").map((n) => n.tagName))].sort(),
   };

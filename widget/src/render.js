@@ -2,7 +2,9 @@
 // `ReplyData`, described in the README's "The reply data"); a plain message (a domain response, a channel
 // notice) is shown as its text. Every piece of text from the bot or the person goes in through
 // document.createTextNode / textContent, never innerHTML, so no HTML or script in a message can run.
-// Links are made only from http(s) URLs, and only in bot messages.
+// Links are made only from http(s) URLs, and only in bot messages; phone numbers become tel: links only when
+// the reply data lists them (`phones`: the emergency, crisis and help numbers the server put in the text), never
+// by guessing numbers from the text.
 
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']+/g;
 const TRAILING_PUNCTUATION = /[.,;:!?)\]]+$/;
@@ -22,14 +24,72 @@ export function safeHref(candidate) {
   return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
 }
 
+const TEL_HREF = /^tel:\+?[0-9]+$/;
+// A number that touches a digit (or a digit one space away, "800 911 2000") is part of a longer number.
+const PHONE_EDGE_BEFORE = /(?:[0-9+-]|[0-9] )$/;
+const PHONE_EDGE_AFTER = /^(?:[0-9-]| [0-9])/;
+
 /**
- * Appends a line to `parent`, turning the http(s) URLs in it into links and everything else into text.
+ * The phone numbers of reply data that can be links: a number as written and a `tel:` URI of digits.
+ * @param {unknown} phones the reply data's `phones`
+ * @returns {{number: string, label: string, tel: string, call: string}[]} longest number first
+ */
+export function usablePhones(phones) {
+  if (!Array.isArray(phones)) return [];
+  const usable = (p) => p && typeof p.number === "string" && p.number.trim() && TEL_HREF.test(String(p.tel));
+  return phones.filter(usable).sort((a, b) => b.number.length - a.number.length);
+}
+
+function telLink(doc, phone) {
+  const a = doc.createElement("a");
+  a.href = phone.tel;
+  a.className = "sw-tel";
+  a.textContent = phone.number;
+  // Screen readers announce what calling does: "Call 000 (Australia)" (the visible number is part of it).
+  const call = typeof phone.call === "string" && phone.call.includes(phone.number) ? phone.call : "";
+  if (call) a.setAttribute("aria-label", call);
+  return a;
+}
+
+/**
+ * Appends text to `parent`, each of the listed phone numbers in it (not inside a longer number) as a tel: link.
+ * @param {Document} doc
+ * @param {Node} parent
+ * @param {string} text
+ * @param {{number: string, tel: string, call: string}[]} phones from `usablePhones`
+ */
+function appendWithPhones(doc, parent, text, phones) {
+  if (!phones.length || !text) {
+    parent.appendChild(doc.createTextNode(text));
+    return;
+  }
+  const pattern = new RegExp(phones.map((p) => p.number.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  let last = 0;
+  let match;
+  while ((match = pattern.exec(text)) !== null) {
+    const end = match.index + match[0].length;
+    const before = text.slice(Math.max(0, match.index - 2), match.index);
+    if (PHONE_EDGE_BEFORE.test(before) || PHONE_EDGE_AFTER.test(text.slice(end, end + 2))) {
+      pattern.lastIndex = match.index + 1; // part of a longer number: look again one character on
+      continue;
+    }
+    parent.appendChild(doc.createTextNode(text.slice(last, match.index)));
+    parent.appendChild(telLink(doc, phones.find((p) => p.number === match[0])));
+    last = end;
+  }
+  parent.appendChild(doc.createTextNode(text.slice(last)));
+}
+
+/**
+ * Appends a line to `parent`, turning the http(s) URLs in it into links, the listed phone numbers into tel:
+ * links, and everything else into text.
  * @param {Document} doc
  * @param {Node} parent
  * @param {string} line
  * @param {string} newTabNote visually hidden text telling screen-reader users a link opens a new tab
+ * @param {{number: string, tel: string, call: string}[]} [phones] from `usablePhones`
  */
-export function appendLinkified(doc, parent, line, newTabNote) {
+export function appendLinkified(doc, parent, line, newTabNote, phones = []) {
   let last = 0;
   for (const match of line.matchAll(URL_IN_TEXT)) {
     let candidate = match[0];
@@ -37,11 +97,11 @@ export function appendLinkified(doc, parent, line, newTabNote) {
     if (trailing) candidate = candidate.slice(0, -trailing[0].length);
     const href = safeHref(candidate);
     if (!href) continue;
-    parent.appendChild(doc.createTextNode(line.slice(last, match.index)));
+    appendWithPhones(doc, parent, line.slice(last, match.index), phones);
     parent.appendChild(link(doc, href, candidate, newTabNote));
     last = match.index + candidate.length;
   }
-  parent.appendChild(doc.createTextNode(line.slice(last)));
+  appendWithPhones(doc, parent, line.slice(last), phones);
 }
 
 function link(doc, href, label, newTabNote) {
@@ -66,7 +126,8 @@ export class UnrenderableReply extends Error {}
  * Checks reply data before anything of it is shown.
  * @param {unknown} reply
  * @returns {{paragraphs: {text: string, citations: number[]}[], citations: {number: number, publisher: string,
- *   title: string, url: string}[], sources_heading: string, disclaimer: string}}
+ *   title: string, url: string, reviewed_label?: string}[], sources_heading: string, disclaimer: string,
+ *   phones?: {number: string, label: string, tel: string, call: string}[]}}
  */
 export function checkReply(reply) {
   if (!reply || typeof reply !== "object" || !Array.isArray(reply.paragraphs) || !Array.isArray(reply.citations)) {
@@ -83,16 +144,18 @@ function paragraphText(paragraph) {
   return [String(paragraph.text || ""), marks].filter(Boolean).join(" ");
 }
 
-function lineNode(doc, line, newTabNote) {
+function lineNode(doc, line, newTabNote, phones = []) {
   const p = doc.createElement("p");
   p.className = "sw-line";
-  appendLinkified(doc, p, line, newTabNote);
+  appendLinkified(doc, p, line, newTabNote, phones);
   return p;
 }
 
 /**
- * The DOM of a structured reply: paragraphs with their citation markers, the linked sources, and the
- * disclaimer set apart. Throws `UnrenderableReply` for a reply without its disclaimer.
+ * The DOM of a structured reply: paragraphs with their citation markers (the phone numbers the data lists as
+ * tel: links, announced as "Call 112 (EU)"), the linked sources with when each was reviewed, and the disclaimer
+ * set apart. Throws
+ * `UnrenderableReply` for a reply without its disclaimer.
  * @param {Document} doc
  * @param {object} reply the reply data of a `bot_uttered` message or of a history message
  * @param {{disclaimerLabel?: string, newTabNote?: string}} options
@@ -101,9 +164,10 @@ function lineNode(doc, line, newTabNote) {
 export function renderReply(doc, reply, options = {}) {
   const data = checkReply(reply);
   const fragment = doc.createDocumentFragment();
+  const phones = usablePhones(data.phones);
   for (const paragraph of data.paragraphs) {
     const line = paragraphText(paragraph).trim();
-    if (line) fragment.appendChild(lineNode(doc, line, options.newTabNote));
+    if (line) fragment.appendChild(lineNode(doc, line, options.newTabNote, phones));
   }
   if (data.citations.length) {
     const box = doc.createElement("div");
@@ -124,6 +188,13 @@ export function renderReply(doc, reply, options = {}) {
       const label = `${citation.publisher}: ${citation.title}`;
       const url = safeHref(String(citation.url));
       item.appendChild(url ? link(doc, url, label, options.newTabNote) : doc.createTextNode(label));
+      // When the answer was last checked against this source, in the reply's language ("reviewed March 2027").
+      if (typeof citation.reviewed_label === "string" && citation.reviewed_label.trim()) {
+        const reviewed = doc.createElement("span");
+        reviewed.className = "sw-reviewed";
+        reviewed.textContent = ` (${citation.reviewed_label.trim()})`;
+        item.appendChild(reviewed);
+      }
       list.appendChild(item);
     }
     box.appendChild(list);

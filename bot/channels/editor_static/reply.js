@@ -52,7 +52,9 @@
         const item = el(doc, "li");
         item.appendChild(el(doc, "span", "[" + citation.number + "] "));
         item.appendChild(source(doc, citation));
-        if (citation.reviewed) item.appendChild(el(doc, "span", " (reviewed " + citation.reviewed + ")", "reviewed"));
+        // The words patients see ("reviewed March 2027"), else the date itself (a reply stored before the words).
+        const reviewed = citation.reviewed_label || (citation.reviewed && "reviewed " + citation.reviewed);
+        if (reviewed) item.appendChild(el(doc, "span", " (" + reviewed + ")", "reviewed"));
         list.appendChild(item);
       });
       box.appendChild(list);
