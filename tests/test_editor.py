@@ -140,9 +140,11 @@ def joined(replies: list[dict[str, Any]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def shell() -> Iterator[InProcessApp]:
-    """The editors' channel with its token, in-process over ASGI (`tests/support/asgi.py`)."""
-    with channel_app([EditorInput(EDITOR_TOKEN)]) as app:
+def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApp]:
+    """The editors' channel with its token and no accounts, in-process over ASGI (`tests/support/asgi.py`)."""
+    var = tmp_path_factory.mktemp("editor-var")
+    channel = EditorInput(EDITOR_TOKEN, accounts_file=var / "editors.json", audit_file=var / "audit.jsonl")
+    with channel_app([channel]) as app:
         yield app
 
 
