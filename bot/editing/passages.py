@@ -45,6 +45,16 @@ from bot.editing.workspace import Located, Workspace
 # returns the HTTP status and the report (`bot.editing.loading.load_content`).
 Loader = Callable[[ContentBundle], tuple[int, dict[str, Any]]]
 PUBLISHED = "published"
+# What the page says a change did, before the change's own note.
+DONE = {
+    Action.CREATE: "Saved as a new draft",
+    Action.EDIT: "Saved",
+    Action.RECHECK: "Re-check recorded",
+    Action.PUBLISH: "Published",
+    Action.WITHDRAW: "Withdrawn",
+    Action.DISCARD: "Discarded",
+    Action.SIGN_OFF: "Signed off",
+}
 
 
 def _status(entry: dict[str, Any]) -> str:
@@ -139,7 +149,7 @@ class PassageEditor:
         loaded = status == 200
         return {
             "ok": True,
-            "message": f"{action.value.capitalize()}: {note}" + ("" if loaded else " (written, but not loaded)"),
+            "message": f"{DONE.get(action, action.value)}: {note}" + ("" if loaded else " (written, but not loaded)"),
             "passage": passage_id,
             "hash": entry_hash(after),
             "logged": logged,
@@ -206,7 +216,7 @@ class PassageEditor:
             file.insert(len(file.items), entry)
             files = {name: file}
         fields = [key for key in entry if key != "id"]
-        note = f"new draft in {name}"
+        note = f"in {name}; patients do not get it until it is published"
         return self._commit(editor, Action.CREATE, form.id, files, None, to_plain(entry), note, fields)
 
     def _file_for(self, topic: str) -> str:
@@ -247,7 +257,7 @@ class PassageEditor:
             target_id = located.entry.get("replaces")
             if not target_id:
                 file, after, _ = self._replace(located, _set_status(PUBLISHED))
-                note = "published: patients get it from the next message"
+                note = "patients get it from their next message"
                 return self._commit(
                     editor, Action.PUBLISH, passage_id, {located.name: file}, located.entry, after, note
                 )
@@ -269,7 +279,7 @@ class PassageEditor:
             target_file.replace(target.index, original)
             draft_file.remove(located.index)
             after = to_plain(original)
-            note = f"published the pending edit {passage_id}: patients get the new version from the next message"
+            note = f"the pending edit {passage_id}: patients get the new version from their next message"
             return self._commit(editor, Action.PUBLISH, str(target_id), files, target.entry, after, note)
 
     def withdraw(self, editor: Editor, passage_id: str, base_hash: str | None) -> dict[str, Any]:
@@ -284,7 +294,7 @@ class PassageEditor:
                     f"{passage_id} is a safety passage the emergency replies use: edit it instead of withdrawing it.",
                 )
             file, after, _ = self._replace(located, _set_status("draft"))
-            note = "withdrawn: patients no longer get it (it is a draft again)"
+            note = "patients no longer get it; it is a draft again"
             return self._commit(editor, Action.WITHDRAW, passage_id, {located.name: file}, located.entry, after, note)
 
     def discard(self, editor: Editor, passage_id: str, base_hash: str | None) -> dict[str, Any]:
@@ -295,7 +305,7 @@ class PassageEditor:
                 raise EditingError(409, f"{passage_id} is published: withdraw it first.")
             file = self._file(located.name)
             file.remove(located.index)
-            note = "draft discarded" + (
+            note = "the draft is gone from its file" + (
                 f"; {located.entry['replaces']} stays as it was" if located.entry.get("replaces") else ""
             )
             return self._commit(editor, Action.DISCARD, passage_id, {located.name: file}, located.entry, None, note)
@@ -312,7 +322,7 @@ class PassageEditor:
             def change(entry: CommentedMap) -> str:
                 set_key(entry, "reviewed", today)
                 set_key(entry, "review_note", folded(note))
-                return f"re-checked against its sources on {today.isoformat()}: {note}"
+                return f"checked against its sources on {today.isoformat()}: {note}"
 
             file, after, logged = self._replace(located, change)
             name, fields = located.name, ["reviewed", "review_note"]
@@ -338,7 +348,7 @@ class PassageEditor:
                 if note:
                     signoff["note"] = folded(note)
                 set_key(entry, "clinical_signoff", signoff)
-                return f"signed off by {editor.display} on {today.isoformat()}" + (f": {note}" if note else "")
+                return f"by {editor.display} on {today.isoformat()}" + (f": {note}" if note else "")
 
             file, after, logged = self._replace(located, change)
             return self._commit(editor, Action.SIGN_OFF, passage_id, {located.name: file}, located.entry, after, logged)

@@ -314,9 +314,10 @@
     $("recheck-box").hidden = false;
     $("recheck-note").value = "";
     $("signoff-box").hidden = false;
-    $("signoff-state").textContent = state.me && state.me.may_sign_off
+    const signed = d.signoff && d.signoff.counts ? "This version is signed off (see above). " : "This version is not signed off. ";
+    $("signoff-state").textContent = signed + (state.me && state.me.may_sign_off
       ? "Signing off records your name and role and today's date on this version."
-      : "Only a clinician's own account can sign off a passage; you cannot sign off here.";
+      : "Only a clinician's own account can sign off a passage; you cannot sign off here.");
     $("signoff-form").hidden = !(state.me && state.me.may_sign_off);
     $("signoff-confirm").checked = false;
     $("signoff-note").value = "";
@@ -330,10 +331,8 @@
     box.textContent = "";
     const first = (d.fields.questions || [])[0];
     if (first) {
-      box.appendChild(button("Preview in the chat", function () {
-        window.EditorChat.ask(first);
-        $("chat-title").focus();
-      }, "secondary"));
+      // Focus stays here: the chat below the editor shows the answer and its log announces it.
+      box.appendChild(button("Preview in the chat", function () { window.EditorChat.ask(first); }, "secondary"));
     }
     if (d.status !== "published") {
       box.appendChild(button(d.replaces ? "Publish this edit" : "Publish", function (event) {
@@ -407,7 +406,7 @@
     }
     await openPassage(data.passage);
     const load = data.load || {};
-    $("editor-result").textContent = data.message + ". " + (load.message || "") +
+    $("editor-result").textContent = data.message.replace(/\.$/, "") + ". " + (load.message || "") +
       (load.ok ? " Use “Preview in the chat” to see it answer (drafts included)." : "");
   }
 
