@@ -159,6 +159,13 @@ $(EDITOR_AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
 
 editor-axe: $(EDITOR_AXE_STAMP) ## Install the pinned axe-core for the editors' web shell accessibility test
 
+EDITOR_ROLE ?= editor
+EDITOR_NAME ?=
+
+editor-add: $(STAMP) ## Add an editors' shell account (asks for its password): make editor-add LOGIN=sam [EDITOR_ROLE=clinician EDITOR_NAME="Dr Priya Shah, consultant"]
+	@test -n "$(LOGIN)" || { echo 'Give the login name: make editor-add LOGIN=sam [EDITOR_ROLE=clinician EDITOR_NAME="Dr ..., role"]'; exit 2; }
+	$(PY) -m bot.tools.editors add "$(LOGIN)" --role "$(EDITOR_ROLE)" --name "$(EDITOR_NAME)"
+
 CHROMIUM_MIN_MAJOR := 120
 
 browser: ## Install Debian's chromium for the browser tests (by name, only when missing) and check its version
@@ -224,7 +231,9 @@ test: ## Run every tier (what CI runs), each to the end, then print each tier's 
 	exit $$status
 
 clean: ## Remove built artefacts (pipeline, models, databases); keeps .venv
-	rm -rf var models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
+	# The editors' accounts and their change log are records, not build output: they stay.
+	find var -mindepth 1 -maxdepth 1 ! -name editors.json ! -name editor-audit.jsonl -exec rm -rf {} + 2>/dev/null || true
+	rm -rf models results .rasa .pytest_cache .mypy_cache .ruff_cache widget/dist
 
 LOAD_URL ?= $(BOT_URL)
 LOAD_TRACKER_DB ?= sqlite:///$(CURDIR)/var/tracker.db
@@ -290,5 +299,5 @@ k8s-gateway: $(STAMP) ## Write EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the K
 .PHONY: run-scaled lint-k8s k8s-gateway
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe eval eval-dialogues nlu-cv \
+	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe editor-add eval eval-dialogues nlu-cv \
 	eval-retrieval content-report report purge telegram-webhook test test-fast test-e2e test-system check-nginx clean

@@ -108,6 +108,10 @@ class Settings:
             content revision and swaps in newly loaded content: 0 (default) checks before every turn, so the
             next answer after a load is new; negative turns the check off (`CONTENT_RELOAD_SECONDS`).
         editor_token: the editors' web shell is served only with this token (`EDITOR_TOKEN`).
+        editor_accounts: the editors' named accounts, managed with `python -m bot.tools.editors`
+            (`EDITOR_ACCOUNTS`).
+        editor_audit_log: the append-only log of what editors changed, published or signed off
+            (`EDITOR_AUDIT_LOG`).
         rest_max_body_bytes: largest REST request body accepted; larger ones get 413 (`REST_MAX_BODY_BYTES`).
         rest_rate_per_minute: messages one sender may send per minute over REST, on average; 0 turns the
             limit off (`REST_RATE_PER_MINUTE`).
@@ -170,6 +174,8 @@ class Settings:
     require_services: bool
     content_reload_seconds: float = 5.0
     editor_token: str | None = None
+    editor_accounts: Path = VAR_DIR / "editors.json"
+    editor_audit_log: Path = VAR_DIR / "editor-audit.jsonl"
     rest_max_body_bytes: int = 16_384
     rest_rate_per_minute: float = 300.0
     rest_rate_burst: int = 100
@@ -226,6 +232,8 @@ class Settings:
             require_services=_flag("REQUIRE_SERVICES"),
             content_reload_seconds=_float("CONTENT_RELOAD_SECONDS", 0.0),
             editor_token=os.environ.get("EDITOR_TOKEN", "").strip() or None,
+            editor_accounts=_path(os.environ.get("EDITOR_ACCOUNTS", "").strip() or "var/editors.json"),
+            editor_audit_log=_path(os.environ.get("EDITOR_AUDIT_LOG", "").strip() or "var/editor-audit.jsonl"),
             rest_max_body_bytes=_int("REST_MAX_BODY_BYTES", 16_384),
             rest_rate_per_minute=_float("REST_RATE_PER_MINUTE", 300.0),
             rest_rate_burst=_int("REST_RATE_BURST", 100),

@@ -68,10 +68,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, bot: RunningBot) -> Iterator[Any]:
-    """The editors' page, logged in with the token (HTTP Basic, as a browser would after the prompt)."""
-    context = browser.new_context(
-        http_credentials={"username": "editor", "password": EDITOR_TOKEN}, viewport={"width": 1100, "height": 900}
-    )
+    """The editors' page, logged in with the token (HTTP Basic, as a browser sends it after the prompt)."""
+    # Sent with every request rather than after a prompt: once named accounts exist (tests/test_editing_browser.py
+    # adds them) the shell answers with its login form instead of asking for Basic credentials; the token works.
+    basic = "Basic " + base64.b64encode(f"editor:{EDITOR_TOKEN}".encode()).decode()
+    context = browser.new_context(extra_http_headers={"Authorization": basic}, viewport={"width": 1100, "height": 900})
     opened = context.new_page()
     errors: list[str] = []
     # Chromium logs every non-2xx fetch; the 422 of a reload with broken files is expected, nothing else is.
@@ -140,9 +141,11 @@ def joined(replies: list[dict[str, Any]]) -> str:
 
 
 @pytest.fixture(scope="module")
-def shell() -> Iterator[InProcessApp]:
-    """The editors' channel with its token, in-process over ASGI (`tests/support/asgi.py`)."""
-    with channel_app([EditorInput(EDITOR_TOKEN)]) as app:
+def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApp]:
+    """The editors' channel with its token and no accounts, in-process over ASGI (`tests/support/asgi.py`)."""
+    var = tmp_path_factory.mktemp("editor-var")
+    channel = EditorInput(EDITOR_TOKEN, accounts_file=var / "editors.json", audit_file=var / "audit.jsonl")
+    with channel_app([channel]) as app:
         yield app
 
 

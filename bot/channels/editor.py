@@ -8,7 +8,7 @@ confidence and the policy that chose each action are read back from the tracker.
 reply data (`bot.replies.ReplyData`), which the page renders (`editor_static/reply.js`): paragraphs,
 citations as links, the disclaimer set apart; data without a disclaimer is refused here and there. A
 button reloads the content files into the database (the same code as `make content`); running action
-servers notice the new revision within `CONTENT_RELOAD_SECONDS` and swap it in without a restart.
+servers read the new revision before their next turn and answer from it, without a restart.
 
 Every route needs the token, as HTTP Basic (any user name, the token as password: the browser asks once)
 or as `Authorization: Bearer <token>`, compared in constant time; without it the answer is 401. With no
@@ -16,6 +16,10 @@ or as `Authorization: Bearer <token>`, compared in constant time; without it the
 log. Posts must be JSON and same-origin, so another site cannot make an editor's browser send them. The
 page's conversation id becomes `editor:<id>` (`bot.channels.conversation_ids`): an editor can never talk in a
 patient's conversation, nor a patient in an editor's.
+
+Once named accounts exist (`EDITOR_ACCOUNTS`, `python -m bot.tools.editors`), a browser gets a login page
+and a session cookie instead (`bot.channels.editor_auth`), and the shell also edits passages
+(`bot.channels.editor_editing`, `bot.editing`): create, edit, preview, publish, sign off, with a change log.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -39,9 +42,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.conversation_ids import editor_key
+from bot.channels.editor_auth import EditorAuth, same_origin
+from bot.channels.editor_editing import add_editing_routes, passage_editor, record_reload
 from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
 from bot.channels.rest import BadRequest, ReplyCollector, error, parse_message, read_body
 from bot.config import get_settings
+from bot.editing.accounts import Editor
+from bot.editing.loading import load_content
+from bot.editing.passages import PassageEditor
 from bot.language import LANGUAGES
 from bot.replies import REPLY_KEY
 
@@ -50,9 +58,13 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "editor_static"
 STATIC_FILES = {
     "editor.js": "text/javascript; charset=utf-8",
+    "editing.js": "text/javascript; charset=utf-8",
+    "login.js": "text/javascript; charset=utf-8",
     "reply.js": "text/javascript; charset=utf-8",
     "editor.css": "text/css; charset=utf-8",
 }
+# What the login page needs: served without a session once named accounts exist.
+LOGIN_FILES = frozenset({"login.js", "editor.css"})
 MIN_TOKEN_CHARS = 12
 MAX_BODY_BYTES = 16_384
 SENDER_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -85,14 +97,6 @@ def token_matches(header: str | None, token: str) -> bool:
     elif scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(value.encode("utf-8"), token.encode("utf-8"))
-
-
-def same_origin(request: Request) -> bool:
-    """False when the browser says the request comes from another site (a cross-site form or script)."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True  # not sent by a browser (curl, tests) or a same-origin GET
-    return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
 def turn_report(events: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
@@ -164,72 +168,35 @@ def replies(collected: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def load_content(content_dir: Path, database_url: str) -> tuple[int, dict[str, Any]]:
-    """Validates the content files and loads them in one transaction, as `make content` does.
-
-    Returns:
-        The HTTP status and the report for the page: what changed and the new revision, or every
-        validation problem (the database is then unchanged).
-    """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.content.loader import ContentValidationError, load_bundle
-    from bot.content.store import SqlContentStore, count_rows
-
-    try:
-        bundle = load_bundle(content_dir)
-    except ContentValidationError as exc:
-        problems = [{"file": p.file, "item": p.item, "problem": p.problem} for p in exc.problems]
-        return 422, {
-            "ok": False,
-            "message": "Content not loaded; the bot keeps the previous content.",
-            "problems": problems,
-        }
-    store = SqlContentStore.from_url(database_url)
-    try:
-        report = store.replace(bundle)
-        counts = count_rows(store)
-        info = store.revision_info()
-    except SQLAlchemyError as exc:
-        logger.exception("Reloading the content failed")
-        return 503, {
-            "ok": False,
-            "message": f"Could not write to the content database ({exc.__class__.__name__}); nothing was changed.",
-            "problems": [],
-        }
-    finally:
-        store.engine.dispose()
-    published = len(bundle.published_passages())
-    return 200, {
-        "ok": True,
-        "message": f"Loaded: {report.summary()}.",
-        "changed": report.changed,
-        "passages": len(bundle.passages),
-        "published": published,
-        "drafts": len(bundle.passages) - published,
-        "counts": counts,
-        "revision": info.revision if info else None,
-        "content_hash": info.content_hash if info else None,
-        "reload_seconds": get_settings().content_reload_seconds,
-    }
-
-
 class EditorInput(InputChannel):
     """Serves the editors' web shell and its API under /webhooks/editor/ (see the module docstring)."""
 
-    def __init__(self, token: str | None, content_dir: Path | None = None, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        token: str | None,
+        content_dir: Path | None = None,
+        database_url: str | None = None,
+        accounts_file: Path | None = None,
+        audit_file: Path | None = None,
+    ) -> None:
         """Creates the channel.
 
         Args:
             token: `EDITOR_TOKEN`; without one (or with a short one) nothing is served.
-            content_dir: the folder the reload button loads (default: `CONTENT_DIR`).
+            content_dir: the folder the reload button loads and the shell edits (default: `CONTENT_DIR`).
             database_url: the content database (default: `DATABASE_URL`).
+            accounts_file: the named accounts (default: `EDITOR_ACCOUNTS`).
+            audit_file: the change log (default: `EDITOR_AUDIT_LOG`).
         """
         settings = get_settings()
         self.token = token
         self.content_dir = content_dir or settings.content_dir
         self.database_url = database_url or settings.database_url
+        self.accounts_file = accounts_file or settings.editor_accounts
+        self.audit_file = audit_file or settings.editor_audit_log
         self._reload_lock: asyncio.Lock | None = None
+        self._auth: EditorAuth | None = None
+        self._editing: PassageEditor | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -246,7 +213,35 @@ class EditorInput(InputChannel):
         return bool(self.token) and len(self.token or "") >= MIN_TOKEN_CHARS
 
     def _authorised(self, request: Request) -> bool:
-        return self.token is not None and token_matches(request.headers.get("authorization"), self.token)
+        return self.identify(request) is not None
+
+    @property
+    def auth(self) -> EditorAuth:
+        """Sessions and logins (made on first use: they need the token)."""
+        if self._auth is None:
+            assert self.token is not None
+            self._auth = EditorAuth(self.token, self.accounts_file)
+        return self._auth
+
+    def identify(self, request: Request) -> Editor | None:
+        """The editor a request comes from: the token's holder, a logged-in account, or None."""
+        if self.token is None:
+            return None
+        return self.auth.identify(request, token_matches(request.headers.get("authorization"), self.token))
+
+    def editing(self) -> PassageEditor:
+        """The passage editor for this channel's content folder, change log and database."""
+        if self._editing is None:
+            self._editing = passage_editor(self.content_dir, self.database_url, self.audit_file)
+        return self._editing
+
+    def _login_page(self, request: Request, name: str) -> str | None:
+        """The login page's file to serve instead of `name` to a visitor without a session, if any."""
+        if not self.auth.accounts_mode():
+            return None
+        if name == "index.html":
+            return "login.html"
+        return name if name in LOGIN_FILES else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The page, its static files, the message route and the reload route, all behind the token."""
@@ -258,6 +253,9 @@ class EditorInput(InputChannel):
         logger.info("Editors' web shell at /webhooks/editor/ (EDITOR_TOKEN required).")
 
         def denied() -> HTTPResponse:
+            if self.auth.accounts_mode():  # no Basic prompt: the page offers the login form
+                message = "Log in with your editor account (or send the editor token)."
+                return response.json({"error": "unauthorised", "message": message}, 401, headers=SECURITY_HEADERS)
             return response.json(
                 {"error": "unauthorised", "message": "The editor token is missing or wrong."},
                 status=401,
@@ -266,15 +264,18 @@ class EditorInput(InputChannel):
 
         @shell.route("/", methods=["GET"])
         async def page(request: Request) -> HTTPResponse:
-            if not self._authorised(request):
-                return denied()
             if not request.path.endswith("/"):  # the page's links are relative to the folder
                 return response.redirect(request.path + "/", headers=SECURITY_HEADERS)
+            if not self._authorised(request):
+                login = self._login_page(request, "index.html")
+                if login is None:
+                    return denied()
+                return await response.file(STATIC_DIR / login, status=401, headers=SECURITY_HEADERS)
             return await response.file(STATIC_DIR / "index.html", headers=SECURITY_HEADERS)
 
         @shell.route("/static/<name>", methods=["GET"])
         async def static(request: Request, name: str) -> HTTPResponse:
-            if not self._authorised(request):
+            if not self._authorised(request) and self._login_page(request, name) is None:
                 return denied()
             if name not in STATIC_FILES:
                 return error(404, "not_found", "No such file.")
@@ -347,6 +348,7 @@ class EditorInput(InputChannel):
                 loop = asyncio.get_running_loop()
                 status, report = await loop.run_in_executor(None, load_content, self.content_dir, self.database_url)
             logger.info("Editors' reload: %s", report["message"])
+            self._record_reload(request, report)
             return response.json(report, status=status, headers=SECURITY_HEADERS)
 
         @shell.route("/status", methods=["GET"])
@@ -358,4 +360,11 @@ class EditorInput(InputChannel):
                 headers=SECURITY_HEADERS,
             )
 
+        add_editing_routes(shell, self.auth, self.identify, self.editing, denied, SECURITY_HEADERS)
         return shell
+
+    def _record_reload(self, request: Request, report: dict[str, Any]) -> None:
+        """Puts a reload that changed the content in the change log, under the editor who asked for it."""
+        editor = self.identify(request)
+        if editor is not None:
+            record_reload(self.editing().audit, editor, report)

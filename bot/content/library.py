@@ -182,6 +182,8 @@ class Library(Generic[AnalyserT, IndexT]):
         if not bundle.published_passages():
             raise ContentUnavailable("The content store holds no published passages: run `make content`.")
         self._analyser = analyser
+        if drafts:  # the editors' preview: every draft, pending edits in place of what they edit
+            bundle = bundle.with_pending_edits()
         passages = list(bundle.passages.values()) if drafts else bundle.published_passages()
         started = time.perf_counter()
         retriever = self._index_factory(passages, analyser)

@@ -32,7 +32,16 @@ from bot.content.fields import (
     text_field,
 )
 from bot.content.protocol import check_against_protocol, load_protocol, parse_protocol
-from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, SourceRecord, Status, TopicRecord
+from bot.content.records import (
+    DEFAULT_REVIEW_MONTHS,
+    MAX_REVIEW_MONTHS,
+    ContentBundle,
+    PassageRecord,
+    ProtocolEntry,
+    SourceRecord,
+    Status,
+    TopicRecord,
+)
 from bot.emergency_numbers import placeholder_problems
 
 # The names other modules import from here.
@@ -132,6 +141,45 @@ def _parse_topics(data: Any, out: Collector, seen: dict[str, str]) -> dict[str, 
     return topics
 
 
+def _review_months(item: dict[str, Any], label: str, out: Collector) -> int:
+    """The optional `review_every_months`: a whole number of months from 1 to `MAX_REVIEW_MONTHS`."""
+    value = item.get("review_every_months")
+    if value is None:
+        return DEFAULT_REVIEW_MONTHS
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_REVIEW_MONTHS:
+        out.add(label, f"'review_every_months' must be a whole number of months from 1 to {MAX_REVIEW_MONTHS}")
+        return DEFAULT_REVIEW_MONTHS
+    return value
+
+
+def _check_replacements(passages: list[PassageRecord], files: dict[str, str]) -> list[ContentProblem]:
+    """A pending edit (`replaces`) is a draft of another passage that exists, and the only one of it."""
+    problems: list[ContentProblem] = []
+    by_id = {p.id: p for p in passages}
+    edits: dict[str, str] = {}
+    for passage in passages:
+        target = passage.replaces
+        if target is None:
+            continue
+
+        def add(problem: str, passage: PassageRecord = passage) -> None:
+            problems.append(ContentProblem(files.get(passage.id, PASSAGES_DIR), passage.id, problem))
+
+        if passage.status is not Status.DRAFT:
+            add("'replaces' is for a draft (an edit waiting to be published), but this passage is published")
+        if target == passage.id:
+            add("'replaces' names the passage itself")
+        elif target not in by_id:
+            add(f"'replaces' names an unknown passage {target!r}")
+        elif by_id[target].replaces is not None:
+            add(f"'replaces' names {target!r}, which is itself an edit of another passage")
+        elif target in edits:
+            add(f"{target!r} already has a pending edit ({edits[target]}); publish or discard that one first")
+        else:
+            edits[target] = passage.id
+    return problems
+
+
 def _parse_passages(
     data: Any,
     out: Collector,
@@ -170,6 +218,8 @@ def _parse_passages(
             status=status,
             review_note=text_field(item, "review_note", label, out, required=False) or None,
             clinical_signoff=signoff(item, label, out, today),
+            review_every_months=_review_months(item, label, out),
+            replaces=text_field(item, "replaces", label, out, required=False) or None,
         )
         for problem in placeholder_problems(record.text):
             out.add(label, f"'text' has {problem}")
@@ -246,6 +296,7 @@ def load_bundle(content_dir: Path, today: dt.date | None = None) -> ContentBundl
         )
         _check_placeholders(protocol, collector(protocol_path))
     problems.extend(check_against_protocol(protocol, passages, passage_seen))
+    problems.extend(_check_replacements(passages, passage_seen))
     if problems:
         raise ContentValidationError(problems)
     # Positions keep the files' order through a database round trip.

@@ -89,6 +89,8 @@ class Passage(Base):
     signoff_by: Mapped[str | None] = Column(String(300), nullable=True)
     signoff_on: Mapped[dt.date | None] = Column(Date, nullable=True)
     signoff_note: Mapped[str | None] = Column(Text, nullable=True)
+    review_every_months: Mapped[int | None] = Column(Integer, nullable=True)  # None: the default interval
+    replaces: Mapped[str | None] = Column(String(64), nullable=True)  # a pending edit of this passage id
 
     questions: Mapped[list[LayQuestion]] = relationship(
         "LayQuestion", order_by="LayQuestion.position", cascade="all, delete-orphan", lazy="selectin"

@@ -7,9 +7,14 @@ retrieval indexes them. They are deliberately separate from the SQLAlchemy model
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
+
+# How many months after its `reviewed` date a passage is due for its next re-check, unless it says otherwise
+# (`review_every_months`); at most `MAX_REVIEW_MONTHS` (UK patient-information standards: three years).
+DEFAULT_REVIEW_MONTHS = 12
+MAX_REVIEW_MONTHS = 36
 
 
 class Status(str, Enum):
@@ -72,6 +77,11 @@ class PassageRecord:
     position: int = 0
     review_note: str | None = None
     clinical_signoff: ClinicalSignoff | None = None
+    # The next re-check is due this many months after `reviewed`.
+    review_every_months: int = DEFAULT_REVIEW_MONTHS
+    # A draft that is an editor's pending edit of another passage (its id): the other stays as it is for
+    # patients until this draft is published, which copies it over the other (`bot.editing`).
+    replaces: str | None = None
 
     @property
     def published(self) -> bool:
@@ -145,6 +155,22 @@ class ContentBundle:
             if passage.topic == topic_id:
                 return passage
         return None
+
+    def with_pending_edits(self) -> ContentBundle:
+        """The bundle as it will be once every pending edit is published: what the editors' preview answers from.
+
+        A draft that `replaces` a passage takes that passage's id and place, so the preview answers with the
+        edited text wherever the passage would be used (a safety reply, a topic overview) and never ranks the
+        old and the new version against each other.
+        """
+        edits = {p.replaces: p for p in self.passages.values() if p.replaces and p.replaces in self.passages}
+        passages: dict[str, PassageRecord] = {}
+        for key, passage in self.passages.items():
+            if passage.replaces in edits and edits[passage.replaces] is passage:
+                continue
+            edit = edits.get(key)
+            passages[key] = passage if edit is None else replace(edit, id=key, position=passage.position)
+        return ContentBundle(sources=self.sources, topics=self.topics, passages=passages)
 
     def only_published(self) -> ContentBundle:
         """The same bundle without drafts, as patients see it."""

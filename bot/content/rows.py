@@ -8,7 +8,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.content.models import Passage, Source, Topic
-from bot.content.records import ClinicalSignoff, PassageRecord, SourceRecord, Status, TopicRecord
+from bot.content.records import (
+    DEFAULT_REVIEW_MONTHS,
+    ClinicalSignoff,
+    PassageRecord,
+    SourceRecord,
+    Status,
+    TopicRecord,
+)
 
 
 def source_record(row: Source) -> SourceRecord:
@@ -42,6 +49,8 @@ def passage_record(row: Passage) -> PassageRecord:
         position=row.position,
         review_note=row.review_note,
         clinical_signoff=signoff,
+        review_every_months=row.review_every_months or DEFAULT_REVIEW_MONTHS,
+        replaces=row.replaces,
     )
 
 

@@ -340,6 +340,8 @@ class SqlContentStore(ContentStore):
         row.signoff_by = signoff.by if signoff else None
         row.signoff_on = signoff.date if signoff else None
         row.signoff_note = signoff.note if signoff else None
+        row.review_every_months = record.review_every_months
+        row.replaces = record.replaces
 
     @staticmethod
     def _children(record: PassageRecord) -> tuple[list[LayQuestion], list[PassageSource]]:

@@ -155,6 +155,9 @@ def start_bot(
         "ACTION_PORT": str(action_port),
         "RASA_API_TOKEN": API_TOKEN,
         "EDITOR_TOKEN": EDITOR_TOKEN,
+        # The editors' accounts and change log of this bot, never the project's var/.
+        "EDITOR_ACCOUNTS": str(folder / "editors.json"),
+        "EDITOR_AUDIT_LOG": str(folder / "editor-audit.jsonl"),
         **({"CONTENT_DIR": str(content_dir)} if content_dir is not None else {}),
         **(extra_env or {}),
     }

@@ -192,7 +192,7 @@
   async function postJson(path, body) {
     const response = await fetch(base + path, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-Editor-Shell": "1" },
       credentials: "same-origin",
       body: JSON.stringify(body),
     });
@@ -235,6 +235,14 @@
     reloadStatus.appendChild(el("p", "A new conversation has started."));
     input.focus();
   });
+
+  // The passage editor (editing.js) previews a passage by asking one of its questions here, drafts included.
+  window.EditorChat = {
+    ask: function (message) {
+      drafts.checked = true;
+      return ask(message);
+    },
+  };
 
   reloadButton.addEventListener("click", async function () {
     reloadButton.disabled = true;
