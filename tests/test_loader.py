@@ -369,6 +369,7 @@ def test_a_passage_that_breaks_the_protocol_fails_the_load(content_factory: Call
         ("https://studylib.net/doc/6876502/x", True),
         ("https://www.scribd.com/document/1", True),
         ("https://www.pocketpills.com/drugs/dantrolene", True),
+        ("http://www.healthofchildren.com/S/Spasticity.html", True),
         ("https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=1", False),
         ("https://www.nhs.uk/medicines/baclofen/", False),
         ("https://spine-pinderfields.org.uk/x", False),

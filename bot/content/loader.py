@@ -77,7 +77,7 @@ COPY_HOSTS = frozenset(
         "vdocuments.mx", "vdocuments.net", "studylib.net", "scribd.com", "yumpu.com", "docplayer.net",
         "pdfcoffee.com", "dokumen.pub", "dokumen.tips", "slideshare.net", "coursehero.com", "documents.pub",
         "fdocuments.in", "blackboxrx.com", "pharmacologicalsciences.us", "pocketpills.com", "reference.com",
-        "guidelinecentral.com", "mairievillerslamontagne.fr", "puregoldmedical.com",
+        "guidelinecentral.com", "mairievillerslamontagne.fr", "puregoldmedical.com", "healthofchildren.com",
     }
 )  # fmt: skip
 
