@@ -99,6 +99,18 @@ class ServiceAction(Action, ABC):
             self._feedback = get_feedback_store()
         return self._feedback
 
+    def note_turn(self, tracker: Tracker, reply: Reply) -> None:
+        """Counts the turn by kind for the editors' traffic page (`bot.feedback.traffic`); editors' own are not.
+
+        Only the kinds editors review are counted, and only emergency, dosing and unanswered turns keep their
+        (scrubbed) words; the store never sees the conversation.
+        """
+        from bot.feedback.traffic import turn_kind  # with the store, on first use
+
+        kind = turn_kind(reply.kind)
+        if kind is not None and not from_editor(tracker):
+            self.feedback.record_turn(kind, latest_text(tracker))
+
     def note_unanswered(self, tracker: Tracker, reply: Reply) -> None:
         """Keeps questions the library could not answer, so editors can see the gaps (`make report`).
 
@@ -129,6 +141,7 @@ class ServiceAction(Action, ABC):
                 reply = self.service.unavailable()
                 reply, words = localise(reply, language.effective), render_words(language.effective)
                 events = []
+        self.note_turn(tracker, reply)
         send(dispatcher, reply, preview, words)
         return events
 
@@ -217,8 +230,19 @@ class ActionRecordFeedback(ServiceAction):
         return c.ACTION_RECORD_FEEDBACK
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """Records the vote against the last answer's question and passages, once per answer."""
+        """Records the vote against the last answer's question and passages, once per answer.
+
+        A reason button ("not helpful" with a `reason`) adds the reason to that vote, stored a moment ago,
+        and is never a second vote.
+        """
+        from bot.feedback.traffic import reason_from  # with the store, on first use
+
         helpful = (tracker.latest_message.get("intent") or {}).get("name") == c.INTENT_FEEDBACK_HELPFUL
+        reason = None if helpful else reason_from(next(tracker.get_latest_entity_values(c.ENTITY_REASON), None))
+        if reason is not None:
+            if not from_editor(tracker):
+                self.feedback.record_reason(tracker.sender_id, reason)
+            return self.service.feedback_thanks(False, reason_given=True), []
         passages = tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []
         question = tracker.get_slot(c.SLOT_ANSWERED_QUESTION) or ""
         if passages and not from_editor(tracker):

@@ -32,6 +32,8 @@ ENTITY_SYMPTOM = "SYMPTOM"
 ENTITY_TOPIC = "topic"
 # A passage id carried by a suggested follow-up question's button.
 ENTITY_PASSAGE = "passage"
+# Why an answer did not help, carried by the reason buttons offered after "not helpful" (bot.feedback.Reason).
+ENTITY_REASON = "reason"
 TERM_ENTITY_LABELS = (ENTITY_THERAPY, ENTITY_CONDITION, ENTITY_SYMPTOM)
 
 # Slots
