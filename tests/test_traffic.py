@@ -36,6 +36,7 @@ from tests.test_feedback import DEAD_POSTGRES, SALT, FakeClock, database_url, sq
 
 __all__ = ["database_url", "sql_stores"]  # the SQLite / PostgreSQL fixtures, shared with test_feedback.py
 
+ServiceActionLike = Any  # an action class taking (service, feedback)
 PHONE_EMERGENCY = "my son's pump is beeping and he is floppy, call me on 07700 900123"
 
 
@@ -96,7 +97,7 @@ def test_each_turn_is_counted_by_kind_with_scrubbed_words_only_where_editors_rea
 def test_nothing_of_the_conversation_is_stored_with_a_turn(service: BotService) -> None:
     store = InMemoryFeedbackStore(SALT)
     run(ActionEmergency(service, store), tracker(PHONE_EMERGENCY, sender="tg:424242"))
-    columns = set(TurnRow.__table__.columns.keys())
+    columns = set(TurnRow.metadata.tables[TurnRow.__tablename__].columns.keys())
     assert columns == {"id", "day", "kind", "question", "created_at"}, "no conversation id, hash or channel"
     assert "424242" not in json.dumps(stored_turns(store))
 
@@ -300,4 +301,3 @@ def test_a_bad_category_or_topic_saves_nothing(
     assert not saved.path.exists() or yaml.safe_load(saved.path.read_text()) is None
 
 
-ServiceActionLike = Any  # an action class taking (service, feedback)
