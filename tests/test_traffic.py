@@ -299,5 +299,3 @@ def test_a_bad_category_or_topic_saves_nothing(
         saved.append(text, category, topic, {"surgery"}, dt.date(2026, 12, 6))
     assert refused.value.status == status
     assert not saved.path.exists() or yaml.safe_load(saved.path.read_text()) is None
-
-
