@@ -277,11 +277,7 @@ class BotService:
         return Turn(Reply(ReplyKind.CLARIFY, wording.CLARIFY, buttons=buttons), context)
 
     def feedback_thanks(self, helpful: bool, reason_given: bool = False) -> Reply:
-        """Acknowledges a helpful / not helpful press, or a reason for "not helpful".
-
-        After "not helpful" the reasons are offered (optional: the person may type a new question instead);
-        after a reason, the topics, so there is always a way on.
-        """
+        """Thanks for a vote; "not helpful" offers the optional reasons, a reason the topics (always a way on)."""
         if helpful:
             return Reply(ReplyKind.FEEDBACK, wording.THANKS_HELPFUL)
         if reason_given:
