@@ -76,13 +76,13 @@ export class ChatView {
     // A toggle button: its name stays, aria-pressed says whether the panel fills the window.
     this.expandButton = el(doc, "button", {
       type: "button",
-      class: "sw-icon-button sw-expand",
+      class: "sw-expand",
       "aria-label": strings.fullScreen,
       "aria-pressed": "false",
     });
     this.expandButton.addEventListener("click", () => this.setExpanded(!this.panel.classList.contains("sw-expanded")));
     header.appendChild(this.expandButton);
-    this.closeButton = el(doc, "button", { type: "button", class: "sw-icon-button sw-close", "aria-label": strings.close });
+    this.closeButton = el(doc, "button", { type: "button", class: "sw-close", "aria-label": strings.close });
     this.closeButton.appendChild(el(doc, "span", { "aria-hidden": "true" }, "×"));
     this.closeButton.addEventListener("click", () => this.close());
     header.appendChild(this.closeButton);

@@ -32,6 +32,8 @@ class ChatWidget extends ChatView {
   opened() {
     if (this.started) return;
     this.started = true;
+    // Another tab may have started over since this page loaded: join the conversation it keeps now.
+    this.sessionId = loadSessionId(this.config.serverUrl);
     this.start();
   }
 
