@@ -22,7 +22,7 @@ from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.sending import in_language, send
+from actions.sending import in_language, send, send_greeting
 from actions.tracker_state import (
     context_events,
     context_from,
@@ -33,6 +33,7 @@ from actions.tracker_state import (
     latest_metadata,
     latest_text,
     nlu_of,
+    opening_topic,
     shown_passages,
     term_ids,
 )
@@ -152,6 +153,26 @@ class ActionAnswerQuestion(ServiceAction):
     def name(self) -> str:
         """The action's name in the domain."""
         return c.ACTION_ANSWER_QUESTION
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A conversation opened on a topic the library has no overview of gets the usual greeting, nothing else.
+
+        A page or a link may name any id of the right shape (`bot.payloads.TopicStart`): an unknown one must not
+        turn into a search for its words or a menu of guesses, but look like any other start.
+        """
+        topic = opening_topic(tracker)
+        if topic is not None and not self.opens_on(topic, tracker):
+            send_greeting(dispatcher)
+            return []
+        return super().run(dispatcher, tracker, domain)
+
+    def opens_on(self, topic: str, tracker: Tracker) -> bool:
+        """Whether the library can open on `topic`: a topic of its content with a published overview."""
+        with self.service.turn(editor_preview(tracker)):
+            try:
+                return self.service.bundle.topic_overview(topic) is not None
+            except ContentUnavailable:  # the greeting needs no content
+                return False
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """Retrieves with the entities and the conversation's topic; updates the topic slots."""

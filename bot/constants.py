@@ -36,6 +36,10 @@ ENTITY_PASSAGE = "passage"
 ENTITY_REASON = "reason"
 TERM_ENTITY_LABELS = (ENTITY_THERAPY, ENTITY_CONDITION, ENTITY_SYMPTOM)
 
+# The metadata key a channel sets on a `bot.payloads.TopicStart`: the conversation was opened on a topic (a
+# Telegram deep link, the widget's data-topic), so an unknown topic gets the greeting, not a menu of guesses.
+METADATA_TOPIC_START = "topic_start"
+
 # Slots
 SLOT_TOPIC = "topic"
 SLOT_THERAPY = "therapy"
