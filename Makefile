@@ -186,6 +186,13 @@ EVAL_QUESTIONS ?= tests/eval/questions.yml
 eval: $(STAMP) ## Judge the running bot (make run) on a question file: pass rates, latency, failures
 	$(PY) -m bot.evaluation $(EVAL_QUESTIONS) --url $(BOT_URL) --json var/eval/report.json
 
+# Real messages editors saved on the traffic page (EVAL_SAVED_FILE), never the held-out sets in tests/eval/.
+EVAL_SAVED ?= content/eval/saved.yml
+
+eval-saved: $(STAMP) ## Judge the running bot on the questions editors saved from real traffic (the traffic page)
+	@test -f $(EVAL_SAVED) || { echo "No saved questions yet in $(EVAL_SAVED): save some on the editors' traffic page." >&2; exit 1; }
+	$(PY) -m bot.evaluation $(EVAL_SAVED) --url $(BOT_URL) --json var/eval/saved-report.json
+
 EVAL_DIALOGUES ?= tests/eval/dialogues.yml
 
 eval-dialogues: $(STAMP) ## Judge the running bot on multi-turn dialogues: per turn, later turns (>= 92%), whole dialogues (>= 85%)
@@ -200,7 +207,7 @@ eval-retrieval: $(STAMP) ## Recall@1 and recall@3 of the question-to-passage set
 content-report: $(STAMP) ## Editors' report: passages per topic, sources, review dates, readability, gaps
 	$(PY) -m bot.tools.content_report --reach tests/eval/questions.yml tests/eval/retrieval.yml
 
-report: $(STAMP) ## Editors' feedback report: most asked unanswered questions, least helpful passages
+report: $(STAMP) ## Editors' feedback report: turns per day, recent emergency/dosing/unanswered turns, reasons, least helpful passages
 	$(PY) -m bot.feedback report
 
 purge: $(STAMP) ## Delete conversations idle longer than TRACKER_RETENTION_DAYS and feedback older than FEEDBACK_RETENTION_DAYS
@@ -299,5 +306,5 @@ k8s-gateway: $(STAMP) ## Write EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the K
 .PHONY: run-scaled lint-k8s k8s-gateway
 
 .PHONY: help find-python install lock pipeline content-check content train run shell validate train-test \
-	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe editor-add eval eval-dialogues nlu-cv \
+	test-stories lint format typecheck pytest pytest-fast pytest-e2e pytest-system widget browser editor-axe editor-add eval eval-saved eval-dialogues nlu-cv \
 	eval-retrieval content-report report purge telegram-webhook test test-fast test-e2e test-system check-nginx clean

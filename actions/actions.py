@@ -22,7 +22,7 @@ from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.sending import in_language, send
+from actions.sending import in_language, send, send_greeting
 from actions.tracker_state import (
     context_events,
     context_from,
@@ -33,6 +33,7 @@ from actions.tracker_state import (
     latest_metadata,
     latest_text,
     nlu_of,
+    opening_topic,
     shown_passages,
     term_ids,
 )
@@ -99,6 +100,18 @@ class ServiceAction(Action, ABC):
             self._feedback = get_feedback_store()
         return self._feedback
 
+    def note_turn(self, tracker: Tracker, reply: Reply) -> None:
+        """Counts the turn by kind for the editors' traffic page (`bot.feedback.traffic`); editors' own are not.
+
+        Only the kinds editors review are counted, and only emergency, dosing and unanswered turns keep their
+        (scrubbed) words; the store never sees the conversation.
+        """
+        from bot.feedback.traffic import turn_kind  # with the store, on first use
+
+        kind = turn_kind(reply.kind)
+        if kind is not None and not from_editor(tracker):
+            self.feedback.record_turn(kind, latest_text(tracker))
+
     def note_unanswered(self, tracker: Tracker, reply: Reply) -> None:
         """Keeps questions the library could not answer, so editors can see the gaps (`make report`).
 
@@ -129,6 +142,7 @@ class ServiceAction(Action, ABC):
                 reply = self.service.unavailable()
                 reply, words = localise(reply, language.effective), render_words(language.effective)
                 events = []
+        self.note_turn(tracker, reply)
         send(dispatcher, reply, preview, words)
         return events
 
@@ -139,6 +153,26 @@ class ActionAnswerQuestion(ServiceAction):
     def name(self) -> str:
         """The action's name in the domain."""
         return c.ACTION_ANSWER_QUESTION
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """A conversation opened on a topic the library has no overview of gets the usual greeting, nothing else.
+
+        A page or a link may name any id of the right shape (`bot.payloads.TopicStart`): an unknown one must not
+        turn into a search for its words or a menu of guesses, but look like any other start.
+        """
+        topic = opening_topic(tracker)
+        if topic is not None and not self.opens_on(topic, tracker):
+            send_greeting(dispatcher)
+            return []
+        return super().run(dispatcher, tracker, domain)
+
+    def opens_on(self, topic: str, tracker: Tracker) -> bool:
+        """Whether the library can open on `topic`: a topic of its content with a published overview."""
+        with self.service.turn(editor_preview(tracker)):
+            try:
+                return self.service.bundle.topic_overview(topic) is not None
+            except ContentUnavailable:  # the greeting needs no content
+                return False
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """Retrieves with the entities and the conversation's topic; updates the topic slots."""
@@ -217,8 +251,19 @@ class ActionRecordFeedback(ServiceAction):
         return c.ACTION_RECORD_FEEDBACK
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
-        """Records the vote against the last answer's question and passages, once per answer."""
+        """Records the vote against the last answer's question and passages, once per answer.
+
+        A reason button ("not helpful" with a `reason`) adds the reason to that vote, stored a moment ago,
+        and is never a second vote.
+        """
+        from bot.feedback.traffic import reason_from  # with the store, on first use
+
         helpful = (tracker.latest_message.get("intent") or {}).get("name") == c.INTENT_FEEDBACK_HELPFUL
+        reason = None if helpful else reason_from(next(tracker.get_latest_entity_values(c.ENTITY_REASON), None))
+        if reason is not None:
+            if not from_editor(tracker):
+                self.feedback.record_reason(tracker.sender_id, reason)
+            return self.service.feedback_thanks(False, reason_given=True), []
         passages = tracker.get_slot(c.SLOT_ANSWERED_PASSAGES) or []
         question = tracker.get_slot(c.SLOT_ANSWERED_QUESTION) or ""
         if passages and not from_editor(tracker):

@@ -1,8 +1,9 @@
 """Sending a reply: put into the conversation's language, rendered with its disclaimer, or the safe fallback.
 
-`send` is the only place in the action server that calls `utter_message`: every reply goes through
+`send` is the only place in the action server that calls `utter_message` for a reply: every reply goes through
 `bot.replies.render`, which turns it into data and text with the disclaimer, and a reply it refuses is replaced
-by the safe fallback (`bot.replies.safe_fallback`).
+by the safe fallback (`bot.replies.safe_fallback`). The one other call, `send_greeting`, sends the domain's own
+greeting, small talk with nothing medical in it, exactly as Rasa sends it for "hello".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.channels.editor_preview import DEBUG_KEY, EditorPreview
+from bot.constants import UTTER_GREET
 from bot.language import LanguageState, maybe_spanish
 from bot.localise import bilingual, localise
 from bot.replies import (
@@ -79,3 +81,12 @@ def send(
     if preview is not None:
         kwargs["json_message"] = {DEBUG_KEY: preview.debug(reply.passage_ids)}
     dispatcher.utter_message(**kwargs)
+
+
+def send_greeting(dispatcher: CollectingDispatcher) -> None:
+    """The domain's greeting (`utter_greet`), in the conversation's language: what a start that names no topic gets.
+
+    Rasa renders the response from the domain with the `language` slot, as for a "hello", so a conversation
+    opened on an unknown topic looks like any other start.
+    """
+    dispatcher.utter_message(response=UTTER_GREET)

@@ -47,6 +47,20 @@ def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     return metadata if isinstance(metadata, dict) else {}
 
 
+def opening_topic(tracker: Tracker) -> str | None:
+    """The topic id a page or a link asked to open the conversation on (`bot.payloads.TopicStart`), else None.
+
+    Only a topic start counts: the channel marks it in the metadata, and its intent and entity are the topic
+    button's. Whether the id is a topic the library knows is for the action to check.
+    """
+    if latest_metadata(tracker).get(c.METADATA_TOPIC_START) is not True:
+        return None
+    if (tracker.latest_message.get("intent") or {}).get("name") != c.INTENT_ASK_TOPIC:
+        return None
+    topic = next(tracker.get_latest_entity_values(c.ENTITY_TOPIC), None)
+    return topic if isinstance(topic, str) else None
+
+
 def from_editor(tracker: Tracker) -> bool:
     """Whether the message came from the editors' web shell rather than from a patient."""
     return tracker.get_latest_input_channel() == EDITOR_CHANNEL

@@ -130,7 +130,10 @@ class Settings:
             when it reaches another replica; memory only when unset (`REDIS_URL`).
         feedback_salt: secret key of the conversation hash stored with feedback; None means a random salt
             generated once into var/feedback-salt (`FEEDBACK_SALT`; replicas on several machines must share it).
-        feedback_retention_days: how long votes and unanswered questions are kept (`FEEDBACK_RETENTION_DAYS`).
+        feedback_retention_days: how long votes, reasons, unanswered questions and counted turns are kept
+            (`FEEDBACK_RETENTION_DAYS`).
+        eval_saved_file: where the traffic page saves real messages as evaluation questions (`EVAL_SAVED_FILE`;
+            never the held-out sets in tests/eval/).
         tracker_store_url: SQLAlchemy URL of the scaled setup's PostgreSQL tracker store
             (`TRACKER_STORE_URL`; by default `DATABASE_URL` when that is PostgreSQL, else none).
         lock_store_url: Redis URL of the scaled setup's lock store (`LOCK_STORE_URL`).
@@ -187,6 +190,7 @@ class Settings:
     telegram_redis_url: str | None = None
     feedback_salt: str | None = None
     feedback_retention_days: int = 180
+    eval_saved_file: Path = PROJECT_ROOT / "content" / "eval" / "saved.yml"
     tracker_store_url: str | None = None
     lock_store_url: str = "redis://127.0.0.1:6379/1"
     lock_key_prefix: str = "spasticity"
@@ -245,6 +249,7 @@ class Settings:
             telegram_redis_url=os.environ.get("REDIS_URL", "").strip() or None,
             feedback_salt=os.environ.get("FEEDBACK_SALT", "").strip() or None,
             feedback_retention_days=_int("FEEDBACK_RETENTION_DAYS", 180),
+            eval_saved_file=_path(os.environ.get("EVAL_SAVED_FILE", "").strip() or "content/eval/saved.yml"),
             tracker_store_url=_tracker_store_url(),
             lock_store_url=os.environ.get("LOCK_STORE_URL", "").strip() or "redis://127.0.0.1:6379/1",
             lock_key_prefix=os.environ.get("LOCK_KEY_PREFIX", "").strip() or "spasticity",

@@ -32,7 +32,13 @@ ENTITY_SYMPTOM = "SYMPTOM"
 ENTITY_TOPIC = "topic"
 # A passage id carried by a suggested follow-up question's button.
 ENTITY_PASSAGE = "passage"
+# Why an answer did not help, carried by the reason buttons offered after "not helpful" (bot.feedback.Reason).
+ENTITY_REASON = "reason"
 TERM_ENTITY_LABELS = (ENTITY_THERAPY, ENTITY_CONDITION, ENTITY_SYMPTOM)
+
+# The metadata key a channel sets on a `bot.payloads.TopicStart`: the conversation was opened on a topic (a
+# Telegram deep link, the widget's data-topic), so an unknown topic gets the greeting, not a menu of guesses.
+METADATA_TOPIC_START = "topic_start"
 
 # Slots
 SLOT_TOPIC = "topic"

@@ -146,7 +146,11 @@ def nearest_rank(values: Sequence[float], quantile: float) -> float:
 
 def load_questions(path: Path) -> list[Question]:
     """Reads and checks a question file; raises ValueError naming the bad item."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return parse_questions(yaml.safe_load(path.read_text(encoding="utf-8")), path)
+
+
+def parse_questions(data: Any, path: Path | str) -> list[Question]:
+    """Checks a question file's data (as YAML loads it); raises ValueError naming `path` and the bad item."""
     if not isinstance(data, list):
         raise ValueError(f"{path}: expected a YAML list of questions")
     questions: list[Question] = []

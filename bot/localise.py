@@ -29,6 +29,7 @@ _PIECES = sorted(
         for k in ENGLISH
         if ENGLISH[k]
         and k not in {"helpful", "not_helpful", "sources_heading"}
+        and not k.startswith("reason_")
         and not k.startswith("utter_")
         and not is_template(ENGLISH[k])
     ),
@@ -55,7 +56,8 @@ def _steps(protocol: Iterable[ProtocolEntry], numbers: LocalNumbers) -> list[tup
 
 
 def _buttons(buttons: tuple[Button, ...], lang: Lang) -> tuple[Button, ...]:
-    titles = {ENGLISH["helpful"]: TABLES[lang]["helpful"], ENGLISH["not_helpful"]: TABLES[lang]["not_helpful"]}
+    keys = ("helpful", "not_helpful", *(k for k in ENGLISH if k.startswith("reason_")))
+    titles = {ENGLISH[k]: TABLES[lang][k] for k in keys}
     return tuple(dataclasses.replace(b, title=titles.get(b.title, b.title)) for b in buttons)
 
 

@@ -20,7 +20,11 @@ HTTP API), and asks `read` here, with the conversation's tracker, how a message 
   alarming") is not control and is read as text.
 - **channel command**: a `ChannelCommand`, which only a channel's code can create (no client can send a
   Python object), for a bare intent with no entities. Telegram turns its own /start, /topics and /restart
-  into these; a typed "/..." never reaches Rasa from Telegram otherwise.
+  into these; a typed "/..." never reaches Rasa from Telegram otherwise. A `TopicStart` is the one channel
+  command with an entity: a page or a link that opens the conversation on a topic (Telegram's
+  `/start <topic-id>`, the widget's `data-topic`) sends the topic button's own payload,
+  '/ask_topic{"topic": "<id>"}', with an id of the content's id shape, or nothing at all. The value is never
+  an intent name and never reaches the NLU; the action checks it against the topics it knows.
 - **read as text**: anything else that starts with "/". The NLU pipeline gets the text without its leading
   slashes (and whitespace between them), so the "/" counts as the punctuation it is, the classifier and the
   safety net read every word, and Rasa finds no payload. The parse keeps the person's text and entity offsets
@@ -53,6 +57,9 @@ from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.core.constants import ACTION_SESSION_START_NAME, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, UserUttered
+
+from bot.constants import ENTITY_TOPIC, INTENT_ASK_TOPIC, METADATA_TOPIC_START
+from bot.content.fields import ID_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -151,13 +158,14 @@ def offered_payloads(events: Iterable[Event]) -> frozenset[str]:
     return frozenset(payloads)
 
 
-def read(text: str, offered: Iterable[str], channel_command: bool = False) -> Reading:
+def read(text: str, offered: Iterable[str], channel_command: bool = False, topic_start: bool = False) -> Reading:
     """Decides how a message is read (see the module docstring).
 
     Args:
         text: the message as the channel passed it on.
         offered: the payloads of the bot's last turn (`offered_payloads`).
         channel_command: the message is a `ChannelCommand`, made by a channel's own code.
+        topic_start: the message is a `TopicStart` (a channel command too), the one with an entity.
     """
     stripped = text.strip()
     if not stripped.startswith(INTENT_MESSAGE_PREFIX):
@@ -168,6 +176,8 @@ def read(text: str, offered: Iterable[str], channel_command: bool = False) -> Re
     if typed is not None and any(parse_payload(p) == typed for p in offered if p.startswith(INTENT_MESSAGE_PREFIX)):
         return Reading.OFFERED
     if channel_command and BARE_INTENT.fullmatch(stripped[len(INTENT_MESSAGE_PREFIX) :]):
+        return Reading.CHANNEL_COMMAND
+    if channel_command and topic_start and topic_of_start(stripped) is not None:
         return Reading.CHANNEL_COMMAND
     if stripped in CONVERSATION_CONTROL:
         return Reading.CONVERSATION_CONTROL
@@ -220,3 +230,65 @@ class ChannelCommand(UserMessage):
         if not BARE_INTENT.fullmatch(intent):
             raise ValueError(f"A channel command is a bare intent name, not {intent!r}")
         super().__init__(INTENT_MESSAGE_PREFIX + intent, output_channel, sender_id, input_channel=input_channel)
+
+
+def is_topic_id(value: object) -> bool:
+    """Whether `value` has the shape of a content id (`bot.content.fields.ID_PATTERN`): the only start value sent on.
+
+    Telegram's deep-link parameters (letters, digits, "_" and "-", at most 64) and the widget's `data-topic` are
+    checked with it before anything is sent to Rasa; whether such an id is a topic is for the action to say.
+    """
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+
+
+def topic_start_text(topic: str) -> str:
+    """The text of a topic start: the topic button's payload (`bot.replies.topic_payload`) for `topic`."""
+    return f"{INTENT_MESSAGE_PREFIX}{INTENT_ASK_TOPIC}{json.dumps({ENTITY_TOPIC: topic})}"
+
+
+def topic_of_start(text: str) -> str | None:
+    """The topic of a text that is exactly a topic start's payload for a well-formed id; None for anything else."""
+    typed = parse_payload(text)
+    if typed is None or typed.intent != INTENT_ASK_TOPIC or typed.confidence or typed.rest:
+        return None
+    try:
+        entities = json.loads(typed.entities) if typed.entities else None
+    except ValueError:
+        return None
+    if not isinstance(entities, dict) or set(entities) != {ENTITY_TOPIC}:
+        return None
+    topic = entities[ENTITY_TOPIC]
+    return topic if is_topic_id(topic) else None
+
+
+class TopicStart(ChannelCommand):
+    """A page or a link opening the conversation on a topic: Telegram's `/start <topic-id>`, the widget's data-topic.
+
+    Its text is the topic button's payload for the id, and its metadata marks it as a start
+    (`METADATA_TOPIC_START`), so the action greets as usual when the id is not a topic it knows instead of
+    treating it as a stale button. Only code creates it, from a value that passed `is_topic_id`.
+    """
+
+    def __init__(
+        self,
+        topic: str,
+        output_channel: OutputChannel | None,
+        sender_id: str | None,
+        input_channel: str | None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """A topic start for `topic`, with the channel's metadata (the page's or the app's language) kept.
+
+        Raises:
+            ValueError: `topic` does not have the shape of a content id.
+        """
+        if not is_topic_id(topic):
+            raise ValueError("A topic start needs a content id (letters, digits, '.', '_', '-'; at most 64)")
+        UserMessage.__init__(
+            self,
+            topic_start_text(topic),
+            output_channel,
+            sender_id,
+            input_channel=input_channel,
+            metadata={**(metadata or {}), METADATA_TOPIC_START: True},
+        )

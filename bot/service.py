@@ -28,7 +28,7 @@ from bot.emergency_numbers import local_numbers
 from bot.nlp.moves import NEW_SUBJECT, WHAT_IS_IT
 from bot.nlp.terminology import Term
 from bot.overview import overview_turn
-from bot.replies import FEEDBACK_BUTTONS, Reply, ReplyKind, passage_reply, topic_buttons
+from bot.replies import FEEDBACK_BUTTONS, REASON_BUTTONS, Reply, ReplyKind, passage_reply, topic_buttons
 from bot.retrieval import Hit, Retriever
 from bot.retrieval.ranking import EMERGENCY_TOPIC, Ranker
 from bot.retrieval.tracing import TracingRetriever
@@ -276,11 +276,13 @@ class BotService:
         buttons = topic_buttons([bundle.topics[t] for t in likely[:LIKELY_TOPICS] if t in bundle.topics])
         return Turn(Reply(ReplyKind.CLARIFY, wording.CLARIFY, buttons=buttons), context)
 
-    def feedback_thanks(self, helpful: bool) -> Reply:
-        """Acknowledges a helpful / not helpful press; after "not helpful", offers the topics again."""
+    def feedback_thanks(self, helpful: bool, reason_given: bool = False) -> Reply:
+        """Thanks for a vote; "not helpful" offers the optional reasons, a reason the topics (always a way on)."""
         if helpful:
             return Reply(ReplyKind.FEEDBACK, wording.THANKS_HELPFUL)
-        return Reply(ReplyKind.FEEDBACK, wording.THANKS_NOT_HELPFUL, buttons=topic_buttons(self.bundle.main_topics()))
+        if reason_given:
+            return Reply(ReplyKind.FEEDBACK, wording.THANKS_REASON, buttons=topic_buttons(self.bundle.main_topics()))
+        return Reply(ReplyKind.FEEDBACK, wording.THANKS_NOT_HELPFUL, buttons=REASON_BUTTONS)
 
     def emergency(self, message: str, red_flag: RedFlag | None = None) -> Reply:
         """Emergency numbers, the protocol's immediate steps and the safety passage (`SafetyReplies`)."""

@@ -67,6 +67,11 @@ CANNOT_SHOW = (
 # The feedback buttons offered after every answer (`bot.replies.FEEDBACK_BUTTONS`).
 HELPFUL = "Helpful"
 NOT_HELPFUL = "Not helpful"
+# The optional reasons offered after "not helpful" (`bot.replies.REASON_BUTTONS`), by `bot.feedback.Reason`.
+REASON_WRONG_TOPIC = "Wrong topic"
+REASON_TOO_HARD = "Too hard to read"
+REASON_OUT_OF_DATE = "Out of date"
+REASON_OTHER = "Something else"
 
 # -- The service's replies -----------------------------------------------------------------------------------
 
@@ -121,8 +126,12 @@ GIVE_UP = (
 THANKS_HELPFUL = "Thank you for telling me. I'm glad it helped. Is there anything else you'd like to know?"
 
 THANKS_NOT_HELPFUL = (
-    "Thank you for telling me; the people who write my library will see that this answer did not help. You "
-    "could ask in other words, or choose a topic below."
+    "Thank you for telling me; the people who write my library will see that this answer did not help. If "
+    "you like, tell them what was wrong with one of the buttons below, or just ask in other words."
+)
+# After a reason for "not helpful" was chosen (optional: the person may ignore the reason buttons).
+THANKS_REASON = (
+    "Thank you, that helps the people who write my library. You could ask in other words, or choose a topic below."
 )
 NOTHING_MORE = (
     "That is all my library has on this. You could ask about another part of it in your own words, or choose "
@@ -216,11 +225,16 @@ ENGLISH: dict[str, str] = {
     "give_up": GIVE_UP,
     "thanks_helpful": THANKS_HELPFUL,
     "thanks_not_helpful": THANKS_NOT_HELPFUL,
+    "thanks_reason": THANKS_REASON,
     "nothing_more": NOTHING_MORE,
     "english_only": "",
     "in_english": "In English:",
     "helpful": HELPFUL,
     "not_helpful": NOT_HELPFUL,
+    "reason_wrong_topic": REASON_WRONG_TOPIC,
+    "reason_too_hard": REASON_TOO_HARD,
+    "reason_out_of_date": REASON_OUT_OF_DATE,
+    "reason_other": REASON_OTHER,
     "language_chosen": "OK, I'll answer in English from now on.",
     "ask_human": ASK_HUMAN,
     "ask_human_unset": ASK_HUMAN_UNSET,
@@ -346,8 +360,11 @@ SPANISH: dict[str, str] = {
     ),
     "thanks_helpful": "Gracias por decírmelo. Me alegra que le haya servido. ¿Hay algo más que quiera saber?",
     "thanks_not_helpful": (
-        "Gracias por decírmelo; quienes escriben mi biblioteca verán que esta respuesta no le sirvió. Puede "
-        "preguntarlo con otras palabras o elegir un tema."
+        "Gracias por decírmelo; quienes escriben mi biblioteca verán que esta respuesta no le sirvió. Si quiere, "
+        "dígales qué falló con uno de los botones de abajo, o pregúntelo con otras palabras."
+    ),
+    "thanks_reason": (
+        "Gracias, eso ayuda a quienes escriben mi biblioteca. Puede preguntarlo con otras palabras o elegir un tema."
     ),
     "nothing_more": (
         "Eso es todo lo que mi biblioteca tiene sobre esto. Puede preguntar por otro aspecto con sus palabras o "
@@ -357,6 +374,10 @@ SPANISH: dict[str, str] = {
     "in_english": "En inglés:",
     "helpful": "Me sirvió",
     "not_helpful": "No me sirvió",
+    "reason_wrong_topic": "Otro tema",
+    "reason_too_hard": "Difícil de entender",
+    "reason_out_of_date": "Desactualizada",
+    "reason_other": "Otra cosa",
     "language_chosen": "De acuerdo, a partir de ahora le respondo en español.",
     "ask_human": "Soy un asistente automático, así que no puedo ponerle en contacto con una persona yo mismo.",
     "ask_human_unset": (

@@ -258,11 +258,13 @@ def test_long_messages_are_bounded_and_the_person_is_told(service: BotService) -
 
 
 def test_every_action_sends_through_the_rendering_function() -> None:
-    # No action may call utter_message itself: `send` is the only sender, and it renders the disclaimer.
+    # No action may call utter_message itself: `send` is the only sender of replies, and it renders the
+    # disclaimer; `send_greeting` sends only the domain's greeting (a start on an unknown topic).
     package = Path(module.__file__ or "").parent
     calls = {path.name: path.read_text(encoding="utf-8").count("utter_message(") for path in package.glob("*.py")}
-    assert {name: n for name, n in calls.items() if n} == {"sending.py": 1}
+    assert {name: n for name, n in calls.items() if n} == {"sending.py": 2}
     assert "utter_message(" in inspect.getsource(sending.send)
+    assert "utter_message(response=UTTER_GREET)" in inspect.getsource(sending.send_greeting)
     concrete = [cls for _, cls in inspect.getmembers(module, inspect.isclass) if issubclass(cls, ServiceAction)]
     # Every action that sends is a ServiceAction; the language action only sets slots and sends nothing.
     senders = set(c.CUSTOM_ACTIONS) - {c.ACTION_DETECT_LANGUAGE}

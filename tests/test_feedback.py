@@ -610,9 +610,11 @@ def test_report_and_purge_commands(
     assert "botox-side-effects: (not in the content database)" in capsys.readouterr().out
 
     assert feedback_main(["purge", "--database-url", url]) == 0  # nothing is 30 days old yet
-    assert "Deleted 0 vote(s) and 0 unanswered question(s)" in capsys.readouterr().out
+    assert "Deleted 0 vote(s) with 0 reason(s), 0 unanswered question(s) and 0 counted turn(s)" in (
+        capsys.readouterr().out
+    )
     assert feedback_main(["purge", "--days", "0", "--database-url", url]) == 0
-    assert "Deleted 1 vote(s) and 2 unanswered question(s)" in capsys.readouterr().out
+    assert "Deleted 1 vote(s) with 0 reason(s), 2 unanswered question(s)" in capsys.readouterr().out
     assert feedback_main(["report", "--json", "--database-url", url]) == 0
     assert json.loads(capsys.readouterr().out)["unanswered"] == []
     assert not (tmp_path / "var" / "feedback-salt").exists()  # reading and purging need no salt

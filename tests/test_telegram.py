@@ -148,6 +148,8 @@ class BotLike:
             reply = Reply(ReplyKind.MENU, "You could ask:", buttons=(Button(LONG_QUESTION, LONG_QUESTION),))
         elif text == "/restart":
             reply = Reply(ReplyKind.INTRODUCTION, "Let's start again.")
+        elif text.startswith("/feedback_not_helpful"):  # the reasons, then thanks after one (ActionRecordFeedback)
+            reply = self.service.feedback_thanks(False, reason_given=text != "/feedback_not_helpful")
         elif text == "fail please":
             raise RuntimeError("the action server is down")
         else:
@@ -437,6 +439,33 @@ def test_a_button_press_is_acknowledged_and_answered(service: BotService) -> Non
             )
             assert answer.method == "sendMessage" and answer.body["chat_id"] == str(CHAT)
             assert "Botulinum toxin is injected into an overactive muscle" in answer.body["text"]
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(("title", "reason"), [("Too hard to read", "too_hard"), ("Something else", "other")])
+def test_not_helpful_offers_the_reasons_and_a_pressed_one_reaches_the_bot(
+    service: BotService, title: str, reason: str
+) -> None:
+    async def scenario() -> None:
+        async with serving(service) as h:
+            await h.post(h.message("what is baclofen?"))
+            [answer] = h.api.calls("sendMessage")
+            rows = json.loads(answer.body["reply_markup"])["inline_keyboard"]
+            not_helpful = next(i for i, row in enumerate(rows) if row[0]["text"] == "Not helpful")
+            h.api.clear()
+            await h.post(h.press(answer.body, row=not_helpful))
+            assert h.bot.delivered[-1] == "/feedback_not_helpful"
+            [offer] = h.api.calls("sendMessage")
+            keyboard = json.loads(offer.body["reply_markup"])["inline_keyboard"]
+            titles = [row[0]["text"] for row in keyboard]
+            assert titles == ["Wrong topic", "Too hard to read", "Out of date", "Something else"]
+            assert all(len(row[0]["callback_data"].encode()) <= CALLBACK_DATA_LIMIT for row in keyboard)
+            h.api.clear()
+            await h.post(h.press(offer.body, row=titles.index(title)))
+            assert h.bot.delivered[-1] == f'/feedback_not_helpful{{"reason": "{reason}"}}'
+            [thanks] = h.api.calls("sendMessage")
+            assert visible_text(thanks.body["text"])[0].startswith("Thank you, that helps")
 
     run(scenario)
 

@@ -33,7 +33,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -45,13 +45,18 @@ from bot.channels.conversation_ids import editor_key
 from bot.channels.editor_auth import EditorAuth, same_origin
 from bot.channels.editor_editing import add_editing_routes, passage_editor, record_reload
 from bot.channels.editor_preview import DEBUG_KEY, EDITOR_CHANNEL, preview_metadata
+from bot.channels.editor_traffic import add_traffic_routes
 from bot.channels.rest import BadRequest, ReplyCollector, error, parse_message, read_body
 from bot.config import get_settings
 from bot.editing.accounts import Editor
+from bot.editing.eval_questions import SavedQuestions
 from bot.editing.loading import load_content
 from bot.editing.passages import PassageEditor
 from bot.language import LANGUAGES
 from bot.replies import REPLY_KEY
+
+if TYPE_CHECKING:
+    from bot.feedback import FeedbackStore
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +66,7 @@ STATIC_FILES = {
     "editing.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "reply.js": "text/javascript; charset=utf-8",
+    "traffic.js": "text/javascript; charset=utf-8",
     "editor.css": "text/css; charset=utf-8",
 }
 # What the login page needs: served without a session once named accounts exist.
@@ -178,6 +184,7 @@ class EditorInput(InputChannel):
         database_url: str | None = None,
         accounts_file: Path | None = None,
         audit_file: Path | None = None,
+        saved_file: Path | None = None,
     ) -> None:
         """Creates the channel.
 
@@ -187,6 +194,7 @@ class EditorInput(InputChannel):
             database_url: the content database (default: `DATABASE_URL`).
             accounts_file: the named accounts (default: `EDITOR_ACCOUNTS`).
             audit_file: the change log (default: `EDITOR_AUDIT_LOG`).
+            saved_file: where the traffic review saves evaluation questions (default: `EVAL_SAVED_FILE`).
         """
         settings = get_settings()
         self.token = token
@@ -194,9 +202,11 @@ class EditorInput(InputChannel):
         self.database_url = database_url or settings.database_url
         self.accounts_file = accounts_file or settings.editor_accounts
         self.audit_file = audit_file or settings.editor_audit_log
+        self.saved = SavedQuestions(saved_file or settings.eval_saved_file)
         self._reload_lock: asyncio.Lock | None = None
         self._auth: EditorAuth | None = None
         self._editing: PassageEditor | None = None
+        self._feedback: FeedbackStore | None = None
 
     @classmethod
     def name(cls) -> str:
@@ -234,6 +244,14 @@ class EditorInput(InputChannel):
         if self._editing is None:
             self._editing = passage_editor(self.content_dir, self.database_url, self.audit_file)
         return self._editing
+
+    def feedback(self) -> FeedbackStore:
+        """The feedback store the traffic review reads: the SQL store on this channel's database."""
+        if self._feedback is None:
+            from bot.feedback.fail_soft import sql_store_from_settings  # SQLAlchemy models, on first use
+
+            self._feedback = sql_store_from_settings(get_settings(), self.database_url)
+        return self._feedback
 
     def _login_page(self, request: Request, name: str) -> str | None:
         """The login page's file to serve instead of `name` to a visitor without a session, if any."""
@@ -361,6 +379,9 @@ class EditorInput(InputChannel):
             )
 
         add_editing_routes(shell, self.auth, self.identify, self.editing, denied, SECURITY_HEADERS)
+        add_traffic_routes(
+            shell, self.identify, self.feedback, self.editing, lambda: self.saved, denied, SECURITY_HEADERS
+        )
         return shell
 
     def _record_reload(self, request: Request, report: dict[str, Any]) -> None:

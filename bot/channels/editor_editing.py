@@ -57,7 +57,7 @@ async def _run(function: Callable[[], Any]) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, function)
 
 
-def _posted_json(request: Request, raw: bytes) -> Any:
+def posted_json(request: Request, raw: bytes) -> Any:
     """The body of a same-origin JSON POST from the shell's own page, or an EditingError."""
     if not same_origin(request) or request.headers.get(CSRF_HEADER) != "1":
         raise EditingError(403, "Send it from the editors' shell itself (same origin, X-Editor-Shell header).")
@@ -97,7 +97,7 @@ def add_editing_routes(
     @shell.route("/login", methods=["POST"], stream=True)
     async def login(request: Request) -> HTTPResponse:
         try:
-            data = _posted_json(request, await read_body(request, 4096))
+            data = posted_json(request, await read_body(request, 4096))
         except PayloadTooLarge:
             return error(413, "payload_too_large", "The body is too large.")
         except EditingError as exc:
@@ -121,7 +121,7 @@ def add_editing_routes(
     @shell.route("/logout", methods=["POST"])
     async def logout(request: Request) -> HTTPResponse:
         try:
-            _posted_json(request, b"{}")
+            posted_json(request, b"{}")
         except EditingError as exc:
             return failed(exc)
         result = answer({"ok": True, "message": "You are logged out."})
@@ -179,7 +179,7 @@ def add_editing_routes(
         if action not in ACTIONS:
             return error(404, "not_found", "No such action.")
         try:
-            data = _posted_json(request, await read_body(request, MAX_BODY_BYTES))
+            data = posted_json(request, await read_body(request, MAX_BODY_BYTES))
             if not isinstance(data, dict):
                 raise EditingError(400, "Send a JSON object.")
             result = await _run(lambda: _apply(editing(), editor, action, data))

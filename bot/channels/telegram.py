@@ -14,10 +14,11 @@ and puts button payloads straight into `callback_data` (64 bytes at most). This 
   citation (`telegram_format`); quick replies become an inline keyboard whose presses come back as the payload;
 - keeps each chat's conversation under `tg:<chat id>` (`bot.channels.conversation_ids`), a key no other channel
   can name, and sends each reply to the chat id inside that key;
-- answers `/start` (the privacy notice, then the introduction), `/topics`, `/restart`, `/help`, `/privacy` (the
-  notice, in the app's language, with `PRIVACY_URL` when set) and `/forget` (deletes the chat's conversation
-  from the tracker store, under its lock, and says so), and tells people who send a sticker, photo or voice
-  note that it reads text;
+- answers `/start` (the privacy notice, then the introduction; `/start <topic-id>`, what a deep link
+  `t.me/<bot>?start=<topic-id>` sends, opens on that topic: `_start`), `/topics`, `/restart`, `/help`,
+  `/privacy` (the notice, in the app's language, with `PRIVACY_URL` when set) and `/forget` (deletes the chat's
+  conversation from the tracker store, under its lock, and says so), and tells people who send a sticker, photo
+  or voice note that it reads text;
 - talks to the Bot API at `TELEGRAM_API_URL`, so a self-hosted Bot API server works.
 
 The channel is listed in `credentials.yml` and reads its settings from the environment (`bot.config`), so no
@@ -48,7 +49,7 @@ from bot.channels.telegram_state import ButtonCodec, TelegramState, derive_secre
 from bot.config import get_settings
 from bot.conversation_store import forget_conversation
 from bot.language import normalise_code
-from bot.payloads import ChannelCommand
+from bot.payloads import ChannelCommand, TopicStart, is_topic_id
 from bot.wording import (
     TELEGRAM_EXPIRED_BUTTON,
     TELEGRAM_HELP,
@@ -245,7 +246,7 @@ class TelegramInput(InputChannel):
             notice = privacy_notice("telegram", lang, settings.tracker_retention_days, settings.privacy_url)
             if command == "/start":
                 await output.send_html(chat_id, notice)
-                await on_new_message(ChannelCommand(c.INTENT_GREET, output, key, CHANNEL_NAME))
+                await on_new_message(self._start(text, output, key, message.get("from")))
             elif command == "/topics":
                 # The topic intent without a topic is the bot's menu of main topics.
                 await on_new_message(ChannelCommand(c.INTENT_ASK_TOPIC, output, key, CHANNEL_NAME))
@@ -264,6 +265,21 @@ class TelegramInput(InputChannel):
         kinds = [name for key, name in TELEGRAM_MEDIA_KINDS.items() if message.get(key)]
         if kinds:
             await output.send_html(chat_id, TELEGRAM_MEDIA_NOTE.format(what=kinds[0]))
+
+    @staticmethod
+    def _start(text: str, output: TelegramOutput, key: str, sender: Any) -> UserMessage:
+        """What `/start` asks of Rasa: the greeting, or a `TopicStart` when a deep link names a topic.
+
+        A deep link's parameter (`/start baclofen-pump`) goes on only when it has the shape of a content id; the
+        action answers with that topic's overview, or greets as usual when it is no topic it knows. Anything
+        else (several words, odd characters, over 64 characters) is not looked at: the usual greeting.
+        """
+        words = text.split()
+        if len(words) == 2 and is_topic_id(words[1]):
+            language = sender.get("language_code") if isinstance(sender, dict) else None
+            metadata = {"language_code": language} if isinstance(language, str) and language else None
+            return TopicStart(words[1], output, key, CHANNEL_NAME, metadata)
+        return ChannelCommand(c.INTENT_GREET, output, key, CHANNEL_NAME)
 
     @staticmethod
     async def _forget(agent: Any, key: str) -> str:

@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse
 from bot.channels.rest import read_body
 from bot.channels.widget_session import SessionIds, default_session_ids, idle_expired
 from bot.config import PROJECT_ROOT
+from bot.payloads import topic_of_start
 from bot.replies import REPLY_KEY, checked, reply_text
 
 logger = logging.getLogger(__name__)
@@ -104,7 +105,8 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
     """What a reloaded widget shows: the texts in order, and the quick replies still open.
 
     A user message that was a button press holds the button's payload (`/ask_topic{...}`); it is shown as
-    the button's title, as the widget showed it when it was pressed. Quick replies are returned only when no
+    the button's title, as the widget showed it when it was pressed; a topic start (`bot.payloads.TopicStart`:
+    the page named a topic) is not shown at all. Quick replies are returned only when no
     user message came after them, since answering moves the conversation on. A conversation that was not
     held over the socket.io channel (REST, Telegram) is never shown here, whatever its sender id looks like.
 
@@ -124,6 +126,8 @@ def conversation_history(events: Iterable[Event], limit: int = MAX_MESSAGES) -> 
             if event.input_channel != SOCKETIO_CHANNEL:
                 return {"messages": [], "buttons": [], "truncated": False}
             text = event.text or ""
+            if text not in titles and topic_of_start(text) is not None:
+                continue  # the page opened the conversation on a topic: nothing the person typed or pressed
             messages.append({"sender": "user", "text": _cut(titles.get(text, text))})
             open_buttons = []
         elif isinstance(event, BotUttered):

@@ -9,6 +9,10 @@
   notice (`bot.wording.privacy_notice`, in the page's language, with `PRIVACY_URL` when set). The socket then
   leaves the room it was in and joins that session's, `web:<random>`: a socket holds one room at most, so no
   socket can collect rooms (one that joined 200k rooms held 130 MB);
+- a new conversation (a fresh id, above or after `start_over`) of a page that names a topic
+  (`metadata.topic`, the widget's `data-topic`) opens on it: the channel hands Rasa a `bot.payloads.TopicStart`
+  for the id, only when it has the shape of a content id; the action answers with the topic's overview, or the
+  usual greeting for an id it does not know. A conversation already under way is never moved to the page's topic;
 - `start_over {session_id}`: the conversation of the socket's own session is deleted from the tracker store
   (`bot.conversation_store.forget_conversation`, under its lock), and the socket gets a fresh session as above;
 - `user_uttered {message, session_id, metadata}`: the id must be this server's and the session the socket
@@ -48,6 +52,7 @@ from bot.client_limits import is_local, limit_key
 from bot.config import get_settings
 from bot.conversation_store import forget_conversation
 from bot.language import Lang, normalise_code
+from bot.payloads import TopicStart, is_topic_id
 from bot.rasa_patches.socketio import replace_handler
 from bot.replies import REPLY_KEY, ReplyData, checked, reply_text
 from bot.text import RECEIVED, normalise
@@ -99,6 +104,13 @@ def client_address(environ: dict[str, Any]) -> str:
 def _lang(data: Any) -> Lang:
     metadata = data.get("metadata") if isinstance(data, dict) else None
     return normalise_code(metadata.get("lang") if isinstance(metadata, dict) else None) or "en"
+
+
+def _topic(data: Any) -> str | None:
+    """The page's topic (`metadata.topic`) when it has the shape of a content id; None for anything else."""
+    metadata = data.get("metadata") if isinstance(data, dict) else None
+    topic = metadata.get("topic") if isinstance(metadata, dict) else None
+    return topic if is_topic_id(topic) else None
 
 
 class SocketIOInput(RasaSocketIOInput):
@@ -194,7 +206,9 @@ class SocketIOInput(RasaSocketIOInput):
             events = list(tracker.events) if tracker is not None else []
             return idle_expired(events, domain.session_config.session_expiration_time)
 
-        async def confirm(sid: str, session_id: str, key: str, fresh: bool, lang: Lang) -> None:
+        async def confirm(
+            sid: str, session_id: str, key: str, fresh: bool, lang: Lang, topic: str | None = None
+        ) -> None:
             if self.session_persistence:
                 old = joined.pop(sid, None)
                 if old is not None and old != key:
@@ -206,6 +220,9 @@ class SocketIOInput(RasaSocketIOInput):
                 notice = privacy_notice("widget", lang, settings.tracker_retention_days, settings.privacy_url)
                 await say(sid, notice, **{NOTICE_KEY: "privacy"})
             await sio.emit("session_confirm", session_id, room=sid, namespace=namespace)
+            if fresh and topic is not None:  # after the notice and the id: the page's topic opens the conversation
+                output = WidgetOutput(sio, self.bot_message_evt)
+                await on_new_message(TopicStart(topic, output, key, self.name(), {"lang": lang}))
 
         async def session_request(sid: str, data: Any) -> None:
             if not allowed_session_event(sid):
@@ -217,7 +234,7 @@ class SocketIOInput(RasaSocketIOInput):
                 await confirm(sid, str(requested), key, False, _lang(data))
                 return
             session_id = signer.issue()
-            await confirm(sid, session_id, str(signer.key_of(session_id)), True, _lang(data))
+            await confirm(sid, session_id, str(signer.key_of(session_id)), True, _lang(data), _topic(data))
 
         async def start_over(sid: str, data: Any) -> None:
             if not allowed_session_event(sid):
@@ -231,7 +248,7 @@ class SocketIOInput(RasaSocketIOInput):
                 except Exception:
                     logger.exception("Start over could not delete a widget conversation.")
             session_id = signer.issue()
-            await confirm(sid, session_id, str(signer.key_of(session_id)), True, _lang(data))
+            await confirm(sid, session_id, str(signer.key_of(session_id)), True, _lang(data), _topic(data))
 
         async def refuse(sid: str, why: str) -> None:
             logger.info("Refused a Socket.IO message: %s", why)

@@ -34,6 +34,8 @@ class Action(str, Enum):
     DISCARD = "discard"
     SIGN_OFF = "sign-off"
     RELOAD = "reload"
+    # A real message saved as an evaluation question from the traffic page (bot.editing.eval_questions).
+    SAVE_EVAL = "save-eval-question"
 
 
 def entry_hash(entry: Mapping[str, Any] | None) -> str | None:

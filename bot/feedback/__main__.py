@@ -1,7 +1,9 @@
 """Command line for feedback: `python -m bot.feedback report|purge`.
 
-`report` prints the editors' report (`make report`): the most frequent unanswered questions and the
-passages with the most "not helpful" votes, as text or `--json`. `purge` deletes feedback older than the
+`report` prints the editors' report (`make report`): turns per day by kind (answered, unanswered, emergency,
+dosing), the scrubbed words of recent emergency, dosing and unanswered turns, the most frequent unanswered
+questions, the reasons given for "not helpful" and the passages with the most "not helpful" votes, as text
+or `--json`. `purge` deletes feedback older than the
 retention period (`FEEDBACK_RETENTION_DAYS`, or `--days`); `--days 0` deletes it all. Both exit with 2 and
 a plain message when the database cannot be reached.
 """
@@ -19,6 +21,7 @@ from bot.feedback.anonymiser import utc_now
 from bot.feedback.fail_soft import sql_store_from_settings
 from bot.feedback.report import FeedbackReport
 from bot.feedback.store import DEFAULT_LIMIT
+from bot.feedback.traffic import DEFAULT_DAYS
 from bot.sql_engine import redact
 
 
@@ -40,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=_non_negative, default=DEFAULT_LIMIT, help="report: lines per list")
     parser.add_argument("--json", action="store_true", help="report: print JSON instead of text")
     parser.add_argument(
+        "--turn-days", type=_non_negative, default=DEFAULT_DAYS, help="report: days of turn counts, today first"
+    )
+    parser.add_argument(
         "--days",
         type=_non_negative,
         default=settings.feedback_retention_days,
@@ -50,7 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     store = sql_store_from_settings(settings, args.database_url)
     try:
         if args.command == "report":
-            report = FeedbackReport.from_store(store, settings.feedback_retention_days, args.limit)
+            report = FeedbackReport.from_store(
+                store, settings.feedback_retention_days, args.limit, days=max(args.turn_days, 1)
+            )
             print(report.to_json() if args.json else report.to_text())
             return 0
         # A cutoff a moment in the future makes `--days 0` delete what was written a moment ago as well.
@@ -66,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         store.engine.dispose()
     print(
-        f"Deleted {purged.votes} vote(s) and {purged.unanswered} unanswered question(s) recorded before "
+        f"Deleted {purged.votes} vote(s) with {purged.reasons} reason(s), {purged.unanswered} unanswered "
+        f"question(s) and {purged.turns} counted turn(s) recorded before "
         f"{cutoff:%Y-%m-%d %H:%M:%S} UTC from {redact(args.database_url)}."
     )
     return 0

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from bot.feedback.privacy import hash_conversation, prepare_question, question_key
-from bot.feedback.records import Unanswered, Vote
+from bot.feedback.records import KINDS_WITH_TEXT, Turn, TurnKind, Unanswered, Vote
 
 Clock = Callable[[], dt.datetime]
 # A salt, or a function that reads it when the first record is written (the local salt file is only
@@ -101,3 +101,8 @@ class Anonymiser:
             question_key=key,
             created_at=self.now(),
         )
+
+    def turn(self, kind: TurnKind, question: str) -> Turn:
+        """A counted turn: no conversation at all, and the scrubbed words only for the kinds editors read."""
+        text = prepare_question(question or "") if kind in KINDS_WITH_TEXT else ""
+        return Turn(kind=kind, question=text or None, created_at=self.now())

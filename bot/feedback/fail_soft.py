@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,8 +17,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import VAR_DIR, Settings, get_settings
 from bot.feedback.anonymiser import Clock, as_utc, utc_now
 from bot.feedback.privacy import SALT_FILE_NAME, load_or_create_salt
-from bot.feedback.records import PassageFeedback, PurgeReport, UnansweredGroup
+from bot.feedback.records import (
+    DailyCounts,
+    PassageFeedback,
+    PurgeReport,
+    Reason,
+    RecentTurn,
+    TurnKind,
+    UnansweredGroup,
+)
 from bot.feedback.store import DEFAULT_LIMIT, FeedbackStore, SqlFeedbackStore
+from bot.feedback.traffic import DEFAULT_DAYS, DEFAULT_RECENT
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +117,34 @@ class FailSoftFeedbackStore(FeedbackStore):
     def record_unanswered(self, conversation_id: str, question: str) -> bool:
         """Stores the question if it can; logs a warning and returns False if it cannot."""
         return self._soft("unanswered question", lambda s: s.record_unanswered(conversation_id, question))
+
+    def record_turn(self, kind: TurnKind, question: str) -> bool:
+        """Counts the turn if it can; logs a warning and returns False if it cannot."""
+        return self._soft(f"{TurnKind(kind).value} turn", lambda s: s.record_turn(kind, question))
+
+    def record_reason(self, conversation_id: str, reason: Reason) -> bool:
+        """Stores the reason if it can; logs a warning and returns False if it cannot."""
+        return self._soft("reason", lambda s: s.record_reason(conversation_id, reason))
+
+    def daily_counts(self, days: int = DEFAULT_DAYS, today: dt.date | None = None) -> list[DailyCounts]:
+        """Delegates to the wrapped store."""
+        return self.inner.daily_counts(days, today)
+
+    def recent_turns(self, kinds: Iterable[TurnKind], limit: int = DEFAULT_RECENT) -> list[RecentTurn]:
+        """Delegates to the wrapped store."""
+        return self.inner.recent_turns(kinds, limit)
+
+    def turn(self, turn_id: int) -> RecentTurn | None:
+        """Delegates to the wrapped store."""
+        return self.inner.turn(turn_id)
+
+    def recent_reasons(self, limit: int = DEFAULT_RECENT) -> list[dict[str, object]]:
+        """Delegates to the wrapped store."""
+        return self.inner.recent_reasons(limit)
+
+    def reason_counts(self) -> dict[Reason, int]:
+        """Delegates to the wrapped store."""
+        return self.inner.reason_counts()
 
     def most_unanswered(self, limit: int = DEFAULT_LIMIT) -> list[UnansweredGroup]:
         """Delegates to the wrapped store."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, registry, relationship
 from sqlalchemy.orm.decl_api import DeclarativeMeta
 
@@ -81,3 +81,39 @@ class UnansweredRow(FeedbackBase):
 
     def __repr__(self) -> str:
         return f"UnansweredRow(id={self.id!r}, question_key={self.question_key!r})"
+
+
+class TurnRow(FeedbackBase):
+    """One turn of real traffic, counted by kind and day, with no conversation id or hash at all.
+
+    `question` (scrubbed) is kept only for the kinds an editor checks by reading: emergency, dosing and
+    unanswered turns, to spot a false alarm or a miss. An answered turn is only counted. Times are naive UTC.
+    """
+
+    __tablename__ = "feedback_turns"
+
+    id: Mapped[int] = Column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[dt.date] = Column(Date, nullable=False, index=True)
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    question: Mapped[str | None] = Column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False, index=True)
+
+    def __repr__(self) -> str:
+        return f"TurnRow(id={self.id!r}, day={self.day!r}, kind={self.kind!r})"
+
+
+class ReasonRow(FeedbackBase):
+    """Why a "not helpful" vote was cast, when the person chose one of the offered reasons.
+
+    A table of its own rather than a column of `feedback_votes`, so databases made before reasons existed need
+    no migration: `create_all` adds it beside them.
+    """
+
+    __tablename__ = "feedback_reasons"
+
+    vote_id: Mapped[int] = Column(Integer, ForeignKey("feedback_votes.id", ondelete="CASCADE"), primary_key=True)
+    reason: Mapped[str] = Column(String(16), primary_key=True)
+    created_at: Mapped[dt.datetime] = Column(DateTime, nullable=False, index=True)
+
+    def __repr__(self) -> str:
+        return f"ReasonRow(vote_id={self.vote_id!r}, reason={self.reason!r})"

@@ -8,7 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
+
+
+class TurnKind(str, Enum):
+    """The kinds of turn counted in real traffic: what editors review per day."""
+
+    ANSWERED = "answered"
+    UNANSWERED = "unanswered"
+    EMERGENCY = "emergency"
+    DOSING = "dosing"
+
+
+# The kinds whose (scrubbed) words are kept, so an editor can read them for a false alarm or a miss.
+KINDS_WITH_TEXT = frozenset({TurnKind.UNANSWERED, TurnKind.EMERGENCY, TurnKind.DOSING})
+
+
+class Reason(str, Enum):
+    """Why an answer was "not helpful": the optional reasons offered after the vote, on every channel."""
+
+    WRONG_TOPIC = "wrong_topic"
+    TOO_HARD = "too_hard"
+    OUT_OF_DATE = "out_of_date"
+    OTHER = "other"
 
 
 @dataclass(frozen=True)
@@ -111,14 +134,51 @@ class PassageFeedback:
 
 
 @dataclass(frozen=True)
+class Turn:
+    """One counted turn, already made private: no conversation id or hash, words only for some kinds."""
+
+    kind: TurnKind
+    question: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RecentTurn:
+    """A stored turn as the traffic page lists it: its id (to save it as an evaluation question) and words."""
+
+    id: int
+    kind: TurnKind
+    question: str
+    created_at: dt.datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form (the time in ISO 8601)."""
+        return {"id": self.id, "kind": self.kind.value, "question": self.question, "at": self.created_at.isoformat()}
+
+
+@dataclass(frozen=True)
+class DailyCounts:
+    """How many turns of each kind one day had (UTC)."""
+
+    day: dt.date
+    counts: dict[TurnKind, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form: the day, then one count per kind (0 when none)."""
+        return {"day": self.day.isoformat(), **{k.value: self.counts.get(k, 0) for k in TurnKind}}
+
+
+@dataclass(frozen=True)
 class PurgeReport:
     """How many records one retention purge deleted."""
 
     votes: int = 0
     unanswered: int = 0
     cutoff: dt.datetime | None = field(default=None, compare=False)
+    turns: int = 0
+    reasons: int = 0
 
     @property
     def total(self) -> int:
         """Records deleted in all."""
-        return self.votes + self.unanswered
+        return self.votes + self.unanswered + self.turns + self.reasons

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from bot.content.models import Passage
 from bot.content.store import ContentStore, SqlContentStore
 from bot.feedback.anonymiser import Anonymiser, Clock, Salt, as_utc, naive_utc, utc_now
-from bot.feedback.models import FeedbackBase, UnansweredRow, VotePassageRow, VoteRow
+from bot.feedback.models import FeedbackBase, ReasonRow, TurnRow, UnansweredRow, VotePassageRow, VoteRow
 from bot.feedback.records import PassageFeedback, PurgeReport, Unanswered, UnansweredGroup, Vote
+from bot.feedback.traffic import SqlTraffic, TrafficFeedback
 from bot.sql_engine import make_engine
 
 DEFAULT_LIMIT = 20
@@ -36,8 +37,8 @@ EXAMPLES_PER_PASSAGE = 3
 SCHEMA_ATTEMPTS = 5
 
 
-class FeedbackStore(ABC):
-    """Stores votes and unanswered questions, and answers the editors' two questions about them."""
+class FeedbackStore(TrafficFeedback, ABC):
+    """Stores votes, reasons, unanswered questions and counted turns, and answers the editors' questions."""
 
     @abstractmethod
     def record_feedback(self, conversation_id: str, question: str, passage_ids: Sequence[str], helpful: bool) -> bool:
@@ -67,7 +68,7 @@ class FeedbackStore(ABC):
 
     @abstractmethod
     def purge(self, older_than: dt.datetime) -> PurgeReport:
-        """Deletes every vote and unanswered question recorded before `older_than`."""
+        """Deletes every vote (with its reasons), unanswered question and counted turn recorded before `older_than`."""
 
 
 def _examples(rows: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, ...]]:
@@ -79,7 +80,7 @@ def _examples(rows: Iterable[tuple[str, str, str]]) -> dict[str, tuple[str, ...]
     return {ident: tuple(by_key.values()) for ident, by_key in found.items()}
 
 
-class SqlFeedbackStore(FeedbackStore):
+class SqlFeedbackStore(SqlTraffic, FeedbackStore):
     """Feedback in the SQL database of `DATABASE_URL`, in its own `feedback_*` tables.
 
     The tables are created on first use, never at import. Each write is a single INSERT transaction with no
@@ -251,7 +252,7 @@ class SqlFeedbackStore(FeedbackStore):
             ]
 
     def purge(self, older_than: dt.datetime) -> PurgeReport:
-        """Deletes old votes (with their passage links) and old unanswered questions in one transaction."""
+        """Deletes old votes (with their links and reasons), unanswered questions and turns in one transaction."""
         self.create_schema()
         cutoff = naive_utc(older_than)
         old_votes = select(VoteRow.id).where(VoteRow.created_at < cutoff)
@@ -262,6 +263,11 @@ class SqlFeedbackStore(FeedbackStore):
                 .where(VotePassageRow.vote_id.in_(old_votes))
                 .execution_options(synchronize_session=False)
             )
+            reasons = session.execute(
+                delete(ReasonRow)
+                .where((ReasonRow.vote_id.in_(old_votes)) | (ReasonRow.created_at < cutoff))
+                .execution_options(synchronize_session=False)
+            ).rowcount
             votes = session.execute(
                 delete(VoteRow).where(VoteRow.created_at < cutoff).execution_options(synchronize_session=False)
             ).rowcount
@@ -270,7 +276,10 @@ class SqlFeedbackStore(FeedbackStore):
                 .where(UnansweredRow.created_at < cutoff)
                 .execution_options(synchronize_session=False)
             ).rowcount
-        return PurgeReport(votes or 0, unanswered or 0, as_utc(older_than))
+            turns = session.execute(
+                delete(TurnRow).where(TurnRow.created_at < cutoff).execution_options(synchronize_session=False)
+            ).rowcount
+        return PurgeReport(votes or 0, unanswered or 0, as_utc(older_than), turns or 0, reasons or 0)
 
 
 class InMemoryFeedbackStore(SqlFeedbackStore):

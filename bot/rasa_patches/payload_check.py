@@ -29,7 +29,15 @@ from rasa.core.channels.channel import UserMessage
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 
-from bot.payloads import ChannelCommand, Reading, offered_payloads, read, text_to_read, with_earlier_events
+from bot.payloads import (
+    ChannelCommand,
+    Reading,
+    TopicStart,
+    offered_payloads,
+    read,
+    text_to_read,
+    with_earlier_events,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +47,14 @@ _original_parse_message: Any = None
 async def _reading(processor: Any, message: UserMessage, tracker: Any) -> Reading:
     """How the processor's message is read, looking before the loaded events only when that could change it."""
     text, command = message.text or "", isinstance(message, ChannelCommand)
+    start = isinstance(message, TopicStart)
     if tracker is None:  # a parse without a conversation (`/model/parse`): nothing was offered
-        return read(text, frozenset(), channel_command=command)
-    reading = read(text, offered_payloads(tracker.events), channel_command=command)
+        return read(text, frozenset(), channel_command=command, topic_start=start)
+    reading = read(text, offered_payloads(tracker.events), channel_command=command, topic_start=start)
     if reading is Reading.READ_AS_TEXT:
         events = await with_earlier_events(getattr(processor, "tracker_store", None), tracker)
         if len(events) > len(tracker.events):
-            reading = read(text, offered_payloads(events), channel_command=command)
+            reading = read(text, offered_payloads(events), channel_command=command, topic_start=start)
     return reading
 
 

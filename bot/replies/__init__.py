@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from bot.replies.building import (
     FEEDBACK_BUTTONS,
+    REASON_BUTTONS,
+    REASON_CODES,
     cite,
     immediate_steps,
     passage_payload,
     passage_reply,
+    reason_payload,
     topic_buttons,
     topic_payload,
 )
@@ -80,6 +83,8 @@ __all__ = [
     "IMMEDIATE_HEADING",
     "POISON_HELP",
     "POISON_HELP_LIST",
+    "REASON_BUTTONS",
+    "REASON_CODES",
     "REPLY_FORMAT",
     "REPLY_KEY",
     "SAFE_FALLBACK",
@@ -101,6 +106,7 @@ __all__ = [
     "paragraph_text",
     "passage_payload",
     "passage_reply",
+    "reason_payload",
     "render",
     "reply_in",
     "reply_text",

@@ -8,7 +8,15 @@ from datetime import date
 from bot.content.records import ContentBundle, PassageRecord, ProtocolEntry, TopicRecord
 from bot.emergency_numbers import LocalNumbers, local_numbers
 from bot.replies.model import Button, Citation, Reply, ReplyKind
-from bot.wording import HELPFUL, IMMEDIATE_HEADING, NOT_HELPFUL
+from bot.wording import (
+    HELPFUL,
+    IMMEDIATE_HEADING,
+    NOT_HELPFUL,
+    REASON_OTHER,
+    REASON_OUT_OF_DATE,
+    REASON_TOO_HARD,
+    REASON_WRONG_TOPIC,
+)
 
 
 def topic_payload(topic_id: str) -> str:
@@ -26,6 +34,24 @@ FEEDBACK_BUTTONS = (
     Button(title=HELPFUL, payload="/feedback_helpful"),
     Button(title=NOT_HELPFUL, payload="/feedback_not_helpful"),
 )
+
+# Offered after "not helpful" (optional): each says why, as `/feedback_not_helpful{"reason": ...}`, which the
+# feedback action stores against that vote. The codes are `bot.feedback.Reason`'s values; every payload stays
+# under Telegram's 64 bytes of callback data.
+REASON_CODES = (
+    ("wrong_topic", REASON_WRONG_TOPIC),
+    ("too_hard", REASON_TOO_HARD),
+    ("out_of_date", REASON_OUT_OF_DATE),
+    ("other", REASON_OTHER),
+)
+
+
+def reason_payload(code: str) -> str:
+    """The button payload that gives a reason for "not helpful"."""
+    return f'/feedback_not_helpful{{"reason": "{code}"}}'
+
+
+REASON_BUTTONS = tuple(Button(title=title, payload=reason_payload(code)) for code, title in REASON_CODES)
 
 
 def topic_buttons(topics: Iterable[TopicRecord]) -> tuple[Button, ...]:

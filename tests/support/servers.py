@@ -158,6 +158,8 @@ def start_bot(
         # The editors' accounts and change log of this bot, never the project's var/.
         "EDITOR_ACCOUNTS": str(folder / "editors.json"),
         "EDITOR_AUDIT_LOG": str(folder / "editor-audit.jsonl"),
+        # Questions saved from the traffic review go to this bot's folder, never the project's content/eval/.
+        "EVAL_SAVED_FILE": str(folder / "saved-eval.yml"),
         **({"CONTENT_DIR": str(content_dir)} if content_dir is not None else {}),
         **(extra_env or {}),
     }

@@ -8,6 +8,11 @@ export const DEFAULT_STRINGS = {
     "I give general information, not medical advice. What would you like to know?",
   launcher: "Ask about spasticity",
   close: "Close chat",
+  // The full-screen toggle's name; aria-pressed says whether it is on.
+  fullScreen: "Full screen",
+  // Part of the launcher's name while the panel is closed, and said once when the count changes.
+  unreadOne: "1 unread message",
+  unreadMany: "{n} unread messages",
   startOver: "Start over",
   // Read after "Start over" by screen readers (hidden on screen): what pressing it does.
   startOverHint: "(deletes this conversation)",
@@ -44,7 +49,13 @@ const DEFAULTS = {
   channelPath: "/webhooks/widget",
   primaryColor: "#005eb8",
   lang: "en",
+  position: "right",
+  topic: "",
 };
+
+const POSITIONS = ["right", "left"];
+// The shape of a content id (bot/content/fields.py ID_PATTERN): the bot checks it again, and whether it is a topic.
+const TOPIC_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const HEX_COLOUR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 
@@ -54,6 +65,7 @@ const STRING_ATTRIBUTES = {
   greeting: "greeting",
   launcher: "launcher-label",
   close: "close-label",
+  fullScreen: "full-screen-label",
   startOver: "start-over-label",
   inputLabel: "input-label",
   placeholder: "placeholder",
@@ -111,6 +123,19 @@ export function readConfig(script, overrides = {}) {
     console.warn(`spasticity widget: primary colour "${colour}" is not #rgb or #rrggbb; using the default.`);
   }
   config.primaryText = textColourOn(config.primaryColor);
+  const position = String(overrides.position || data.position || DEFAULTS.position).trim().toLowerCase();
+  if (POSITIONS.includes(position)) {
+    config.position = position;
+  } else {
+    console.warn(`spasticity widget: position "${position}" is not "left" or "right"; using the default.`);
+  }
+  // A page about one topic opens a new conversation on it; anything not shaped like an id is ignored here.
+  const topic = String(overrides.topic || data.topic || "").trim();
+  if (TOPIC_ID.test(topic)) {
+    config.topic = topic;
+  } else if (topic) {
+    console.warn("spasticity widget: data-topic is not a topic id (letters, digits, '.', '_', '-'); ignored.");
+  }
   for (const [key, attribute] of Object.entries(STRING_ATTRIBUTES)) {
     const camel = attribute.replace(/-([a-z])/g, (_, c) => c.toUpperCase());
     const value = overrides[key] ?? data[camel];
