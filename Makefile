@@ -300,7 +300,7 @@ lint-k8s: $(K8S_LINT)/.installed ## Validate the Kubernetes manifests in deploy/
 	$(K8S_LINT)/bin/kubernetes-validate --kubernetes-version $(K8S_VERSION) --strict --quiet deploy/k8s/*.yaml
 	$(PY) -m bot.tools.k8s_policy deploy/k8s
 
-k8s-gateway: $(STAMP) ## Write EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the Kubernetes gateway's fallback reply (deploy/k8s/action-gateway.conf)
+k8s-gateway: $(STAMP) ## Write deploy/community.env's EMERGENCY_NUMBERS (and CRISIS_NUMBERS) into the Kubernetes gateway's fallback reply
 	$(PY) -m bot.tools.k8s_gateway
 
 .PHONY: run-scaled lint-k8s k8s-gateway

@@ -165,9 +165,11 @@ def test_the_report_lists_passages_awaiting_signoff_and_overdue_reviews() -> Non
 
     from bot.content.records import ClinicalSignoff
 
-    def passage(ident: str, reviewed: dt.date, signed: dt.date | None = None) -> PassageRecord:
+    def passage(ident: str, reviewed: dt.date, signed: dt.date | None = None, months: int = 12) -> PassageRecord:
         signoff = ClinicalSignoff("Dr A. Example, consultant", signed) if signed else None
-        return PassageRecord(ident, "t", ident, "Text.", ("q",), ("S",), reviewed, clinical_signoff=signoff)
+        return PassageRecord(
+            ident, "t", ident, "Text.", ("q",), ("S",), reviewed, clinical_signoff=signoff, review_every_months=months
+        )
 
     today = dt.date(2026, 12, 6)
     passages = [
@@ -175,12 +177,15 @@ def test_the_report_lists_passages_awaiting_signoff_and_overdue_reviews() -> Non
         passage("signed-before-last-change", dt.date(2026, 11, 25), signed=dt.date(2026, 11, 20)),
         passage("never-signed", dt.date(2026, 11, 25)),
         passage("old", dt.date(2025, 11, 1), signed=dt.date(2025, 11, 2)),
+        passage("six-monthly", dt.date(2026, 5, 1), signed=dt.date(2026, 5, 1), months=6),
+        passage("three-yearly", dt.date(2024, 1, 1), signed=dt.date(2024, 1, 1), months=36),
     ]
     report = ContentReport(ContentBundle(passages={p.id: p for p in passages}), today)
     assert report.awaiting_signoff() == ["signed-before-last-change", "never-signed"]
-    assert report.overdue_reviews() == [("old", 400)]
+    # Due review_every_months after `reviewed`: 2026-11-01 (35 days late) and 2026-11-01 (35), not the 3-yearly.
+    assert report.overdue_reviews() == [("old", 35), ("six-monthly", 35)]
     text = report.to_text()
-    assert "Awaiting clinical sign-off (2 of 4)" in text and "  old  (400 days)" in text
+    assert "Awaiting clinical sign-off (2 of 6)" in text and "  old  (35 days overdue)" in text
     assert "Emergency protocol" not in text  # no protocol given: nothing to list
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -353,3 +354,34 @@ def test_the_kubernetes_gateway_file_is_rewritten_for_local_numbers(
     assert "000 (Australia), 13 11 14 (Lifeline)" in json.loads(match[2])["responses"][0]["text"]
     monkeypatch.setenv("EMERGENCY_NUMBERS", "Australia 000")
     assert main(["--conf", str(conf)]) == 1 and conf.read_text(encoding="utf-8") == written
+
+
+def test_the_community_env_file_feeds_the_pods_and_the_gateway_file(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deploy/community.env is the ConfigMap both server containers read, and `make k8s-gateway` reads it too."""
+    import yaml
+
+    from bot.config import PROJECT_ROOT
+    from bot.scaled import K8S_GATEWAY
+    from bot.tools.k8s_gateway import COMMUNITY_ENV, main, read_env_file
+
+    kustomization = yaml.safe_load((PROJECT_ROOT / "deploy" / "kustomization.yaml").read_text())
+    generated = {g["name"]: g for g in kustomization["configMapGenerator"]}
+    assert generated["spasticity-community"]["envs"] == ["community.env"]
+    for manifest, name in (("actions.yaml", "actions"), ("rasa.yaml", "rasa")):
+        documents = yaml.safe_load_all((PROJECT_ROOT / "deploy" / "k8s" / manifest).read_text())
+        deployment = next(d for d in documents if d and d.get("kind") == "Deployment")
+        container = next(c for c in deployment["spec"]["template"]["spec"]["containers"] if c["name"] == name)
+        assert {"configMapRef": {"name": "spasticity-community"}} in container.get("envFrom", []), manifest
+    assert read_env_file(COMMUNITY_ENV) == {}, "the committed file sets nothing: the default numbers"
+
+    monkeypatch.setenv("EMERGENCY_NUMBERS", "United States: 911")  # the shell's value loses to the file's
+    env_file, conf = tmp_path / "community.env", tmp_path / "action-gateway.conf"
+    conf.write_text(K8S_GATEWAY.read_text(encoding="utf-8"), encoding="utf-8")
+    env_file.write_text(f"# ours\nEMERGENCY_NUMBERS={AUSTRALIA}\n", encoding="utf-8")
+    assert main(["--conf", str(conf), "--env-file", str(env_file)]) == 0
+    assert "000 (Australia)" in conf.read_text(encoding="utf-8")
+    assert os.environ["EMERGENCY_NUMBERS"] == "United States: 911", "the tool leaves the environment alone"
+    env_file.write_text(f'EMERGENCY_NUMBERS="{AUSTRALIA}"\n', encoding="utf-8")
+    assert main(["--conf", str(conf), "--env-file", str(env_file)]) == 1, "quotes would reach the pods"

@@ -178,6 +178,7 @@ def test_kustomization_names_only_files_that_exist() -> None:
 
     deploy = PROJECT_ROOT / "deploy"
     kustomization = yaml.safe_load((deploy / "kustomization.yaml").read_text(encoding="utf-8"))
-    files = [f.split("=")[-1] for g in kustomization["configMapGenerator"] for f in g["files"]]
+    generators = kustomization["configMapGenerator"]
+    files = [f.split("=")[-1] for g in generators for f in [*g.get("files", []), *g.get("envs", [])]]
     for name in [*kustomization["resources"], *files]:
         assert (deploy / name).is_file(), name

@@ -7,6 +7,7 @@ retrieval indexes them. They are deliberately separate from the SQLAlchemy model
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import Enum
@@ -62,6 +63,13 @@ class ClinicalSignoff:
     note: str | None = None
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (31 January + 1 = 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 @dataclass(frozen=True)
 class PassageRecord:
     """One curated answer with the lay questions it answers and the sources that support it."""
@@ -87,6 +95,11 @@ class PassageRecord:
     def published(self) -> bool:
         """Whether patients may see this passage."""
         return self.status is Status.PUBLISHED
+
+    @property
+    def review_due(self) -> date:
+        """When the next re-check is due: `review_every_months` after `reviewed` (the shell and the report agree)."""
+        return add_months(self.reviewed, self.review_every_months)
 
 
 class Urgency(str, Enum):

@@ -20,8 +20,6 @@ from bot.emergency_numbers import DEFAULT as DEFAULT_NUMBERS
 
 FACT_SHEET_SECTION = re.compile(r"^## (\d+)\. (.+)$", re.MULTILINE)
 GRADE_TARGET = 8.0
-# A passage whose writers' review is older than this is due for another check against its sources.
-REVIEW_MAX_AGE_DAYS = 365
 
 
 def readability(text: str) -> float:
@@ -84,9 +82,13 @@ class ContentReport:
         ]
 
     def overdue_reviews(self) -> list[tuple[str, int]]:
-        """(passage id, age in days) of published passages reviewed more than `REVIEW_MAX_AGE_DAYS` ago."""
-        aged = [(p.id, (self.today - p.reviewed).days) for p in self.bundle.published_passages()]
-        return sorted(((pid, age) for pid, age in aged if age > REVIEW_MAX_AGE_DAYS), key=lambda x: -x[1])
+        """(passage id, days overdue) of published passages past their re-check, most overdue first.
+
+        A passage is due `review_every_months` (default 12) after its `reviewed` date, as in the shell's
+        "due for review" list, so a passage on a six-month cycle shows up here after six months.
+        """
+        late = [(p.id, (self.today - p.review_due).days) for p in self.bundle.published_passages()]
+        return sorted(((pid, days) for pid, days in late if days > 0), key=lambda x: -x[1])
 
     def unreached(self) -> list[str]:
         """Published passages that no evaluation question ranks first (empty if not computed)."""
@@ -110,8 +112,8 @@ class ContentReport:
             f"Sources cited by no passage: {len(unused)}" + (f" ({', '.join(unused[:12])}...)" if unused else "")
         )
         overdue = self.overdue_reviews()
-        lines += ["", f"Reviewed more than {REVIEW_MAX_AGE_DAYS // 365} year ago, due for a re-check ({len(overdue)}):"]
-        lines += [f"  {pid}  ({age} days)" for pid, age in overdue] or ["  none"]
+        lines += ["", f"Past their re-check date (review_every_months after reviewed; {len(overdue)}):"]
+        lines += [f"  {pid}  ({days} days overdue)" for pid, days in overdue] or ["  none"]
         awaiting = self.awaiting_signoff()
         lines += [
             "",

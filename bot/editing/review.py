@@ -9,24 +9,16 @@ right even before a load.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Collection
 from typing import Any
 
-from bot.content.records import DEFAULT_REVIEW_MONTHS, MAX_REVIEW_MONTHS
+from bot.content.records import DEFAULT_REVIEW_MONTHS, MAX_REVIEW_MONTHS, add_months
 from bot.editing.audit import Action, AuditLog, entry_hash
 from bot.editing.forms import CONTENT_KEYS, DRAFT_SUFFIX, jsonable, plain_value
 from bot.editing.workspace import Located, Workspace
 
 DUE_WITHIN_DAYS = 30
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later; the month's last day when it is shorter (31 January + 1 = 28 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _date(value: Any) -> dt.date | None:
