@@ -48,14 +48,23 @@ def word_ngrams(word: str, sizes: tuple[int, int] = NGRAMS) -> list[str]:
     return grams
 
 
+def gather(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of every range [start, end) laid end to end, and which range each position came from."""
+    lengths = ends - starts
+    owner = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    shift = starts - (np.cumsum(lengths) - lengths)
+    return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(shift, lengths), owner
+
+
 class CharQuery:
     """A question's l2-normalised n-gram vector: the n-grams the index knows and their weights."""
 
     def __init__(self, grams: np.ndarray, weights: np.ndarray) -> None:
         self.grams = grams
         self.weights = weights
-        # The index's words x this question's n-grams, taken on first use and kept for the rest of the search.
-        self.columns: sp.csc_matrix | None = None
+        # For every word of the index, which of the question's n-grams it holds and how often (CSR by word):
+        # made on first use and kept for the rest of the search.
+        self.by_word: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __bool__(self) -> bool:
         return bool(len(self.grams))
@@ -147,18 +156,37 @@ class CharGrams:
         weights = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1) * self.idf[grams]
         return CharQuery(grams, weights / np.sqrt(np.dot(weights, weights)))
 
+    def _by_word(self, query: CharQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For every word, the question's n-grams in it (their positions in the question) and their counts."""
+        if query.by_word is None:
+            columns = self._word_grams
+            positions, slot = gather(columns.indptr[query.grams], columns.indptr[query.grams + 1])
+            words = columns.indices[positions]
+            order = np.argsort(words, kind="stable")
+            pointers = np.zeros(columns.shape[0] + 1, dtype=np.int64)
+            np.cumsum(np.bincount(words, minlength=columns.shape[0]), out=pointers[1:])
+            query.by_word = (pointers, slot[order], columns.data[positions][order])
+        return query.by_word
+
     def cosines(self, query: CharQuery, units: np.ndarray) -> np.ndarray:
         """The cosine of the question with each of the given texts (by index, in that order)."""
         result = np.zeros(len(units), dtype=np.float64)
         if not query or not len(units):
             return result
-        # Each text's counts of the question's n-grams only: (texts x words) @ (words x the question's n-grams).
-        if query.columns is None:
-            query.columns = self._word_grams[:, query.grams]
-        tf = (self._texts[units] @ query.columns).tocsr()
-        tf.data = (np.log(tf.data) + 1) * (self.idf[query.grams] * query.weights)[tf.indices]
+        # Each text's counts of the question's n-grams only: its words, then the question's n-grams in each.
+        pointers, slots, counts = self._by_word(query)
+        positions, unit_of_word = gather(self._texts.indptr[units], self._texts.indptr[units + 1])
+        words = self._texts.indices[positions]
+        positions, word_of_entry = gather(pointers[words], pointers[words + 1])
+        width = len(query.grams)
+        keys = unit_of_word[word_of_entry] * width + slots[positions]
+        tf = np.bincount(keys, counts[positions], minlength=len(units) * width).reshape(len(units), width)
+        present = tf > 0
+        weights = np.zeros(tf.shape, dtype=np.float64)
+        weights[present] = np.log(tf[present]) + 1
+        weights *= self.idf[query.grams] * query.weights
         norms = self.norms[units]
-        np.divide(np.asarray(tf.sum(axis=1)).ravel(), norms, out=result, where=norms > 0)
+        np.divide(weights.sum(axis=1), norms, out=result, where=norms > 0)
         return result
 
 
@@ -188,13 +216,10 @@ class PassageSimilarity:
     def similarity(self, query: CharQuery, passages: np.ndarray) -> np.ndarray:
         """The similarity of each given passage (by index, in that order), from 0 to 1."""
         starts, ends = self._question_ptr[passages], self._question_ptr[passages + 1]
-        counts = ends - starts
-        # The lay questions of every given passage, laid end to end.
-        shift = starts - (np.cumsum(counts) - counts)
-        positions = np.arange(int(counts.sum()), dtype=np.int64) + np.repeat(shift, counts)
+        positions, passage_of = gather(starts, ends)  # the lay questions of every given passage
         cosines = self._grams.cosines(query, np.concatenate([passages, self._question_units[positions]]))
         result = 0.5 * cosines[: len(passages)]
         best = np.zeros(len(passages), dtype=np.float64)
-        np.maximum.at(best, np.repeat(np.arange(len(passages)), counts), cosines[len(passages) :])
+        np.maximum.at(best, passage_of, cosines[len(passages) :])
         result += 0.5 * best
         return result

@@ -198,6 +198,9 @@ class Retriever:
         self._whole = _Bm25(passage_tokens, k1, b)
         self._questions = _Bm25([question_tokens[i] for i in order], k1, b)
         self._owner = owner[order]
+        # The passages that have lay questions, and where each one's slice of them starts.
+        self._asked = np.unique(self._owner)
+        self._question_starts = np.searchsorted(self._owner, self._asked)
         aliases = dict(aliases or {})
         self._anchors = frozenset(aliases.values())
         frequency = self._whole.df + self._questions.df
@@ -269,13 +272,10 @@ class Retriever:
             result *= PASSAGE_WEIGHT
             ceiling = self._questions.ceiling(tokens, anchored)
             if ceiling > 0:
+                # Each passage's best lay question: a max over its slice (division by the ceiling keeps the max).
                 raw = self._questions.postings.raw(tokens)
-                matched = np.flatnonzero(raw)
                 best = np.zeros(len(self.passages), dtype=np.float64)
-                if len(matched):
-                    owners = self._owner[matched]
-                    starts = np.flatnonzero(np.concatenate(([True], owners[1:] != owners[:-1])))
-                    best[owners[starts]] = np.maximum.reduceat(raw[matched].astype(np.float64) / ceiling, starts)
+                best[self._asked] = np.maximum.reduceat(raw, self._question_starts).astype(np.float64) / ceiling
                 result += (1 - PASSAGE_WEIGHT) * best
         # Spelling-level similarity must not let a question without a term past the floor either.
         char_weight = CHAR_WEIGHT * self._whole.floor_factor(tokens, anchored) if self._chars is not None else 0.0

@@ -7,11 +7,12 @@ A passage's strength is its BM25 part plus a bonus (the character similarity, 0 
 times its topic's factor. The bonus is the costly part, so `with_bounded_bonus` computes it only for passages
 that can still make the top k: since the bonus is at most the weight, a passage whose BM25 part plus the whole
 weight stays below the k-th best strength found so far cannot get in. Passages are scored in order of that
-upper bound, in growing batches, and the search stops as soon as the k-th best exceeds every bound left: the
-result is then exactly the ranking of scoring every passage. In a library small enough (at most `cap`
-passages, which includes the curated library) every passage that can score is scored. In a large one, when a
-weak question leaves more than `cap` passages within reach, the bonus is computed for the `cap` with the
-highest bounds and the others keep their BM25 part: a bounded cost in place of an exact tail.
+upper bound, a first small batch then the rest of the queue, and the search stops as soon as the k-th best
+exceeds every bound left: the result is then exactly the ranking of scoring every passage. In a library of at
+most `cap` passages (the curated library has under 200) every passage that can score is scored, so its
+ranking is always exact. In a large one, where the bonus's weight is wide enough that thousands of passages
+stay within reach, the `cap` passages with the highest bounds are ranked and the rest are left out: a bounded
+cost in place of an exact tail, the usual re-ranking of a first-stage shortlist.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-# The most passages whose character similarity one search computes (see the module docstring).
-CHAR_CANDIDATES = 512
-# The first batch scored; each next batch is twice as large.
-FIRST_BATCH = 32
+# The most passages whose character similarity one search computes (see the module docstring): more than the
+# curated library holds, so that its ranking is exact.
+CHAR_CANDIDATES = 256
+# The first batch scored; when it does not settle the top k, the rest of the queue is scored in one batch.
+FIRST_BATCH = 64
 # The bonus never exceeds 1 (a mean of cosines); the margin covers rounding in the bound's own arithmetic.
 BONUS_BOUND = 1.0 + 1e-6
 
@@ -77,30 +79,22 @@ def with_bounded_bonus(
     upper = base + weight * BONUS_BOUND
     if scale is not None:
         upper *= scale
-    lower = base if scale is None else base * scale
-    reachable = np.flatnonzero(upper >= kth_largest(lower[lower > 0], k))
-    reachable = reachable[upper[reachable] > 0]
-    queue = best_first(upper, reachable, min(cap, len(reachable)))
+    # The queue: the passages with the highest bounds, best first, and one more whose bound caps all the rest.
+    queue = best_first(upper, np.flatnonzero(upper > 0), cap + 1)
     scored_ids: list[np.ndarray] = []
     scored: list[np.ndarray] = []
-    done, batch, exact = 0, FIRST_BATCH, len(queue) == len(reachable)
-    while done < len(queue):
-        ids = queue[done : done + batch]
+    done, batch = 0, FIRST_BATCH
+    while done < min(len(queue), cap):
+        ids = queue[done : min(done + batch, cap)]
         scored_ids.append(ids)
         scored.append(final(ids, bonus(ids)))
         done += len(ids)
-        batch *= 2
+        batch = cap
         if done < len(queue) and kth_largest(np.concatenate(scored), k) > upper[queue[done]]:
-            exact = True  # nothing left, in the queue or beyond it, can reach the top k
-            break
+            break  # nothing left, in the queue or beyond it, can reach the top k
+    # Otherwise, when more passages were within reach than the cap, the rest are left out (a bounded cost).
     ids = np.concatenate(scored_ids) if scored_ids else queue[:0]
-    strengths = np.concatenate(scored) if scored else np.zeros(0)
-    if not exact:
-        # More passages were within reach than the cap: the rest compete on their BM25 part alone.
-        rest = np.setdiff1d(np.flatnonzero(lower > 0), ids, assume_unique=True)
-        rest = best_first(lower, rest, k)
-        ids, strengths = np.concatenate([ids, rest]), np.concatenate([strengths, lower[rest]])
     values = np.zeros(len(base), dtype=np.float64)
-    values[ids] = strengths
+    values[ids] = np.concatenate(scored) if scored else 0.0
     chosen = best_first(values, ids, k)
     return chosen, values[chosen]
