@@ -198,9 +198,12 @@ class Retriever:
         self._whole = _Bm25(passage_tokens, k1, b)
         self._questions = _Bm25([question_tokens[i] for i in order], k1, b)
         self._owner = owner[order]
-        # The passages that have lay questions, and where each one's slice of them starts.
-        self._asked = np.unique(self._owner)
-        self._question_starts = np.searchsorted(self._owner, self._asked)
+        # Row i: the lay questions of passage i, padded with the index one past the last (a score of 0).
+        counts = np.bincount(self._owner, minlength=len(self.passages))
+        width = int(counts.max(initial=0))
+        self._question_table = np.full((len(self.passages), max(width, 1)), len(self._owner), dtype=np.int64)
+        slot = np.arange(len(self._owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self._question_table[self._owner, slot] = np.arange(len(self._owner))
         aliases = dict(aliases or {})
         self._anchors = frozenset(aliases.values())
         frequency = self._whole.df + self._questions.df
@@ -272,10 +275,13 @@ class Retriever:
             result *= PASSAGE_WEIGHT
             ceiling = self._questions.ceiling(tokens, anchored)
             if ceiling > 0:
-                # Each passage's best lay question: a max over its slice (division by the ceiling keeps the max).
+                # Each passage's best lay question (dividing by the ceiling after the max gives the same value).
                 raw = self._questions.postings.raw(tokens)
-                best = np.zeros(len(self.passages), dtype=np.float64)
-                best[self._asked] = np.maximum.reduceat(raw, self._question_starts).astype(np.float64) / ceiling
+                padded = np.concatenate([raw, np.zeros(1, dtype=raw.dtype)])
+                top = padded[self._question_table[:, 0]]
+                for column in range(1, self._question_table.shape[1]):  # a few columns: faster than max(axis=1)
+                    np.maximum(top, padded[self._question_table[:, column]], out=top)
+                best = top.astype(np.float64) / ceiling
                 result += (1 - PASSAGE_WEIGHT) * best
         # Spelling-level similarity must not let a question without a term past the floor either.
         char_weight = CHAR_WEIGHT * self._whole.floor_factor(tokens, anchored) if self._chars is not None else 0.0

@@ -83,7 +83,7 @@ def with_bounded_bonus(
     queue = best_first(upper, np.flatnonzero(upper > 0), cap + 1)
     scored_ids: list[np.ndarray] = []
     scored: list[np.ndarray] = []
-    done, batch = 0, FIRST_BATCH
+    done, batch = 0, FIRST_BATCH if len(base) > cap else cap
     while done < min(len(queue), cap):
         ids = queue[done : min(done + batch, cap)]
         scored_ids.append(ids)
