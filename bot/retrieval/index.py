@@ -1,9 +1,10 @@
 """Ranked search over the curated passages and the lay questions they answer.
 
-Library: **bm25s**. It stores BM25 weights in a sparse matrix, so scoring a query is a handful of vectorised
-sparse-column sums: well under a millisecond at our size and still fast at 100k passages, where rank-bm25
-loops over every document in Python. It takes pre-tokenised input, so our spaCy analysis (lemmas, stop words
-removed, terminology phrases replaced by canonical ids) is the tokenizer, exactly as for Rasa. The database's
+BM25 is our own inverted index (`bot.retrieval.postings`): it computes what the bm25s library computes, bit for
+bit (the tests compare them), but adds only the posting lists of the query's words, so a question costs
+milliseconds at 100,000 passages, where bm25s's per-document score arrays took tens. It takes pre-tokenised
+input, so our spaCy analysis (lemmas, stop words removed, terminology phrases replaced by canonical ids) is the
+tokenizer, exactly as for Rasa. The database's
 full-text search was the alternative, but SQLite's FTS5 and PostgreSQL's tsvector rank differently, and the
 bot must answer the same on both. Typo correction (`bot.retrieval.spelling`) is our own few dozen lines: a
 symmetric-delete lookup over the index vocabulary, so no spelling library or dictionary download is needed.
@@ -13,8 +14,9 @@ lay questions) and one of single lay questions (each with the passage title). A 
 sum of its whole-passage score and its best lay question: the whole text carries the explanation's words,
 and a short patient question that matches one lay question closely is not diluted by a long passage.
 
-To that, a character n-gram similarity is added (scikit-learn's `TfidfVectorizer` with `char_wb` 3- to
-5-grams, already installed with Rasa; cosine against the raw passage and lay-question texts). It sees what
+To that, a character n-gram similarity is added (the TF-IDF of scikit-learn's `TfidfVectorizer` with
+`char_wb` 3- to 5-grams, computed by `bot.retrieval.chargrams` so that it scales; cosine against the raw
+passage and lay-question texts). It sees what
 word tokens miss: word families the lookup lemmatizer keeps apart ("quickly"/"quick", "titrate"/"titration"),
 compounds, and the short words stop-word removal drops ("how long", "one beep"). It is added only when BM25
 found something, and lowered by the same factor as BM25 for a question without a term, so it reorders
@@ -40,18 +42,18 @@ The index is built once per process from a content snapshot (`Retriever.build`),
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import bm25s
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.content.records import PassageRecord
+from bot.retrieval.chargrams import PassageSimilarity
+from bot.retrieval.postings import Postings
 from bot.retrieval.spelling import Speller
+from bot.retrieval.topk import CHAR_CANDIDATES, best_first, with_bounded_bonus
 
 # Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
 PASSAGE_WEIGHT = 0.8
@@ -119,32 +121,22 @@ def question_texts(passage: PassageRecord) -> list[str]:
 
 
 class _Bm25:
-    """One bm25s index with the document frequencies needed for IDF and ceilings."""
+    """One BM25 index (`Postings`) with the query ceilings that normalise its scores."""
 
     def __init__(self, docs: Sequence[Sequence[str]], k1: float, b: float) -> None:
-        self.size = len(docs)
-        self.df: Counter[str] = Counter()
-        for tokens in docs:
-            self.df.update(set(tokens))
-        self.max_idf = self.idf("")  # the IDF of a word no document contains
-        self.model: bm25s.BM25 | None = None
-        self.vocab: dict[str, int] = {}
-        if self.size and any(docs):
-            self.model = bm25s.BM25(k1=k1, b=b, method="lucene")
-            self.model.index([list(t) for t in docs], show_progress=False)
-            self.vocab = dict(self.model.vocab_dict)
+        self.postings = Postings(docs, k1, b)
+        self.size = self.postings.size
+        self.max_idf = self.postings.max_idf
+        self.vocab = self.postings.vocab
+        self.df = Counter(self.postings.frequency())
 
     def idf(self, token: str) -> float:
         """Lucene's BM25 IDF."""
-        df = self.df.get(token, 0)
-        return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        return self.postings.idf(token)
 
     def raw(self, tokens: Sequence[str]) -> np.ndarray:
         """Raw BM25 of every document for unique tokens (zeros when none is known)."""
-        known = [self.vocab[t] for t in tokens if t in self.vocab]
-        if self.model is None or not known:
-            return np.zeros(self.size, dtype=np.float64)
-        return np.asarray(self.model.get_scores_from_ids(known), dtype=np.float64)
+        return self.postings.raw(tokens).astype(np.float64)
 
     def ceiling(self, tokens: Sequence[str], anchored: bool) -> float:
         """The most this query can score here (see the module docstring for the two adjustments)."""
@@ -162,32 +154,6 @@ class _Bm25:
         floored = self.ceiling(tokens, anchored)
         plain = self.ceiling(tokens, True)
         return plain / floored if floored > 0 else 0.0
-
-
-class _CharNgrams:
-    """Character n-gram TF-IDF over the raw passage texts and lay questions, for cosine similarity."""
-
-    def __init__(self, texts: Sequence[str], questions: Sequence[str], owner: np.ndarray, size: int) -> None:
-        self._size = size
-        self._owner = owner
-        self._vectoriser = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=True
-        )
-        self._vectoriser.fit([*texts, *questions])
-        # Stored transposed (n-grams x texts, CSR): a query row times this is the fastest sparse product.
-        self._texts = self._vectoriser.transform(texts).T.tocsr()
-        self._questions = self._vectoriser.transform(questions).T.tocsr() if len(questions) else None
-
-    def similarity(self, text: str) -> np.ndarray:
-        """Per passage: the mean of its whole text's cosine and its best lay question's cosine with `text`."""
-        query = self._vectoriser.transform([text])
-        result = 0.5 * np.asarray((query @ self._texts).toarray(), dtype=np.float64).ravel()
-        if self._questions is not None:
-            best = np.zeros(self._size, dtype=np.float64)
-            cosines = np.asarray((query @ self._questions).toarray(), dtype=np.float64).ravel()
-            np.maximum.at(best, self._owner, cosines)
-            result += 0.5 * best
-        return result
 
 
 class Retriever:
@@ -223,10 +189,21 @@ class Retriever:
             raise ValueError("every passage needs its tokens, and every lay question its owner")
         self.passages = list(passages)
         self._position = {p.id: i for i, p in enumerate(self.passages)}
-        self._topics = np.asarray([p.topic for p in self.passages], dtype=object)
+        topic_ids = {topic: index for index, topic in enumerate(dict.fromkeys(p.topic for p in self.passages))}
+        self._topic_ids = topic_ids
+        self._topic_of = np.asarray([topic_ids[p.topic] for p in self.passages], dtype=np.int64)
+        owner = np.asarray(question_owner, dtype=np.int64)
+        # Lay questions are indexed grouped by passage, so a passage's best one is a `reduceat` over a slice.
+        order = np.argsort(owner, kind="stable")
         self._whole = _Bm25(passage_tokens, k1, b)
-        self._questions = _Bm25(question_tokens, k1, b)
-        self._owner = np.asarray(question_owner, dtype=np.int64)
+        self._questions = _Bm25([question_tokens[i] for i in order], k1, b)
+        self._owner = owner[order]
+        # Row i: the lay questions of passage i, padded with the index one past the last (a score of 0).
+        counts = np.bincount(self._owner, minlength=len(self.passages))
+        width = int(counts.max(initial=0))
+        self._question_table = np.full((len(self.passages), max(width, 1)), len(self._owner), dtype=np.int64)
+        slot = np.arange(len(self._owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+        self._question_table[self._owner, slot] = np.arange(len(self._owner))
         aliases = dict(aliases or {})
         self._anchors = frozenset(aliases.values())
         frequency = self._whole.df + self._questions.df
@@ -234,13 +211,12 @@ class Retriever:
         for word, term_id in aliases.items():
             lexicon.setdefault(word, term_id)
         self._speller = Speller(lexicon, frequency)
-        self._chars: _CharNgrams | None = None
+        self._chars: PassageSimilarity | None = None
         if texts and len(texts) == len(self.passages):
             if len(question_texts) != len(question_owner):
-                question_texts = ()
-                self._chars = _CharNgrams(texts, (), self._owner[:0], len(self.passages))
+                self._chars = PassageSimilarity(texts, (), owner[:0])
             else:
-                self._chars = _CharNgrams(texts, question_texts, self._owner, len(self.passages))
+                self._chars = PassageSimilarity(texts, question_texts, owner)
 
     @classmethod
     def build(cls, passages: Iterable[PassageRecord], analyser: Analyser) -> Retriever:
@@ -286,6 +262,38 @@ class Retriever:
             corrected.append(token)
         return list(dict.fromkeys(corrected))
 
+    def _bm25(self, tokens: list[str]) -> tuple[np.ndarray, float]:
+        """Every passage's BM25 part of the score, and the weight its character similarity gets (0: none)."""
+        result = np.zeros(len(self.passages), dtype=np.float64)
+        if not tokens or not self.passages:
+            return result, 0.0
+        anchored = any(t in self._anchors for t in tokens)
+        ceiling = self._whole.ceiling(tokens, anchored)
+        if ceiling > 0:
+            result += self._whole.raw(tokens) / ceiling
+        if self._questions.size:
+            result *= PASSAGE_WEIGHT
+            ceiling = self._questions.ceiling(tokens, anchored)
+            if ceiling > 0:
+                # Each passage's best lay question (dividing by the ceiling after the max gives the same value).
+                raw = self._questions.postings.raw(tokens)
+                padded = np.concatenate([raw, np.zeros(1, dtype=raw.dtype)])
+                top = padded[self._question_table[:, 0]]
+                for column in range(1, self._question_table.shape[1]):  # a few columns: faster than max(axis=1)
+                    np.maximum(top, padded[self._question_table[:, column]], out=top)
+                best = top.astype(np.float64) / ceiling
+                result += (1 - PASSAGE_WEIGHT) * best
+        # Spelling-level similarity must not let a question without a term past the floor either.
+        char_weight = CHAR_WEIGHT * self._whole.floor_factor(tokens, anchored) if self._chars is not None else 0.0
+        return result, char_weight
+
+    def _strengths(self, query_tokens: Sequence[str], text: str | None = None) -> np.ndarray:
+        """The scores of every passage before they are capped at 1 (what hits are ordered by)."""
+        result, char_weight = self._bm25(self.correct(query_tokens))
+        if text and self._chars is not None and result.any():
+            result += char_weight * self._chars.similarity(self._chars.query(text), np.arange(len(self.passages)))
+        return result
+
     def scores(self, query_tokens: Sequence[str], text: str | None = None) -> np.ndarray:
         """Normalised scores (0..1) of every passage, in passage order.
 
@@ -295,33 +303,24 @@ class Retriever:
         """
         return np.minimum(self._strengths(query_tokens, text), 1.0)
 
-    def _strengths(self, query_tokens: Sequence[str], text: str | None = None) -> np.ndarray:
-        """The scores before they are capped at 1 (what hits are ordered by)."""
-        tokens = self.correct(query_tokens)
-        result = np.zeros(len(self.passages), dtype=np.float64)
-        if not tokens or not self.passages:
-            return result
-        anchored = any(t in self._anchors for t in tokens)
-        ceiling = self._whole.ceiling(tokens, anchored)
-        if ceiling > 0:
-            result += self._whole.raw(tokens) / ceiling
-        if self._questions.size:
-            result *= PASSAGE_WEIGHT
-            ceiling = self._questions.ceiling(tokens, anchored)
-            if ceiling > 0:
-                best = np.zeros(len(self.passages), dtype=np.float64)
-                np.maximum.at(best, self._owner, self._questions.raw(tokens) / ceiling)
-                result += (1 - PASSAGE_WEIGHT) * best
-        if text and self._chars is not None and result.any():
-            # Spelling-level similarity must not let a question without a term past the floor either.
-            factor = self._whole.floor_factor(tokens, anchored)
-            result += CHAR_WEIGHT * factor * self._chars.similarity(text)
-        return result
-
     def scores_of(self, query_tokens: Sequence[str], passage_ids: Iterable[str]) -> dict[str, float]:
         """The BM25 scores (no character similarity) of the given passages, by id (0 for an unknown id)."""
         scores = self.scores(query_tokens)
         return {pid: float(scores[self._position[pid]]) if pid in self._position else 0.0 for pid in passage_ids}
+
+    def _scale(self, boost_topics: dict[str, float] | None, topics: Iterable[str] | None) -> np.ndarray | None:
+        """Per passage, what its score is multiplied by: 0 outside `topics`, a topic's boost (None: all 1)."""
+        if topics is None and not boost_topics:
+            return None
+        scale = np.ones(len(self.passages), dtype=np.float64)
+        if topics is not None:
+            allowed = np.zeros(len(self._topic_ids) + 1, dtype=bool)
+            allowed[[self._topic_ids[t] for t in topics if t in self._topic_ids]] = True
+            scale[~allowed[self._topic_of]] = 0.0
+        for topic, factor in (boost_topics or {}).items():
+            if topic in self._topic_ids:
+                scale[self._topic_of == self._topic_ids[topic]] *= factor
+        return scale
 
     def search(
         self,
@@ -343,14 +342,19 @@ class Retriever:
         Returns:
             Hits, best first, all with a score above zero.
         """
-        strengths = self._strengths(query_tokens, text)
-        if not strengths.any():
+        base, char_weight = self._bm25(self.correct(query_tokens))
+        if limit <= 0 or not base.any():
             return []
-        if topics is not None:
-            strengths[~np.isin(self._topics, list(topics))] = 0.0
-        for topic, factor in (boost_topics or {}).items():
-            strengths[self._topics == topic] *= factor
-        order = np.argsort(-strengths, kind="stable")[:limit]
-        return [
-            Hit(self.passages[i], min(1.0, float(strengths[i])), float(strengths[i])) for i in order if strengths[i] > 0
-        ]
+        scale = self._scale(boost_topics, topics)
+        if text and self._chars is not None and char_weight > 0:
+            chars, query = self._chars, self._chars.query(text)
+            # The similarity is computed only for passages that can still reach the top (bot.retrieval.topk).
+            chosen, strengths = with_bounded_bonus(
+                base, char_weight, scale, lambda ids: chars.similarity(query, ids), limit, CHAR_CANDIDATES
+            )
+        else:
+            strengths = base if scale is None else base * scale
+            chosen = best_first(strengths, np.flatnonzero(strengths > 0), limit)
+            strengths = strengths[chosen]
+        pairs = zip(chosen.tolist(), strengths.tolist(), strict=True)
+        return [Hit(self.passages[i], min(1.0, s), s) for i, s in pairs if s > 0]

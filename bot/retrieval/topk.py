@@ -1,0 +1,100 @@
+"""Choosing the best few passages without sorting the library, and without scoring what cannot reach the top.
+
+Hits are ordered by strength, best first, ties broken by passage order (what a stable sort of the whole
+library gives). `best_first` finds the top k with a linear-time partition and sorts only those.
+
+A passage's strength is its BM25 part plus a bonus (the character similarity, 0 to 1, times a weight), then
+times its topic's factor. The bonus is the costly part, so `with_bounded_bonus` computes it only for passages
+that can still make the top k: since the bonus is at most the weight, a passage whose BM25 part plus the whole
+weight stays below the k-th best strength found so far cannot get in. Passages are scored in order of that
+upper bound, a first small batch then the rest of the queue, and the search stops as soon as the k-th best
+exceeds every bound left: the result is then exactly the ranking of scoring every passage. In a library of at
+most `cap` passages (the curated library has under 200) every passage that can score is scored, so its
+ranking is always exact. In a large one, where the bonus's weight is wide enough that thousands of passages
+stay within reach, the `cap` passages with the highest bounds are ranked and the rest are left out: a bounded
+cost in place of an exact tail, the usual re-ranking of a first-stage shortlist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+# The most passages whose character similarity one search computes (see the module docstring): more than the
+# curated library holds, so that its ranking is exact.
+CHAR_CANDIDATES = 256
+# The first batch scored; when it does not settle the top k, the rest of the queue is scored in one batch.
+FIRST_BATCH = 64
+# The bonus never exceeds 1 (a mean of cosines); the margin covers rounding in the bound's own arithmetic.
+BONUS_BOUND = 1.0 + 1e-6
+
+
+def best_first(values: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
+    """The k ids with the highest values, best first, ties by the lower id (a stable sort's order)."""
+    if k <= 0 or not len(ids):
+        return ids[:0]
+    scores = values[ids]
+    if len(ids) > k:
+        threshold = np.partition(scores, len(ids) - k)[len(ids) - k]
+        keep = scores >= threshold  # every tie with the k-th value, so the tie-break below sees them all
+        ids, scores = ids[keep], scores[keep]
+    return ids[np.lexsort((ids, -scores))][:k]
+
+
+def kth_largest(values: np.ndarray, k: int) -> float:
+    """The k-th largest value (0.0 when there are fewer than k)."""
+    if len(values) < k or k <= 0:
+        return 0.0
+    return float(np.partition(values, len(values) - k)[len(values) - k])
+
+
+def with_bounded_bonus(
+    base: np.ndarray,
+    weight: float,
+    scale: np.ndarray | None,
+    bonus: Callable[[np.ndarray], np.ndarray],
+    k: int,
+    cap: int = CHAR_CANDIDATES,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The top k of `(base + weight * bonus(i)) * scale`, computing `bonus` for as few ids as it can.
+
+    Args:
+        base: every passage's BM25 part (0 or more).
+        weight: what the bonus is multiplied by.
+        scale: every passage's factor (None: all 1).
+        bonus: the bonus (0 to 1) of the given passage ids.
+        k: how many to return.
+        cap: the most ids `bonus` is asked about.
+
+    Returns:
+        The chosen ids, best first, and their strengths.
+    """
+
+    def final(ids: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        # The same operations, in the same order, as scoring the whole library: (base + weight * bonus) * scale.
+        value = base[ids] + weight * extra
+        return value if scale is None else value * scale[ids]
+
+    upper = base + weight * BONUS_BOUND
+    if scale is not None:
+        upper *= scale
+    # The queue: the passages with the highest bounds, best first, and one more whose bound caps all the rest.
+    queue = best_first(upper, np.flatnonzero(upper > 0), cap + 1)
+    scored_ids: list[np.ndarray] = []
+    scored: list[np.ndarray] = []
+    done, batch = 0, FIRST_BATCH if len(base) > cap else cap
+    while done < min(len(queue), cap):
+        ids = queue[done : min(done + batch, cap)]
+        scored_ids.append(ids)
+        scored.append(final(ids, bonus(ids)))
+        done += len(ids)
+        batch = cap
+        if done < len(queue) and kth_largest(np.concatenate(scored), k) > upper[queue[done]]:
+            break  # nothing left, in the queue or beyond it, can reach the top k
+    # Otherwise, when more passages were within reach than the cap, the rest are left out (a bounded cost).
+    ids = np.concatenate(scored_ids) if scored_ids else queue[:0]
+    values = np.zeros(len(base), dtype=np.float64)
+    values[ids] = np.concatenate(scored) if scored else 0.0
+    chosen = best_first(values, ids, k)
+    return chosen, values[chosen]
