@@ -120,8 +120,11 @@ PYTEST_ARGS ?=
 TEST_RESULTS := var/test-results
 RUN_PYTEST = mkdir -p $(TEST_RESULTS) && TEST_MODEL=$(TEST_MODEL_DIR)/spasticity.tar.gz $(PY) -m pytest $(PYTEST_ARGS)
 
+# The first tier runs on FAST_WORKERS processes (pytest-xdist; `auto`: one per core) when run alone, as a
+# developer does before each commit; `make test` gives it one, since the other tiers take the other cores.
+FAST_WORKERS ?= auto
 pytest-fast: pipeline ## pytest's first tier: every test that starts no server (unit and in-process)
-	$(RUN_PYTEST) -m "not e2e and not system" --junitxml=$(TEST_RESULTS)/fast.xml
+	$(RUN_PYTEST) -m "not e2e and not system" -n $(FAST_WORKERS) --junitxml=$(TEST_RESULTS)/fast.xml
 
 pytest-e2e: train-test widget browser editor-axe ## pytest's second tier: the one shared real bot (REST, widget, editors, Telegram)
 	$(RUN_PYTEST) -m "e2e and not system" --junitxml=$(TEST_RESULTS)/e2e.xml
@@ -223,16 +226,38 @@ test-e2e: test-stories pytest-e2e ## Tier 2: Rasa test stories and the tests aga
 test-system: lint-k8s pytest-system ## Tier 3: Kubernetes manifests, scaled setup, faults, restarts
 
 TIERS := test-fast test-e2e test-system
+# How many tiers run at once. The tiers share nothing but the built artefacts (each test server takes free
+# ports, its own folder and its own PostgreSQL schema), and much of tier 2 and 3 waits on servers starting,
+# restarting and timing out, so on two cores the three together take about the longest one's time instead of
+# the sum. TEST_JOBS=1 runs them one after the other, with their output as it comes.
+TEST_JOBS ?= 3
 
-test: ## Run every tier (what CI runs), each to the end, then print each tier's wall time and the test counts
-	@status=0; started=$$(date +%s); summary=""
-	rm -f $(TEST_RESULTS)/*.xml
+test-prepare: $(STAMP) pipeline train-test widget browser editor-axe /usr/sbin/nginx check-nginx ## Build what every tier needs, once (make test does it before the tiers start together)
+
+test: test-prepare ## Run every tier (what CI runs), each to the end, then print each tier's wall time and the test counts
+	@status=0; started=$$(date +%s)
+	mkdir -p $(TEST_RESULTS); rm -f $(TEST_RESULTS)/*.xml $(TEST_RESULTS)/*.log $(TEST_RESULTS)/*.status
+	run_tier() {  # one tier to the end; its wall time and result in <tier>.status
+	  local begun=$$(date +%s) result=passed
+	  $(MAKE) --no-print-directory $$1 FAST_WORKERS=0 || result=FAILED
+	  printf '  %-12s %5d s  %s\n' $$1 $$(( $$(date +%s) - begun )) $$result > $(TEST_RESULTS)/$$1.status
+	}
+	if [ $(TEST_JOBS) -le 1 ]; then
+	  for tier in $(TIERS); do run_tier $$tier; done
+	else
+	  echo "Running $(TIERS) at once (TEST_JOBS=$(TEST_JOBS)); each tier's output follows when it ends."
+	  pids=""
+	  for tier in $(TIERS); do run_tier $$tier > $(TEST_RESULTS)/$$tier.log 2>&1 & pids="$$pids $$!"; done
+	  for pid in $$pids; do wait $$pid || true; done
+	  for tier in $(TIERS); do printf '\n===== %s =====\n' $$tier; cat $(TEST_RESULTS)/$$tier.log; done
+	fi
+	printf '\nWall time per tier:\n'
 	for tier in $(TIERS); do
-	  begun=$$(date +%s)
-	  if $(MAKE) --no-print-directory $$tier; then result=passed; else result=FAILED; status=1; fi
-	  summary="$$summary$$(printf '  %-12s %5d s  %s' $$tier $$(( $$(date +%s) - begun )) $$result)\n"
+	  if [ -f $(TEST_RESULTS)/$$tier.status ]; then cat $(TEST_RESULTS)/$$tier.status
+	  else printf '  %-12s did not finish\n' $$tier; status=1; fi
+	  grep -q FAILED $(TEST_RESULTS)/$$tier.status 2>/dev/null && status=1
 	done
-	printf '\nWall time per tier:\n%b  %-12s %5d s\n' "$$summary" total $$(( $$(date +%s) - started ))
+	printf '  %-12s %5d s\n' total $$(( $$(date +%s) - started ))
 	$(PY) -m tests.support.results $(foreach t,fast e2e system,$(TEST_RESULTS)/$(t).xml) || status=1
 	if [ $$status -eq 0 ]; then echo "All checks passed."; else echo "Some checks FAILED (see above)." >&2; fi
 	exit $$status

@@ -53,7 +53,7 @@ from bot.content.records import PassageRecord
 from bot.retrieval.chargrams import PassageSimilarity
 from bot.retrieval.postings import Postings
 from bot.retrieval.spelling import Speller
-from bot.retrieval.topk import CHAR_CANDIDATES, best_first, with_bounded_bonus
+from bot.retrieval.topk import best_first, candidate_cap, with_bounded_bonus
 
 # Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
 PASSAGE_WEIGHT = 0.8
@@ -350,7 +350,7 @@ class Retriever:
             chars, query = self._chars, self._chars.query(text)
             # The similarity is computed only for passages that can still reach the top (bot.retrieval.topk).
             chosen, strengths = with_bounded_bonus(
-                base, char_weight, scale, lambda ids: chars.similarity(query, ids), limit, CHAR_CANDIDATES
+                base, char_weight, scale, lambda ids: chars.similarity(query, ids), limit, candidate_cap(len(base))
             )
         else:
             strengths = base if scale is None else base * scale

@@ -9,10 +9,11 @@ that can still make the top k: since the bonus is at most the weight, a passage 
 weight stays below the k-th best strength found so far cannot get in. Passages are scored in order of that
 upper bound, a first small batch then the rest of the queue, and the search stops as soon as the k-th best
 exceeds every bound left: the result is then exactly the ranking of scoring every passage. In a library of at
-most `cap` passages (the curated library has under 200) every passage that can score is scored, so its
-ranking is always exact. In a large one, where the bonus's weight is wide enough that thousands of passages
-stay within reach, the `cap` passages with the highest bounds are ranked and the rest are left out: a bounded
-cost in place of an exact tail, the usual re-ranking of a first-stage shortlist.
+most `EXACT_LIBRARY` passages (the curated library has a few hundred) the cap is the library's size, so every
+passage that can score is scored and its ranking is always exact. In a large one, where the bonus's weight is
+wide enough that thousands of passages stay within reach, the `cap` passages with the highest bounds are
+ranked and the rest are left out: a bounded cost in place of an exact tail, the usual re-ranking of a
+first-stage shortlist.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-# The most passages whose character similarity one search computes (see the module docstring): more than the
-# curated library holds, so that its ranking is exact.
+# The most passages whose character similarity one search computes in a large library (see the module
+# docstring). A library of at most EXACT_LIBRARY passages is always ranked exactly (`candidate_cap`), so an
+# editors' library that grows past 256 keeps its ranking; the worst case there is a few tens of ms.
 CHAR_CANDIDATES = 256
+EXACT_LIBRARY = 2_000
 # The first batch scored; when it does not settle the top k, the rest of the queue is scored in one batch.
 FIRST_BATCH = 64
 # The bonus never exceeds 1 (a mean of cosines); the margin covers rounding in the bound's own arithmetic.
 BONUS_BOUND = 1.0 + 1e-6
+
+
+def candidate_cap(passages: int) -> int:
+    """How many passages one search may score the bonus of: all of them up to `EXACT_LIBRARY`, else 256."""
+    return passages if passages <= EXACT_LIBRARY else CHAR_CANDIDATES
 
 
 def best_first(values: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
