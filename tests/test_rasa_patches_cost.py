@@ -1,0 +1,347 @@
+"""Contracts of the patches that keep a message's cost flat along a conversation (issue 17 point 3).
+
+`bot.rasa_patches.past_states` (the dialogue states replayed once per event) and
+`bot.rasa_patches.tracker_cache` (the conversations in progress kept in memory, checked against the database),
+each against Rasa's own code: the same results on the input they exist for, Rasa's code still doing the work
+they save, and the cases where they must step aside. The last test pins the source of the Rasa code they
+replace or rely on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
+    UserUttered,
+)
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.config import PROJECT_ROOT
+from bot.conversation_store import delete_conversation
+from bot.rasa_patches import past_states, tracker_cache
+from bot.rasa_patches.tracker_cache import CachedSQLTrackerStore
+
+DOMAIN_YAML = """
+version: "3.1"
+intents: [greet, ask_question, thanks, form_start]
+entities: [therapy]
+slots:
+  therapy:
+    type: categorical
+    values: [baclofen, botox]
+    influence_conversation: true
+    mappings: [{type: from_entity, entity: therapy}]
+  topic:
+    type: text
+    influence_conversation: true
+    mappings: [{type: custom}]
+  note:
+    type: text
+    influence_conversation: false
+    mappings: [{type: custom}]
+responses:
+  utter_greet: [{text: "Hello"}]
+actions: [action_answer, action_session_start]
+forms:
+  ask_form:
+    required_slots: [therapy]
+"""
+RULE_ONLY = {"rule_only_slots": ["topic"], "rule_only_loops": ["ask_form"]}
+# (omit_unset_slots, ignore_rule_only_turns, rule_only_data): every way Rasa's policies ask.
+WAYS = [(False, False, None), (True, False, None), (False, True, RULE_ONLY), (True, True, RULE_ONLY)]
+
+
+def _user(text: str, intent: str, therapy: str | None = None) -> UserUttered:
+    entities = [{"entity": "therapy", "value": therapy, "start": 0, "end": 1}] if therapy else []
+    return UserUttered(text, {"name": intent, "confidence": 1.0}, entities)
+
+
+def _turn(text: str, intent: str, therapy: str | None = None, hidden: bool = False) -> list[Event]:
+    return [
+        _user(text, intent, therapy),
+        *([SlotSet("therapy", therapy)] if therapy else []),
+        ActionExecuted("action_answer", hide_rule_turn=hidden),
+        BotUttered(f"About {text}", {"buttons": [{"title": "More", "payload": "/ask_question"}]}),
+        SlotSet("topic", intent),
+        SlotSet("note", text),
+        ActionExecuted("action_listen"),
+    ]
+
+
+def conversation() -> list[Event]:
+    """A conversation with every kind of turn the replay must follow: hidden rule turns, a rewind, a restart."""
+    events: list[Event] = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        *_turn("hello", "greet"),
+        *_turn("what is baclofen", "ask_question", "baclofen"),
+        *_turn("thanks", "thanks", hidden=True),
+        *_turn("and botox", "ask_question", "botox"),
+        _user("oops", "greet"),
+        UserUtteranceReverted(),
+        *_turn("does it hurt", "ask_question"),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        *_turn("tell me more", "ask_question", hidden=True),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        *_turn("hello again", "greet"),
+        *_turn("what is botox", "ask_question", "botox"),
+    ]
+    return events
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.from_yaml(DOMAIN_YAML)
+
+
+@pytest.fixture(autouse=True)
+def patched() -> None:
+    past_states.install()
+
+
+def _rasa_states(tracker: DialogueStateTracker, domain: Domain, way: tuple[Any, ...]) -> list[Any]:
+    states: list[Any] = past_states.rasa_original()(tracker, domain, *way)
+    return states
+
+
+# -- past_states ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("way", WAYS, ids=["plain", "omit-unset", "ml-turns", "omit-unset-ml-turns"])
+def test_past_states_are_rasas_after_every_event_of_a_growing_conversation(
+    domain: Domain, way: tuple[Any, ...]
+) -> None:
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in conversation():
+        tracker.update(event)
+        got = tracker.past_states(domain, *way)
+        assert got == _rasa_states(tracker, domain, way)
+        for state in got:  # Rasa's featurizers edit the states they get: that must not reach the next call
+            state.setdefault("user", {})["text"] = "edited"
+            state.pop("slots", None)
+
+
+def test_past_states_of_the_real_domain_are_rasas() -> None:
+    domain = Domain.load(str(PROJECT_ROOT / "domain.yml"))
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in conversation():
+        tracker.update(event)
+        for way in WAYS:
+            assert tracker.past_states(domain, *way) == _rasa_states(tracker, domain, way)
+
+
+def test_past_states_rasa_still_replays_the_whole_conversation_on_every_call(
+    domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies: list[int] = []
+    rasa_init_copy = DialogueStateTracker.init_copy
+
+    def counting(self: DialogueStateTracker) -> DialogueStateTracker:
+        copies.append(1)
+        return rasa_init_copy(self)
+
+    monkeypatch.setattr(DialogueStateTracker, "init_copy", counting)
+    tracker = DialogueStateTracker.from_events("s", conversation(), domain.slots)
+    for _ in range(3):
+        _rasa_states(tracker, domain, WAYS[0])
+    assert len(copies) == 3, "Rasa no longer replays per call: is the patch still needed?"
+    copies.clear()
+    for _ in range(3):
+        tracker.past_states(domain)
+    tracker.update(_user("one more", "greet"))
+    tracker.past_states(domain)
+    assert len(copies) == 1, "the patch replayed from the start again"
+
+
+def test_past_states_start_again_when_the_events_are_not_those_replayed(domain: Domain) -> None:
+    tracker = DialogueStateTracker.from_events("s", conversation()[:20], domain.slots)
+    tracker.past_states(domain)
+    tracker.events.clear()  # as Rasa's `_reset` does before `recreate_from_dialogue`
+    for event in conversation()[:12]:
+        tracker.update(event)
+    assert tracker.past_states(domain) == _rasa_states(tracker, domain, WAYS[0])
+
+
+def test_past_states_of_training_trackers_are_rasas_own(domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def replay(*_args: Any) -> None:
+        calls.append("cached")
+
+    monkeypatch.setattr(past_states, "Replay", replay)
+    tracker = TrackerWithCachedStates.from_events("s", conversation(), domain=domain)
+    tracker.past_states(domain)
+    assert calls == []
+
+
+@pytest.mark.parametrize("cut", range(1, len(conversation()) + 1, 3))
+def test_applied_events_are_rasas_after_every_event(domain: Domain, cut: int) -> None:
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in conversation()[:cut]:
+        tracker.update(event)
+        assert tracker.applied_events() == past_states.rasa_original_applied_events()(tracker)
+
+
+def test_applied_events_with_a_form_loop_are_rasas(domain: Domain) -> None:
+    events = [*conversation()[:10], ActiveLoop("ask_form"), ActionExecuted("ask_form"), *_turn("x", "greet")]
+    events += [ActionExecuted("ask_form"), ActiveLoop(None), *_turn("y", "greet")]
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in events:
+        tracker.update(event)
+        assert tracker.applied_events() == past_states.rasa_original_applied_events()(tracker)
+        assert tracker.past_states(domain) == _rasa_states(tracker, domain, WAYS[0])
+
+
+# -- tracker_cache --------------------------------------------------------------------------------------------
+
+
+def _stores(tmp_path: Path, domain: Domain) -> tuple[CachedSQLTrackerStore, SQLTrackerStore]:
+    db = str(tmp_path / "tracker.db")
+    return CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db), SQLTrackerStore(
+        domain=domain, dialect="sqlite", db=db
+    )
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def _new_conversation(store: CachedSQLTrackerStore, sender: str = "s") -> DialogueStateTracker:
+    """A conversation as Rasa loads it after its first message: from its session start on."""
+    tracker = DialogueStateTracker.from_events(sender, conversation()[1:4], store.domain.slots)
+    _run(store.save(tracker))
+    return tracker
+
+
+def test_tracker_cache_hands_back_the_saved_tracker_with_the_events_rasa_loads(tmp_path: Path, domain: Domain) -> None:
+    cached, rasas = _stores(tmp_path, domain)
+    tracker = _new_conversation(cached)
+    for text in ("what is baclofen", "and botox", "does it hurt"):
+        got = _run(cached.retrieve("s"))
+        assert got is tracker
+        for event in _turn(text, "ask_question", "botox"):
+            got.update(event)
+        _run(cached.save(got))
+        assert list(got.events) == list(_run(rasas.retrieve("s")).events)
+
+
+def test_tracker_cache_rasas_store_rebuilds_the_tracker_for_every_message(tmp_path: Path, domain: Domain) -> None:
+    _, rasas = _stores(tmp_path, domain)
+    tracker = DialogueStateTracker.from_events("s", conversation()[1:4], domain.slots)
+    _run(rasas.save(tracker))
+    assert _run(rasas.retrieve("s")) is not _run(rasas.retrieve("s"))
+
+
+def test_tracker_cache_sees_a_message_another_replica_stored(tmp_path: Path, domain: Domain) -> None:
+    cached, rasas = _stores(tmp_path, domain)
+    tracker = _new_conversation(cached)
+    elsewhere = _run(rasas.retrieve("s"))
+    for event in _turn("answered by the other replica", "greet"):
+        elsewhere.update(event)
+    _run(rasas.save(elsewhere))
+    got = _run(cached.retrieve("s"))
+    assert got is not tracker
+    assert list(got.events) == list(elsewhere.events)
+
+
+def test_tracker_cache_never_hands_out_a_deleted_conversation(tmp_path: Path, domain: Domain) -> None:
+    cached, _ = _stores(tmp_path, domain)
+    _new_conversation(cached)
+    assert _run(delete_conversation(cached, "s")) == 3
+    assert _run(cached.retrieve("s")) is None
+    _new_conversation(cached)
+    with cached.session_scope() as session:  # deleted behind the store's back (the retention purge's way)
+        session.query(cached.SQLEvent).delete()
+        session.commit()
+    assert _run(cached.retrieve("s")) is None
+
+
+def test_tracker_cache_hands_a_tracker_out_once(tmp_path: Path, domain: Domain) -> None:
+    cached, _ = _stores(tmp_path, domain)
+    tracker = _new_conversation(cached)
+    first = _run(cached.retrieve("s"))
+    first.update(_user("read, changed, never saved", "greet"))
+    second = _run(cached.retrieve("s"))
+    assert first is tracker and second is not tracker
+    assert len(second.events) == 3
+
+
+def test_tracker_cache_keeps_no_tracker_that_rasa_would_load_differently(tmp_path: Path, domain: Domain) -> None:
+    cached, rasas = _stores(tmp_path, domain)
+    tracker = _new_conversation(cached)
+    for event in [*_turn("hello", "greet"), ActionExecuted("action_session_start"), SessionStarted()]:
+        tracker.update(event)
+    _run(cached.save(tracker))
+    got = _run(cached.retrieve("s"))
+    assert got is not tracker
+    assert list(got.events) == list(_run(rasas.retrieve("s")).events) == [tracker.events[-1]]
+
+
+def test_tracker_cache_forgets_idle_conversations_and_keeps_a_bounded_number(
+    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached, _ = _stores(tmp_path, domain)
+    monkeypatch.setattr(tracker_cache, "CACHE_SIZE", 2)
+    trackers = [_new_conversation(cached, f"s{n}") for n in range(3)]
+    assert _run(cached.retrieve("s0")) is not trackers[0]  # the oldest of three went
+    assert _run(cached.retrieve("s2")) is trackers[2]
+    monkeypatch.setattr(tracker_cache, "CACHE_IDLE_S", -1.0)
+    assert _run(cached.retrieve("s1")) is not trackers[1]
+
+
+def test_the_bot_uses_the_cached_store() -> None:
+    endpoints = (PROJECT_ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    assert "type: bot.rasa_patches.tracker_cache.CachedSQLTrackerStore" in endpoints
+
+
+# -- the Rasa code these patches were written for ------------------------------------------------------------
+
+RASA_SOURCES = {
+    "rasa.shared.core.trackers.DialogueStateTracker.past_states": "5463eefb5c69d27f",
+    "rasa.shared.core.trackers.DialogueStateTracker.applied_events": "764d5065ea9997d6",
+    "rasa.shared.core.trackers.DialogueStateTracker.generate_all_prior_trackers": "a1f6954347b52649",
+    "rasa.shared.core.domain.Domain.states_for_tracker_history": "035111ce73ac90ba",
+    "rasa.core.tracker_store.SQLTrackerStore._retrieve": "c8adbf6f4b61ddd1",
+    "rasa.core.tracker_store.SQLTrackerStore._event_query": "cd44f7901b860bfd",
+    "rasa.core.tracker_store.SQLTrackerStore.save": "57165e46eab3de08",
+    "rasa.core.tracker_store.SQLTrackerStore._additional_events": "d22f99eb863acb07",
+}
+
+
+def _rasa_function(path: str) -> Any:
+    import importlib
+
+    module_name, cls_name, attr = path.rsplit(".", 2)
+    if (cls_name, attr) == ("DialogueStateTracker", "past_states"):
+        return past_states.rasa_original()
+    if (cls_name, attr) == ("DialogueStateTracker", "applied_events"):
+        return past_states.rasa_original_applied_events()
+    return getattr(getattr(importlib.import_module(module_name), cls_name), attr)
+
+
+@pytest.mark.parametrize("path", list(RASA_SOURCES))
+def test_the_rasa_code_these_patches_rely_on_is_the_code_they_were_written_for(path: str) -> None:
+    source = inspect.getsource(_rasa_function(path))
+    assert hashlib.sha256(source.encode()).hexdigest()[:16] == RASA_SOURCES[path], (
+        f"Rasa's {path} changed: re-check bot/rasa_patches/past_states.py and tracker_cache.py, then the hash"
+    )
