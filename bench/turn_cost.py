@@ -119,6 +119,7 @@ class Sent:
     ms: float  # NaN when it failed
     ok: bool
     cpu_ms: float = math.nan  # CPU time the bot's server processes spent on it (NaN when not watched)
+    rasa_cpu_ms: float = math.nan  # of which the Rasa server's (the first watched process)
 
 
 def script_text(kind: str, position: int, conversation: int, buttons: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
@@ -173,15 +174,17 @@ def rest_poster(url: str) -> Post:
 
 
 def cpu_ns(pids: Sequence[int]) -> int:
-    """The CPU time the processes have used so far, in nanoseconds (`/proc/PID/schedstat`; 0 when unreadable).
+    """The CPU time the processes' threads have used so far, in nanoseconds (0 for what cannot be read).
 
-    Unlike the latency, it does not grow when other work shares the machine's cores, so it shows a message's
-    cost on a busy machine too.
+    Read from `/proc/PID/task/*/schedstat`: every thread counts (TensorFlow and the database driver work in
+    threads of their own). Unlike the latency, it does not grow when other work shares the machine's cores, so
+    it shows a message's cost on a busy machine too.
     """
     total = 0
     for pid in pids:
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            total += int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(stat.read_text().split()[0])
     return total
 
 
@@ -199,12 +202,13 @@ def converse(post: Post, sender: str, conversation: int, messages: int, watched:
     buttons: list[Mapping[str, Any]] = []
     for position in range(1, messages + 1):
         kind, text = script_text(PATTERN[(position - 1) % len(PATTERN)], position, conversation, buttons)
-        cpu_before = cpu_ns(watched)
+        cpu_before, rasa_before = cpu_ns(watched), cpu_ns(watched[:1])
         began = time.perf_counter()
         ok, replies = post(sender, text)
         ms = (time.perf_counter() - began) * 1000
-        cpu = (cpu_ns(watched) - cpu_before) / 1e6 if watched else math.nan
-        sent.append(Sent(position, kind, text, ms if ok else math.nan, ok, cpu if ok else math.nan))
+        cpu = (cpu_ns(watched) - cpu_before) / 1e6 if watched and ok else math.nan
+        rasa = (cpu_ns(watched[:1]) - rasa_before) / 1e6 if watched and ok else math.nan
+        sent.append(Sent(position, kind, text, ms if ok else math.nan, ok, cpu, rasa))
         buttons = [b for r in replies for b in (r.get("buttons") or []) if isinstance(b, Mapping)]
     return sent
 
@@ -226,7 +230,7 @@ def round_figures(sent: Sequence[Sent], messages: int) -> dict[str, float]:
     The curve is the median of every block of five messages.
     """
     figures: dict[str, float] = {}
-    for figure, prefix in (("ms", ""), ("cpu_ms", "cpu_")):
+    for figure, prefix in (("ms", ""), ("cpu_ms", "cpu_"), ("rasa_cpu_ms", "rasa_cpu_")):
         early, late = median_of(sent, *EARLY, figure), median_of(sent, *LATE, figure)
         figures.update({f"{prefix}early_ms": early, f"{prefix}late_ms": late, f"{prefix}ratio": _ratio(late, early)})
         for first in range(1, messages + 1, BLOCK):
@@ -247,7 +251,12 @@ def summary_lines(rounds: Sequence[Mapping[str, float]], errors: int, sent_total
         return f"{s.median:.{digits}f} (spread {spread}, {s.low:.{digits}f}-{s.high:.{digits}f})"
 
     lines = [f"{len(rounds)} round(s), {sent_total} messages, {errors} without a reply"]
-    for prefix, title in (("", "latency (REST round trip)"), ("cpu_", "CPU time of the bot's servers")):
+    titles = (
+        ("", "latency (REST round trip)"),
+        ("cpu_", "CPU time of the bot's servers"),
+        ("rasa_cpu_", "CPU time of the Rasa server alone"),
+    )
+    for prefix, title in titles:
         ratio = summary(f"{prefix}ratio")
         if not ratio.rounds:
             continue
@@ -337,11 +346,9 @@ def main(argv: list[str] | None = None) -> int:
         bot = start_bot(folder, model, extra_env=extra_env)
         print(f"Bot ready in {time.monotonic() - began:.1f} s ({model})", flush=True)
         url = bot.url
-        watched = [
-            p
-            for p in descendants(bot.process.pid)
-            if "bot.rasa_server" in command_line(p) or "rasa_sdk" in command_line(p)
-        ]
+        children = descendants(bot.process.pid)
+        watched = [p for p in children if "bot.rasa_server" in command_line(p)]  # the Rasa server first
+        watched += [p for p in children if "rasa_sdk" in command_line(p)]
     post = rest_poster(url)
     run_id = uuid.uuid4().hex[:8]
     rounds: list[dict[str, float]] = []

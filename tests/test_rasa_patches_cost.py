@@ -1,7 +1,8 @@
 """Contracts of the patches that keep a message's cost flat along a conversation (issue 17 point 3).
 
-`bot.rasa_patches.past_states` (the dialogue states replayed once per event) and
-`bot.rasa_patches.tracker_cache` (the conversations in progress kept in memory, checked against the database),
+`bot.rasa_patches.past_states` (the dialogue states replayed once per event), `bot.rasa_patches.tracker_cache`
+(the conversations in progress kept in memory, checked against the database) and
+`bot.rasa_patches.action_payload` (the action server gets the current turn's events),
 each against Rasa's own code: the same results on the input they exist for, Rasa's code still doing the work
 they save, and the cases where they must step aside. The last test pins the source of the Rasa code they
 replace or rely on.
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -35,7 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
 from bot.conversation_store import delete_conversation
-from bot.rasa_patches import past_states, tracker_cache
+from bot.rasa_patches import action_payload, past_states, tracker_cache
 from bot.rasa_patches.tracker_cache import CachedSQLTrackerStore
 
 DOMAIN_YAML = """
@@ -314,6 +316,60 @@ def test_the_bot_uses_the_cached_store() -> None:
     assert "type: bot.rasa_patches.tracker_cache.CachedSQLTrackerStore" in endpoints
 
 
+# -- action_payload ------------------------------------------------------------------------------------------
+
+
+def _requests(domain: Domain, events: list[Event]) -> tuple[dict[str, Any], dict[str, Any]]:
+    tracker = DialogueStateTracker.from_events("s", events, domain.slots)
+    action = RemoteAction("action_answer", None)
+    return action_payload.rasa_original()(action, tracker, domain), action_payload.action_call_format(
+        action, tracker, domain
+    )
+
+
+@pytest.mark.parametrize("cut", [1, 3, 4, 10, 20, len(conversation())])
+def test_action_payload_is_rasas_request_with_the_current_turns_events(domain: Domain, cut: int) -> None:
+    rasas, ours = _requests(domain, conversation()[:cut])
+    events = ours["tracker"].pop("events")
+    everything = rasas["tracker"].pop("events")
+    assert ours == rasas  # every other field, the domain included
+    assert everything[len(everything) - len(events) :] == events
+    users = [i for i, e in enumerate(everything) if e["event"] == "user"]
+    assert len(events) == len(everything) - users[-1] if users else len(events) == len(everything)
+
+
+def test_action_payload_rasa_still_sends_every_event_of_the_session(domain: Domain) -> None:
+    rasas, ours = _requests(domain, conversation())
+    assert len(rasas["tracker"]["events"]) == len(conversation())
+    assert len(ours["tracker"]["events"]) < len(conversation()) / 5
+
+
+def test_action_payload_what_the_actions_read_is_the_same(domain: Domain) -> None:
+    from rasa_sdk import Tracker
+
+    from actions import tracker_state
+
+    events = [*conversation()[:12], UserUttered("hola", {"name": "greet"}, metadata={"lang": "es"}, input_channel="x")]
+    events += _turn("and botox", "ask_question", "botox")[1:]
+    rasas, ours = (Tracker.from_dict(r["tracker"]) for r in _requests(domain, events))
+    for read in (tracker_state.latest_metadata, tracker_state.from_editor, tracker_state.latest_text):
+        assert read(ours) == read(rasas)
+    assert ours.get_latest_input_channel() == rasas.get_latest_input_channel() == "x"
+    assert ours.latest_message == rasas.latest_message and ours.slots == rasas.slots
+
+
+def test_action_payload_the_actions_read_no_older_event() -> None:
+    """Every `tracker.events` in actions/ looks for the latest user message: older events are not sent."""
+    uses = [
+        line.strip()
+        for path in (PROJECT_ROOT / "actions").glob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "tracker.events" in line or "events_after_latest_restart" in line or "applied_events" in line
+    ]
+    latest_user = 'next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})'
+    assert uses and all(latest_user in use for use in uses), uses
+
+
 # -- the Rasa code these patches were written for ------------------------------------------------------------
 
 RASA_SOURCES = {
@@ -325,6 +381,8 @@ RASA_SOURCES = {
     "rasa.core.tracker_store.SQLTrackerStore._event_query": "cd44f7901b860bfd",
     "rasa.core.tracker_store.SQLTrackerStore.save": "57165e46eab3de08",
     "rasa.core.tracker_store.SQLTrackerStore._additional_events": "d22f99eb863acb07",
+    "rasa.core.actions.action.RemoteAction._action_call_format": "428795b944f22edb",
+    "rasa.shared.core.trackers.DialogueStateTracker.current_state": "a9f1526ceddf7a28",
 }
 
 
@@ -336,6 +394,8 @@ def _rasa_function(path: str) -> Any:
         return past_states.rasa_original()
     if (cls_name, attr) == ("DialogueStateTracker", "applied_events"):
         return past_states.rasa_original_applied_events()
+    if (cls_name, attr) == ("RemoteAction", "_action_call_format"):
+        return action_payload.rasa_original()
     return getattr(getattr(importlib.import_module(module_name), cls_name), attr)
 
 

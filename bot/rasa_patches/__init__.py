@@ -14,7 +14,9 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 - `message_cut`: a message longer than the bot reads is cut before Rasa stores it in the conversation, not
   only before NLU;
 - `past_states`: the dialogue states every policy asks for are replayed once per event and kept on the
-  tracker, not replayed from the conversation's first event for every policy and prediction.
+  tracker, not replayed from the conversation's first event for every policy and prediction;
+- `action_payload`: the action server gets the events from the person's latest message on, not the whole
+  conversation, with every other field of Rasa's request.
 
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
@@ -76,10 +78,18 @@ def install() -> None:
         UnsupportedRasaVersion: Rasa is not 3.6.x; nothing is patched.
     """
     check_rasa_version()
-    from bot.rasa_patches import action_validation, event_lookup, message_cut, past_states, payload_check
+    from bot.rasa_patches import (
+        action_payload,
+        action_validation,
+        event_lookup,
+        message_cut,
+        past_states,
+        payload_check,
+    )
 
     action_validation.install()
     event_lookup.install()
     payload_check.install()
     message_cut.install()
     past_states.install()
+    action_payload.install()
