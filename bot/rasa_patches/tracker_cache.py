@@ -2,15 +2,16 @@
 
 **What.** `CachedSQLTrackerStore` is Rasa's `SQLTrackerStore` (rasa/core/tracker_store.py) that keeps the
 tracker it has just saved, and hands that same object back at the conversation's next `retrieve` instead of
-reading and replaying every event of the session again, when one query shows that the conversation's rows in
-the database are still exactly those it saved: the count, the largest id and the latest timestamp of the
-conversation's events (`_mark`). Anything else (another replica answered in between, the conversation was
-deleted or purged, a new session started) reads the database as Rasa does. A tracker is kept only when its
-events are what Rasa's `retrieve` would load (no session start but at the very beginning, no event older than
-it), and is handed out once: `retrieve` takes it out of the cache, and only the next `save` puts a tracker
-back, so a caller that reads a conversation without saving it (the widget's history) can never leave a changed
-tracker behind. At most `CACHE_SIZE` conversations are kept, each for at most `CACHE_IDLE_S` since its last
-save; `forget` drops one at once (`bot.conversation_store` calls it when a conversation is deleted).
+reading and replaying every event of the session again, when one index lookup shows that the conversation's
+rows in the database are still those it saved: the id and timestamp of its latest row (`_mark`). Such a
+tracker's next `save` writes the events added since without counting the stored rows first
+(`_additional_events`). Anything else (another replica answered in between, the conversation was deleted or
+purged, a new session started) reads the database as Rasa does. A tracker is kept only when its events are
+what Rasa's `retrieve` would load (no session start but at the very beginning, no event older than it), and is
+handed out once: `retrieve` takes it out of the cache, and only the next `save` puts a tracker back, so a
+caller that reads a conversation without saving it (the widget's history) can never leave a changed tracker
+behind. At most `CACHE_SIZE` conversations are kept, each for at most `CACHE_IDLE_S` since its last save;
+`forget` drops one at once (`bot.conversation_store` calls it when a conversation is deleted).
 
 **Why.** Rasa reads the whole session from the database for every message and rebuilds the tracker from its
 events (SQLAlchemy rows, JSON, event objects, a replay): in a 60-message conversation about a sixth of the Rasa
@@ -27,14 +28,16 @@ Rasa's `type: SQL`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import SessionStarted
+from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Conversations kept in memory at once, and how long one is kept after its last message: enough for the
@@ -43,7 +46,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 CACHE_SIZE = 200
 CACHE_IDLE_S = 600.0
 
-Mark = tuple[int, Any, Any]
+Mark = tuple[Any, Any]
+# Set on a tracker handed out from the cache: how many of its events the database holds (since the session start).
+_STORED = "_bot_stored_events"
 
 
 @dataclass
@@ -80,14 +85,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._kept: OrderedDict[str, Kept] = OrderedDict()
 
     def _mark(self, sender_id: str) -> Mark:
-        """The count, largest id and latest timestamp of the conversation's rows, in every session."""
+        """The id and timestamp of the conversation's latest row (None, None when it has none).
+
+        One lookup in the `sender_id` index, however long the conversation: any message stored since by
+        anyone adds a row with a larger id, and a deleted conversation has no row or another latest one.
+        """
         event = self.SQLEvent
-        query = sa.select(sa.func.count(event.id), sa.func.max(event.id), sa.func.max(event.timestamp)).where(
-            event.sender_id == sender_id
+        query = (
+            sa.select(event.id, event.timestamp).where(event.sender_id == sender_id).order_by(event.id.desc()).limit(1)
         )
         with self.session_scope() as session:
-            count, largest, latest = session.execute(query).one()
-        return int(count), largest, latest
+            row = session.execute(query).first()
+        return (row[0], row[1]) if row is not None else (None, None)
 
     def _expire(self, now: float) -> None:
         """Drops the conversations idle longer than `CACHE_IDLE_S` (the oldest saves come first)."""
@@ -106,9 +115,21 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._expire(time.monotonic())
         kept = self._kept.pop(sender_id, None)
         if kept is not None and kept.mark == self._mark(sender_id):
+            kept.tracker.__dict__[_STORED] = len(kept.tracker.events)
             return kept.tracker
         tracker: DialogueStateTracker | None = await super().retrieve(sender_id)
         return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events to store: after those the database held when the cache handed the tracker out.
+
+        Rasa counts the stored rows of the session for this (a query that reads every one); a tracker from
+        the cache knows the count. Any other tracker is counted as Rasa does.
+        """
+        stored = tracker.__dict__.pop(_STORED, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa's `save`, then keeps the tracker when a `retrieve` would load exactly its events."""
