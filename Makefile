@@ -281,7 +281,20 @@ BENCH_ARGS ?=
 bench: pipeline ## Benchmark against stock `rasa init`: 3 alternating rounds, median and spread (BENCH_ARGS for options)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
-.PHONY: bench load-test
+# Options of bench/turn_cost.py, e.g. BENCH_TURNS_ARGS="--rounds 5 --conversations 4" or "--env NAME=VALUE" (a
+# setting for the bot it starts; RASA_PROFILE=var/bench/rasa.prof profiles its Rasa server).
+BENCH_TURNS_ARGS ?=
+
+bench-turns: pipeline ## Cost per message along 60-message conversations: messages 45-55 against 1-5 (BENCH_TURNS_ARGS)
+	$(PY) -m bench.turn_cost $(BENCH_TURNS_ARGS)
+
+# Options of bench/startup.py, e.g. BENCH_STARTUP_ARGS="--runs 5 --stages".
+BENCH_STARTUP_ARGS ?=
+
+bench-startup: pipeline ## Start-up of `make run` stage by stage, best of 3: content, train check, each server, launcher
+	$(PY) -m bench.startup $(BENCH_STARTUP_ARGS)
+
+.PHONY: bench bench-turns bench-startup load-test
 
 # The scaled setup (bot/scaled.py): Rasa and action replicas behind nginx, on PostgreSQL and Redis. nginx is
 # Debian's package, installed by name (Debian's security repository moves patch versions on, so an exact pin

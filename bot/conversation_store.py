@@ -4,7 +4,8 @@ Rasa 3.6's `TrackerStore` has no delete, so this module reaches the store Rasa b
 
 - `SQLTrackerStore` (and `bot.rasa_patches.tracker_store.PrePingSQLTrackerStore`, the scaled setup's): every row
   of the `events` table with that `sender_id`, in one transaction (SQLAlchemy 2.0-style `delete()`), off the event
-  loop since the call blocks;
+  loop since the call blocks; `bot.rasa_patches.tracker_cache.CachedSQLTrackerStore` (`make run`'s) also drops
+  the conversation it keeps in memory;
 - `InMemoryTrackerStore`: the key is popped;
 - `RedisTrackerStore`: its key (prefix + sender id) is deleted.
 
@@ -29,6 +30,8 @@ from typing import Any
 
 from rasa.core.tracker_store import InMemoryTrackerStore, RedisTrackerStore, SQLTrackerStore, TrackerStore
 from sqlalchemy import delete
+
+from bot.rasa_patches.tracker_cache import CachedSQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ async def delete_conversation(tracker_store: Any, key: str) -> int:
     deleted = 0
     for store in stores_of(tracker_store):
         if isinstance(store, SQLTrackerStore):
+            if isinstance(store, CachedSQLTrackerStore):
+                store.forget(key)  # the copy kept in memory goes with the rows
             loop = asyncio.get_running_loop()
             deleted += await loop.run_in_executor(None, _delete_sql, store, key)
         elif isinstance(store, InMemoryTrackerStore):

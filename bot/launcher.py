@@ -48,13 +48,17 @@ def private_paths(settings: Settings) -> list[Path]:
 
 
 def single_bot(settings: Settings, model: Path) -> list[list[Server]]:
-    """The action server, then the Rasa server, on SQLite; either one dying stops both."""
+    """The action server and the Rasa server, started together, on SQLite; either one dying stops both.
+
+    One stage: neither needs the other to start (Rasa calls the action server only for a message, and the
+    bot is ready only once both answer), so the start-up takes the longer of the two instead of their sum.
+    """
     env = child_env(settings)
     actions = Server(
         "action server", action_server_command(settings), f"http://127.0.0.1:{settings.action_port}/health", env
     )
     rasa = Server("Rasa server", rasa_command(settings, model, "run"), f"http://127.0.0.1:{settings.rasa_port}/", env)
-    return [[actions], [rasa]]
+    return [[actions, rasa]]
 
 
 def ready_message(settings: Settings, started: float) -> str:
@@ -126,9 +130,10 @@ def main(argv: list[str] | None = None) -> int:
         return supervisor.run(scaled.ready_message, prepare=prepare)
     prepare_sqlite_file(settings.tracker_db)  # the conversations: readable by their owner only
     stages = single_bot(settings, model)
-    if args.mode == "shell":
+    if args.mode == "shell":  # the terminal chat is the Rasa server, in the foreground: only the action server here
         env = child_env(settings)
-        return Supervisor(stages[:1]).run(lambda _: "", foreground=lambda: _shell(settings, model, env))
+        actions = [[server for server in stages[0] if server.name == "action server"]]
+        return Supervisor(actions).run(lambda _: "", foreground=lambda: _shell(settings, model, env))
     return Supervisor(stages).run(lambda started: ready_message(settings, started))
 
 

@@ -34,6 +34,7 @@ import functools
 import inspect
 import logging
 import math
+import os
 import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -263,6 +264,25 @@ def install_server_duties() -> None:
         rasa.core.run.configure_app = with_bot_duties(rasa.core.run.configure_app)
 
 
+def profile_to(path: str) -> None:
+    """Profiles this whole process with cProfile and writes the statistics to `path` when it exits.
+
+    A measuring switch (`RASA_PROFILE=var/bench/rasa.prof`), for finding where a turn's or the start-up's time
+    goes (`bench/turn_cost.py`); read the file with `python -m pstats`. Off unless the variable is set.
+    """
+    import atexit
+    import cProfile
+
+    profile = cProfile.Profile()
+
+    def dump() -> None:
+        profile.disable()
+        profile.dump_stats(path)
+
+    atexit.register(dump)
+    profile.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Runs Rasa's command line (`rasa run`, `rasa shell`, ...) with the patches and the server duties.
 
@@ -270,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     when a setting is invalid (say, `EMERGENCY_NUMBERS`): a server that would give the wrong numbers or fail
     at its first reply never starts.
     """
+    if os.environ.get("RASA_PROFILE"):
+        profile_to(os.environ["RASA_PROFILE"])
     try:
         Settings.from_env()
         rasa_patches.install()

@@ -3,8 +3,8 @@
 `make run` (bot/launcher.py: one action server, one Rasa server) and `make run-scaled` (bot/scaled.py: N of
 each behind nginx) are the same supervisor with different servers:
 
-- servers start in stages (action servers, then Rasa servers, then nginx), each stage waiting until every
-  server's health URL answers 200;
+- servers start in stages, each stage waiting until every server's health URL answers 200: the single bot's
+  action server and Rasa server together, the scaled bot's action servers, then Rasa servers, then nginx;
 - each child runs in its own process group, so Ctrl-C or SIGTERM reaches the supervisor once, and it stops
   them in reverse order (nginx first, then the Rasa servers, then the action servers): SIGTERM, then
   SIGKILL after `STOP_TIMEOUT_S`;

@@ -199,13 +199,14 @@ def test_the_launcher_makes_var_and_every_sqlite_database_private(tmp_path: Path
 # -- the launcher's two shapes: one server of each, or N replicas behind nginx ---------------------------------
 
 
-def test_the_single_bot_is_one_action_server_then_one_rasa_server() -> None:
+def test_the_single_bot_starts_one_action_server_and_one_rasa_server_together() -> None:
     settings = get_settings()
     stages = launcher.single_bot(settings, Path("m.tar.gz"))
-    assert [[s.name for s in stage] for stage in stages] == [["action server"], ["Rasa server"]]
+    # One stage: the two start at once and the bot is ready when both answer (issue 17 point 5: start-up).
+    assert [[s.name for s in stage] for stage in stages] == [["action server", "Rasa server"]]
     assert not any(s.restart for stage in stages for s in stage)
     assert stages[0][0].health == f"http://127.0.0.1:{settings.action_port}/health"
-    assert stages[1][0].health == f"http://127.0.0.1:{settings.rasa_port}/"
+    assert stages[0][1].health == f"http://127.0.0.1:{settings.rasa_port}/"
 
 
 def test_the_scaled_bot_is_the_same_servers_as_replicas_behind_nginx() -> None:
@@ -221,7 +222,7 @@ def test_the_scaled_bot_is_the_same_servers_as_replicas_behind_nginx() -> None:
     assert front[0].health == "http://127.0.0.1:18000/"
     single = launcher.single_bot(settings, Path("m.tar.gz"))
     # The same commands as the single bot's, on the replica's port.
-    assert rasa[0].command[:4] == single[1][0].command[:4]
+    assert rasa[0].command[:4] == single[0][1].command[:4]
     assert actions[0].command[:-1] == single[0][0].command[:-1]
 
 

@@ -12,13 +12,21 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 - `payload_check`: a typed "/intent" payload counts only when the bot offered it (else the safety net is
   skipped);
 - `message_cut`: a message longer than the bot reads is cut before Rasa stores it in the conversation, not
-  only before NLU.
+  only before NLU;
+- `past_states`: the dialogue states every policy asks for are replayed once per event and kept on the
+  tracker, not replayed from the conversation's first event for every policy and prediction;
+- `action_payload`: the action server gets the events from the person's latest message on, not the whole
+  conversation, with every other field of Rasa's request;
+- `model_load`: TED's trained weights are restored as its first prediction creates the variables, without
+  the training step Rasa runs first (half of a Rasa server's start-up).
 
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
 - `socketio`: the widget's Socket.IO handlers that replace Rasa's (`bot.channels.widget_socket.SocketIOInput`, named
   in `credentials.yml`): server-issued session ids, one room per socket, a broken payload gets a plain reply;
 - `tracker_store`: the SQL tracker store with a pre-pinging connection pool (`deploy/endpoints.scaled.yml`);
+- `tracker_cache`: the SQL tracker store that keeps the conversations in progress in memory, checked against
+  the database at every message (`endpoints.yml`);
 - `lock_store`: the race-free Redis lock store (`deploy/endpoints.scaled.yml`; its Lua scripts in `lock_scripts`);
 - `pipeline_step`: how `MessageLengthGuard` is registered so that Rasa's recipe runs it first, untrained;
 - `spacy_text`: `SpacyNLP` parsing the safety net's form of the text (accents folded, quotes straightened), so
@@ -72,9 +80,20 @@ def install() -> None:
         UnsupportedRasaVersion: Rasa is not 3.6.x; nothing is patched.
     """
     check_rasa_version()
-    from bot.rasa_patches import action_validation, event_lookup, message_cut, payload_check
+    from bot.rasa_patches import (
+        action_payload,
+        action_validation,
+        event_lookup,
+        message_cut,
+        model_load,
+        past_states,
+        payload_check,
+    )
 
     action_validation.install()
     event_lookup.install()
     payload_check.install()
     message_cut.install()
+    past_states.install()
+    action_payload.install()
+    model_load.install()

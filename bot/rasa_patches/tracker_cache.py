@@ -1,0 +1,143 @@
+"""Rasa's SQL tracker store with the conversations in progress kept in memory, checked against the database.
+
+**What.** `CachedSQLTrackerStore` is Rasa's `SQLTrackerStore` (rasa/core/tracker_store.py) that keeps the
+tracker it has just saved, and hands that same object back at the conversation's next `retrieve` instead of
+reading and replaying every event of the session again, when one index lookup shows that the conversation's
+rows in the database are still those it saved: the id and timestamp of its latest row (`_mark`). Such a
+tracker's next `save` writes the events added since without counting the stored rows first
+(`_additional_events`). Anything else (another replica answered in between, the conversation was deleted or
+purged, a new session started) reads the database as Rasa does. A tracker is kept only when its events are
+what Rasa's `retrieve` would load (no session start but at the very beginning, no event older than it), and is
+handed out once: `retrieve` takes it out of the cache, and only the next `save` puts a tracker back, so a
+caller that reads a conversation without saving it (the widget's history) can never leave a changed tracker
+behind. At most `CACHE_SIZE` conversations are kept, each for at most `CACHE_IDLE_S` since its last save;
+`forget` drops one at once (`bot.conversation_store` calls it when a conversation is deleted).
+
+**Why.** Rasa reads the whole session from the database for every message and rebuilds the tracker from its
+events (SQLAlchemy rows, JSON, event objects, a replay): in a 60-message conversation about a sixth of the Rasa
+server's time, growing with every message. Keeping the tracker object also keeps its replayed states
+(`bot.rasa_patches.past_states`) from one message to the next.
+
+**Measured.** See README "Performance" (`make bench-turns`). Contract: `tests/test_rasa_patches_cost.py::
+test_tracker_cache_*` (the cached tracker has the events Rasa's `retrieve` loads; a write by anyone else, a
+deletion or a new session is seen; a tracker read without a save is never handed out again).
+
+Configured in endpoints.yml as `type: bot.rasa_patches.tracker_cache.CachedSQLTrackerStore`, with the keys of
+Rasa's `type: SQL`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+
+# Conversations kept in memory at once, and how long one is kept after its last message: enough for the
+# conversations in progress on one server, little enough that memory stays bounded (a 60-message tracker with
+# its replayed states is about 1-2 MB) and that a finished conversation does not stay in memory.
+CACHE_SIZE = 200
+CACHE_IDLE_S = 600.0
+
+Mark = tuple[Any, Any]
+# Set on a tracker handed out from the cache: how many of its events the database holds (since the session start).
+_STORED = "_bot_stored_events"
+
+
+@dataclass
+class Kept:
+    """A saved tracker, the database's mark of its rows when it was saved, and when that was."""
+
+    tracker: DialogueStateTracker
+    mark: Mark
+    saved_at: float
+
+
+def loads_as_saved(tracker: DialogueStateTracker) -> bool:
+    """Whether Rasa's `retrieve` would load exactly this tracker's events from rows holding them all.
+
+    Rasa loads the events from the latest `SessionStarted` on, by timestamp: so a tracker whose events hold a
+    session start anywhere but first, or an event older than that first session start, loads differently.
+    """
+    events = list(tracker.events)
+    starts = [i for i, event in enumerate(events) if isinstance(event, SessionStarted)]
+    if not starts:
+        return True
+    if starts != [0]:
+        return False
+    first = events[0].timestamp
+    return all(event.timestamp >= first for event in events)
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """`SQLTrackerStore` that hands the tracker it saved back at the next `retrieve`, while the rows are unchanged."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Rasa's constructor (same keys), and an empty cache."""
+        super().__init__(*args, **kwargs)
+        self._kept: OrderedDict[str, Kept] = OrderedDict()
+
+    def _mark(self, sender_id: str) -> Mark:
+        """The id and timestamp of the conversation's latest row (None, None when it has none).
+
+        One lookup in the `sender_id` index, however long the conversation: any message stored since by
+        anyone adds a row with a larger id, and a deleted conversation has no row or another latest one.
+        """
+        event = self.SQLEvent
+        query = (
+            sa.select(event.id, event.timestamp).where(event.sender_id == sender_id).order_by(event.id.desc()).limit(1)
+        )
+        with self.session_scope() as session:
+            row = session.execute(query).first()
+        return (row[0], row[1]) if row is not None else (None, None)
+
+    def _expire(self, now: float) -> None:
+        """Drops the conversations idle longer than `CACHE_IDLE_S` (the oldest saves come first)."""
+        while self._kept:
+            sender_id, kept = next(iter(self._kept.items()))
+            if now - kept.saved_at <= CACHE_IDLE_S:
+                return
+            del self._kept[sender_id]
+
+    def forget(self, sender_id: str) -> None:
+        """Drops the conversation's tracker from memory (it was deleted from the database)."""
+        self._kept.pop(sender_id, None)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker saved last, when the rows are still the ones it saved; else Rasa's `retrieve`."""
+        self._expire(time.monotonic())
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and kept.mark == self._mark(sender_id):
+            kept.tracker.__dict__[_STORED] = len(kept.tracker.events)
+            return kept.tracker
+        tracker: DialogueStateTracker | None = await super().retrieve(sender_id)
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        """The events to store: after those the database held when the cache handed the tracker out.
+
+        Rasa counts the stored rows of the session for this (a query that reads every one); a tracker from
+        the cache knows the count. Any other tracker is counted as Rasa does.
+        """
+        stored = tracker.__dict__.pop(_STORED, None)
+        if stored is None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's `save`, then keeps the tracker when a `retrieve` would load exactly its events."""
+        await super().save(tracker)
+        now = time.monotonic()
+        self._expire(now)
+        self._kept.pop(tracker.sender_id, None)
+        if loads_as_saved(tracker):
+            self._kept[tracker.sender_id] = Kept(tracker, self._mark(tracker.sender_id), now)
+            while len(self._kept) > CACHE_SIZE:
+                self._kept.popitem(last=False)
