@@ -24,29 +24,12 @@ from rasa.core.tracker_store import (
 )
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SessionStarted, UserUttered
-from sqlalchemy.engine import make_url
 
 from bot.conversation_store import UnsupportedTrackerStore, delete_conversation, forget_conversation, stores_of
 from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
+from tests.support.tracker_stores import sql_tracker_store
 
 KEYS = ["web:mine", "web:mine-too", "tg:4242", "rest:local:web:mine"]
-
-
-def _sql(url: str) -> SQLTrackerStore:
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite"):
-        return PrePingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=parsed.database)
-    options = parsed.query.get("options")
-    return PrePingSQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=parsed.host,
-        port=parsed.port,
-        db=parsed.database,
-        username=parsed.username,
-        password=parsed.password,
-        query={"options": options} if options else None,
-    )
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -55,9 +38,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrackerSto
     if request.param == "memory":
         real: TrackerStore = InMemoryTrackerStore(Domain.empty())
     elif request.param == "sqlite":
-        real = _sql(f"sqlite:///{tmp_path / 'tracker.db'}")
+        real = sql_tracker_store(f"sqlite:///{tmp_path / 'tracker.db'}", PrePingSQLTrackerStore)
     else:
-        real = _sql(request.getfixturevalue("postgres_url"))
+        real = sql_tracker_store(request.getfixturevalue("postgres_url"), PrePingSQLTrackerStore)
     yield FailSafeTrackerStore(AwaitableTrackerStore(real))
     if isinstance(real, SQLTrackerStore):
         real.engine.dispose()
@@ -150,7 +133,7 @@ def test_the_load_test_finds_its_conversations_in_the_rest_namespace(tmp_path: P
     from bench.load import stored_user_texts
 
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    store = _sql(url)
+    store = sql_tracker_store(url, PrePingSQLTrackerStore)
     keys = {
         "rest:local:load-run1-00000": "first",
         "rest:clinic-a:load-run1-00001": "second",

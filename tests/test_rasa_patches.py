@@ -461,14 +461,13 @@ def test_tracker_store_is_rasas_but_for_pre_ping(tmp_path: Path) -> None:
 def test_tracker_store_survives_the_connections_dying_where_rasas_fails(postgres_url: str) -> None:
     """The input the patch exists for: every pooled connection killed (a PostgreSQL restart)."""
     import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
 
-    url = make_url(postgres_url)
+    from tests.support.tracker_stores import sql_tracker_store
+
     name = f"patch_{uuid.uuid4().hex[:8]}"
 
     def store(cls: type[SQLTrackerStore], suffix: str) -> SQLTrackerStore:
-        query = {**dict(url.query), "application_name": f"{name}_{suffix}"}
-        return cls(Domain.empty(), dialect="postgresql", host=url.host, port=url.port, db=url.database, query=query)
+        return sql_tracker_store(postgres_url, cls, application_name=f"{name}_{suffix}")
 
     def kill(suffix: str) -> None:
         admin = sa.create_engine(postgres_url)

@@ -19,13 +19,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot import retention
 from bot.config import Settings, get_settings
 from bot.feedback.store import SqlFeedbackStore
 from bot.retention import ConversationPurge, purge_once, purge_store
 from bot.sql_engine import make_engine
+from tests.support.tracker_stores import sql_tracker_store
 
 NOW = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -54,25 +54,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-def rasa_store(url: str) -> SQLTrackerStore:
-    """Rasa's own tracker store on `url`, as endpoints.yml configures it."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        return SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(parsed.database))
-    return SQLTrackerStore(
-        Domain.empty(),
-        dialect="postgresql",
-        host=parsed.host,
-        port=parsed.port,
-        db=parsed.database,
-        query=dict(parsed.query),
-    )
-
-
 @pytest.fixture
 def stored(store_url: str) -> Iterator[SQLTrackerStore]:
     """Three conversations saved by Rasa: idle 40 days, active yesterday, and long but active 2 days ago."""
-    store = rasa_store(store_url)
+    store = sql_tracker_store(store_url)
 
     async def save() -> None:
         await store.save(conversation("idle", 45, 40))
@@ -120,7 +105,7 @@ def test_a_store_rasa_never_wrote_to_holds_nothing_to_delete(store_url: str) -> 
 
 
 def test_replicas_purging_at_once_leave_the_work_to_the_one_with_the_lock(postgres_url: str) -> None:
-    store = rasa_store(postgres_url)
+    store = sql_tracker_store(postgres_url)
     asyncio.run(store.save(conversation("idle", 40)))
     holder = make_engine(postgres_url)
     try:
@@ -146,7 +131,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 
 def seed(folder: Path, ages: dict[str, float]) -> SQLTrackerStore:
-    store = rasa_store(f"sqlite:///{folder / 'tracker.db'}")
+    store = sql_tracker_store(f"sqlite:///{folder / 'tracker.db'}")
 
     async def save() -> None:
         for sender, age in ages.items():
