@@ -247,3 +247,44 @@ def test_a_broader_term_must_exist() -> None:
     bad = {"terms": [{"id": "tizanidine", "label": "THERAPY", "name": "tizanidine", "broader": "pills"}]}
     with pytest.raises(TerminologyError, match="unknown broader term 'pills'"):
         parse_terms(bad, "t.yml")
+
+
+def _featured_message(text: str, widths: list[int], dense_widths: list[int], seed: int) -> object:
+    """A message with sequence and sentence features from several featurizers, as a Rasa pipeline leaves it."""
+    import numpy as np
+    import scipy.sparse
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+
+    rng = np.random.default_rng(seed)
+    message = Message(data={TEXT: text})
+    tokens = len(text.split())
+    for i, width in enumerate(widths):
+        for kind, rows in ((FEATURE_TYPE_SEQUENCE, tokens), (FEATURE_TYPE_SENTENCE, 1)):
+            matrix = scipy.sparse.random(rows, width, density=0.3, random_state=seed + i, format="coo")
+            message.add_features(Features(matrix, kind, TEXT, f"sparse{i}"))
+    for i, width in enumerate(dense_widths):
+        for kind, rows in ((FEATURE_TYPE_SEQUENCE, tokens), (FEATURE_TYPE_SENTENCE, 1)):
+            message.add_features(Features(rng.random((rows, width)), kind, TEXT, f"dense{i}"))
+    return message
+
+
+@pytest.mark.parametrize(
+    ("widths", "dense_widths"),
+    [([40], []), ([12, 7, 300], []), ([5, 9], [4]), ([3], [2, 6]), ([], [8])],
+)
+def test_classifier_row_is_rasas(widths: list[int], dense_widths: list[int]) -> None:
+    """Our classifier's input rows are the matrix Rasa's `_create_X` builds, column for column."""
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    from bot.nlp.blank_safe_classifier import BlankSafeLogisticRegressionClassifier
+
+    messages = [
+        _featured_message(text, widths, dense_widths, seed)
+        for seed, text in enumerate(["my legs are stiff", "what is baclofen", "ok"])
+    ]
+    ours = BlankSafeLogisticRegressionClassifier._create_X(None, messages)  # type: ignore[arg-type]
+    rasas = LogisticRegressionClassifier._create_X(None, messages)
+    assert ours.shape == rasas.shape == (3, sum(widths) + sum(dense_widths))
+    assert (ours != rasas).nnz == 0

@@ -146,6 +146,77 @@ def test_action_validation_refuses_with_rasas_error(remote_action: RemoteAction,
     assert "Failed to validate Action server response" in ours.value.message
 
 
+# Events of every type Rasa's schema names, as the action server sends them, and events that break it.
+EVENT_TYPES = [
+    "user", "action", "slot", "entities", "user_featurization", "cancel_reminder", "reminder",
+    "action_execution_rejected", "form_validation", "loop_interrupted", "form", "active_loop", "reset_slots",
+    "resume", "pause", "followup", "export", "restart", "undo", "rewind", "bot", "session_started", "agent",
+]  # fmt: skip
+VALID_EVENTS: list[dict[str, Any]] = [
+    {"event": "slot", "timestamp": None, "name": "therapy", "value": {"id": "baclofen", "terms": ["a", "b"]}},
+    {"event": "slot", "name": "topic", "value": None, "metadata": {"source": "action"}},
+    {"event": "bot", "text": "Baclofen is a muscle relaxant.", "data": {"custom": {"kind": "answer"}}},
+    {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0, "hide_rule_turn": False},
+    {"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet", "confidence": 0.9}, "entities": []}},
+    {"event": "entities", "entities": [{"entity": "THERAPY", "value": "baclofen", "start": 0, "end": 8}]},
+    {"event": "followup", "name": "action_answer_question"},
+    {"event": "active_loop", "name": None},
+    *({"event": kind, "timestamp": 1.5} for kind in EVENT_TYPES if kind not in ("slot", "entities")),
+]
+INVALID_EVENTS: list[Any] = [
+    {"event": "slot", "value": 1},  # no name
+    {"event": "slot", "name": ["topic"], "value": 1},
+    {"event": "entities"},  # no entities
+    {"event": "entities", "entities": [{"value": "x"}]},  # an entity without its type
+    {"event": "action", "name": 3},
+    {"event": "action", "hide_rule_turn": "no"},
+    {"event": "user", "text": 5},
+    {"event": "user", "parse_data": {"intent": {"name": 1}}},
+    {"event": "user", "parse_data": "hi"},
+    {"event": "bot", "timestamp": "yesterday"},
+    {"event": "bot", "metadata": []},
+    {"event": "no-such-event"},
+    {"event": None},
+    {"event": 7},
+    {"event": ["slot"]},
+    {"name": "topic", "value": 1},  # no type at all
+    "slot",
+    None,
+]
+
+
+@pytest.mark.parametrize("event", VALID_EVENTS, ids=repr)
+def test_action_validation_quick_path_accepts_what_rasa_accepts(remote_action: RemoteAction, event: Any) -> None:
+    response = {"events": [event], "responses": [{"text": "ok"}]}
+    assert action_validation.rasa_original()(remote_action, response) is True
+    assert action_validation.passes_quick_check(response), "a valid event went to the slow path"
+    assert action_validation.validate_action_result(remote_action, response) is True
+
+
+@pytest.mark.parametrize("event", INVALID_EVENTS, ids=repr)
+def test_action_validation_quick_path_never_passes_what_rasa_refuses(remote_action: RemoteAction, event: Any) -> None:
+    response = {"events": [{"event": "slot", "name": "topic", "value": "x"}, event]}
+    with pytest.raises(ValidationError) as rasas:
+        action_validation.rasa_original()(remote_action, response)
+    assert not action_validation.passes_quick_check(response)
+    with pytest.raises(ValidationError) as ours:
+        action_validation.validate_action_result(remote_action, response)
+    assert ours.value.message == rasas.value.message
+
+
+@pytest.mark.parametrize(
+    "response",
+    [{}, {"events": []}, {"responses": []}, {"events": None}, {"events": [], "responses": [{"custom": {}}]}, [], "x"],
+    ids=repr,
+)
+def test_action_validation_quick_path_agrees_on_the_response_shape(remote_action: RemoteAction, response: Any) -> None:
+    try:
+        rasas = action_validation.rasa_original()(remote_action, response)
+    except ValidationError:
+        rasas = False
+    assert action_validation.passes_quick_check(response) is bool(rasas)
+
+
 def test_action_validation_rasa_still_rebuilds_the_validator_per_call(
     remote_action: RemoteAction, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -452,9 +523,35 @@ def test_tracker_store_is_rasas_but_for_pre_ping(tmp_path: Path) -> None:
         assert ours.engine.pool._pre_ping is True
         assert ours.sessionmaker.kw["bind"] is ours.engine, "sessions use the new engine"
         assert ours.engine.dialect.name == rasas.engine.dialect.name
-        assert type(ours.engine.pool) is type(rasas.engine.pool)
+        assert type(rasas.engine.pool).__name__ == "NullPool", "Rasa now keeps SQLite connections: drop sqlite_pool?"
+        assert type(ours.engine.pool).__name__ == "QueuePool", "a SQLite file keeps its connections"
     finally:
         rasas.engine.dispose()
+        ours.engine.dispose()
+
+
+def test_tracker_store_on_sqlite_writes_ahead_and_keeps_the_file_private(tmp_path: Path) -> None:
+    """The write-ahead log: a commit that does not wait for the disk, in files only the owner can read."""
+    import sqlalchemy as sa
+
+    from bot.sql_engine import prepare_sqlite_file
+
+    path = tmp_path / "tracker.db"
+    prepare_sqlite_file(path)  # as the launcher does
+    ours = PrePingSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(path))
+    try:
+        with ours.engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        tracker = DialogueStateTracker.from_events("someone", [UserUttered("my legs are stiff")])
+        asyncio.run(ours.save(tracker))
+        retrieved = asyncio.run(ours.retrieve("someone"))
+        assert retrieved is not None and retrieved.latest_message.text == "my legs are stiff"
+        for name in ("tracker.db", "tracker.db-wal", "tracker.db-shm"):
+            if (tmp_path / name).exists():
+                assert (tmp_path / name).stat().st_mode & 0o077 == 0, f"{name} is readable by others"
+        assert (tmp_path / "tracker.db-wal").exists(), "the conversation went through the write-ahead log"
+    finally:
         ours.engine.dispose()
 
 

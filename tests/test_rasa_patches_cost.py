@@ -34,11 +34,10 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.utils.tensorflow.models import RasaModel
 
 from bot.config import PROJECT_ROOT
 from bot.conversation_store import delete_conversation
-from bot.rasa_patches import action_payload, model_load, past_states, tracker_cache
+from bot.rasa_patches import action_payload, past_states, tracker_cache
 from bot.rasa_patches.tracker_cache import CachedSQLTrackerStore
 
 DOMAIN_YAML = """
@@ -371,68 +370,6 @@ def test_action_payload_the_actions_read_no_older_event() -> None:
     assert uses and all(latest_user in use for use in uses), uses
 
 
-# -- model_load -----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.e2e  # loads the trained test model (`make train-test`): a minute, so not in the fast tier
-def test_model_load_restores_rasas_variables_and_predictions_without_training(monkeypatch: pytest.MonkeyPatch) -> None:
-    import numpy as np
-    from keras.engine.training import Model  # type: ignore[import-untyped]
-    from rasa.core.agent import Agent
-
-    from tests.support.servers import test_model_path
-
-    model = test_model_path()
-    if not model.is_file():
-        pytest.skip(f"no test model at {model}: `make train-test`")
-    fits: list[str] = []
-    keras_fit = Model.fit
-
-    def counting_fit(self: Any, *args: Any, **kwargs: Any) -> Any:
-        fits.append(type(self).__name__)
-        return keras_fit(self, *args, **kwargs)
-
-    loaded: dict[str, Any] = {}
-    rasas_load = model_load.rasa_original()  # before `RasaModel.load` is replaced below
-
-    def both(cls: Any, file: str, example: Any, predict_example: Any = None, **k: Any) -> Any:
-        loaded["rasas"] = rasas_load(cls, file, example, predict_example, **k)
-        assert fits, "Rasa no longer trains a step to load a model: is the patch still needed?"
-        fits.clear()
-        loaded["ours"] = model_load.load(cls, file, example, predict_example, **k)
-        assert fits == [], "the patch trained a step"
-        loaded["example"] = predict_example
-        return loaded["ours"]
-
-    monkeypatch.setattr(Model, "fit", counting_fit)
-    monkeypatch.setattr(RasaModel, "load", classmethod(both))
-    Agent.load(str(model))
-    ours, rasas = loaded["ours"], loaded["rasas"]
-
-    # Names are not unique within a model, and the two create their variables in different orders: compare the
-    # (name, shape, value) of every variable as a whole.
-    def weights(model: Any) -> list[tuple[str, tuple[int, ...], bytes]]:
-        return sorted((v.name, tuple(v.shape), v.numpy().tobytes()) for v in model.variables)
-
-    assert len(ours.variables) == len(rasas.variables)
-    assert weights(ours) == weights(rasas)
-    got, want = ours.run_inference(loaded["example"]), rasas.run_inference(loaded["example"])
-    assert np.array_equal(got["scores"], want["scores"]) and np.array_equal(got["similarities"], want["similarities"])
-
-
-def test_model_load_fine_tuning_keeps_rasas_way(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[bool] = []
-
-    def rasas(*args: Any, **_kwargs: Any) -> str:
-        calls.append(args[4])
-        return "rasa's"
-
-    monkeypatch.setattr(model_load, "_rasa_load", rasas)
-    assert model_load.load(RasaModel, "file", None, None, True) == "rasa's"
-    assert model_load.load(RasaModel, "file", None, None, False) == "rasa's"
-    assert calls == [True, False]
-
-
 # -- the Rasa code these patches were written for ------------------------------------------------------------
 
 RASA_SOURCES = {
@@ -445,7 +382,6 @@ RASA_SOURCES = {
     "rasa.core.tracker_store.SQLTrackerStore.save": "57165e46eab3de08",
     "rasa.core.tracker_store.SQLTrackerStore._additional_events": "d22f99eb863acb07",
     "rasa.core.actions.action.RemoteAction._action_call_format": "428795b944f22edb",
-    "rasa.utils.tensorflow.models.RasaModel.load": "84fd81c0fdd01a80",
     "rasa.shared.core.trackers.DialogueStateTracker.current_state": "a9f1526ceddf7a28",
 }
 
@@ -460,8 +396,6 @@ def _rasa_function(path: str) -> Any:
         return past_states.rasa_original_applied_events()
     if (cls_name, attr) == ("RemoteAction", "_action_call_format"):
         return action_payload.rasa_original()
-    if (cls_name, attr) == ("RasaModel", "load"):
-        return model_load.rasa_original()
     return getattr(getattr(importlib.import_module(module_name), cls_name), attr)
 
 

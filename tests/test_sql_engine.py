@@ -28,6 +28,33 @@ def test_a_sqlite_file_gets_its_folder_an_owner_only_file_and_foreign_keys(tmp_p
         engine.dispose()
 
 
+def test_a_sqlite_file_writes_ahead_in_owner_only_files_and_commits_reach_other_connections(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    engine, other = make_engine(f"sqlite:///{path}"), make_engine(f"sqlite:///{path}")
+    try:
+        with engine.begin() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL: no wait for the disk
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        with other.connect() as conn:  # another process's view: the log is read with the file
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+        for name in ("bot.db", "bot.db-wal", "bot.db-shm"):
+            assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+    finally:
+        engine.dispose()
+        other.dispose()
+
+
+def test_in_memory_sqlite_keeps_its_own_journal() -> None:
+    engine = make_engine("sqlite://")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "memory"
+    finally:
+        engine.dispose()
+
+
 def test_an_existing_sqlite_file_is_left_as_it_is(tmp_path: Path) -> None:
     path = tmp_path / "shared.db"
     path.touch(mode=0o640)

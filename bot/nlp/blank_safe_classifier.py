@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import csr_matrix, hstack, vstack
 
 from bot.text import has_words
 
@@ -35,3 +45,24 @@ class BlankSafeLogisticRegressionClassifier(LogisticRegressionClassifier):
         if featured:
             super().process(featured)
         return messages
+
+    def _create_X(self, messages: list[Message]) -> csr_matrix:
+        """Rasa's classifier input, one row a message: its sparse sentence features, then its dense ones.
+
+        Rasa joins the sparse matrices one pair at a time and then the dense vectors, in the order the
+        featurizers ran; one `hstack` over the same matrices in the same order gives the same row.
+        """
+        rows = []
+        for message in messages:
+            features = _sentence_features(message)
+            sparse = [f.features for f in features if f.is_sparse()]
+            dense = [f.features for f in features if f.is_dense()]
+            parts = [*sparse] if sparse else [csr_matrix([])]
+            parts.append(csr_matrix(np.concatenate(dense, axis=-1)) if dense else csr_matrix([]))
+            rows.append(hstack(parts, format="csr"))
+        return vstack(rows, format="csr")
+
+
+def _sentence_features(message: Message) -> list[Features]:
+    """The message's sentence-level features of its text, sparse and dense, in the order they were added."""
+    return [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]

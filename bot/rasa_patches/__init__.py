@@ -16,9 +16,10 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 - `past_states`: the dialogue states every policy asks for are replayed once per event and kept on the
   tracker, not replayed from the conversation's first event for every policy and prediction;
 - `action_payload`: the action server gets the events from the person's latest message on, not the whole
-  conversation, with every other field of Rasa's request;
-- `model_load`: TED's trained weights are restored as its first prediction creates the variables, without
-  the training step Rasa runs first (half of a Rasa server's start-up).
+  conversation, with every other field of Rasa's request.
+
+(`model_load`, which restored TED's weights without Rasa's training step, went with TED itself: the rules
+decide every turn, see `config.yml`.)
 
 Named in the configuration instead (Rasa's extension points, but built on what Rasa does inside them):
 
@@ -85,7 +86,6 @@ def install() -> None:
         action_validation,
         event_lookup,
         message_cut,
-        model_load,
         past_states,
         payload_check,
     )
@@ -96,4 +96,3 @@ def install() -> None:
     message_cut.install()
     past_states.install()
     action_payload.install()
-    model_load.install()

@@ -1,6 +1,8 @@
 """Rasa's SQL tracker store with the conversations in progress kept in memory, checked against the database.
 
-**What.** `CachedSQLTrackerStore` is Rasa's `SQLTrackerStore` (rasa/core/tracker_store.py) that keeps the
+**What.** `CachedSQLTrackerStore` is Rasa's `SQLTrackerStore` (rasa/core/tracker_store.py), with the engine of
+`bot.rasa_patches.tracker_store.PrePingSQLTrackerStore` (pre-ping; on SQLite, kept connections and the
+write-ahead log), that keeps the
 tracker it has just saved, and hands that same object back at the conversation's next `retrieve` instead of
 reading and replaying every event of the session again, when one index lookup shows that the conversation's
 rows in the database are still those it saved: the id and timestamp of its latest row (`_mark`). Such a
@@ -36,9 +38,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
 
 # Conversations kept in memory at once, and how long one is kept after its last message: enough for the
 # conversations in progress on one server, little enough that memory stays bounded (a 60-message tracker with
@@ -76,11 +79,11 @@ def loads_as_saved(tracker: DialogueStateTracker) -> bool:
     return all(event.timestamp >= first for event in events)
 
 
-class CachedSQLTrackerStore(SQLTrackerStore):
+class CachedSQLTrackerStore(PrePingSQLTrackerStore):
     """`SQLTrackerStore` that hands the tracker it saved back at the next `retrieve`, while the rows are unchanged."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        """Rasa's constructor (same keys), and an empty cache."""
+        """Rasa's constructor (same keys), the engine of `PrePingSQLTrackerStore`, and an empty cache."""
         super().__init__(*args, **kwargs)
         self._kept: OrderedDict[str, Kept] = OrderedDict()
 
