@@ -247,6 +247,34 @@ def test_tracker_cache_hands_back_the_saved_tracker_with_the_events_rasa_loads(t
         assert list(got.events) == list(_run(rasas.retrieve("s")).events)
 
 
+def test_tracker_cache_stores_the_rows_rasa_stores(tmp_path: Path, domain: Domain) -> None:
+    """The one-statement insert writes Rasa's rows: same ids, columns and JSON, save after save."""
+    import sqlalchemy as sa
+
+    ours = CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "ours.db"))
+    rasas = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "rasas.db"))
+    for sender in ("first", "second"):
+        start = conversation()[1:4]
+        trackers = [DialogueStateTracker.from_events(sender, start, domain.slots) for _ in range(2)]
+        for tracker, store in zip(trackers, (ours, rasas), strict=True):
+            _run(store.save(tracker))
+        for text, intent in (("what is baclofen", "ask_question"), ("and botox", "ask_followup"), ("ok", "thanks")):
+            events = _turn(text, intent, "botox")
+            for tracker, store in zip(trackers, (ours, rasas), strict=True):
+                for event in events:
+                    tracker.update(event)
+                _run(store.save(tracker))
+        _run(ours.save(trackers[0]))  # nothing new: nothing written
+        _run(rasas.save(trackers[1]))
+
+    def rows(store: SQLTrackerStore) -> list[tuple[Any, ...]]:
+        with store.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text("SELECT * FROM events ORDER BY id"))]
+
+    assert rows(ours) == rows(rasas)
+    assert len(rows(ours)) > 20
+
+
 def test_tracker_cache_rasas_store_rebuilds_the_tracker_for_every_message(tmp_path: Path, domain: Domain) -> None:
     _, rasas = _stores(tmp_path, domain)
     tracker = DialogueStateTracker.from_events("s", conversation()[1:4], domain.slots)
