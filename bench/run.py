@@ -75,8 +75,8 @@ STOCK = "stock rasa init"
 OURS = "this bot"
 STOCK_TUNED = "stock, recommended env"
 # The issue's targets, judged on the median of the per-round ratios this bot / stock.
-TARGET_P50_RATIO = 1.3  # p50 at concurrency 1 at most 1.3 x stock
-TARGET_THROUGHPUT_RATIO = 1.0  # throughput at concurrency 10 at least stock's
+TARGET_P50_RATIO = 1.1  # p50 at concurrency 1 at most 1.1 x stock (issue #17 point 2)
+TARGET_THROUGHPUT_RATIO = 2.0  # throughput at concurrency 10 and 50 at least twice stock's (issue #17 point 2)
 # This bot's process settings (bot.config.PROCESS_ENV: one TensorFlow/OpenMP thread per process, Sanic's
 # keep-alive), the same the launcher and the Kubernetes manifests set; `--stock-tuned` gives them to stock Rasa.
 RECOMMENDED_ENV = dict(PROCESS_ENV)
@@ -444,11 +444,24 @@ def table(data: Mapping[str, Any]) -> str:
 
 
 def targets(ratio_rows: Mapping[str, Sequence[float]]) -> list[str]:
-    """The issue's two targets, judged on the median of the per-round ratios, and whether every round met them."""
+    """The issue's targets, judged on the median of the per-round ratios, and whether every round met them."""
     lines = []
     checks = (
-        ("p50 (concurrency 1) <= 1.3 x stock", f"c1 {stats.LEVEL_FIGURES['p50_ms']}", TARGET_P50_RATIO, False),
-        ("throughput (concurrency 10) >= stock", f"c10 {stats.THROUGHPUT}", TARGET_THROUGHPUT_RATIO, True),
+        (
+            f"p50 (concurrency 1) <= {TARGET_P50_RATIO} x stock",
+            f"c1 {stats.LEVEL_FIGURES['p50_ms']}",
+            TARGET_P50_RATIO,
+            False,
+        ),
+        *(
+            (
+                f"throughput (concurrency {c}) >= {TARGET_THROUGHPUT_RATIO} x stock",
+                f"c{c} {stats.THROUGHPUT}",
+                TARGET_THROUGHPUT_RATIO,
+                True,
+            )
+            for c in (10, 50)
+        ),
     )
     for title, item, bound, at_least in checks:
         summary = stats.summarize(ratio_rows.get(f"{OURS} / {STOCK}: {item}", []))
