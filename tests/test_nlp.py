@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -288,3 +289,67 @@ def test_classifier_row_is_rasas(widths: list[int], dense_widths: list[int]) -> 
     rasas = LogisticRegressionClassifier._create_X(None, messages)
     assert ours.shape == rasas.shape == (3, sum(widths) + sum(dense_widths))
     assert (ours != rasas).nnz == 0
+
+
+def _storage(tmp_path: Path) -> tuple[Any, Any, Any]:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    return LocalModelStorage(tmp_path), Resource("intent_classifier"), ExecutionContext(GraphSchema({}), "node")
+
+
+def _fitted(classifier: Any) -> tuple[Any, Any]:
+    """`classifier` fitted on separable random features of four intents; returns test features."""
+    import numpy as np
+    import scipy.sparse
+
+    rng = np.random.default_rng(7)
+    y = np.array(["ask_question", "greet", "emergency", "thanks"] * 30)
+    signal = np.arange(50) % 4 == np.searchsorted(sorted(set(y)), y)[:, None]
+    x = scipy.sparse.csr_matrix(rng.random((len(y), 50)) + signal)
+    classifier.clf.fit(x, y)
+    return scipy.sparse.csr_matrix(rng.random((9, 50))), y
+
+
+def test_classifier_loads_the_same_probabilities_from_plain_arrays(tmp_path: Path) -> None:
+    import numpy as np
+
+    from bot.nlp.blank_safe_classifier import BlankSafeLogisticRegressionClassifier as Ours
+
+    storage, resource, context = _storage(tmp_path)
+    trained = Ours.create({"max_iter": 1000, "random_state": 42}, storage, resource, context)
+    x, _ = _fitted(trained)
+    trained.persist()
+    assert [p.name for p in (tmp_path / resource.name).iterdir()] == ["intent_classifier.npz"], "no skops file"
+    loaded = Ours.load({"max_iter": 1000, "random_state": 42}, storage, resource, context)
+    assert loaded.clf is not trained.clf
+    assert list(loaded.clf.classes_) == list(trained.clf.classes_)
+    assert np.array_equal(loaded.clf.predict_proba(x), trained.clf.predict_proba(x))
+    assert loaded.clf.get_params() == trained.clf.get_params()
+
+
+def test_classifier_loads_a_model_rasa_stored_with_skops(tmp_path: Path) -> None:
+    """A model trained before the NumPy file existed still starts: Rasa's own load reads its skops file."""
+    import numpy as np
+    from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+
+    from bot.nlp.blank_safe_classifier import BlankSafeLogisticRegressionClassifier as Ours
+
+    storage, resource, context = _storage(tmp_path)
+    trained = Ours.create({}, storage, resource, context)
+    x, _ = _fitted(trained)
+    LogisticRegressionClassifier.persist(trained)
+    loaded = Ours.load({}, storage, resource, context)
+    assert isinstance(loaded, Ours)
+    assert np.array_equal(loaded.clf.predict_proba(x), trained.clf.predict_proba(x))
+
+
+def test_classifier_without_a_stored_model_starts_untrained(tmp_path: Path) -> None:
+    from rasa.engine.storage.resource import Resource
+
+    from bot.nlp.blank_safe_classifier import BlankSafeLogisticRegressionClassifier as Ours
+
+    storage, _, context = _storage(tmp_path)
+    loaded = Ours.load({}, storage, Resource("never_stored"), context)
+    assert not hasattr(loaded.clf, "coef_")
