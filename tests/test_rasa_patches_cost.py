@@ -255,6 +255,7 @@ def test_tracker_cache_stores_the_rows_rasa_stores(tmp_path: Path, domain: Domai
     rasas = SQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "rasas.db"))
     for sender in ("first", "second"):
         start = conversation()[1:4]
+        assert _run(ours.retrieve(sender)) is None and _run(rasas.retrieve(sender)) is None  # a new conversation
         trackers = [DialogueStateTracker.from_events(sender, start, domain.slots) for _ in range(2)]
         for tracker, store in zip(trackers, (ours, rasas), strict=True):
             _run(store.save(tracker))
@@ -273,6 +274,29 @@ def test_tracker_cache_stores_the_rows_rasa_stores(tmp_path: Path, domain: Domai
 
     assert rows(ours) == rows(rasas)
     assert len(rows(ours)) > 20
+
+
+def test_tracker_cache_a_new_conversation_costs_one_lookup(
+    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No row: `retrieve` answers None from the index lookup, and the first save counts nothing."""
+    cached, rasas = _stores(tmp_path, domain)
+    counted: list[str] = []
+
+    def no_query(*_args: Any, **_kwargs: Any) -> Any:
+        counted.append("query")
+        raise AssertionError("Rasa's event query ran for a new conversation")
+
+    monkeypatch.setattr(SQLTrackerStore, "_event_query", no_query)
+    assert _run(cached.retrieve("new")) is None
+    tracker = DialogueStateTracker.from_events("new", conversation()[1:4], domain.slots)
+    _run(cached.save(tracker))  # as Rasa's `create_tracker` does
+    for event in _turn("what is baclofen", "ask_question"):
+        tracker.update(event)
+    _run(cached.save(tracker))  # the end of the first message
+    assert counted == []
+    monkeypatch.undo()
+    assert list(_run(rasas.retrieve("new")).events) == list(tracker.events)
 
 
 def test_tracker_cache_rasas_store_rebuilds_the_tracker_for_every_message(tmp_path: Path, domain: Domain) -> None:

@@ -7,7 +7,10 @@ tracker it has just saved, and hands that same object back at the conversation's
 reading and replaying every event of the session again, when one index lookup shows that the conversation's
 rows in the database are still those it saved: the id and timestamp of its latest row (`_mark`). Such a
 tracker's next `save` writes the events added since without counting the stored rows first
-(`_additional_events`). Anything else (another replica answered in between, the conversation was deleted or
+(`_additional_events`), and after a save the tracker knows it holds no unsaved event. A conversation with no row
+at all gets `None` from that same lookup, without Rasa's event query, and its first save (Rasa's
+`create_tracker`, within the same message) stores every event without counting; a save reads the new mark in
+its own transaction. Anything else (another replica answered in between, the conversation was deleted or
 purged, a new session started) reads the database as Rasa does. A tracker is kept only when its events are
 what Rasa's `retrieve` would load (no session start but at the very beginning, no event older than it), and is
 handed out once: `retrieve` takes it out of the cache, and only the next `save` puts a tracker back, so a
@@ -50,6 +53,9 @@ from bot.rasa_patches.tracker_store import PrePingSQLTrackerStore
 # its replayed states is about 1-2 MB) and that a finished conversation does not stay in memory.
 CACHE_SIZE = 200
 CACHE_IDLE_S = 600.0
+# How long a conversation found without rows is taken to be new when it is first saved: the save follows the
+# lookup within the same message (Rasa's `get_or_create_tracker`), so a second is already generous.
+EMPTY_TRUST_S = 5.0
 
 Mark = tuple[Any, Any]
 # Set on a tracker handed out from the cache: how many of its events the database holds (since the session start).
@@ -101,8 +107,10 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
         """Rasa's constructor (same keys), the engine of `PrePingSQLTrackerStore`, and an empty cache."""
         super().__init__(*args, **kwargs)
         self._kept: OrderedDict[str, Kept] = OrderedDict()
+        # Conversations a `retrieve` found without any row, and when: their first save stores every event.
+        self._empty: OrderedDict[str, float] = OrderedDict()
 
-    def _mark(self, sender_id: str) -> Mark:
+    def _mark(self, sender_id: str, session: Any = None) -> Mark:
         """The id and timestamp of the conversation's latest row (None, None when it has none).
 
         One lookup in the `sender_id` index, however long the conversation: any message stored since by
@@ -112,8 +120,11 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
         query = (
             sa.select(event.id, event.timestamp).where(event.sender_id == sender_id).order_by(event.id.desc()).limit(1)
         )
-        with self.session_scope() as session:
+        if session is not None:
             row = session.execute(query).first()
+        else:
+            with self.session_scope() as own:
+                row = own.execute(query).first()
         return (row[0], row[1]) if row is not None else (None, None)
 
     def _expire(self, now: float) -> None:
@@ -130,11 +141,19 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker saved last, when the rows are still the ones it saved; else Rasa's `retrieve`."""
-        self._expire(time.monotonic())
+        now = time.monotonic()
+        self._expire(now)
         kept = self._kept.pop(sender_id, None)
-        if kept is not None and kept.mark == self._mark(sender_id):
+        mark = self._mark(sender_id)
+        if kept is not None and kept.mark == mark:
             kept.tracker.__dict__[_STORED] = len(kept.tracker.events)
             return kept.tracker
+        if mark == (None, None):  # no row at all: Rasa's query would load no event and return None
+            self._empty.pop(sender_id, None)
+            self._empty[sender_id] = now
+            while len(self._empty) > CACHE_SIZE:
+                self._empty.popitem(last=False)
+            return None
         tracker: DialogueStateTracker | None = await super().retrieve(sender_id)
         return tracker
 
@@ -145,6 +164,9 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
         the cache knows the count. Any other tracker is counted as Rasa does.
         """
         stored = tracker.__dict__.pop(_STORED, None)
+        found_empty = self._empty.pop(tracker.sender_id, None)
+        if stored is None and found_empty is not None and time.monotonic() - found_empty <= EMPTY_TRUST_S:
+            stored = 0  # a new conversation, read as empty a moment ago within this message's lock
         if stored is None:
             return super()._additional_events(session, tracker)
         return itertools.islice(tracker.events, stored, len(tracker.events))
@@ -162,11 +184,13 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
             rows = [event_row(tracker.sender_id, event) for event in self._additional_events(session, tracker)]
             if rows:
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
+            mark = self._mark(tracker.sender_id, session)  # in the writing transaction: our rows are the latest
             session.commit()
+        tracker.__dict__[_STORED] = len(tracker.events)  # every event is stored now
         now = time.monotonic()
         self._expire(now)
         self._kept.pop(tracker.sender_id, None)
         if loads_as_saved(tracker):
-            self._kept[tracker.sender_id] = Kept(tracker, self._mark(tracker.sender_id), now)
+            self._kept[tracker.sender_id] = Kept(tracker, mark, now)
             while len(self._kept) > CACHE_SIZE:
                 self._kept.popitem(last=False)
