@@ -27,7 +27,8 @@ server's time, growing with every message. Keeping the tracker object also keeps
 test_tracker_cache_*` (the cached tracker has the events Rasa's `retrieve` loads; a write by anyone else, a
 deletion or a new session is seen; a tracker read without a save is never handed out again).
 
-Configured in endpoints.yml as `type: bot.rasa_patches.tracker_cache.CachedSQLTrackerStore`, with the keys of
+Configured in endpoints.yml and deploy/endpoints.scaled.yml (every replica keeps its own; `_catch_up` reads
+what the others added) as `type: bot.rasa_patches.tracker_cache.CachedSQLTrackerStore`, with the keys of
 Rasa's `type: SQL`.
 """
 
@@ -145,7 +146,7 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
         self._expire(now)
         kept = self._kept.pop(sender_id, None)
         mark = self._mark(sender_id)
-        if kept is not None and kept.mark == mark:
+        if kept is not None and (kept.mark == mark or self._catch_up(kept, mark)):
             kept.tracker.__dict__[_STORED] = len(kept.tracker.events)
             return kept.tracker
         if mark == (None, None):  # no row at all: Rasa's query would load no event and return None
@@ -156,6 +157,39 @@ class CachedSQLTrackerStore(PrePingSQLTrackerStore):
             return None
         tracker: DialogueStateTracker | None = await super().retrieve(sender_id)
         return tracker
+
+    def _catch_up(self, kept: Kept, mark: Mark) -> bool:
+        """Appends to the kept tracker the rows another server stored after it; False when that is not exact.
+
+        Exact when the row the tracker was saved with is still there, unchanged, and every newer row belongs
+        to the same session (no session start, none older than the session's start, which Rasa's query would
+        leave out): then Rasa's `retrieve` would load the kept events followed by the newer ones, and
+        `update` with each is what Rasa's `from_dict` does with every event. Only a few rows are read,
+        however long the conversation; anything else makes `retrieve` read it Rasa's way.
+        """
+        kept_id, kept_timestamp = kept.mark
+        if kept_id is None or mark[0] is None or mark[0] <= kept_id:
+            return False
+        event = self.SQLEvent
+        query = (
+            sa.select(event.id, event.timestamp, event.type_name, event.data)
+            .where(event.sender_id == kept.tracker.sender_id, event.id >= kept_id)
+            .order_by(event.id)
+        )
+        with self.session_scope() as session:
+            rows = session.execute(query).all()
+        if not rows or (rows[0][0], rows[0][1]) != (kept_id, kept_timestamp) or (rows[-1][0], rows[-1][1]) != mark:
+            return False
+        events = list(kept.tracker.events)
+        start = events[0].timestamp if events and isinstance(events[0], SessionStarted) else None
+        newer = rows[1:]
+        if any(row[2] == SessionStarted.type_name or (start is not None and row[1] < start) for row in newer):
+            return False
+        for row in newer:
+            loaded = Event.from_parameters(json.loads(row[3]))
+            if loaded is not None:
+                kept.tracker.update(loaded)
+        return True
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The events to store: after those the database held when the cache handed the tracker out.

@@ -22,7 +22,8 @@ engine also keeps its connections (`sqlite_pool`) and writes in SQLite's write-a
 (`bot.sql_engine.tune_sqlite_engine`): a commit no longer waits for the disk (1.6 ms each before, on the
 event loop that serves every conversation).
 
-Configured in deploy/endpoints.scaled.yml as `type: bot.rasa_patches.tracker_store.PrePingSQLTrackerStore`,
+Used through `bot.rasa_patches.tracker_cache.CachedSQLTrackerStore`, which builds on it (endpoints.yml and
+deploy/endpoints.scaled.yml); configured on its own as `type: bot.rasa_patches.tracker_store.PrePingSQLTrackerStore`,
 with the same keys as Rasa's `type: SQL`.
 """
 
