@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -72,6 +73,15 @@ class ClientLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+def retry_after_seconds(wait: float) -> int:
+    """A limiter's wait as the whole seconds of a `Retry-After` header: rounded up, and at least 1.
+
+    `Retry-After` takes whole seconds; rounding down would invite a retry that is refused again, and 0 would
+    invite one at once.
+    """
+    return max(1, math.ceil(wait))
 
 
 def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:

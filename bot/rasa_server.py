@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-import math
 import os
 import re
 import sys
@@ -41,7 +40,14 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot import rasa_patches
-from bot.client_limits import UNLIMITED_CLIENTS, ClientLimiter, client_address, is_local, limit_key
+from bot.client_limits import (
+    UNLIMITED_CLIENTS,
+    ClientLimiter,
+    client_address,
+    is_local,
+    limit_key,
+    retry_after_seconds,
+)
 from bot.config import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -176,7 +182,7 @@ def prepare_app(app: Any, settings: Settings, origins: Sequence[str] | None = No
         if address not in UNLIMITED_CLIENTS:
             wait = limiter.acquire(limit_key(address))
             if wait is not None:
-                seconds = max(1, math.ceil(wait))
+                seconds = retry_after_seconds(wait)
                 return _json_error(
                     429,
                     "rate_limited",

@@ -23,7 +23,7 @@ import pytest
 from rasa.core.run import configure_app
 
 from bot.channels.widget import WidgetInput
-from bot.client_limits import ClientLimiter, client_address, limit_key
+from bot.client_limits import ClientLimiter, client_address, limit_key, retry_after_seconds
 from bot.config import Settings
 from bot.launcher import rasa_command
 from bot.rasa_server import (
@@ -414,3 +414,8 @@ def test_trusted_proxies_may_be_networks() -> None:
     assert client_address("10.2.3.4", "198.51.100.1, 10.9.8.7", ingress) == "198.51.100.1"
     assert client_address("203.0.113.7", "198.51.100.1", ingress) == "203.0.113.7"
     assert client_address("10.2.3.4", "198.51.100.1", ("not-a-network",)) == "10.2.3.4"
+
+
+@pytest.mark.parametrize(("wait", "seconds"), [(0.0, 1), (0.01, 1), (1.0, 1), (1.2, 2), (59.99, 60)])
+def test_retry_after_is_whole_seconds_rounded_up_and_never_zero(wait: float, seconds: int) -> None:
+    assert retry_after_seconds(wait) == seconds

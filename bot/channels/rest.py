@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.conversation_ids import rest_key
 from bot.channels.rest_auth import ApiKeyError, Integrators, is_loopback, parse_api_keys
+from bot.client_limits import retry_after_seconds
 from bot.config import get_settings
 from bot.replies import REPLY_KEY, checked, reply_text
 from bot.text import RECEIVED, normalise
@@ -372,7 +372,7 @@ class BoundedRestInput(InputChannel):
             key = rest_key(integrator, message.sender)
             wait = self.limiter.acquire(key)
             if wait is not None:
-                seconds = max(1, math.ceil(wait))
+                seconds = retry_after_seconds(wait)
                 return error(
                     429,
                     "rate_limited",
