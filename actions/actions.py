@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, EventType, Restarted, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, EventType, FollowupAction, Restarted, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -349,7 +349,7 @@ class ActionSessionStart(ServiceAction):
         """Introduces the bot; the session starts even if the content cannot be reached."""
         events: list[EventType] = [SessionStarted()]
         super().run(dispatcher, tracker, domain)
-        events.append(ActionExecuted("action_listen"))
+        events.append(ActionExecuted(c.ACTION_LISTEN))
         return events
 
 
@@ -357,7 +357,10 @@ class ActionRestart(ServiceAction):
     """Restart: clears the conversation (slots and history) and starts a new session with the introduction.
 
     Rasa's default restart only clears; the next message would then skip the introduction, because the
-    conversation is no longer empty. The events below are the same as a fresh session's.
+    conversation is no longer empty. The events below are the same as a fresh session's, ending with the
+    bot listening: `FollowupAction` makes Rasa run `action_listen` next instead of asking the policies, whose
+    rules (one per intent) have nothing to say about a cleared conversation (without it the rule policy's
+    fallback answered, over and over, until Rasa's circuit breaker stopped it).
     """
 
     def name(self) -> str:
@@ -366,7 +369,7 @@ class ActionRestart(ServiceAction):
 
     def respond(self, tracker: Tracker) -> tuple[Reply, list[EventType]]:
         """The restart note with the introduction, then a cleared conversation in a new session."""
-        return self.service.restarted(), [Restarted(), SessionStarted(), ActionExecuted("action_listen")]
+        return self.service.restarted(), [Restarted(), SessionStarted(), FollowupAction(c.ACTION_LISTEN)]
 
 
 class ActionDetectLanguage(Action):

@@ -69,6 +69,8 @@ ACTION_RECORD_FEEDBACK = "action_record_feedback"
 ACTION_DETECT_LANGUAGE = "action_detect_language"
 # Rasa's default restart action, overridden so that a restart starts a new session with the introduction.
 ACTION_RESTART = "action_restart"
+# Rasa's own: wait for the person's next message (named by the restart's follow-up).
+ACTION_LISTEN = "action_listen"
 # Answers "can I talk to someone?" with the person the deployment configures (bot/emergency_numbers.py).
 ACTION_ASK_HUMAN = "action_ask_human"
 

@@ -81,7 +81,7 @@ def test_with_accounts_a_browser_gets_the_login_page_instead_of_a_basic_prompt(s
     assert page.status_code == 401 and 'id="login"' in page.text
     assert "WWW-Authenticate" not in page.headers, "no Basic prompt: the page is the login form"
     assert get(shell, "static/login.js").status_code == 200 and get(shell, "static/editor.css").status_code == 200
-    for path in ("static/editor.js", "static/editing.js", "passages", "due", "log", "me", "status"):
+    for path in ("static/editor.js", "static/editing.js", "static/shell.js", "passages", "due", "log", "me", "status"):
         assert get(shell, path).status_code == 401, path
     assert post(shell, "passage/save", NEW).status_code == 401
 

@@ -64,6 +64,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "editor_static"
 STATIC_FILES = {
     "editor.js": "text/javascript; charset=utf-8",
     "editing.js": "text/javascript; charset=utf-8",
+    "shell.js": "text/javascript; charset=utf-8",
     "login.js": "text/javascript; charset=utf-8",
     "reply.js": "text/javascript; charset=utf-8",
     "traffic.js": "text/javascript; charset=utf-8",

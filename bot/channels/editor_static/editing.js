@@ -10,12 +10,7 @@
   const FIELDS = ["f-id", "f-file", "f-title", "f-topic", "f-text", "f-questions", "f-sources", "f-months",
     "f-note", "f-rechecked"];
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
+  const el = window.EditorShell.el;
 
   function button(label, onClick, className) {
     const b = el("button", label, className);
@@ -24,40 +19,8 @@
     return b;
   }
 
-  async function request(path, body) {
-    const options = { credentials: "same-origin", headers: { "X-Editor-Shell": "1" } };
-    if (body !== undefined) {
-      options.method = "POST";
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(base + path, options);
-    let data = {};
-    try { data = await response.json(); } catch (e) { data = {}; }
-    return { status: response.status, data: data };
-  }
-
-  function table(caption, headers, rows) {
-    const t = el("table");
-    t.appendChild(el("caption", caption));
-    const head = el("thead");
-    const hr = el("tr");
-    headers.forEach(function (h) { const th = el("th", h); th.scope = "col"; hr.appendChild(th); });
-    head.appendChild(hr);
-    t.appendChild(head);
-    const tbody = el("tbody");
-    rows.forEach(function (cells) {
-      const tr = el("tr");
-      cells.forEach(function (cell) {
-        const td = el("td");
-        if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell === null ? "–" : String(cell);
-        tr.appendChild(td);
-      });
-      tbody.appendChild(tr);
-    });
-    t.appendChild(tbody);
-    return t;
-  }
+  const request = window.EditorShell.requester(base);
+  const table = window.EditorShell.table;
 
   function replace(container, node) {
     container.textContent = "";

@@ -16,48 +16,10 @@
   };
   let data = null;
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
-
-  async function request(path, body) {
-    const options = { credentials: "same-origin", headers: { "X-Editor-Shell": "1" } };
-    if (body !== undefined) {
-      options.method = "POST";
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    const response = await fetch(base + path, options);
-    let parsed = {};
-    try { parsed = await response.json(); } catch (e) { parsed = {}; }
-    return { status: response.status, data: parsed };
-  }
-
-  function table(caption, headers, rows) {
-    const t = el("table");
-    t.appendChild(el("caption", caption));
-    const head = el("thead");
-    const hr = el("tr");
-    headers.forEach(function (h) { const th = el("th", h); th.scope = "col"; hr.appendChild(th); });
-    head.appendChild(hr);
-    t.appendChild(head);
-    const tbody = el("tbody");
-    rows.forEach(function (cells) {
-      const tr = el("tr");
-      cells.forEach(function (cell, i) {
-        const td = el(i === 0 ? "th" : "td");
-        if (i === 0) td.scope = "row";
-        if (cell instanceof Node) td.appendChild(cell); else td.textContent = String(cell);
-        tr.appendChild(td);
-      });
-      tbody.appendChild(tr);
-    });
-    t.appendChild(tbody);
-    return t;
-  }
+  const el = window.EditorShell.el;
+  const request = window.EditorShell.requester(base);
+  // Every table here names its rows by their first cell (a day, a time).
+  function table(caption, headers, rows) { return window.EditorShell.table(caption, headers, rows, true); }
 
   function when(iso) { return iso.replace("T", " ").slice(0, 16) + " UTC"; }
 
