@@ -25,7 +25,7 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT, VAR_DIR, Settings, get_settings
 from bot.scaled import ENDPOINTS, SERVICE_WAIT_S, ScaledBot
 from bot.server_commands import action_server_command, child_env, rasa_command
-from bot.sql_engine import prepare_sqlite_file
+from bot.sql_engine import is_sqlite_file, prepare_sqlite_file
 from bot.supervisor import PRIVATE_UMASK, Server, Supervisor, make_private
 from bot.training import MODEL_NAME, model_path
 
@@ -42,7 +42,7 @@ def private_paths(settings: Settings) -> list[Path]:
 
     databases = [settings.tracker_db]
     content = make_url(settings.database_url)
-    if content.get_backend_name() == "sqlite" and content.database not in (None, "", ":memory:"):
+    if is_sqlite_file(content):
         databases.append(Path(str(content.database)))
     return [VAR_DIR, *(db.with_name(db.name + side) for db in databases for side in SQLITE_SIDE_FILES)]
 

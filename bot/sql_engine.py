@@ -88,10 +88,28 @@ def tune_sqlite_connection(dbapi_connection: Any, _record: Any = None) -> None:
         cursor.close()
 
 
+def is_sqlite_file(url: Any) -> bool:
+    """Whether a SQLAlchemy URL (text or parsed) names a SQLite database in a file, not in memory."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return bool(parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"))
+
+
+def sqlite_file_pool() -> dict[str, Any]:
+    """The engine settings of a SQLite file: kept connections, a busy timeout, no same-thread check.
+
+    See the module docstring; also used for Rasa's tracker store (bot/rasa_patches/tracker_store.py).
+    """
+    return {
+        "poolclass": QueuePool,
+        "pool_size": POOL_SIZE,
+        "max_overflow": MAX_OVERFLOW,
+        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+    }
+
+
 def tune_sqlite_engine(engine: Any) -> None:
     """Applies `tune_sqlite_connection` to every new connection of `engine` when it is a SQLite file."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if is_sqlite_file(engine.url):
         event.listen(engine, "connect", tune_sqlite_connection)
 
 
@@ -111,16 +129,12 @@ def make_engine(url: str, connect_timeout: float = CONNECT_TIMEOUT_S) -> Engine:
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"future": True, "pool_pre_ping": True}
     if backend == "sqlite":
-        in_memory = parsed.database in (None, "", ":memory:")
-        if in_memory:
+        if is_sqlite_file(parsed):
+            prepare_sqlite_file(Path(str(parsed.database)))
+            kwargs.update(sqlite_file_pool())
+        else:
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}
-        else:
-            prepare_sqlite_file(Path(str(parsed.database)))
-            kwargs["poolclass"] = QueuePool
-            kwargs["pool_size"] = POOL_SIZE
-            kwargs["max_overflow"] = MAX_OVERFLOW
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
     elif backend == "postgresql":
         kwargs["pool_size"] = POOL_SIZE
         kwargs["max_overflow"] = MAX_OVERFLOW

@@ -523,7 +523,7 @@ def test_tracker_store_is_rasas_but_for_pre_ping(tmp_path: Path) -> None:
         assert ours.engine.pool._pre_ping is True
         assert ours.sessionmaker.kw["bind"] is ours.engine, "sessions use the new engine"
         assert ours.engine.dialect.name == rasas.engine.dialect.name
-        assert type(rasas.engine.pool).__name__ == "NullPool", "Rasa now keeps SQLite connections: drop sqlite_pool?"
+        assert type(rasas.engine.pool).__name__ == "NullPool", "Rasa keeps SQLite connections now: drop the pool?"
         assert type(ours.engine.pool).__name__ == "QueuePool", "a SQLite file keeps its connections"
     finally:
         rasas.engine.dispose()

@@ -18,7 +18,7 @@ first message after PostgreSQL is back is stored
 (`tests/test_faults.py::test_database_down_mid_run_clear_error_then_recovery`, system tier).
 
 On a SQLite file (`make run`'s store, through `CachedSQLTrackerStore`, which builds on this one) the new
-engine also keeps its connections (`sqlite_pool`) and writes in SQLite's write-ahead-log mode
+engine also keeps its connections (`bot.sql_engine.sqlite_file_pool`) and writes in SQLite's write-ahead-log mode
 (`bot.sql_engine.tune_sqlite_engine`): a commit no longer waits for the disk (1.6 ms each before, on the
 event loop that serves every conversation).
 
@@ -33,26 +33,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from sqlalchemy.pool import QueuePool
 
-from bot.sql_engine import MAX_OVERFLOW, POOL_SIZE, SQLITE_BUSY_TIMEOUT_S, tune_sqlite_engine
-
-
-def sqlite_pool(url: Any) -> dict[str, Any]:
-    """For a SQLite file, a pool that keeps its connections, as `bot.sql_engine.make_engine` does.
-
-    SQLAlchemy 1.4 opens a new SQLite connection for every session (`NullPool`): two a message for the tracker
-    store (its read and its save), each opening the file and setting it up again. A kept connection is used
-    by one thread at a time, so SQLite's same-thread check is off.
-    """
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return {}
-    return {
-        "poolclass": QueuePool,
-        "pool_size": POOL_SIZE,
-        "max_overflow": MAX_OVERFLOW,
-        "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
-    }
+from bot.sql_engine import is_sqlite_file, sqlite_file_pool, tune_sqlite_engine
 
 
 class PrePingSQLTrackerStore(SQLTrackerStore):
@@ -66,6 +48,9 @@ class PrePingSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         url = self.engine.url
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url), **sqlite_pool(url))
+        # A SQLite file keeps its connections, as our own engines do (SQLAlchemy 1.4 opened a new one for every
+        # session: two a message for the tracker store, each opening the file and setting it up again).
+        pool = sqlite_file_pool() if is_sqlite_file(url) else {}
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url), **pool)
         tune_sqlite_engine(self.engine)  # a SQLite file only: write-ahead log, as our other stores
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)

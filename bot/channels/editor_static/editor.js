@@ -24,12 +24,7 @@
   }
   let sender = window.sessionStorage.getItem("editor-sender") || newSender();
 
-  function el(tag, text, className) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    if (className) node.className = className;
-    return node;
-  }
+  const el = window.EditorShell.el;
 
   function fixed(value) {
     return typeof value === "number" ? value.toFixed(3) : "–";
