@@ -57,8 +57,11 @@ def embed(page: Any, bot: RunningBot, name: str, attributes: str) -> str:
 
 
 def rect(page: Any, selector: str) -> dict[str, float]:
+    """The element's box once its animations have ended (the panel rises for 160 ms when it opens)."""
     box: dict[str, float] = page.evaluate(
-        f"""() => {{ const r = {ROOT_JS}.querySelector('{selector}').getBoundingClientRect();
+        f"""async () => {{ const e = {ROOT_JS}.querySelector('{selector}');
+            await Promise.all(e.getAnimations().map((a) => a.finished.catch(() => null)));
+            const r = e.getBoundingClientRect();
             return {{left: r.left, top: r.top, right: r.right, bottom: r.bottom, height: r.height}}; }}"""
     )
     return box
