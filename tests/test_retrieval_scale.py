@@ -10,17 +10,20 @@ text, topic boosts, topic filters and a longer list, and through the whole ranki
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import bm25s
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+import bot.retrieval.chargrams
+import bot.retrieval.postings
 import bot.service
 from bot.retrieval import Retriever
 from bot.retrieval.chargrams import CharGrams, word_ngrams
 from bot.retrieval.postings import Postings
-from bot.retrieval.topk import CHAR_CANDIDATES, EXACT_LIBRARY, best_first, candidate_cap
+from bot.retrieval.topk import CHAR_CANDIDATES, EXACT_LIBRARY, best_first, best_of, candidate_cap
 from bot.service import BotService
 from tests.support.reference_retriever import Retriever as ReferenceRetriever
 
@@ -49,6 +52,19 @@ def test_bm25_scores_equal_bm25s_bit_for_bit(seed: int, size: int, k1: float, b:
         assert np.array_equal(postings.raw(query), expected), query
 
 
+def test_dense_rows_of_common_words_add_up_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common words' dense rows give the same float32 sums as their posting lists (`DENSE_SHARE`)."""
+    docs = _corpus(4, 2_000)
+    dense = Postings(docs, 1.5, 0.75)
+    monkeypatch.setattr(bot.retrieval.postings, "DENSE_SHARE", 0)
+    sparse = Postings(docs, 1.5, 0.75)
+    assert 0 < len(dense._dense) < len(dense.vocab) and not len(sparse._dense)
+    rng = random.Random(4)
+    for _ in range(50):
+        query = list(dict.fromkeys(rng.choices([f"w{i}" for i in range(70)], k=rng.randint(1, 6))))
+        assert np.array_equal(dense.raw(query), sparse.raw(query)), query
+
+
 TEXTS = [
     "What is a baclofen pump?  How often is it refilled",
     "Héllo Wörld — the pump's alarm: two-tone beeps!",
@@ -60,12 +76,18 @@ TEXTS = [
 
 
 @pytest.mark.parametrize("query", ["baclofen pump", "what's the PUMP alarm", "bandana", "zzz", "", "a bb"])
-def test_character_cosines_equal_scikit_learn(query: str) -> None:
+@pytest.mark.parametrize("stored", [True, False], ids=["stored vectors", "on demand"])
+def test_character_cosines_equal_scikit_learn(query: str, stored: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of computing a cosine: a small library's stored vectors, and a large one's words on demand."""
+    if not stored:
+        monkeypatch.setattr(bot.retrieval.chargrams, "STORED_TEXTS", 0)
     vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
     matrix = vectoriser.fit_transform(TEXTS)
     expected = np.asarray((vectoriser.transform([query]) @ matrix.T).toarray()).ravel()
     grams = CharGrams(TEXTS)
-    assert grams.cosines(grams.query(query), np.arange(len(TEXTS))) == pytest.approx(expected, abs=1e-12)
+    assert (grams._vectors is not None) == stored
+    units = np.array([3, 0, 5, 1, 1, 4, 2])  # any order, repeats allowed
+    assert grams.cosines(grams.query(query), units) == pytest.approx(expected[units], abs=1e-12)
     assert set(grams.grams) == set(vectoriser.vocabulary_)
 
 
@@ -79,6 +101,37 @@ def test_best_first_breaks_ties_by_position() -> None:
     values = np.array([0.5, 0.9, 0.5, 0.9, 0.1, 0.5])
     assert best_first(values, np.arange(6), 3).tolist() == [1, 3, 0]
     assert best_first(values, np.array([5, 2, 0]), 2).tolist() == [0, 2]
+
+
+@pytest.mark.parametrize("size", [50, 40_000])
+def test_best_of_equals_best_first_over_every_positive_value(size: int) -> None:
+    """The sampled narrowing (`best_of`) keeps ties and falls back when too few values pass the guess."""
+    rng = np.random.default_rng(size)
+    for values in (
+        rng.integers(0, 40, size).astype(np.float64),  # many ties
+        np.where(rng.random(size) < 0.999, 0.0, rng.random(size)),  # fewer positive values than k
+        np.sort(rng.random(size)),  # the best all at the end, out of the sample's reach
+        np.zeros(size),
+    ):
+        for k in (1, 5, 257):
+            assert best_of(values, k).tolist() == best_first(values, np.flatnonzero(values > 0), k).tolist()
+
+
+def test_passages_with_any_number_of_lay_questions_rank_as_before() -> None:
+    """The slot-by-slot lay-question index, with slots that only some passages fill and passages with none."""
+    from bench.retrieval import SplitAnalyser, generate, words, zipf_cumulative
+
+    rng, weights = random.Random(8), zipf_cumulative()
+    passages = [replace(p, questions=p.questions[: rng.randint(0, 3)]) for p in generate(300, seed=8)]
+    passages[7] = replace(passages[7], questions=tuple(words(rng, weights, 5) for _ in range(6)))
+    new, old = Retriever.build(passages, SplitAnalyser()), ReferenceRetriever.build(passages, SplitAnalyser())
+    for _ in range(60):
+        query = words(rng, weights, rng.randint(2, 6))
+        tokens = tuple(query.split())
+        for kwargs in ({"limit": 5}, {"limit": 5, "text": query}):
+            expected, got = _hits(old, tokens, **kwargs), _hits(new, tokens, **kwargs)
+            assert [i for i, _ in got] == [i for i, _ in expected], query
+            assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-12), query
 
 
 @pytest.fixture(scope="module")

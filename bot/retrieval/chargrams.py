@@ -8,10 +8,13 @@ milliseconds (`tests/test_retrieval_scale.py` checks the values against scikit-l
 - `char_wb` n-grams never cross a word boundary, so a text's n-grams are the n-grams of its words. Each
   distinct word is cut into n-grams once, in Python; texts are stored as word ids and everything after that is
   numpy over integer arrays. scikit-learn cuts every text in Python, which took minutes at 100k passages.
-- Nothing is stored per (text, n-gram) pair: the index keeps each n-gram's IDF and each text's vector norm,
-  and a question's cosine with a text is computed only for the texts the caller asks about (`Retriever`
-  asks about the few passages that can still reach the top), from the text's words. A full n-gram matrix of
+- Nothing is stored per (text, n-gram) pair: the index keeps each n-gram's IDF, each text's vector norm and
+  each text's words (4 bytes a word), and a question's cosine with a text is computed only for the texts the
+  caller asks about (`Retriever` asks about the few passages that can still reach the top): one sparse
+  product of those texts' words with the words' counts of the question's n-grams. A full n-gram matrix of
   100k passages and 300k lay questions would be tens of millions of entries, gigabytes in scikit-learn.
+- The build counts n-grams a chunk of `CHUNK_TEXTS` texts at a time, so its temporary matrices stay within
+  tens of megabytes whatever the library's size.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import scipy.sparse as sp
 
 NGRAMS = (3, 5)
 # Texts whose n-grams are counted at once while building: bounds the build's memory.
-CHUNK_TEXTS = 16_384
+CHUNK_TEXTS = 4_096
 # Up to this many texts (the curated library has about 1,000 with its lay questions) the normalised n-gram
 # vectors are also kept, as scikit-learn keeps them, and a cosine is one sparse row times the question: faster
 # than going through the words when every text is asked about.
@@ -66,9 +69,9 @@ class CharQuery:
     def __init__(self, grams: np.ndarray, weights: np.ndarray) -> None:
         self.grams = grams
         self.weights = weights
-        # For every word of the index, which of the question's n-grams it holds and how often (CSR by word):
-        # made on first use and kept for the rest of the search.
-        self.by_word: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        # Words of the index x the question's n-grams, how often each word holds each: made on first use and
+        # kept for the rest of the search.
+        self.by_word: sp.csr_matrix | None = None
         # The same vector over every n-gram of the index, for an index that keeps its texts' vectors.
         self.dense: np.ndarray | None = None
 
@@ -119,9 +122,10 @@ class CharGrams:
     def __init__(self, texts: Sequence[str]) -> None:
         """Indexes the texts (every one of them is also a document for the IDF, as in `fit`)."""
         words = new_ids()
-        pointers, flat = intern_texts((text.lower().split() for text in texts), len(texts), words)
-        # texts x words, the count of each word (scipy sums a word repeated in a text).
-        self._texts = sp.csr_matrix((np.ones(len(flat)), flat, pointers), shape=(len(texts), len(words)))
+        # Every text's words as ids (CSR): 4 bytes a word. `_rows` makes the texts x words count matrix of the
+        # texts at hand (scipy sums a word repeated in a text when it multiplies).
+        self._pointers, self._words = intern_texts((text.lower().split() for text in texts), len(texts), words)
+        self._vocabulary = len(words)
         self.grams = new_ids()
         pointers, flat = intern_texts(map(word_ngrams, list(words)), len(words), self.grams)
         self.grams.default_factory = None  # from now on an unknown n-gram is a miss, not a new id
@@ -131,20 +135,35 @@ class CharGrams:
         self.idf, self.norms = self._weigh(word_grams)
         self._word_grams = word_grams.tocsc()  # queries take the columns of their own n-grams
 
+    def _rows(self, texts: np.ndarray | slice) -> sp.csr_matrix:
+        """The given texts x words, with a 1 for every word of a text (in that order)."""
+        if isinstance(texts, slice):
+            start, stop = self._pointers[texts.start], self._pointers[texts.stop]
+            pointers, words = self._pointers[texts.start : texts.stop + 1] - start, self._words[start:stop]
+        else:
+            positions, _text = gather(self._pointers[texts], self._pointers[texts + 1])
+            words = self._words[positions]
+            pointers = np.zeros(len(texts) + 1, dtype=np.int64)
+            np.cumsum(self._pointers[texts + 1] - self._pointers[texts], out=pointers[1:])
+        rows = len(pointers) - 1
+        return sp.csr_matrix((np.ones(len(words)), words, pointers), shape=(rows, self._vocabulary), copy=False)
+
     def _weigh(self, word_grams: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
         """The n-grams' smoothed IDF and every text's vector norm, a chunk of texts at a time (bounded memory)."""
-        count = self._texts.shape[0]
+        count = len(self._pointers) - 1
+        chunks = [slice(start, min(start + CHUNK_TEXTS, count)) for start in range(0, count, CHUNK_TEXTS)]
         df = np.zeros(len(self.grams), dtype=np.int64)
-        for start in range(0, count, CHUNK_TEXTS):
-            df += np.bincount((self._texts[start : start + CHUNK_TEXTS] @ word_grams).indices, minlength=len(df))
+        for chunk in chunks:
+            df += np.bincount((self._rows(chunk) @ word_grams).indices, minlength=len(df))
         # scikit-learn's smoothed IDF, with its float64 operations: log((1 + n) / (1 + df)) + 1.
         smoothed = df.astype(np.float64)
         smoothed += 1
         idf = np.log((count + 1) / smoothed) + 1
         norms = np.zeros(count, dtype=np.float64)
         stored: list[sp.csr_matrix] = []
-        for start in range(0, count, CHUNK_TEXTS):
-            tf = self._texts[start : start + CHUNK_TEXTS] @ word_grams
+        for chunk in chunks:
+            start = chunk.start
+            tf = self._rows(chunk) @ word_grams
             weights = (np.log(tf.data) + 1) * idf[tf.indices]
             tf.data = weights * weights
             norms[start : start + tf.shape[0]] = np.sqrt(np.asarray(tf.sum(axis=1)).ravel())
@@ -170,16 +189,10 @@ class CharGrams:
         weights = (np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1) * self.idf[grams]
         return CharQuery(grams, weights / np.sqrt(np.dot(weights, weights)))
 
-    def _by_word(self, query: CharQuery) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For every word, the question's n-grams in it (their positions in the question) and their counts."""
+    def _by_word(self, query: CharQuery) -> sp.csr_matrix:
+        """Words x the question's n-grams: how often each word holds each of them."""
         if query.by_word is None:
-            columns = self._word_grams
-            positions, slot = gather(columns.indptr[query.grams], columns.indptr[query.grams + 1])
-            words = columns.indices[positions]
-            order = np.argsort(words, kind="stable")
-            pointers = np.zeros(columns.shape[0] + 1, dtype=np.int64)
-            np.cumsum(np.bincount(words, minlength=columns.shape[0]), out=pointers[1:])
-            query.by_word = (pointers, slot[order], columns.data[positions][order])
+            query.by_word = self._word_grams[:, query.grams].tocsr()
         return query.by_word
 
     def cosines(self, query: CharQuery, units: np.ndarray) -> np.ndarray:
@@ -192,20 +205,12 @@ class CharGrams:
                 query.dense = np.zeros(self._vectors.shape[1], dtype=np.float64)
                 query.dense[query.grams] = query.weights
             return np.asarray(self._vectors[units] @ query.dense, dtype=np.float64)
-        # Each text's counts of the question's n-grams only: its words, then the question's n-grams in each.
-        pointers, slots, counts = self._by_word(query)
-        positions, unit_of_word = gather(self._texts.indptr[units], self._texts.indptr[units + 1])
-        words = self._texts.indices[positions]
-        positions, word_of_entry = gather(pointers[words], pointers[words + 1])
-        width = len(query.grams)
-        keys = unit_of_word[word_of_entry] * width + slots[positions]
-        tf = np.bincount(keys, counts[positions], minlength=len(units) * width).reshape(len(units), width)
-        present = tf > 0
-        weights = np.zeros(tf.shape, dtype=np.float64)
-        weights[present] = np.log(tf[present]) + 1
-        weights *= self.idf[query.grams] * query.weights
+        # Each text's counts of the question's n-grams only: its words times the question's n-grams in each.
+        tf = self._rows(units) @ self._by_word(query)
+        weights = (np.log(tf.data) + 1) * (self.idf[query.grams] * query.weights)[tf.indices]
+        unit_of = np.repeat(np.arange(len(units)), np.diff(tf.indptr))
         norms = self.norms[units]
-        np.divide(weights.sum(axis=1), norms, out=result, where=norms > 0)
+        np.divide(np.bincount(unit_of, weights, minlength=len(units)), norms, out=result, where=norms > 0)
         return result
 
 

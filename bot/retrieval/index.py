@@ -37,23 +37,27 @@ IDF, the most BM25 can give when every word matches. Two choices make this fair 
   spasticity" or "wat is spastisity" (a term) can. Questions about something the library does not know
   ("what is diabetes", "best pizza in town") match nothing or only common words and stay under it.
 
-The index is built once per process from a content snapshot (`Retriever.build`), never per message.
+The index is built once per process from a content snapshot (`Retriever.build`), never per message. The
+build analyses `ANALYSE_BLOCK` texts at a time and keeps only their token ids (`bot.retrieval.postings.Interned`):
+at 100,000 passages the analyses of all 400,000 texts, as Python strings, took more memory than the index.
+Lay questions are indexed slot by slot (every passage's first, then every passage's second...), so each
+passage's best lay question is a few vectorised maxima over contiguous ranges rather than gathers by index.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from bot.content.records import PassageRecord
-from bot.retrieval.chargrams import PassageSimilarity
-from bot.retrieval.postings import Postings
+from bot.retrieval.chargrams import PassageSimilarity, new_ids
+from bot.retrieval.postings import Interned, Postings
 from bot.retrieval.spelling import Speller
-from bot.retrieval.topk import best_first, candidate_cap, with_bounded_bonus
+from bot.retrieval.topk import best_of, candidate_cap, with_bounded_bonus
 
 # Share of a passage's score that comes from its whole text; the rest comes from its best lay question.
 PASSAGE_WEIGHT = 0.8
@@ -68,6 +72,8 @@ UNKNOWN_SHARE_CAP = 0.5
 MIN_UNKNOWN_LENGTH = 4
 # Without a terminology term, a question's ceiling is at least this many times the highest IDF.
 NO_TERM_FLOOR = 3.0
+# Texts analysed at once while building: their analyses are turned into token ids before the next block.
+ANALYSE_BLOCK = 4096
 
 
 class Analysed(Protocol):
@@ -123,7 +129,7 @@ def question_texts(passage: PassageRecord) -> list[str]:
 class _Bm25:
     """One BM25 index (`Postings`) with the query ceilings that normalise its scores."""
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float, b: float) -> None:
+    def __init__(self, docs: Sequence[Sequence[str]] | Interned, k1: float, b: float) -> None:
         self.postings = Postings(docs, k1, b)
         self.size = self.postings.size
         self.max_idf = self.postings.max_idf
@@ -156,14 +162,34 @@ class _Bm25:
         return plain / floored if floored > 0 else 0.0
 
 
+def _by_slot(owner: np.ndarray, passages: int) -> tuple[np.ndarray, list[tuple[int, int, np.ndarray | None]]]:
+    """The order to index lay questions in, slot by slot, and each slot's range in that order with its passages.
+
+    Slot s holds every passage's (s + 1)-th lay question, in passage order, so the best lay question of every
+    passage is a maximum over a few contiguous ranges. A slot that every passage fills has no passage array (its
+    range is in passage order): most of them in a library where every passage has its lay questions.
+    """
+    grouped = np.argsort(owner, kind="stable")
+    counts = np.bincount(owner, minlength=passages)
+    slot = np.empty(len(owner), dtype=np.int64)
+    slot[grouped] = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    order = np.lexsort((owner, slot))
+    columns: list[tuple[int, int, np.ndarray | None]] = []
+    bounds = np.searchsorted(slot[order], np.arange(int(counts.max(initial=0)) + 1))
+    for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        owners = owner[order[start:end]]
+        columns.append((start, end, None if len(owners) == passages else owners))
+    return order, columns
+
+
 class Retriever:
     """BM25 ranking of passages with normalised scores, typo correction, topic boosts and topic filters."""
 
     def __init__(
         self,
         passages: Sequence[PassageRecord],
-        passage_tokens: Sequence[Sequence[str]],
-        question_tokens: Sequence[Sequence[str]] = (),
+        passage_tokens: Sequence[Sequence[str]] | Interned,
+        question_tokens: Sequence[Sequence[str]] | Interned = (),
         question_owner: Sequence[int] = (),
         aliases: Mapping[str, str] | None = None,
         k1: float = 1.5,
@@ -175,7 +201,7 @@ class Retriever:
 
         Args:
             passages: the indexed passages.
-            passage_tokens: tokens of every passage's whole text, in the order of `passages`.
+            passage_tokens: tokens of every passage's whole text, in the order of `passages` (or interned).
             question_tokens: tokens of every lay question (may be empty: then only whole passages count).
             question_owner: for every lay question, the index of its passage in `passages`.
             aliases: single words naming a term, with the term id (typo targets; their ids mark questions
@@ -191,19 +217,16 @@ class Retriever:
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         topic_ids = {topic: index for index, topic in enumerate(dict.fromkeys(p.topic for p in self.passages))}
         self._topic_ids = topic_ids
-        self._topic_of = np.asarray([topic_ids[p.topic] for p in self.passages], dtype=np.int64)
+        self._topic_of = np.asarray([topic_ids[p.topic] for p in self.passages], dtype=np.int32)
         owner = np.asarray(question_owner, dtype=np.int64)
-        # Lay questions are indexed grouped by passage, so a passage's best one is a `reduceat` over a slice.
-        order = np.argsort(owner, kind="stable")
         self._whole = _Bm25(passage_tokens, k1, b)
-        self._questions = _Bm25([question_tokens[i] for i in order], k1, b)
-        self._owner = owner[order]
-        # Row i: the lay questions of passage i, padded with the index one past the last (a score of 0).
-        counts = np.bincount(self._owner, minlength=len(self.passages))
-        width = int(counts.max(initial=0))
-        self._question_table = np.full((len(self.passages), max(width, 1)), len(self._owner), dtype=np.int64)
-        slot = np.arange(len(self._owner)) - np.repeat(np.cumsum(counts) - counts, counts)
-        self._question_table[self._owner, slot] = np.arange(len(self._owner))
+        questions = (
+            question_tokens
+            if isinstance(question_tokens, Interned)
+            else Interned.of(question_tokens, len(question_tokens))
+        )
+        order, self._question_columns = _by_slot(owner, len(self.passages))
+        self._questions = _Bm25(questions.take(order), k1, b)
         aliases = dict(aliases or {})
         self._anchors = frozenset(aliases.values())
         frequency = self._whole.df + self._questions.df
@@ -229,12 +252,18 @@ class Retriever:
                 questions.append(text)
                 owner.append(index)
         whole = [passage_text(p) for p in passages]
-        analyses = analyser.analyse_many(whole + questions) if passages else []
-        tokens = [tuple(a.tokens) for a in analyses]
+
+        def analysed(texts: list[str]) -> Iterator[Sequence[str]]:
+            for start in range(0, len(texts), ANALYSE_BLOCK):
+                yield from (a.tokens for a in analyser.analyse_many(texts[start : start + ANALYSE_BLOCK]))
+
+        # A block's analyses become token ids at once (one vocabulary for both indexes): holding every
+        # analysis of 400,000 texts as Python strings took most of the build's memory.
+        ids = new_ids()
         return cls(
             passages,
-            tokens[: len(passages)],
-            tokens[len(passages) :],
+            Interned.of(analysed(whole), len(whole), ids),
+            Interned.of(analysed(questions), len(questions), ids),
             owner,
             analyser.term_aliases(),
             texts=whole,
@@ -264,25 +293,32 @@ class Retriever:
 
     def _bm25(self, tokens: list[str]) -> tuple[np.ndarray, float]:
         """Every passage's BM25 part of the score, and the weight its character similarity gets (0: none)."""
-        result = np.zeros(len(self.passages), dtype=np.float64)
         if not tokens or not self.passages:
-            return result, 0.0
+            return np.zeros(len(self.passages), dtype=np.float64), 0.0
         anchored = any(t in self._anchors for t in tokens)
         ceiling = self._whole.ceiling(tokens, anchored)
         if ceiling > 0:
-            result += self._whole.raw(tokens) / ceiling
+            result = self._whole.raw(tokens)
+            result /= ceiling
+        else:
+            result = np.zeros(len(self.passages), dtype=np.float64)
         if self._questions.size:
             result *= PASSAGE_WEIGHT
             ceiling = self._questions.ceiling(tokens, anchored)
             if ceiling > 0:
-                # Each passage's best lay question (dividing by the ceiling after the max gives the same value).
+                # Each passage's best lay question (dividing by the ceiling after the max gives the same value):
+                # the questions are indexed slot by slot (`_by_slot`), so each slot is one vectorised maximum.
                 raw = self._questions.postings.raw(tokens)
-                padded = np.concatenate([raw, np.zeros(1, dtype=raw.dtype)])
-                top = padded[self._question_table[:, 0]]
-                for column in range(1, self._question_table.shape[1]):  # a few columns: faster than max(axis=1)
-                    np.maximum(top, padded[self._question_table[:, column]], out=top)
-                best = top.astype(np.float64) / ceiling
-                result += (1 - PASSAGE_WEIGHT) * best
+                top = np.zeros(len(self.passages), dtype=raw.dtype)
+                for start, end, owners in self._question_columns:
+                    if owners is None:
+                        np.maximum(top, raw[start:end], out=top)
+                    else:
+                        top[owners] = np.maximum(top[owners], raw[start:end])
+                best = top.astype(np.float64)
+                best /= ceiling
+                best *= 1 - PASSAGE_WEIGHT
+                result += best
         # Spelling-level similarity must not let a question without a term past the floor either.
         char_weight = CHAR_WEIGHT * self._whole.floor_factor(tokens, anchored) if self._chars is not None else 0.0
         return result, char_weight
@@ -312,15 +348,16 @@ class Retriever:
         """Per passage, what its score is multiplied by: 0 outside `topics`, a topic's boost (None: all 1)."""
         if topics is None and not boost_topics:
             return None
-        scale = np.ones(len(self.passages), dtype=np.float64)
+        # One factor per topic, then one gather: the same products as multiplying passages topic by topic.
+        factors = np.ones(len(self._topic_ids), dtype=np.float64)
         if topics is not None:
-            allowed = np.zeros(len(self._topic_ids) + 1, dtype=bool)
+            allowed = np.zeros(len(self._topic_ids), dtype=bool)
             allowed[[self._topic_ids[t] for t in topics if t in self._topic_ids]] = True
-            scale[~allowed[self._topic_of]] = 0.0
+            factors[~allowed] = 0.0
         for topic, factor in (boost_topics or {}).items():
             if topic in self._topic_ids:
-                scale[self._topic_of == self._topic_ids[topic]] *= factor
-        return scale
+                factors[self._topic_ids[topic]] *= factor
+        return factors[self._topic_of]
 
     def search(
         self,
@@ -354,7 +391,7 @@ class Retriever:
             )
         else:
             strengths = base if scale is None else base * scale
-            chosen = best_first(strengths, np.flatnonzero(strengths > 0), limit)
+            chosen = best_of(strengths, limit)
             strengths = strengths[chosen]
         pairs = zip(chosen.tolist(), strengths.tolist(), strict=True)
         return [Hit(self.passages[i], min(1.0, s), s) for i, s in pairs if s > 0]
