@@ -1,8 +1,9 @@
-"""Contracts of the patches that keep a message's cost flat along a conversation (issue 17 point 3).
+"""Contracts of the patches that keep a message's cost low and flat along a conversation (issue 17).
 
 `bot.rasa_patches.past_states` (the dialogue states replayed once per event), `bot.rasa_patches.tracker_cache`
-(the conversations in progress kept in memory, checked against the database) and
-`bot.rasa_patches.action_payload` (the action server gets the current turn's events),
+(the conversations in progress kept in memory, checked against the database),
+`bot.rasa_patches.action_payload` (the action server gets the current turn's events) and
+`bot.rasa_patches.graph_runner` (the model's graph run from a plan made once, without dask),
 each against Rasa's own code: the same results on the input they exist for, Rasa's code still doing the work
 they save, and the cases where they must step aside. The last test pins the source of the Rasa code they
 replace or rely on.
@@ -11,14 +12,16 @@ replace or rely on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -37,7 +40,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.config import PROJECT_ROOT
 from bot.conversation_store import delete_conversation
-from bot.rasa_patches import action_payload, past_states, tracker_cache
+from bot.rasa_patches import action_payload, graph_runner, past_states, tracker_cache
 from bot.rasa_patches.tracker_cache import CachedSQLTrackerStore
 
 DOMAIN_YAML = """
@@ -456,6 +459,161 @@ def test_action_payload_the_actions_read_no_older_event() -> None:
     assert uses and all(latest_user in use for use in uses), uses
 
 
+# -- graph_runner ---------------------------------------------------------------------------------------------
+
+
+class _Join(GraphComponent):
+    """A node that records its call and returns its name joined to its inputs' outputs."""
+
+    calls: ClassVar[list[str]] = []
+
+    def __init__(self, name: str, fail: type[Exception] | None) -> None:
+        self._name, self._fail = name, fail
+
+    @classmethod
+    def create(
+        cls, config: dict[str, Any], model_storage: Any, resource: Any, execution_context: ExecutionContext
+    ) -> _Join:
+        return cls(config["name"], config.get("fail"))
+
+    def run(self, **inputs: Any) -> str:
+        _Join.calls.append(self._name)
+        if self._fail is not None:
+            raise self._fail(f"{self._name} failed")
+        return f"{self._name}({','.join(f'{k}={inputs[k]}' for k in sorted(inputs))})"
+
+
+def _schema(fail: dict[str, type[Exception]] | None = None, ghost: bool = False) -> GraphSchema:
+    """Nodes b and c need a, d needs c and b, e stands apart; `msg` is an input.
+
+    With `ghost`, c also needs something that no node or input provides.
+    """
+    needs = {
+        "a": {"m": "msg"},
+        "b": {"x": "a"},
+        "c": {"x": "a", **({"g": "ghost"} if ghost else {})},
+        "d": {"y": "c", "x": "b"},
+        "e": {},
+    }
+    return GraphSchema(
+        {
+            name: SchemaNode(
+                needs=node_needs,
+                uses=_Join,
+                constructor_name="create",
+                fn="run",
+                config={"name": name, **({"fail": fail[name]} if fail and name in fail else {})},
+                eager=True,
+                is_target=name in ("d", "e"),
+            )
+            for name, node_needs in needs.items()
+        }
+    )
+
+
+def _runner(schema: GraphSchema) -> Any:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    return DaskGraphRunner(schema, model_storage=None, execution_context=ExecutionContext(schema))
+
+
+def test_graph_runner_plan_puts_every_node_after_what_it_needs_once() -> None:
+    steps = graph_runner.plan(_schema().nodes, ["d"])
+    names = [name for name, _needs in steps]
+    assert names == ["a", "c", "b", "d"], "in d's needs order; e is not needed; a is needed twice, planned once"
+    assert dict(steps)["d"] == ("c", "b") and dict(steps)["a"] == ("msg",)
+    assert dict(graph_runner.plan(_schema(ghost=True).nodes, ["d"]))["c"] == ("a", "ghost")
+    assert graph_runner.plan(_schema().nodes, ["msg"]) == (), "an input is no node"
+    cyclic = GraphSchema({**_schema().nodes, "a": dataclasses.replace(_schema().nodes["a"], needs={"z": "d"})})
+    with pytest.raises(ValueError, match="cycle"):
+        graph_runner.plan(cyclic.nodes, ["d"])
+
+
+@pytest.mark.parametrize("targets", [["d"], ["b", "e"], None, ["a", "msg"]])
+def test_graph_runner_gives_what_dask_gives(targets: list[str] | None) -> None:
+    runner = _runner(_schema())
+    outputs = []
+    for run in (graph_runner.rasa_original(), graph_runner.run, graph_runner.run):  # the second run uses the plan
+        _Join.calls.clear()
+        outputs.append((run(runner, inputs={"msg": "hi"}, targets=targets), sorted(_Join.calls)))
+    assert outputs[0] == outputs[1] == outputs[2]
+    if targets == ["d"]:
+        assert outputs[0][0] == {"d": "d(x=b(x=a(m=hi)),y=c(x=a(m=hi)))"}
+        assert outputs[0][1] == ["a", "b", "c", "d"], "each needed node ran once"
+
+
+def test_graph_runner_raises_what_dask_raises() -> None:
+    from rasa.engine.exceptions import GraphComponentException, GraphRunError
+
+    for fail in (RuntimeError, ValueError, KeyError):  # GraphNode wraps what a component raises
+        runner = _runner(_schema({"c": fail}))
+        for run in (graph_runner.rasa_original(), graph_runner.run):
+            with pytest.raises(GraphComponentException, match="node c") as caught:
+                run(runner, inputs={"msg": "hi"}, targets=["d"])
+            assert type(caught.value.__cause__) is fail
+    clash, ghost = _runner(_schema()), _runner(_schema(ghost=True))
+    for run in (graph_runner.rasa_original(), graph_runner.run):
+        with pytest.raises(GraphRunError, match="clashes with a node name"):
+            run(clash, inputs={"msg": "a"}, targets=["d"])
+        with pytest.raises(GraphRunError, match="Expected input 'ghost' to provide parameter 'g'"):
+            run(ghost, inputs={"msg": "hi"}, targets=["d"])
+
+
+def test_graph_runner_is_installed_with_the_other_patches() -> None:
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    from bot import rasa_patches
+
+    rasa_patches.install()
+    assert DaskGraphRunner.run is graph_runner.run
+    assert graph_runner.rasa_original().__module__ == "rasa.engine.runner.dask"
+
+
+GRAPH_TEXTS = [
+    "what is spasticity",
+    "my pump is beeping",
+    "how does baclofen work",
+    "thanks",
+    "can I stop my tizanidine",
+    "hola, qué es la espasticidad",
+    "",
+]
+
+
+@pytest.mark.e2e
+def test_graph_runner_gives_rasas_outputs_on_the_trained_model(test_model: Path) -> None:
+    """The trained model's NLU and policies give the same outputs under the plan as under dask."""
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+
+    from bot import rasa_patches
+
+    rasa_patches.install()
+    agent = Agent.load(str(test_model))
+    processor = agent.processor
+    assert processor is not None
+    runner, metadata = processor.graph_runner, processor.model_metadata
+    nlu, core = metadata.nlu_target, metadata.core_target
+    for text in GRAPH_TEXTS:
+        parsed = []
+        for run in (graph_runner.rasa_original(), graph_runner.run):
+            out = run(runner, inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)]}, targets=[nlu])
+            message = out[nlu][0]
+            parsed.append({key: message.get(key) for key in ("intent", "intent_ranking", "entities", "text")})
+        assert parsed[0] == parsed[1], text
+        assert core is not None
+        user = UserUttered(text, parsed[0]["intent"], parsed[0]["entities"])
+        predictions = []
+        for run in (graph_runner.rasa_original(), graph_runner.run):
+            tracker = DialogueStateTracker.from_events(
+                "graph-runner", [ActionExecuted("action_listen"), user], slots=metadata.domain.slots
+            )
+            prediction = run(runner, inputs={PLACEHOLDER_TRACKER: tracker}, targets=[core])[core]
+            predictions.append((prediction.policy_name, prediction.probabilities, prediction.events))
+        assert predictions[0] == predictions[1], text
+
+
 # -- the Rasa code these patches were written for ------------------------------------------------------------
 
 RASA_SOURCES = {
@@ -469,6 +627,10 @@ RASA_SOURCES = {
     "rasa.core.tracker_store.SQLTrackerStore._additional_events": "d22f99eb863acb07",
     "rasa.core.actions.action.RemoteAction._action_call_format": "428795b944f22edb",
     "rasa.shared.core.trackers.DialogueStateTracker.current_state": "a9f1526ceddf7a28",
+    "rasa.engine.runner.dask.DaskGraphRunner.run": "45f0f52f574f3aa9",
+    "rasa.engine.runner.dask.DaskGraphRunner._build_dask_graph": "5bb99f974d512a36",
+    "rasa.engine.runner.dask.DaskGraphRunner._add_inputs_to_graph": "d04a0ca2df6241c1",
+    "rasa.engine.graph.GraphSchema.minimal_graph_schema": "58dfb30335499fff",
 }
 
 
@@ -482,6 +644,8 @@ def _rasa_function(path: str) -> Any:
         return past_states.rasa_original_applied_events()
     if (cls_name, attr) == ("RemoteAction", "_action_call_format"):
         return action_payload.rasa_original()
+    if (cls_name, attr) == ("DaskGraphRunner", "run"):
+        return graph_runner.rasa_original()
     return getattr(getattr(importlib.import_module(module_name), cls_name), attr)
 
 
@@ -489,5 +653,5 @@ def _rasa_function(path: str) -> Any:
 def test_the_rasa_code_these_patches_rely_on_is_the_code_they_were_written_for(path: str) -> None:
     source = inspect.getsource(_rasa_function(path))
     assert hashlib.sha256(source.encode()).hexdigest()[:16] == RASA_SOURCES[path], (
-        f"Rasa's {path} changed: re-check bot/rasa_patches/past_states.py and tracker_cache.py, then the hash"
+        f"Rasa's {path} changed: re-check the patches of this file against the new code, then update the hash"
     )

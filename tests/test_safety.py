@@ -646,3 +646,79 @@ def test_repeats_do_not_change_what_the_net_finds(net: SafetyNet) -> None:
             many.red_flag,
             many.dosing and many.dosing.request,
         )
+
+
+# -- anchored matching (issue 17: the detectors' cost) ---------------------------------------------------------
+
+
+def _every_message() -> list[str]:
+    """Every message of the English and Spanish safety sets and the evaluation set, and the hostile ones."""
+    from bench.safety_cost import CAP, HOSTILE, load_messages
+
+    texts = load_messages(SETS) + load_messages(SETS / "es")
+
+    def strings(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [text for item in value.values() for text in strings(item)]
+        if isinstance(value, list):
+            return [text for item in value for text in strings(item)]
+        return [value] if isinstance(value, str) else []
+
+    for name in ("questions.yml", "dialogues.yml", "retrieval.yml"):
+        texts.extend(strings(yaml.safe_load((PROJECT_ROOT / "tests" / "eval" / name).read_text(encoding="utf-8"))))
+    texts.extend((unit * (CAP // len(unit) + 1))[:CAP] for unit in HOSTILE.values())
+    return texts
+
+
+def test_anchored_matching_finds_what_trying_every_pattern_finds(net: SafetyNet) -> None:
+    texts = _every_message()
+    assert len(texts) > 2500, "the sets were read"
+    for detector in (net.red_flags, net.dosing):
+        for text in texts:
+            doc = net.nlp(detector_text(text))
+            assert detector.matcher(doc) == detector.matcher.unanchored(doc), text
+
+
+def test_anchored_matching_tries_few_pattern_groups_per_message(net: SafetyNet) -> None:
+    texts = [text for text in _every_message() if len(text) < 300]
+    for detector in (net.red_flags, net.dosing):
+        matcher = detector.matcher
+        tried = sum(len(matcher._groups(net.nlp(detector_text(text)))) for text in texts) / len(texts)
+        assert tried < len(matcher._matchers) / 5, f"{tried:.1f} of {len(matcher._matchers)} groups per message"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("pump ... beep\\w*", ("LOWER", frozenset({"pump"}))),
+        ("two|2 [-] tones?", ("LOWER", frozenset({"two", "2"}))),  # fewer values than tones|tone
+        ("[my] @baclofen-pump ... alarm|alarms|alarming", ("ENT_ID", frozenset({"baclofen-pump"}))),
+        ("[the] @THERAPY stopped", ("ENT_TYPE", frozenset({"THERAPY"}))),
+        (
+            "beep\\w* ...2 \\d+",
+            ("REGEX", frozenset({"^(?:beep\\w*)$"})),
+        ),  # a regular expression only when nothing is listed
+        ("[pump] [beeps]", None),  # only optional items
+    ],
+)
+def test_the_anchor_of_a_pattern_is_its_most_selective_required_token(
+    pattern: str, expected: tuple[str, frozenset[str]] | None
+) -> None:
+    from bot.safety.matching import anchor, fast_spec
+
+    assert anchor([fast_spec(spec) for spec in compile_pattern(pattern)]) == expected
+
+
+def test_the_words_matched_by_regular_expressions_are_remembered_within_a_bound(
+    net: SafetyNet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.safety.matching as matching
+
+    matcher = matching.SignalMatcher(net.nlp.vocab, {"beeping": ["pump ... beep\\w*", "beep\\w* now"]})
+    monkeypatch.setattr(matching, "MAX_REMEMBERED_WORDS", 3)
+    for word in ("a", "b", "c", "beeps", "e"):
+        matcher(net.nlp(word))
+        assert len(matcher._matched) <= 3
+    assert matcher(net.nlp("beeping now")).has("beeping")
+    assert matcher(net.nlp("the pump keeps beeping")).has("beeping")
+    assert not matcher(net.nlp("the pump is quiet")).has("beeping")

@@ -16,7 +16,9 @@ Replaced at run time by `install()` (Rasa's own methods, process-wide):
 - `past_states`: the dialogue states every policy asks for are replayed once per event and kept on the
   tracker, not replayed from the conversation's first event for every policy and prediction;
 - `action_payload`: the action server gets the events from the person's latest message on, not the whole
-  conversation, with every other field of Rasa's request.
+  conversation, with every other field of Rasa's request;
+- `graph_runner`: the model's graph run node after node in a plan made once per target list, not through a
+  dask task graph rebuilt for every run.
 
 (`model_load`, which restored TED's weights without Rasa's training step, went with TED itself: the rules
 decide every turn, see `config.yml`.)
@@ -85,6 +87,7 @@ def install() -> None:
         action_payload,
         action_validation,
         event_lookup,
+        graph_runner,
         message_cut,
         past_states,
         payload_check,
@@ -96,3 +99,4 @@ def install() -> None:
     message_cut.install()
     past_states.install()
     action_payload.install()
+    graph_runner.install()

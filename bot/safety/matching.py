@@ -187,13 +187,66 @@ def phrases(specs: Sequence[dict[str, Any]]) -> list[list[str]] | None:
     return sequences
 
 
-class SignalMatcher:
-    """Every pattern of a detector, keyed by signal name, in one spaCy `Matcher` and one `PhraseMatcher`.
+# The token attributes a pattern can be anchored on, as spaCy's `Token` names them; "REGEX" is a regular
+# expression that a token's lower-case text matches in full.
+_TOKEN_ATTRIBUTES = {"LOWER": "lower_", "ENT_ID": "ent_id_", "ENT_TYPE": "ent_type_"}
+REGEX = "REGEX"
+# How many words' regular-expression anchors are remembered before the memory starts again.
+MAX_REMEMBERED_WORDS = 50_000
 
-    The token `Matcher` tries every pattern at every token, so its cost grows with the number of patterns;
-    patterns that are only plain words without gaps ("de repente|golpe", "dolor de cabeza") go to a
-    `PhraseMatcher` instead, which looks each phrase up by hash and costs about the same however many phrases
-    it holds. Both give the same signals; this kept the Spanish lines within the cost budget of issue 13.
+Anchor = tuple[str, frozenset[str]]
+
+
+def anchor(specs: Sequence[dict[str, Any]]) -> Anchor | None:
+    """A token attribute and values of which a doc must hold one for the pattern to match, or None.
+
+    Every token spec that is not optional (no `OP`, or `+`) must match some token, so a spec that lists its
+    values (`{"LOWER": {"IN": [...]}}`, `{"LOWER": "pump"}`, `{"ENT_ID": {"IN": [...]}, "OP": "+"}`) names
+    values one of which the doc must contain, and a spec that is a regular expression over the lower-case
+    text (`{"LOWER": {"REGEX": ...}}`) names one expression that some token must match. Of the listed values,
+    the spec with the fewest is returned (the most selective); a regular expression only when nothing is
+    listed. A pattern of only optional items has no anchor.
+    """
+    best: Anchor | None = None
+    for spec in specs:
+        if spec.get("OP", "+") != "+":
+            continue
+        for attribute in _TOKEN_ATTRIBUTES:
+            value = spec.get(attribute)
+            if isinstance(value, str):
+                found: Anchor = (attribute, frozenset([value]))
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                found = (attribute, frozenset(value["IN"]))
+            elif isinstance(value, dict) and set(value) == {REGEX} and attribute == "LOWER":
+                found = (REGEX, frozenset([value[REGEX]]))
+            else:
+                continue
+            if best is None or _selectivity(found) < _selectivity(best):
+                best = found
+    return best
+
+
+def _selectivity(found: Anchor) -> tuple[bool, int]:
+    """Lower is more selective: listed values before a regular expression, then the fewer values the better."""
+    return (found[0] == REGEX, len(found[1]))
+
+
+class SignalMatcher:
+    """Every pattern of a detector, keyed by signal name, in anchored spaCy `Matcher`s and one `PhraseMatcher`.
+
+    spaCy's token `Matcher` tries every pattern at every token, so its cost grows with the number of patterns:
+    with all of them in one `Matcher`, the red-flag and dosing patterns cost 1.9 ms a message, thirteen times
+    the spaCy pipeline itself (2026-12-07), and were the largest part of the Rasa server's work on a message.
+    Most patterns cannot match most messages: each has an *anchor* (`anchor`), values of which a doc must hold
+    one (a word, a terminology id or label, a regular expression some token matches in full). So the patterns
+    are grouped by signal and anchor, each group in a `Matcher` of its own, and a doc runs only the groups whose
+    anchor it holds, found through an index from each anchor value to its groups. Skipping a group whose anchor
+    is absent changes no result (`unanchored` tries every group; tests/test_safety.py compares the two on every
+    message of the safety sets and the evaluation set). Which regular expressions a word matches is computed
+    once per word and remembered.
+
+    Patterns that are only plain words without gaps ("de repente|golpe", "dolor de cabeza") go to a
+    `PhraseMatcher`, which looks each phrase up by hash and costs about the same however many phrases it holds.
     """
 
     def __init__(self, vocab: Vocab, signals: Mapping[str, Sequence[str]]) -> None:
@@ -210,10 +263,9 @@ class SignalMatcher:
         from spacy.tokens import Doc
 
         self._strings = vocab.strings
-        self._matcher = Matcher(vocab)
         self._phrases = PhraseMatcher(vocab, attr="LOWER")
+        groups: dict[tuple[str, Anchor | None], list[list[dict[str, Any]]]] = {}
         for name, patterns in signals.items():
-            compiled: list[list[dict[str, Any]]] = []
             fixed: list[Doc] = []
             for pattern in patterns:
                 try:
@@ -222,17 +274,58 @@ class SignalMatcher:
                     raise PatternError(f"signal {name}: {exc}") from exc
                 words = phrases(specs)
                 if words is None:
-                    compiled.append(specs)
+                    groups.setdefault((name, anchor(specs)), []).append(specs)
                 else:
                     fixed.extend(Doc(vocab, words=sequence) for sequence in words)
-            if compiled:
-                self._matcher.add(name, compiled)
             if fixed:
                 self._phrases.add(name, fixed)
+        self._matchers: list[Any] = []
+        self._always: list[int] = []  # groups without an anchor
+        self._index: dict[tuple[str, str], list[int]] = {}  # (attribute, value) -> groups anchored on it
+        for number, ((name, found), specs_list) in enumerate(groups.items()):
+            matcher = Matcher(vocab)
+            matcher.add(name, specs_list)
+            self._matchers.append(matcher)
+            if found is None:
+                self._always.append(number)
+                continue
+            for value in found[1]:
+                self._index.setdefault((found[0], value), []).append(number)
+        self._regexes = [(pattern, re.compile(pattern)) for (kind, pattern) in self._index if kind == REGEX]
+        self._matched: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def _regex_keys(self, word: str) -> tuple[tuple[str, str], ...]:
+        """The index keys of the anchor expressions `word` matches in full (computed once per word)."""
+        keys = self._matched.get(word)
+        if keys is None:
+            keys = tuple((REGEX, pattern) for pattern, compiled in self._regexes if compiled.search(word))
+            if len(self._matched) >= MAX_REMEMBERED_WORDS:
+                self._matched.clear()
+            self._matched[word] = keys
+        return keys
+
+    def _groups(self, doc: Doc) -> list[int]:
+        """The groups whose anchor `doc` holds, and those without one, in the order they were compiled."""
+        keys: set[tuple[str, str]] = set()
+        for token in doc:
+            for attribute, name in _TOKEN_ATTRIBUTES.items():
+                keys.add((attribute, getattr(token, name)))
+            keys.update(self._regex_keys(token.lower_))
+        chosen = set(self._always)
+        for key in keys:
+            chosen.update(self._index.get(key, ()))
+        return sorted(chosen)
 
     def __call__(self, doc: Doc) -> Signals:
         """The signals of one doc (which must come from the lower-cased text)."""
-        labels = {self._strings[match_id] for match_id, _start, _end in self._matcher(doc)}
+        return self._signals(doc, self._groups(doc))
+
+    def unanchored(self, doc: Doc) -> Signals:
+        """The signals of one doc with every group of patterns tried: what `__call__` must always give."""
+        return self._signals(doc, range(len(self._matchers)))
+
+    def _signals(self, doc: Doc, groups: Iterable[int]) -> Signals:
+        labels = {self._strings[match[0]] for number in groups for match in self._matchers[number](doc)}
         labels.update(self._strings[match_id] for match_id, _start, _end in self._phrases(doc))
         labels.update(f"{TERM_PREFIX}{ent.ent_id_}" for ent in doc.ents if ent.ent_id_)
         labels.update(f"{TERM_PREFIX}{ent.label_}" for ent in doc.ents)
