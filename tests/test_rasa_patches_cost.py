@@ -220,11 +220,27 @@ def test_applied_events_with_a_form_loop_are_rasas(domain: Domain) -> None:
 # -- tracker_cache --------------------------------------------------------------------------------------------
 
 
-def _stores(tmp_path: Path, domain: Domain) -> tuple[CachedSQLTrackerStore, SQLTrackerStore]:
-    db = str(tmp_path / "tracker.db")
-    return CachedSQLTrackerStore(domain=domain, dialect="sqlite", db=db), SQLTrackerStore(
-        domain=domain, dialect="sqlite", db=db
-    )
+@pytest.fixture(params=["sqlite", "postgres"])
+def tracker_db(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, Any]:
+    """Rasa's tracker store keys for a fresh SQLite file, and for a fresh PostgreSQL schema (the scaled setup)."""
+    if request.param == "sqlite":
+        return {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    from sqlalchemy.engine import make_url
+
+    url = make_url(request.getfixturevalue("postgres_url"))
+    return {
+        "dialect": url.drivername,
+        "host": url.host,
+        "port": url.port,
+        "db": url.database,
+        "username": url.username,
+        "password": url.password,
+        "query": dict(url.query),
+    }
+
+
+def _stores(tracker_db: dict[str, Any], domain: Domain) -> tuple[CachedSQLTrackerStore, SQLTrackerStore]:
+    return CachedSQLTrackerStore(domain=domain, **tracker_db), SQLTrackerStore(domain=domain, **tracker_db)
 
 
 def _run(coroutine: Any) -> Any:
@@ -238,8 +254,10 @@ def _new_conversation(store: CachedSQLTrackerStore, sender: str = "s") -> Dialog
     return tracker
 
 
-def test_tracker_cache_hands_back_the_saved_tracker_with_the_events_rasa_loads(tmp_path: Path, domain: Domain) -> None:
-    cached, rasas = _stores(tmp_path, domain)
+def test_tracker_cache_hands_back_the_saved_tracker_with_the_events_rasa_loads(
+    tracker_db: dict[str, Any], domain: Domain
+) -> None:
+    cached, rasas = _stores(tracker_db, domain)
     tracker = _new_conversation(cached)
     for text in ("what is baclofen", "and botox", "does it hurt"):
         got = _run(cached.retrieve("s"))
@@ -248,6 +266,20 @@ def test_tracker_cache_hands_back_the_saved_tracker_with_the_events_rasa_loads(t
             got.update(event)
         _run(cached.save(got))
         assert list(got.events) == list(_run(rasas.retrieve("s")).events)
+
+
+@pytest.mark.parametrize("start", [0, 1, 2])
+def test_tracker_cache_checks_only_the_events_added_since_the_last_check(domain: Domain, start: int) -> None:
+    """`loads_as_saved` from a checked prefix says what the whole check says, for every prefix and tail."""
+    events = conversation()[start:]
+    late_start = SessionStarted(timestamp=events[-1].timestamp + 1)
+    early = ActionExecuted("action_listen", timestamp=events[0].timestamp - 100)
+    for tail in ([], [late_start], [early], [ActionExecuted("action_listen")]):
+        tracker = DialogueStateTracker.from_events("s", [*events, *tail], domain.slots)
+        whole = tracker_cache.loads_as_saved(tracker)
+        for checked in range(1, len(events) + 1):
+            if tracker_cache.loads_as_saved(DialogueStateTracker.from_events("s", events[:checked], domain.slots)):
+                assert tracker_cache.loads_as_saved(tracker, checked) == whole, (start, len(tail), checked)
 
 
 def test_tracker_cache_stores_the_rows_rasa_stores(tmp_path: Path, domain: Domain) -> None:
@@ -280,10 +312,10 @@ def test_tracker_cache_stores_the_rows_rasa_stores(tmp_path: Path, domain: Domai
 
 
 def test_tracker_cache_a_new_conversation_costs_one_lookup(
-    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+    tracker_db: dict[str, Any], domain: Domain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No row: `retrieve` answers None from the index lookup, and the first save counts nothing."""
-    cached, rasas = _stores(tmp_path, domain)
+    cached, rasas = _stores(tracker_db, domain)
     counted: list[str] = []
 
     def no_query(*_args: Any, **_kwargs: Any) -> Any:
@@ -302,15 +334,17 @@ def test_tracker_cache_a_new_conversation_costs_one_lookup(
     assert list(_run(rasas.retrieve("new")).events) == list(tracker.events)
 
 
-def test_tracker_cache_rasas_store_rebuilds_the_tracker_for_every_message(tmp_path: Path, domain: Domain) -> None:
-    _, rasas = _stores(tmp_path, domain)
+def test_tracker_cache_rasas_store_rebuilds_the_tracker_for_every_message(
+    tracker_db: dict[str, Any], domain: Domain
+) -> None:
+    _, rasas = _stores(tracker_db, domain)
     tracker = DialogueStateTracker.from_events("s", conversation()[1:4], domain.slots)
     _run(rasas.save(tracker))
     assert _run(rasas.retrieve("s")) is not _run(rasas.retrieve("s"))
 
 
-def test_tracker_cache_sees_a_message_another_replica_stored(tmp_path: Path, domain: Domain) -> None:
-    cached, rasas = _stores(tmp_path, domain)
+def test_tracker_cache_sees_a_message_another_replica_stored(tracker_db: dict[str, Any], domain: Domain) -> None:
+    cached, rasas = _stores(tracker_db, domain)
     tracker = _new_conversation(cached)
     elsewhere = _run(rasas.retrieve("s"))
     for event in _turn("answered by the other replica", "greet"):
@@ -343,8 +377,10 @@ def test_tracker_cache_alternating_servers_store_what_rasa_would(tmp_path: Path,
     assert texts[-8:] == [f"message {turn}" for turn in range(8)]
 
 
-def test_tracker_cache_reads_rasas_way_after_a_new_session_elsewhere(tmp_path: Path, domain: Domain) -> None:
-    cached, rasas = _stores(tmp_path, domain)
+def test_tracker_cache_reads_rasas_way_after_a_new_session_elsewhere(
+    tracker_db: dict[str, Any], domain: Domain
+) -> None:
+    cached, rasas = _stores(tracker_db, domain)
     tracker = _new_conversation(cached)
     elsewhere = _run(rasas.retrieve("s"))
     for event in [SessionStarted(), ActionExecuted("action_listen"), *_turn("a new session", "greet")]:
@@ -355,8 +391,8 @@ def test_tracker_cache_reads_rasas_way_after_a_new_session_elsewhere(tmp_path: P
     assert list(got.events) == list(_run(rasas.retrieve("s")).events)
 
 
-def test_tracker_cache_never_hands_out_a_deleted_conversation(tmp_path: Path, domain: Domain) -> None:
-    cached, _ = _stores(tmp_path, domain)
+def test_tracker_cache_never_hands_out_a_deleted_conversation(tracker_db: dict[str, Any], domain: Domain) -> None:
+    cached, _ = _stores(tracker_db, domain)
     _new_conversation(cached)
     assert _run(delete_conversation(cached, "s")) == 3
     assert _run(cached.retrieve("s")) is None
@@ -367,8 +403,8 @@ def test_tracker_cache_never_hands_out_a_deleted_conversation(tmp_path: Path, do
     assert _run(cached.retrieve("s")) is None
 
 
-def test_tracker_cache_hands_a_tracker_out_once(tmp_path: Path, domain: Domain) -> None:
-    cached, _ = _stores(tmp_path, domain)
+def test_tracker_cache_hands_a_tracker_out_once(tracker_db: dict[str, Any], domain: Domain) -> None:
+    cached, _ = _stores(tracker_db, domain)
     tracker = _new_conversation(cached)
     first = _run(cached.retrieve("s"))
     first.update(_user("read, changed, never saved", "greet"))
@@ -377,8 +413,10 @@ def test_tracker_cache_hands_a_tracker_out_once(tmp_path: Path, domain: Domain) 
     assert len(second.events) == 3
 
 
-def test_tracker_cache_keeps_no_tracker_that_rasa_would_load_differently(tmp_path: Path, domain: Domain) -> None:
-    cached, rasas = _stores(tmp_path, domain)
+def test_tracker_cache_keeps_no_tracker_that_rasa_would_load_differently(
+    tracker_db: dict[str, Any], domain: Domain
+) -> None:
+    cached, rasas = _stores(tracker_db, domain)
     tracker = _new_conversation(cached)
     for event in [*_turn("hello", "greet"), ActionExecuted("action_session_start"), SessionStarted()]:
         tracker.update(event)
@@ -389,9 +427,9 @@ def test_tracker_cache_keeps_no_tracker_that_rasa_would_load_differently(tmp_pat
 
 
 def test_tracker_cache_forgets_idle_conversations_and_keeps_a_bounded_number(
-    tmp_path: Path, domain: Domain, monkeypatch: pytest.MonkeyPatch
+    tracker_db: dict[str, Any], domain: Domain, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cached, _ = _stores(tmp_path, domain)
+    cached, _ = _stores(tracker_db, domain)
     monkeypatch.setattr(tracker_cache, "CACHE_SIZE", 2)
     trackers = [_new_conversation(cached, f"s{n}") for n in range(3)]
     assert _run(cached.retrieve("s0")) is not trackers[0]  # the oldest of three went
