@@ -141,10 +141,13 @@ class CharGrams:
             start, stop = self._pointers[texts.start], self._pointers[texts.stop]
             pointers, words = self._pointers[texts.start : texts.stop + 1] - start, self._words[start:stop]
         else:
-            positions, _text = gather(self._pointers[texts], self._pointers[texts + 1])
-            words = self._words[positions]
+            starts = self._pointers[texts]
+            lengths = self._pointers[texts + 1] - starts
             pointers = np.zeros(len(texts) + 1, dtype=np.int64)
-            np.cumsum(self._pointers[texts + 1] - self._pointers[texts], out=pointers[1:])
+            np.cumsum(lengths, out=pointers[1:])
+            words = self._words[np.arange(pointers[-1]) + np.repeat(starts - pointers[:-1], lengths)]
+        # int32 pointers like the indices, so scipy multiplies without widening every index array to int64.
+        pointers = pointers.astype(np.int32) if len(words) < np.iinfo(np.int32).max else pointers
         rows = len(pointers) - 1
         return sp.csr_matrix((np.ones(len(words)), words, pointers), shape=(rows, self._vocabulary), copy=False)
 

@@ -217,7 +217,7 @@ class Retriever:
         self._position = {p.id: i for i, p in enumerate(self.passages)}
         topic_ids = {topic: index for index, topic in enumerate(dict.fromkeys(p.topic for p in self.passages))}
         self._topic_ids = topic_ids
-        self._topic_of = np.asarray([topic_ids[p.topic] for p in self.passages], dtype=np.int32)
+        self._topic_of = np.asarray([topic_ids[p.topic] for p in self.passages], dtype=np.int64)
         owner = np.asarray(question_owner, dtype=np.int64)
         self._whole = _Bm25(passage_tokens, k1, b)
         questions = (
@@ -298,8 +298,7 @@ class Retriever:
         anchored = any(t in self._anchors for t in tokens)
         ceiling = self._whole.ceiling(tokens, anchored)
         if ceiling > 0:
-            result = self._whole.raw(tokens)
-            result /= ceiling
+            result = np.divide(self._whole.postings.raw(tokens), ceiling, dtype=np.float64)  # float64 throughout
         else:
             result = np.zeros(len(self.passages), dtype=np.float64)
         if self._questions.size:
@@ -315,8 +314,7 @@ class Retriever:
                         np.maximum(top, raw[start:end], out=top)
                     else:
                         top[owners] = np.maximum(top[owners], raw[start:end])
-                best = top.astype(np.float64)
-                best /= ceiling
+                best = np.divide(top, ceiling, dtype=np.float64)
                 best *= 1 - PASSAGE_WEIGHT
                 result += best
         # Spelling-level similarity must not let a question without a term past the floor either.

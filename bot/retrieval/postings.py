@@ -107,7 +107,7 @@ class Postings:
             weights = idf[pair_words] * (tf / (scale[pair_docs] + tf))
         del tf
         order = np.argsort(pair_words, kind="stable")  # by word, texts ascending within each word
-        self._docs = pair_docs[order]
+        self._docs = pair_docs[order].astype(np.intp)  # numpy scatters by int64 indices twice as fast
         self._weights = weights[order]
         del pair_docs, weights
         self._pointers = np.zeros(len(texts.vocab) + 1, dtype=np.int64)

@@ -30,6 +30,8 @@ CHAR_CANDIDATES = 256
 EXACT_LIBRARY = 2_000
 # The first batch scored; when it does not settle the top k, the rest of the queue is scored in one batch.
 FIRST_BATCH = 64
+# ...scored apart only when the k-th best bound exceeds the bound after the batch by this share of the weight.
+SETTLING_GAP = 0.5
 # The bonus never exceeds 1 (a mean of cosines); the margin covers rounding in the bound's own arithmetic.
 BONUS_BOUND = 1.0 + 1e-6
 # `best_of` narrows a library larger than this by a sample first: one in SAMPLE_STRIDE values.
@@ -114,7 +116,13 @@ def with_bounded_bonus(
     queue = best_of(upper, cap + 1)
     scored_ids: list[np.ndarray] = []
     scored: list[np.ndarray] = []
-    done, batch = 0, FIRST_BATCH if len(base) > cap else cap
+    # A first small batch can settle the top k only when the k-th best bound stands well clear of the bounds
+    # after the batch; otherwise (most questions of a large library, where the bonus's weight dwarfs the BM25
+    # differences) the queue is scored in one batch. Either way the result is the same: only the cost differs.
+    split = len(base) > cap and len(queue) > FIRST_BATCH and k <= FIRST_BATCH
+    if split and upper[queue[k - 1]] - upper[queue[FIRST_BATCH]] <= SETTLING_GAP * weight:
+        split = False
+    done, batch = 0, FIRST_BATCH if split else cap
     while done < min(len(queue), cap):
         ids = queue[done : min(done + batch, cap)]
         scored_ids.append(ids)
