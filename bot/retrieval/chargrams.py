@@ -97,7 +97,7 @@ def intern_texts(
     position = 0
     iterator = iter(texts)
     while position < count:
-        chunk = [list(t) for t in itertools.islice(iterator, block)]
+        chunk = list(itertools.islice(iterator, block))
         if not chunk:
             break
         lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))

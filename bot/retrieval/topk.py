@@ -9,8 +9,10 @@ times its topic's factor. The bonus is the costly part, so `with_bounded_bonus` 
 that can still make the top k: since the bonus is at most the weight, a passage whose BM25 part plus the whole
 weight stays below the k-th best strength found so far cannot get in. Passages are scored in order of that
 upper bound, a first small batch then the rest of the queue, and the search stops as soon as the k-th best
-exceeds every bound left: the result is then exactly the ranking of scoring every passage. In a library of at
-most `EXACT_LIBRARY` passages (the curated library has a few hundred) the cap is the library's size, so every
+exceeds every bound left: the result is then exactly the ranking of scoring every passage. The first batch is
+scored on its own only when its bounds stand clear enough of the rest for it to settle the top k; otherwise the
+queue is scored at once, which gives the same result in one call instead of two. In a library of at most
+`EXACT_LIBRARY` passages (the curated library has a few hundred) the cap is the library's size, so every
 passage that can score is scored and its ranking is always exact. In a large one, where the bonus's weight is
 wide enough that thousands of passages stay within reach, the `cap` passages with the highest bounds are
 ranked and the rest are left out: a bounded cost in place of an exact tail, the usual re-ranking of a
