@@ -37,6 +37,7 @@ COMPONENT_MODULES = (
             "term_featurizer.py",
             "blank_safe_classifier.py",
             "move_classifier.py",
+            "sentence_counts.py",
         )
     ),
     # The text SpacyNLP parses is the safety net's form of the message (bot/rasa_patches/spacy_text.py): the

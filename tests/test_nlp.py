@@ -353,3 +353,45 @@ def test_classifier_without_a_stored_model_starts_untrained(tmp_path: Path) -> N
     storage, _, context = _storage(tmp_path)
     loaded = Ours.load({}, storage, Resource("never_stored"), context)
     assert not hasattr(loaded.clf, "coef_")
+
+
+@pytest.mark.parametrize(
+    "config", [{"min_ngram": 1, "max_ngram": 2}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4}]
+)
+def test_sentence_counts_are_rasas_sentence_features_without_the_per_token_ones(
+    tmp_path: Path, config: dict[str, Any]
+) -> None:
+    """The featurizer trains Rasa's vocabulary and gives Rasa's sentence matrix, and no sequence features."""
+    from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+    from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, INTENT, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlp.rasa_components import SentenceCountVectorsFeaturizer
+
+    storage, resource, context = _storage(tmp_path)
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    texts = ["my legs are stiff", "what is baclofen", "ok thanks", "is botox painful", "my pump is beeping"]
+    training = TrainingData([Message(data={TEXT: t, INTENT: "ask_question"}) for t in texts])
+    tokenizer.process_training_data(training)
+    featurizers = []
+    for cls in (CountVectorsFeaturizer, SentenceCountVectorsFeaturizer):
+        featurizer = cls.create({**cls.get_default_config(), **config}, storage, resource, context)
+        featurizer.train(training)
+        featurizers.append(featurizer)
+    for text in ["my legs are stiff today", "whats baclofen", "zzz", "legs legs legs"]:
+        messages = []
+        for featurizer in featurizers:
+            message = Message(data={TEXT: text})
+            tokenizer.process([message])
+            featurizer.process([message])
+            messages.append(message)
+        rasas, ours = messages
+        kinds = {f.type for f in ours.features}
+        assert kinds == {FEATURE_TYPE_SENTENCE}, kinds
+        assert FEATURE_TYPE_SEQUENCE in {f.type for f in rasas.features}
+        rasa_row = rasas.get_sparse_features(TEXT)[1]
+        our_row = ours.get_sparse_features(TEXT)[1]
+        assert rasa_row is not None and our_row is not None
+        assert (rasa_row.features != our_row.features).nnz == 0, text
