@@ -289,6 +289,12 @@ def test_classifier_row_is_rasas(widths: list[int], dense_widths: list[int]) -> 
     rasas = LogisticRegressionClassifier._create_X(None, messages)
     assert ours.shape == rasas.shape == (3, sum(widths) + sum(dense_widths))
     assert (ours != rasas).nnz == 0
+    assert ours.dtype == rasas.dtype
+    for message in messages:  # one message at a time, as the Rasa server classifies them
+        one = BlankSafeLogisticRegressionClassifier._create_X(None, [message])  # type: ignore[arg-type]
+        rasas_one = LogisticRegressionClassifier._create_X(None, [message])
+        assert one.shape == rasas_one.shape and (one != rasas_one).nnz == 0 and one.dtype == rasas_one.dtype
+        assert one.has_sorted_indices or sorted(one.indices) == list(one.indices)
 
 
 def _storage(tmp_path: Path) -> tuple[Any, Any, Any]:
