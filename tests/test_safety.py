@@ -652,30 +652,22 @@ def test_repeats_do_not_change_what_the_net_finds(net: SafetyNet) -> None:
 
 
 def _every_message() -> list[str]:
-    """Every message of the English and Spanish safety sets and the evaluation set, and the hostile ones."""
+    """Every message of the English and Spanish safety sets and of the evaluation set, and the hostile ones."""
     from bench.safety_cost import CAP, HOSTILE, load_messages
 
     texts = load_messages(SETS) + load_messages(SETS / "es")
-
-    def strings(value: Any) -> list[str]:
-        if isinstance(value, dict):
-            return [text for item in value.values() for text in strings(item)]
-        if isinstance(value, list):
-            return [text for item in value for text in strings(item)]
-        return [value] if isinstance(value, str) else []
-
-    for name in ("questions.yml", "dialogues.yml", "retrieval.yml"):
-        texts.extend(strings(yaml.safe_load((PROJECT_ROOT / "tests" / "eval" / name).read_text(encoding="utf-8"))))
+    questions = yaml.safe_load((PROJECT_ROOT / "tests" / "eval" / "questions.yml").read_text(encoding="utf-8"))
+    texts.extend(str(item["text"]) for item in questions if isinstance(item, dict) and item.get("text"))
     texts.extend((unit * (CAP // len(unit) + 1))[:CAP] for unit in HOSTILE.values())
-    return texts
+    return list(dict.fromkeys(texts))
 
 
 def test_anchored_matching_finds_what_trying_every_pattern_finds(net: SafetyNet) -> None:
     texts = _every_message()
-    assert len(texts) > 2500, "the sets were read"
-    for detector in (net.red_flags, net.dosing):
-        for text in texts:
-            doc = net.nlp(detector_text(text))
+    assert len(texts) > 2000, "the sets were read"
+    for text in texts:
+        doc = net.nlp(detector_text(text))
+        for detector in (net.red_flags, net.dosing):
             assert detector.matcher(doc) == detector.matcher.unanchored(doc), text
 
 

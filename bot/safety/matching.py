@@ -241,9 +241,9 @@ class SignalMatcher:
     one (a word, a terminology id or label, a regular expression some token matches in full). So the patterns
     are grouped by signal and anchor, each group in a `Matcher` of its own, and a doc runs only the groups whose
     anchor it holds, found through an index from each anchor value to its groups. Skipping a group whose anchor
-    is absent changes no result (`unanchored` tries every group; tests/test_safety.py compares the two on every
-    message of the safety sets and the evaluation set). Which regular expressions a word matches is computed
-    once per word and remembered.
+    is absent changes no result: `unanchored` tries every pattern in one `Matcher`, as before, and
+    tests/test_safety.py compares the two on every message of the safety sets and the evaluation set. Which
+    regular expressions a word matches is computed once per word and remembered.
 
     Patterns that are only plain words without gaps ("de repente|golpe", "dolor de cabeza") go to a
     `PhraseMatcher`, which looks each phrase up by hash and costs about the same however many phrases it holds.
@@ -279,6 +279,9 @@ class SignalMatcher:
                     fixed.extend(Doc(vocab, words=sequence) for sequence in words)
             if fixed:
                 self._phrases.add(name, fixed)
+        self._vocab = vocab
+        self._groups_compiled = [(name, specs_list) for (name, _anchor), specs_list in groups.items()]
+        self._everything: Any = None  # every token pattern in one Matcher, built by `unanchored` for tests
         self._matchers: list[Any] = []
         self._always: list[int] = []  # groups without an anchor
         self._index: dict[tuple[str, str], list[int]] = {}  # (attribute, value) -> groups anchored on it
@@ -321,11 +324,19 @@ class SignalMatcher:
         return self._signals(doc, self._groups(doc))
 
     def unanchored(self, doc: Doc) -> Signals:
-        """The signals of one doc with every group of patterns tried: what `__call__` must always give."""
-        return self._signals(doc, range(len(self._matchers)))
+        """The signals of one doc with every pattern tried, in one `Matcher`: what `__call__` must always give."""
+        if self._everything is None:
+            from spacy.matcher import Matcher
 
-    def _signals(self, doc: Doc, groups: Iterable[int]) -> Signals:
+            self._everything = Matcher(self._vocab)
+            for name, specs_list in self._groups_compiled:
+                self._everything.add(name, specs_list)
+        return self._signals(doc, (), self._everything)
+
+    def _signals(self, doc: Doc, groups: Iterable[int], everything: Any = None) -> Signals:
+        matches = everything(doc) if everything is not None else ()
         labels = {self._strings[match[0]] for number in groups for match in self._matchers[number](doc)}
+        labels.update(self._strings[match[0]] for match in matches)
         labels.update(self._strings[match_id] for match_id, _start, _end in self._phrases(doc))
         labels.update(f"{TERM_PREFIX}{ent.ent_id_}" for ent in doc.ents if ent.ent_id_)
         labels.update(f"{TERM_PREFIX}{ent.label_}" for ent in doc.ents)
