@@ -12,6 +12,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PIPELINE := var/nlp/spasticity_en/meta.json
 TEST_MODEL_DIR := var/models-test
+# Caps the epochs of any pipeline component that has them (none since DIET and TED went), for the test model.
 TEST_EPOCHS ?= 40
 PYTHON ?=
 
@@ -95,7 +96,7 @@ shell: install pipeline content train ## Chat with the bot in the terminal
 validate: $(STAMP) ## Check the training data and domain with Rasa (warnings fail)
 	$(BIN)/rasa data validate --fail-on-warnings --domain domain.yml --data data --config config.yml
 
-train-test: pipeline ## Train the quick test model (epochs capped at TEST_EPOCHS) into var/models-test
+train-test: pipeline ## Train the tests' own model into var/models-test (the served model is never touched)
 	$(PY) -m bot.training --out $(TEST_MODEL_DIR) --epochs $(TEST_EPOCHS)
 
 test-stories: train-test ## Run the Rasa test stories in tests/ end to end: intents, entities and actions (errors fail)
