@@ -88,15 +88,10 @@ def loads_as_saved(tracker: DialogueStateTracker, checked: int = 0) -> bool:
     only the newer ones are looked at and the check costs the same at the 50th message as at the 5th.
     """
     events = tracker.events
-    if checked <= 0 or checked > len(events):
-        listed = list(events)
-        starts = [i for i, event in enumerate(listed) if isinstance(event, SessionStarted)]
-        if not starts:
-            return True
-        if starts != [0]:
-            return False
-        first = listed[0].timestamp
-        return all(event.timestamp >= first for event in listed)
+    if not events:
+        return True
+    if not 0 < checked <= len(events):
+        checked = 1  # the first event loads as saved whatever it is
     start = events[0].timestamp if isinstance(events[0], SessionStarted) else None
     for event in itertools.islice(events, checked, None):
         if isinstance(event, SessionStarted) or (start is not None and event.timestamp < start):

@@ -50,12 +50,18 @@ def best_first(values: np.ndarray, ids: np.ndarray, k: int) -> np.ndarray:
     """The k ids with the highest values, best first, ties by the lower id (a stable sort's order)."""
     if k <= 0 or not len(ids):
         return ids[:0]
-    scores = values[ids]
+    return ids[best_positions(ids, values[ids], k)]
+
+
+def best_positions(ids: np.ndarray, scores: np.ndarray, k: int) -> np.ndarray:
+    """Where in `ids` the k highest `scores` are (scores[i] belongs to ids[i]), best first, ties by the lower id."""
+    if k <= 0 or not len(ids):
+        return np.zeros(0, dtype=np.intp)
+    positions = np.arange(len(ids))
     if len(ids) > k:
         threshold = np.partition(scores, len(ids) - k)[len(ids) - k]
-        keep = scores >= threshold  # every tie with the k-th value, so the tie-break below sees them all
-        ids, scores = ids[keep], scores[keep]
-    return ids[np.lexsort((ids, -scores))][:k]
+        positions = np.flatnonzero(scores >= threshold)  # every tie with the k-th, for the tie-break below
+    return positions[np.lexsort((ids[positions], -scores[positions]))][:k]
 
 
 def best_of(values: np.ndarray, k: int) -> np.ndarray:
@@ -137,6 +143,5 @@ def with_bounded_bonus(
     if not scored_ids:
         return queue[:0], np.zeros(0, dtype=np.float64)
     ids, values = np.concatenate(scored_ids), np.concatenate(scored)
-    # best_first over the scored ids only: their positions, ordered as best_first orders ids (value, then id).
-    order = np.lexsort((ids, -values))[:k]
+    order = best_positions(ids, values, k)
     return ids[order], values[order]

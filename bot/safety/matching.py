@@ -321,7 +321,7 @@ class SignalMatcher:
 
     def __call__(self, doc: Doc) -> Signals:
         """The signals of one doc (which must come from the lower-cased text)."""
-        return self._signals(doc, self._groups(doc))
+        return self._signals(doc, [self._matchers[number] for number in self._groups(doc)])
 
     def unanchored(self, doc: Doc) -> Signals:
         """The signals of one doc with every pattern tried, in one `Matcher`: what `__call__` must always give."""
@@ -331,12 +331,11 @@ class SignalMatcher:
             self._everything = Matcher(self._vocab)
             for name, specs_list in self._groups_compiled:
                 self._everything.add(name, specs_list)
-        return self._signals(doc, (), self._everything)
+        return self._signals(doc, [self._everything])
 
-    def _signals(self, doc: Doc, groups: Iterable[int], everything: Any = None) -> Signals:
-        matches = everything(doc) if everything is not None else ()
-        labels = {self._strings[match[0]] for number in groups for match in self._matchers[number](doc)}
-        labels.update(self._strings[match[0]] for match in matches)
+    def _signals(self, doc: Doc, matchers: Iterable[Any]) -> Signals:
+        """The labels the given token matchers find, the phrase matcher's, and the terms the doc names."""
+        labels = {self._strings[match[0]] for matcher in matchers for match in matcher(doc)}
         labels.update(self._strings[match_id] for match_id, _start, _end in self._phrases(doc))
         labels.update(f"{TERM_PREFIX}{ent.ent_id_}" for ent in doc.ents if ent.ent_id_)
         labels.update(f"{TERM_PREFIX}{ent.label_}" for ent in doc.ents)
